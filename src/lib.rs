@@ -1,0 +1,32 @@
+//! pocket scores drummers playing electronic drum kits: against a reference chart, and against
+//! each other.
+//!
+//! The pipeline, one module per stage, each named by what it produces:
+//!
+//! | stage | module | produces |
+//! |---|---|---|
+//! | file readers | [`formats`] | [`chart::Chart`], raw MIDI events |
+//! | kit map and filters | [`kit`] | [`take::Take`] (hits, pedal, chokes, filtered events) |
+//! | alignment | [`matching`] | optimal hit <-> note pairs |
+//! | judgement | [`score`] | per-player metrics |
+//! | report | [`report`] | the JSON report model |
+//! | terminal | [`summary`] | the human summary |
+#![warn(missing_docs)]
+
+pub mod chart;
+pub mod error;
+pub mod event;
+pub mod formats;
+pub mod kit;
+pub mod lane;
+pub mod matching;
+pub mod tempo;
+pub mod take;
+pub mod time;
+
+pub use chart::{Chart, Note};
+pub use error::{InputError, InputErrorKind, Place};
+pub use lane::{Articulation, Dynamic, Lane};
+pub use take::{Hit, Take};
+pub use tempo::{Tempo, TempoMap, TimeSignature};
+pub use time::{Nanos, Ticks};

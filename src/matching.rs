@@ -1,0 +1,1 @@
+//! PLACEHOLDER: alignment of hits to notes

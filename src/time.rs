@@ -1,0 +1,252 @@
+//! Exact time units: [`Nanos`] for wall-clock/chart time and [`Ticks`] for musical time.
+//!
+//! Every time inside pocket is an integer. Onset lists written with nanosecond precision keep it,
+//! and comparisons against a window are exact (no floating-point edge cases). Floating point is
+//! only used when a statistic is reported (milliseconds, to 0.1 ms or finer).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+
+/// A signed time or duration in nanoseconds.
+///
+/// Zero is the chart's time zero (the first tick of the tempo map) or, for a take, the moment the
+/// take's clock started. Negative values are allowed for hits played before time zero.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Nanos(pub i64);
+
+impl Nanos {
+    /// Zero.
+    pub const ZERO: Nanos = Nanos(0);
+    /// The largest representable time (about 292 years).
+    pub const MAX: Nanos = Nanos(i64::MAX);
+
+    /// From whole microseconds.
+    pub const fn from_micros(us: i64) -> Nanos {
+        Nanos(us * 1_000)
+    }
+
+    /// From whole milliseconds.
+    pub const fn from_millis(ms: i64) -> Nanos {
+        Nanos(ms * 1_000_000)
+    }
+
+    /// From seconds, rounded to the nearest nanosecond. Returns `None` for NaN, infinities and
+    /// values outside ±9.2e9 s.
+    pub fn from_secs_f64(s: f64) -> Option<Nanos> {
+        let ns = (s * 1e9).round();
+        if ns.is_finite() && ns.abs() < 9.2e18 {
+            Some(Nanos(ns as i64))
+        } else {
+            None
+        }
+    }
+
+    /// From milliseconds as a float, rounded to the nearest nanosecond (`None` if not finite or
+    /// out of range).
+    pub fn from_millis_f64(ms: f64) -> Option<Nanos> {
+        Self::from_secs_f64(ms / 1e3)
+    }
+
+    /// The value in milliseconds (for reporting).
+    pub fn as_millis_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+
+    /// The value in seconds (for reporting).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    /// The value in whole microseconds, rounded toward negative infinity.
+    pub fn as_micros_floor(self) -> i64 {
+        self.0.div_euclid(1_000)
+    }
+
+    /// Absolute value.
+    pub fn abs(self) -> Nanos {
+        Nanos(self.0.saturating_abs())
+    }
+
+    /// Addition that saturates at the numeric bounds instead of overflowing.
+    pub fn saturating_add(self, other: Nanos) -> Nanos {
+        Nanos(self.0.saturating_add(other.0))
+    }
+
+    /// Subtraction that saturates at the numeric bounds instead of overflowing.
+    pub fn saturating_sub(self, other: Nanos) -> Nanos {
+        Nanos(self.0.saturating_sub(other.0))
+    }
+}
+
+impl Add for Nanos {
+    type Output = Nanos;
+    fn add(self, rhs: Nanos) -> Nanos {
+        Nanos(self.0 + rhs.0)
+    }
+}
+impl Sub for Nanos {
+    type Output = Nanos;
+    fn sub(self, rhs: Nanos) -> Nanos {
+        Nanos(self.0 - rhs.0)
+    }
+}
+impl AddAssign for Nanos {
+    fn add_assign(&mut self, rhs: Nanos) {
+        self.0 += rhs.0;
+    }
+}
+impl SubAssign for Nanos {
+    fn sub_assign(&mut self, rhs: Nanos) {
+        self.0 -= rhs.0;
+    }
+}
+impl Neg for Nanos {
+    type Output = Nanos;
+    fn neg(self) -> Nanos {
+        Nanos(-self.0)
+    }
+}
+
+impl fmt::Display for Nanos {
+    /// Seconds with millisecond precision, e.g. `12.345 s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.3} s", self.as_secs_f64())
+    }
+}
+
+/// A position in musical time: ticks from the start of the chart at the chart's resolution
+/// (pulses per quarter note, PPQ).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Ticks(pub i64);
+
+impl fmt::Display for Ticks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tick {}", self.0)
+    }
+}
+
+/// Parses a decimal number of seconds (`"1.2345"`, `"-0.5"`, `"3"`, `"1e-3"`) into exact
+/// nanoseconds, without going through floating point when the text is plain decimal.
+///
+/// Digits beyond the ninth decimal place are rounded half away from zero. Exponent notation is
+/// accepted and handled exactly as long as the result has at most nine decimals. Returns `None` for
+/// anything that is not a finite number in range (including `nan` and `inf`).
+pub fn parse_seconds(text: &str) -> Option<Nanos> {
+    let s = text.trim();
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+        None => (body, 0),
+    };
+    let (int_part, frac_part) = match mantissa.find('.') {
+        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+        None => (mantissa, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    // All digits as one integer with a decimal exponent: value = digits * 10^(scale).
+    let digits: String = int_part.chars().chain(frac_part.chars()).collect();
+    let digits = digits.trim_start_matches('0');
+    // Nanoseconds = digits * 10^(9 + exp - frac_len).
+    let shift = 9i64 + exp as i64 - frac_part.len() as i64;
+    if digits.is_empty() {
+        return Some(Nanos(0));
+    }
+    if digits.len() > 30 {
+        return None;
+    }
+    let value: i128 = digits.parse().ok()?;
+    let ns: i128 = if shift >= 0 {
+        if shift > 20 {
+            return None;
+        }
+        value.checked_mul(10i128.checked_pow(shift as u32)?)?
+    } else {
+        let div_pow = (-shift) as u32;
+        if div_pow > 38 {
+            0
+        } else {
+            let div = 10i128.pow(div_pow);
+            let q = value / div;
+            let r = value % div;
+            if r * 2 >= div {
+                q + 1
+            } else {
+                q
+            }
+        }
+    };
+    let ns = if neg { -ns } else { ns };
+    i64::try_from(ns).ok().map(Nanos)
+}
+
+/// Formats nanoseconds as decimal seconds with no loss (`1.5` -> `"1.5"`, trailing zeros removed).
+pub fn format_seconds(t: Nanos) -> String {
+    let neg = t.0 < 0;
+    let abs = t.0.unsigned_abs();
+    let int = abs / 1_000_000_000;
+    let frac = abs % 1_000_000_000;
+    let mut s = if neg { String::from("-") } else { String::new() };
+    s.push_str(&int.to_string());
+    if frac != 0 {
+        let f = format!("{frac:09}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_decimal_seconds_exactly() {
+        assert_eq!(parse_seconds("1.5"), Some(Nanos(1_500_000_000)));
+        assert_eq!(parse_seconds("0.000000001"), Some(Nanos(1)));
+        assert_eq!(parse_seconds("-0.25"), Some(Nanos(-250_000_000)));
+        assert_eq!(parse_seconds("3"), Some(Nanos(3_000_000_000)));
+        assert_eq!(parse_seconds(".5"), Some(Nanos(500_000_000)));
+        assert_eq!(parse_seconds("5."), Some(Nanos(5_000_000_000)));
+        assert_eq!(parse_seconds("1e-3"), Some(Nanos(1_000_000)));
+        assert_eq!(parse_seconds("2.5E2"), Some(Nanos(250_000_000_000)));
+        // 0.1 is not representable in binary, but is exact here.
+        assert_eq!(parse_seconds("0.1"), Some(Nanos(100_000_000)));
+        // Tenth decimal rounds half away from zero.
+        assert_eq!(parse_seconds("0.0000000005"), Some(Nanos(1)));
+        assert_eq!(parse_seconds("-0.0000000005"), Some(Nanos(-1)));
+        assert_eq!(parse_seconds("0.0000000004"), Some(Nanos(0)));
+    }
+
+    #[test]
+    fn refuses_non_numbers() {
+        for bad in ["", "-", ".", "nan", "NaN", "inf", "-inf", "1.2.3", "1e", "abc", "1e400", "0x10"] {
+            assert_eq!(parse_seconds(bad), None, "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn formats_without_loss() {
+        for ns in [0i64, 1, -1, 1_500_000_000, 123_456_789_012, -250_000_000] {
+            let s = format_seconds(Nanos(ns));
+            assert_eq!(parse_seconds(&s), Some(Nanos(ns)), "round trip of {s}");
+        }
+        assert_eq!(format_seconds(Nanos(1_500_000_000)), "1.5");
+    }
+}
