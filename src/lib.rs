@@ -24,6 +24,9 @@ pub mod tempo;
 pub mod take;
 pub mod time;
 
+#[cfg(test)]
+pub(crate) mod testdata;
+
 pub use chart::{Chart, Note};
 pub use error::{InputError, InputErrorKind, Place};
 pub use lane::{Articulation, Dynamic, Lane};
