@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod chart;
+pub mod demo;
 pub mod error;
 pub mod event;
 pub mod formats;
@@ -24,6 +25,7 @@ pub mod report;
 pub mod score;
 pub mod simulate;
 pub mod stats;
+pub mod summary;
 pub mod tempo;
 pub mod take;
 pub mod time;

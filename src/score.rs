@@ -12,7 +12,7 @@ use crate::chart::Chart;
 use crate::lane::{Articulation, Dynamic, Lane};
 use crate::matching;
 use crate::report::{
-    ArticulationCounts, DynamicCount, DynamicsCounts, ExtraDetail, ExtrasByKind, FilteredDetail,
+    ArticulationCounts, DynamicsCounts, ExtraDetail, ExtrasByKind, FilteredDetail,
     LaneReport, NoteDetail, OffsetStats, PlayerDetail, PlayerReport, PlayerSettings, Points,
     SpanReport, TierCounts, TierEdges,
 };
@@ -931,6 +931,7 @@ pub fn score_session(
 mod tests {
     use super::*;
     use crate::chart::{ChartInfo, Note, Section};
+    use crate::report::DynamicCount;
     use crate::take::{Hit, Source};
     use crate::tempo::{Tempo, TempoMap, TimeSignature};
     use crate::time::Ticks;

@@ -1,1 +1,2015 @@
-//! PLACEHOLDER
+//! The capture log: pocket's own raw take format, written while drummers play.
+//!
+//! A capture log is JSON Lines: a header line, then one line per raw MIDI event or capture
+//! incident (a lost port, a buffer overflow, a click, the stop). Every line stands alone, so a
+//! crash loses at most the line being written: the reader accepts a file whose last line was
+//! cut off and says so in [`Capture::truncated_last_line`]. The format is specified for other
+//! tools in `docs/capture-log.md`.
+//!
+//! [`CaptureWriter`] writes it (a MIDI line costs no allocation once the writer runs), and
+//! [`read_capture`] reads it back into [`RawEvent`]s for the kit stage.
+
+use crate::error::{InputError, InputErrorKind, Place};
+use crate::event::RawEvent;
+use crate::time::Nanos;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The `format` value of the header line: the format name and its major version.
+pub const FORMAT: &str = "pocket-capture/1";
+/// The minor version this build writes. Readers accept any minor version of [`FORMAT`].
+pub const MINOR_VERSION: u32 = 0;
+/// The longest line, in bytes (without its newline), that the reader accepts.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// The longest MIDI message (SysEx included), in bytes, that fits on one line.
+pub const MAX_MESSAGE_BYTES: usize = 16_000;
+/// The largest capture log the reader loads (1 GiB, about ten hours of dense playing).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// The largest calibration offset accepted, in milliseconds either way.
+pub const MAX_OFFSET_MS: f64 = 1_000.0;
+
+/// The writer hands its buffer to the OS once it holds this many bytes.
+const FLUSH_AT_BYTES: usize = 32 * 1024;
+/// Buffer capacity: a full buffer plus the longest line, so appending never reallocates.
+const BUFFER_BYTES: usize = FLUSH_AT_BYTES + MAX_LINE_BYTES + 1024;
+/// How many distinct unknown line kinds are remembered for the warning.
+const MAX_UNKNOWN_KINDS_KEPT: usize = 8;
+
+/// How chart time zero was (or will be) fixed on the capture clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartMode {
+    /// A count-in of clicks; time zero is the downbeat after it.
+    CountIn,
+    /// Time zero is the first hit played.
+    FirstHit,
+    /// Time zero is the moment the capture started.
+    Now,
+    /// No chart time: free play.
+    None,
+}
+
+/// The chart a capture was played against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartRef {
+    /// Path of the chart file, absolute or relative to the capture log's directory.
+    pub path: String,
+    /// Title, when the chart has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// A MIDI input port of the capture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortInfo {
+    /// Index used by event lines (`"p"`); unique within the header.
+    pub index: u16,
+    /// The port's name as the system reported it (stable across reboots, unlike client numbers).
+    pub name: String,
+}
+
+/// A player of the capture: which port and channel they play on, and their kit calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlayerInfo {
+    /// Name, unique within the header.
+    pub name: String,
+    /// Index of the port their kit is on ([`PortInfo::index`]).
+    pub port: u16,
+    /// Only messages on this MIDI channel (1..=16 as musicians count them) are theirs;
+    /// `None` = every channel of the port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<u8>,
+    /// Kit profile name (e.g. `gm`, `roland-td`).
+    pub kit: String,
+    /// Calibrated latency of hand pads: positive = the kit reports hits late. Written in
+    /// milliseconds (`offset_hands_ms`).
+    #[serde(rename = "offset_hands_ms", with = "millis")]
+    pub offset_hands: Nanos,
+    /// Calibrated latency of foot pedals (kick, hi-hat pedal), as for hands
+    /// (`offset_feet_ms`).
+    #[serde(rename = "offset_feet_ms", with = "millis")]
+    pub offset_feet: Nanos,
+}
+
+/// The header line of a capture log (without `format` and `minor`, which the writer adds and
+/// the reader checks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureHeader {
+    /// Wall-clock time when the capture started, RFC 3339 in UTC
+    /// (`2025-01-02T03:04:05.678Z`); see [`format_rfc3339_utc`]. Informational.
+    pub started_at: String,
+    /// The capture-clock time that is chart time zero, or `None` while unknown (a later
+    /// `zero` line may fix it).
+    #[serde(rename = "time_zero_ns")]
+    pub time_zero: Option<Nanos>,
+    /// How time zero is fixed.
+    pub start_mode: StartMode,
+    /// The chart played, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartRef>,
+    /// Name of the chart section played, when not the whole chart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// Whether the section (or chart) was looped.
+    #[serde(default, rename = "loop", skip_serializing_if = "is_false")]
+    pub looped: bool,
+    /// Playback tempo relative to the chart (1.0 = as written, 0.8 = 80 %), when not 1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tempo_scale: Option<f64>,
+    /// The MIDI input ports.
+    pub ports: Vec<PortInfo>,
+    /// The players.
+    pub players: Vec<PlayerInfo>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl CaptureHeader {
+    /// A header for a capture starting now, with no chart, ports or players yet.
+    pub fn new(start_mode: StartMode) -> CaptureHeader {
+        CaptureHeader {
+            started_at: format_rfc3339_utc(SystemTime::now()),
+            time_zero: None,
+            start_mode,
+            chart: None,
+            section: None,
+            looped: false,
+            tempo_scale: None,
+            ports: Vec::new(),
+            players: Vec::new(),
+        }
+    }
+
+    /// Checks what serde cannot: unique ports and player names, players on known ports,
+    /// channels 1..=16, sane offsets and tempo scale. The message says what to fix.
+    fn validate(&self) -> Result<(), String> {
+        for (i, port) in self.ports.iter().enumerate() {
+            if self.ports[..i].iter().any(|p| p.index == port.index) {
+                return Err(format!(
+                    "two ports have index {}; give each port its own index",
+                    port.index
+                ));
+            }
+        }
+        for (i, player) in self.players.iter().enumerate() {
+            let who = format!("player {:?}", player.name);
+            if player.name.trim().is_empty() {
+                return Err(format!("players[{i}] has an empty name; name every player"));
+            }
+            if self.players[..i].iter().any(|p| p.name == player.name) {
+                return Err(format!(
+                    "two players are named {:?}; names must be unique",
+                    player.name
+                ));
+            }
+            if !self.ports.iter().any(|p| p.index == player.port) {
+                return Err(format!(
+                    "{who} plays on port {}, which is not in \"ports\"; list the port or fix its index",
+                    player.port
+                ));
+            }
+            if let Some(ch) = player.channel {
+                if !(1..=16).contains(&ch) {
+                    return Err(format!(
+                        "{who} has channel {ch}; MIDI channels are 1 to 16 (or leave \"channel\" out for all)"
+                    ));
+                }
+            }
+            for (what, off) in [
+                ("offset_hands_ms", player.offset_hands),
+                ("offset_feet_ms", player.offset_feet),
+            ] {
+                if off.as_millis_f64().abs() > MAX_OFFSET_MS {
+                    return Err(format!(
+                        "{who} has {what} = {}, beyond ±{MAX_OFFSET_MS} ms; calibrate the kit again",
+                        off.as_millis_f64()
+                    ));
+                }
+            }
+        }
+        if let Some(scale) = self.tempo_scale {
+            if !(scale.is_finite() && scale > 0.0) {
+                return Err(format!(
+                    "tempo_scale {scale} is not a positive number (1.0 = the chart's tempo)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Serde for [`Nanos`] written as (fractional) milliseconds.
+mod millis {
+    use crate::time::Nanos;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Nanos, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(t.as_millis_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Nanos, D::Error> {
+        let ms = f64::deserialize(d)?;
+        Nanos::from_millis_f64(ms)
+            .ok_or_else(|| D::Error::custom(format!("{ms} is not a time in milliseconds")))
+    }
+}
+
+/// Formats a wall-clock time as RFC 3339 in UTC with milliseconds, e.g.
+/// `2025-01-02T03:04:05.678Z`.
+pub fn format_rfc3339_utc(t: SystemTime) -> String {
+    let total_ms: i128 = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i128,
+        Err(e) => -(e.duration().as_millis() as i128),
+    };
+    let secs = total_ms.div_euclid(1000) as i64;
+    let ms = total_ms.rem_euclid(1000) as i64;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Days to civil date (proleptic Gregorian), after H. Hinnant's `civil_from_days`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+/// Why a capture log could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureWriteError {
+    /// The operating system refused a write (disk full, file exists, no permission, ...).
+    #[error("{}: cannot write the capture log: {source}", path.display())]
+    Io {
+        /// The log file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The caller asked for something the format cannot hold.
+    #[error("{}: {reason}", path.display())]
+    Invalid {
+        /// The log file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// An earlier write failed part-way, so appending would corrupt the middle of the log.
+    #[error("{}: an earlier write failed, so this log cannot be continued; start a new capture file", path.display())]
+    Broken {
+        /// The log file.
+        path: PathBuf,
+    },
+}
+
+/// Writes a capture log line by line.
+///
+/// Lines collect in a buffer that is handed to the OS when it fills, on [`flush`](Self::flush)
+/// (the live path calls it at least every 100 ms) and on [`finish`](Self::finish), which also
+/// writes the `end` line and syncs the file to disk. Dropping an unfinished writer flushes
+/// silently as a best effort and writes no `end` line, exactly like a crash after a flush.
+#[derive(Debug)]
+pub struct CaptureWriter {
+    path: PathBuf,
+    file: Option<File>,
+    /// Pending lines; capacity [`BUFFER_BYTES`] so appending a line never reallocates.
+    buf: Vec<u8>,
+    /// Port indices of the header, for checking event lines.
+    ports: Vec<u16>,
+    broken: bool,
+}
+
+impl CaptureWriter {
+    /// Creates a new log at `path` and writes the header line (handed to the OS at once, so
+    /// even a capture that crashes immediately has a readable header).
+    ///
+    /// Refuses to overwrite an existing file: a capture log is a take that cannot be played
+    /// again.
+    pub fn create(
+        path: impl AsRef<Path>,
+        header: &CaptureHeader,
+    ) -> Result<CaptureWriter, CaptureWriteError> {
+        let path = path.as_ref().to_path_buf();
+        if let Err(reason) = header.validate() {
+            return Err(CaptureWriteError::Invalid { path, reason });
+        }
+        let mut buf = Vec::with_capacity(BUFFER_BYTES);
+        let line = HeaderLine {
+            format: FORMAT,
+            minor: MINOR_VERSION,
+            header,
+        };
+        if let Err(e) = serde_json::to_writer(&mut buf, &line) {
+            return Err(CaptureWriteError::Invalid {
+                path,
+                reason: format!("the header cannot be written as JSON: {e}"),
+            });
+        }
+        if buf.len() > MAX_LINE_BYTES {
+            return Err(CaptureWriteError::Invalid {
+                path,
+                reason: format!(
+                    "the header line would be {} bytes, more than the {MAX_LINE_BYTES}-byte line limit; shorten names or list fewer ports",
+                    buf.len()
+                ),
+            });
+        }
+        buf.push(b'\n');
+        let file = match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(CaptureWriteError::Invalid {
+                    path,
+                    reason: "the file already exists; a take is never overwritten, so choose another name or move the old file".into(),
+                })
+            }
+            Err(source) => return Err(CaptureWriteError::Io { path, source }),
+        };
+        let mut writer = CaptureWriter {
+            path,
+            file: Some(file),
+            buf,
+            ports: header.ports.iter().map(|p| p.index).collect(),
+            broken: false,
+        };
+        writer.flush()?;
+        Ok(writer)
+    }
+
+    /// The log file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one raw MIDI message (1 to [`MAX_MESSAGE_BYTES`] bytes, SysEx included) that
+    /// arrived at capture-clock time `t` on `port`. No allocation once the writer runs.
+    pub fn write_midi(
+        &mut self,
+        t: Nanos,
+        port: u16,
+        bytes: &[u8],
+    ) -> Result<(), CaptureWriteError> {
+        self.check_port(port)?;
+        if bytes.is_empty() || bytes.len() > MAX_MESSAGE_BYTES {
+            return Err(self.invalid(format!(
+                "a MIDI message must have 1 to {MAX_MESSAGE_BYTES} bytes, not {}",
+                bytes.len()
+            )));
+        }
+        self.ready()?;
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"t\":");
+        push_i64(b, t.0);
+        b.extend_from_slice(b",\"p\":");
+        push_u64(b, u64::from(port));
+        b.extend_from_slice(b",\"m\":[");
+        for (i, &byte) in bytes.iter().enumerate() {
+            if i > 0 {
+                b.push(b',');
+            }
+            push_u8(b, byte);
+        }
+        b.extend_from_slice(b"]}\n");
+        self.flush_if_full()
+    }
+
+    /// Records that `port` was lost at capture-clock time `from` and came back at `to`.
+    /// A port still lost when the capture stops is recorded with `to` = the stop time.
+    pub fn write_gap(
+        &mut self,
+        port: u16,
+        from: Nanos,
+        to: Nanos,
+    ) -> Result<(), CaptureWriteError> {
+        self.check_port(port)?;
+        if to < from {
+            return Err(self.invalid(format!(
+                "a gap cannot end ({} ns) before it starts ({} ns)",
+                to.0, from.0
+            )));
+        }
+        self.ready()?;
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"k\":\"gap\",\"p\":");
+        push_u64(b, u64::from(port));
+        b.extend_from_slice(b",\"from\":");
+        push_i64(b, from.0);
+        b.extend_from_slice(b",\"to\":");
+        push_i64(b, to.0);
+        b.extend_from_slice(b"}\n");
+        self.flush_if_full()
+    }
+
+    /// Records that `lost` events of `port` were dropped because the ring buffer was full,
+    /// noticed at capture-clock time `t`.
+    pub fn write_overflow(
+        &mut self,
+        port: u16,
+        lost: u64,
+        t: Nanos,
+    ) -> Result<(), CaptureWriteError> {
+        self.check_port(port)?;
+        self.ready()?;
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"k\":\"overflow\",\"p\":");
+        push_u64(b, u64::from(port));
+        b.extend_from_slice(b",\"lost\":");
+        push_u64(b, lost);
+        b.extend_from_slice(b",\"t\":");
+        push_i64(b, t.0);
+        b.extend_from_slice(b"}\n");
+        self.flush_if_full()
+    }
+
+    /// Records a metronome click sent at capture-clock time `t` (`accent` = first beat of a bar).
+    pub fn write_click(&mut self, t: Nanos, accent: bool) -> Result<(), CaptureWriteError> {
+        self.ready()?;
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"k\":\"click\",\"t\":");
+        push_i64(b, t.0);
+        b.extend_from_slice(if accent {
+            b",\"accent\":true}\n"
+        } else {
+            b",\"accent\":false}\n"
+        });
+        self.flush_if_full()
+    }
+
+    /// Fixes chart time zero at capture-clock time `t`, once known (after a count-in or the
+    /// first hit). Overrides the header's `time_zero_ns`; the last such line wins.
+    pub fn write_time_zero(&mut self, t: Nanos) -> Result<(), CaptureWriteError> {
+        self.ready()?;
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"k\":\"zero\",\"t\":");
+        push_i64(b, t.0);
+        b.extend_from_slice(b"}\n");
+        self.flush_if_full()
+    }
+
+    /// Hands every pending line to the operating system (which keeps it if the process
+    /// crashes; [`sync`](Self::sync) also survives a power cut).
+    pub fn flush(&mut self) -> Result<(), CaptureWriteError> {
+        if self.broken {
+            return Err(CaptureWriteError::Broken {
+                path: self.path.clone(),
+            });
+        }
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        match file.write_all(&self.buf) {
+            Ok(()) => {
+                self.buf.clear();
+                Ok(())
+            }
+            Err(source) => {
+                // Part of a line may have reached the file: appending more would corrupt it.
+                self.broken = true;
+                self.buf.clear();
+                Err(CaptureWriteError::Io {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Flushes, then asks the OS to put the data on disk (slow: not for every flush).
+    pub fn sync(&mut self) -> Result<(), CaptureWriteError> {
+        self.flush()?;
+        if let Some(file) = self.file.as_ref() {
+            file.sync_data().map_err(|source| CaptureWriteError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Ends the capture cleanly: writes the `end` line (capture-clock time `t`, a short
+    /// `reason` such as `stopped` or `chart_end`), flushes and syncs the file to disk.
+    pub fn finish(mut self, t: Nanos, reason: &str) -> Result<(), CaptureWriteError> {
+        self.ready()?;
+        let end = EndLine {
+            k: "end",
+            t,
+            reason,
+        };
+        if let Err(e) = serde_json::to_writer(&mut self.buf, &end) {
+            return Err(self.invalid(format!("the end line cannot be written: {e}")));
+        }
+        self.buf.push(b'\n');
+        self.flush()?;
+        if let Some(file) = self.file.take() {
+            file.sync_all().map_err(|source| CaptureWriteError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        }
+        sync_parent_dir(&self.path);
+        Ok(())
+    }
+
+    fn ready(&self) -> Result<(), CaptureWriteError> {
+        if self.broken {
+            return Err(CaptureWriteError::Broken {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_port(&self, port: u16) -> Result<(), CaptureWriteError> {
+        if self.ports.contains(&port) {
+            Ok(())
+        } else {
+            Err(self.invalid(format!(
+                "port {port} is not in the header's ports {:?}; add it to the header before capturing",
+                self.ports
+            )))
+        }
+    }
+
+    fn invalid(&self, reason: String) -> CaptureWriteError {
+        CaptureWriteError::Invalid {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    fn flush_if_full(&mut self) -> Result<(), CaptureWriteError> {
+        if self.buf.len() >= FLUSH_AT_BYTES {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Drop for CaptureWriter {
+    /// Best effort: hand pending lines to the OS, ignoring errors (call
+    /// [`CaptureWriter::finish`] to see them).
+    fn drop(&mut self) {
+        if self.file.is_some() && !self.broken {
+            let _ = self.flush();
+        }
+    }
+}
+
+/// Makes a newly created file's directory entry durable (Unix only; elsewhere a no-op).
+fn sync_parent_dir(path: &Path) {
+    #[cfg(unix)]
+    {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if let Ok(dir) = File::open(parent) {
+            let _ = dir.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[derive(Serialize)]
+struct HeaderLine<'a> {
+    format: &'static str,
+    minor: u32,
+    #[serde(flatten)]
+    header: &'a CaptureHeader,
+}
+
+#[derive(Serialize)]
+struct EndLine<'a> {
+    k: &'static str,
+    t: Nanos,
+    reason: &'a str,
+}
+
+fn push_u64(buf: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
+}
+
+fn push_i64(buf: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        buf.push(b'-');
+    }
+    push_u64(buf, v.unsigned_abs());
+}
+
+fn push_u8(buf: &mut Vec<u8>, v: u8) {
+    if v >= 100 {
+        buf.push(b'0' + v / 100);
+    }
+    if v >= 10 {
+        buf.push(b'0' + v / 10 % 10);
+    }
+    buf.push(b'0' + v % 10);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+
+/// A port was lost and regained during the capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// The port ([`PortInfo::index`]).
+    pub port: u16,
+    /// Capture-clock time the port was lost.
+    pub from: Nanos,
+    /// Capture-clock time it came back (or the capture stopped).
+    pub to: Nanos,
+}
+
+/// Events dropped because the capture's ring buffer was full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow {
+    /// The port ([`PortInfo::index`]).
+    pub port: u16,
+    /// How many events were lost.
+    pub lost: u64,
+    /// Capture-clock time the loss was noticed.
+    pub time: Nanos,
+}
+
+/// A metronome click sent during the capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Click {
+    /// Capture-clock time it was sent.
+    pub time: Nanos,
+    /// Accented (first beat of a bar).
+    pub accent: bool,
+}
+
+/// The clean stop of a capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct End {
+    /// Capture-clock time of the stop.
+    pub time: Nanos,
+    /// Why it stopped (`stopped`, `chart_end`, ... ; free text from newer writers).
+    pub reason: String,
+}
+
+/// A capture log as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capture {
+    /// The header line.
+    pub header: CaptureHeader,
+    /// The header's minor version (greater than [`MINOR_VERSION`] = written by a newer pocket).
+    pub minor_version: u32,
+    /// Chart time zero on the capture clock: the last `zero` line, else the header's value.
+    pub time_zero: Option<Nanos>,
+    /// Channel messages (2-3 bytes), on the capture clock, sorted stably by time.
+    pub events: Vec<RawEvent>,
+    /// Lost ports, sorted stably by start.
+    pub gaps: Vec<Gap>,
+    /// Ring overflows, sorted stably by time.
+    pub overflows: Vec<Overflow>,
+    /// Clicks, sorted stably by time.
+    pub clicks: Vec<Click>,
+    /// The `end` line, or `None` when the capture did not stop cleanly.
+    pub end: Option<End>,
+    /// The last line was cut off (a crash while writing) and was ignored.
+    pub truncated_last_line: bool,
+    /// Lines of kinds this version does not know (from a newer minor version), skipped.
+    pub skipped_unknown: usize,
+    /// The distinct unknown kinds seen (the first few).
+    pub unknown_kinds: Vec<String>,
+    /// SysEx messages seen (recorded in the log, not returned as events).
+    pub sysex_messages: usize,
+    /// System common and real-time messages seen (clock, active sensing, ...; not returned).
+    pub system_messages: usize,
+    /// Messages that are not valid MIDI (wrong length, data byte first, ...; not returned).
+    pub malformed_messages: usize,
+    /// Events earlier than the previous event of the same port in the file (the reader sorted
+    /// them into place).
+    pub out_of_order_events: usize,
+}
+
+impl Capture {
+    /// The capture-clock time taken as time zero: [`Capture::time_zero`] when known, else the
+    /// first MIDI event of the capture (any port, so players stay comparable), else zero.
+    pub fn effective_time_zero(&self) -> Nanos {
+        self.time_zero
+            .or_else(|| self.events.first().map(|e| e.time))
+            .unwrap_or(Nanos::ZERO)
+    }
+
+    /// The events of player `player_index` (by port, and channel when the player has one),
+    /// with times shifted so [`Capture::effective_time_zero`] becomes `Nanos(0)`. Calibration
+    /// offsets are not applied (the kit stage knows hands from feet). Empty when there is no
+    /// such player.
+    pub fn events_for_player(&self, player_index: usize) -> Vec<RawEvent> {
+        let Some(player) = self.header.players.get(player_index) else {
+            return Vec::new();
+        };
+        let zero = self.effective_time_zero();
+        self.events
+            .iter()
+            .filter(|e| e.port == player.port)
+            .filter(|e| match player.channel {
+                Some(ch) => (e.bytes[0] & 0x0F) + 1 == ch,
+                None => true,
+            })
+            .map(|e| RawEvent {
+                time: e.time.saturating_sub(zero),
+                ..*e
+            })
+            .collect()
+    }
+
+    /// Human-readable warnings about the capture (unclean stop, lost ports, overflows,
+    /// skipped lines), for the terminal.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.truncated_last_line {
+            out.push(
+                "the last line was cut off: the capture did not stop cleanly; everything before it was read"
+                    .to_string(),
+            );
+        } else if self.end.is_none() {
+            out.push(
+                "there is no end line: the capture did not stop cleanly; everything recorded was read"
+                    .to_string(),
+            );
+        }
+        let port_name = |index: u16| {
+            self.header
+                .ports
+                .iter()
+                .find(|p| p.index == index)
+                .map_or_else(
+                    || format!("port {index}"),
+                    |p| format!("port {index} ({:?})", p.name),
+                )
+        };
+        for gap in &self.gaps {
+            out.push(format!(
+                "{} was lost for {:.3} s (capture clock {} to {} ns); no hits were recorded from it then",
+                port_name(gap.port),
+                gap.to.saturating_sub(gap.from).as_secs_f64(),
+                gap.from.0,
+                gap.to.0
+            ));
+        }
+        for o in &self.overflows {
+            out.push(format!(
+                "{}: {} events were lost because the capture buffer overflowed (capture clock {} ns)",
+                port_name(o.port),
+                o.lost,
+                o.time.0
+            ));
+        }
+        if self.skipped_unknown > 0 {
+            out.push(format!(
+                "skipped {} lines of kinds this version of pocket does not know ({}); the log is format minor version {}, this pocket writes {}",
+                self.skipped_unknown,
+                self.unknown_kinds.join(", "),
+                self.minor_version,
+                MINOR_VERSION
+            ));
+        }
+        if self.malformed_messages > 0 {
+            out.push(format!(
+                "{} recorded messages were not valid MIDI and were ignored",
+                self.malformed_messages
+            ));
+        }
+        out
+    }
+}
+
+/// Reads a capture log.
+///
+/// Tolerates a cut-off last line (see [`Capture::truncated_last_line`]); any other damage is an
+/// error naming the line.
+pub fn read_capture(path: impl AsRef<Path>) -> Result<Capture, InputError> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
+    if let Ok(meta) = file.metadata() {
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(InputError::new(
+                path,
+                Place::File,
+                InputErrorKind::TooLarge {
+                    size: meta.len(),
+                    limit: MAX_FILE_BYTES,
+                },
+            ));
+        }
+    }
+    read_capture_from(BufReader::with_capacity(64 * 1024, file), path)
+}
+
+/// Reads a capture log from any buffered reader; `path` names it in errors.
+pub fn read_capture_from<R: BufRead>(mut reader: R, path: &Path) -> Result<Capture, InputError> {
+    let mut lines = LineReader {
+        buf: Vec::with_capacity(256),
+        bytes_read: 0,
+        number: 0,
+    };
+
+    // Line 1: the header.
+    let (header, minor_version) = loop {
+        let terminated = match lines.next(&mut reader, path)? {
+            None => {
+                return Err(InputError::new(
+                    path,
+                    Place::File,
+                    InputErrorKind::Empty(
+                        "the file is empty; a capture log starts with a header line".into(),
+                    ),
+                ))
+            }
+            Some(t) => t,
+        };
+        if is_blank(&lines.buf) {
+            continue;
+        }
+        match parse_header(&lines.buf) {
+            Ok(h) => break h,
+            Err(_) if !terminated && lines.cut_looks_like_crash() => {
+                return Err(InputError::at_line(
+                    path,
+                    lines.number,
+                    InputErrorKind::Truncated(
+                        "the header line is cut off: the capture stopped before anything was recorded"
+                            .into(),
+                    ),
+                ))
+            }
+            Err(kind) => return Err(InputError::at_line(path, lines.number, kind)),
+        }
+    };
+
+    let mut cap = Capture {
+        time_zero: header.time_zero,
+        minor_version,
+        events: Vec::new(),
+        gaps: Vec::new(),
+        overflows: Vec::new(),
+        clicks: Vec::new(),
+        end: None,
+        truncated_last_line: false,
+        skipped_unknown: 0,
+        unknown_kinds: Vec::new(),
+        sysex_messages: 0,
+        system_messages: 0,
+        malformed_messages: 0,
+        out_of_order_events: 0,
+        header,
+    };
+    // Last event time per header port (same order as header.ports).
+    let mut last_time: Vec<Option<Nanos>> = vec![None; cap.header.ports.len()];
+    let mut end_line = 0usize;
+
+    while let Some(terminated) = lines.next(&mut reader, path)? {
+        if is_blank(&lines.buf) {
+            continue;
+        }
+        let line_no = lines.number;
+        let parsed = match std::str::from_utf8(&lines.buf) {
+            Ok(text) => parse_line(text),
+            Err(_) => Err(LineError {
+                kind: InputErrorKind::NotUtf8,
+                column: None,
+                not_json: true,
+            }),
+        };
+        let line = match parsed {
+            Ok(line) => line,
+            Err(e) if e.not_json && !terminated => {
+                // The file ends inside this line: a crash cut it off (a cut line is never valid
+                // JSON, as an object is only complete at its closing brace).
+                cap.truncated_last_line = true;
+                break;
+            }
+            Err(e) => {
+                let kind = match e.kind {
+                    InputErrorKind::Malformed(msg) => InputErrorKind::Malformed(format!(
+                        "{msg}; a crash can only cut off the last line, so this file was damaged or edited: repair or delete this line"
+                    )),
+                    other => other,
+                };
+                let place = Place::Line {
+                    line: line_no,
+                    column: e.column,
+                };
+                return Err(InputError::new(path, place, kind));
+            }
+        };
+        if end_line > 0 {
+            return Err(InputError::at_line(
+                path,
+                line_no,
+                InputErrorKind::Malformed(format!(
+                    "this line comes after the end line (line {end_line}); a capture log stops at its end line: delete the lines after it"
+                )),
+            ));
+        }
+        let bad = |msg: String| InputError::at_line(path, line_no, InputErrorKind::Malformed(msg));
+        let port_slot = |port: u16| {
+            cap.header.ports.iter().position(|p| p.index == port).ok_or_else(|| {
+                bad(format!(
+                    "port {port} is not in the header's \"ports\"; the line does not belong to this capture"
+                ))
+            })
+        };
+        match line {
+            Line::Midi { t, port, bytes } => {
+                let slot = port_slot(port)?;
+                if let Some(prev) = last_time[slot] {
+                    if t < prev {
+                        cap.out_of_order_events += 1;
+                    }
+                }
+                last_time[slot] = Some(last_time[slot].map_or(t, |prev| prev.max(t)));
+                match classify(&bytes) {
+                    MessageClass::Channel => cap.events.push(RawEvent::new(t, port, &bytes)),
+                    MessageClass::SysEx => cap.sysex_messages += 1,
+                    MessageClass::System => cap.system_messages += 1,
+                    MessageClass::Malformed => cap.malformed_messages += 1,
+                }
+            }
+            Line::Gap { port, from, to } => {
+                port_slot(port)?;
+                if to < from {
+                    return Err(bad(format!(
+                        "the gap ends (\"to\": {}) before it starts (\"from\": {})",
+                        to.0, from.0
+                    )));
+                }
+                cap.gaps.push(Gap { port, from, to });
+            }
+            Line::Overflow { port, lost, t } => {
+                port_slot(port)?;
+                cap.overflows.push(Overflow {
+                    port,
+                    lost,
+                    time: t,
+                });
+            }
+            Line::Click { t, accent } => cap.clicks.push(Click { time: t, accent }),
+            Line::Zero { t } => cap.time_zero = Some(t),
+            Line::End { t, reason } => {
+                cap.end = Some(End { time: t, reason });
+                end_line = line_no;
+            }
+            Line::Unknown(kind) => {
+                cap.skipped_unknown += 1;
+                if cap.unknown_kinds.len() < MAX_UNKNOWN_KINDS_KEPT
+                    && !cap.unknown_kinds.contains(&kind)
+                {
+                    cap.unknown_kinds.push(kind);
+                }
+            }
+        }
+        if !terminated {
+            break;
+        }
+    }
+
+    // Stable sorts: ports may interleave slightly out of order; equal times keep file order.
+    if cap.events.windows(2).any(|w| w[1].time < w[0].time) {
+        cap.events.sort_by_key(|e| e.time);
+    }
+    cap.gaps.sort_by_key(|g| g.from);
+    cap.overflows.sort_by_key(|o| o.time);
+    cap.clicks.sort_by_key(|c| c.time);
+    Ok(cap)
+}
+
+/// Reads lines with a length limit, counting them and the bytes read.
+struct LineReader {
+    buf: Vec<u8>,
+    bytes_read: u64,
+    /// Number of the line in `buf`, from 1.
+    number: usize,
+}
+
+impl LineReader {
+    /// Reads the next line into `buf` (without its newline). `None` at end of file, else
+    /// whether the line ended with a newline (`false` = the file ends inside it).
+    fn next<R: BufRead>(
+        &mut self,
+        reader: &mut R,
+        path: &Path,
+    ) -> Result<Option<bool>, InputError> {
+        self.buf.clear();
+        self.number += 1;
+        loop {
+            let available = match reader.fill_buf() {
+                Ok(a) => a,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(InputError::io(path, e)),
+            };
+            if available.is_empty() {
+                return Ok(if self.buf.is_empty() {
+                    None
+                } else {
+                    Some(false)
+                });
+            }
+            let (taken, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            let content = if done {
+                &available[..taken - 1]
+            } else {
+                available
+            };
+            self.buf.extend_from_slice(content);
+            reader.consume(taken);
+            self.bytes_read += taken as u64;
+            if self.bytes_read > MAX_FILE_BYTES {
+                return Err(InputError::new(
+                    path,
+                    Place::File,
+                    InputErrorKind::TooLarge {
+                        size: self.bytes_read,
+                        limit: MAX_FILE_BYTES,
+                    },
+                ));
+            }
+            if self.buf.len() > MAX_LINE_BYTES {
+                return Err(InputError::at_line(
+                    path,
+                    self.number,
+                    InputErrorKind::Malformed(format!(
+                        "the line is longer than {MAX_LINE_BYTES} bytes; capture log lines are short, so this is not a capture log or it is damaged"
+                    )),
+                ));
+            }
+            if done {
+                return Ok(Some(true));
+            }
+        }
+    }
+
+    /// Whether an unterminated line looks like the start of a line rather than something else
+    /// (a header cut by a crash starts with `{`).
+    fn cut_looks_like_crash(&self) -> bool {
+        self.buf.trim_ascii_start().first() == Some(&b'{')
+    }
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// The header line's version fields, read before the rest for a clear message.
+#[derive(Deserialize)]
+struct VersionProbe {
+    format: Option<String>,
+    #[serde(default)]
+    minor: u32,
+}
+
+fn parse_header(line: &[u8]) -> Result<(CaptureHeader, u32), InputErrorKind> {
+    let text = std::str::from_utf8(line).map_err(|_| InputErrorKind::NotUtf8)?;
+    let not_capture = |why: String| {
+        InputErrorKind::Malformed(format!(
+            "{why}: this is not a pocket capture log (its first line must be a header such as {{\"format\":\"{FORMAT}\", ...}})"
+        ))
+    };
+    let probe: VersionProbe = serde_json::from_str(text)
+        .map_err(|e| not_capture(format!("the first line is not a JSON object ({e})")))?;
+    match probe.format.as_deref() {
+        Some(FORMAT) => {}
+        Some(other) if other.starts_with("pocket-capture/") => {
+            return Err(InputErrorKind::UnsupportedFormat {
+                found: other.to_string(),
+                expected: FORMAT.to_string(),
+            })
+        }
+        Some(other) => return Err(not_capture(format!("the format is {other:?}"))),
+        None => return Err(not_capture("the first line has no \"format\"".into())),
+    }
+    let header: CaptureHeader = serde_json::from_str(text).map_err(|e| {
+        InputErrorKind::Malformed(format!(
+            "the header is not valid: {e}; see docs/capture-log.md for its fields"
+        ))
+    })?;
+    header
+        .validate()
+        .map_err(|why| InputErrorKind::Malformed(format!("the header is not valid: {why}")))?;
+    Ok((header, probe.minor))
+}
+
+/// One parsed line after the header.
+#[derive(Debug)]
+enum Line {
+    Midi { t: Nanos, port: u16, bytes: Vec<u8> },
+    Gap { port: u16, from: Nanos, to: Nanos },
+    Overflow { port: u16, lost: u64, t: Nanos },
+    Click { t: Nanos, accent: bool },
+    Zero { t: Nanos },
+    End { t: Nanos, reason: String },
+    Unknown(String),
+}
+
+/// Every field any known line kind uses; serde ignores the others (newer minor versions may
+/// add fields).
+#[derive(Deserialize)]
+struct LineFields<'a> {
+    #[serde(borrow, default)]
+    k: Option<Cow<'a, str>>,
+    #[serde(default)]
+    format: Option<serde::de::IgnoredAny>,
+    t: Option<Nanos>,
+    p: Option<u16>,
+    m: Option<Vec<u8>>,
+    from: Option<Nanos>,
+    to: Option<Nanos>,
+    lost: Option<u64>,
+    accent: Option<bool>,
+    reason: Option<String>,
+}
+
+/// Only the kind, for lines of unknown kinds whose fields may not fit [`LineFields`].
+#[derive(Deserialize)]
+struct KindProbe<'a> {
+    #[serde(borrow, default)]
+    k: Option<Cow<'a, str>>,
+}
+
+/// Why a line after the header could not be parsed.
+struct LineError {
+    kind: InputErrorKind,
+    /// Column of a JSON error, from 1.
+    column: Option<usize>,
+    /// The text is not valid JSON (or not UTF-8), as a cut-off line is.
+    not_json: bool,
+}
+
+fn line_error(message: String) -> LineError {
+    LineError {
+        kind: InputErrorKind::Malformed(message),
+        column: None,
+        not_json: false,
+    }
+}
+
+/// Parses a line after the header.
+fn parse_line(text: &str) -> Result<Line, LineError> {
+    let f: LineFields = match serde_json::from_str(text) {
+        Ok(f) => f,
+        Err(e) => {
+            // A newer kind may use known field names with other types: skip it all the same.
+            if let Ok(KindProbe { k: Some(kind) }) = serde_json::from_str::<KindProbe>(text) {
+                if !is_known_kind(&kind) {
+                    return Ok(Line::Unknown(kind.into_owned()));
+                }
+            }
+            return Err(LineError {
+                kind: InputErrorKind::Malformed(format!(
+                    "the line is not a valid capture log line ({e})"
+                )),
+                column: (e.column() > 0).then_some(e.column()),
+                not_json: true,
+            });
+        }
+    };
+    let need = |what: &str, fields: &str| format!("a {what} line needs {fields}");
+    let kind = f.k.as_deref().unwrap_or("midi");
+    match kind {
+        "midi" => {
+            if f.format.is_some() {
+                return Err(line_error(
+                    "a second header line: two capture logs were joined into one file; split them"
+                        .into(),
+                ));
+            }
+            match (f.t, f.p, f.m) {
+                (Some(t), Some(port), Some(bytes)) => {
+                    if bytes.is_empty() || bytes.len() > MAX_MESSAGE_BYTES {
+                        return Err(line_error(format!(
+                            "\"m\" must hold 1 to {MAX_MESSAGE_BYTES} bytes, not {}",
+                            bytes.len()
+                        )));
+                    }
+                    Ok(Line::Midi { t, port, bytes })
+                }
+                _ => Err(line_error(need(
+                    "MIDI",
+                    "\"t\" (ns), \"p\" (port) and \"m\" (bytes)",
+                ))),
+            }
+        }
+        "gap" => match (f.p, f.from, f.to) {
+            (Some(port), Some(from), Some(to)) => Ok(Line::Gap { port, from, to }),
+            _ => Err(line_error(need("gap", "\"p\", \"from\" and \"to\""))),
+        },
+        "overflow" => match (f.p, f.lost, f.t) {
+            (Some(port), Some(lost), Some(t)) => Ok(Line::Overflow { port, lost, t }),
+            _ => Err(line_error(need("overflow", "\"p\", \"lost\" and \"t\""))),
+        },
+        "click" => match (f.t, f.accent) {
+            (Some(t), Some(accent)) => Ok(Line::Click { t, accent }),
+            _ => Err(line_error(need("click", "\"t\" and \"accent\""))),
+        },
+        "zero" => match f.t {
+            Some(t) => Ok(Line::Zero { t }),
+            None => Err(line_error(need("zero", "\"t\""))),
+        },
+        "end" => match (f.t, f.reason) {
+            (Some(t), Some(reason)) => Ok(Line::End { t, reason }),
+            _ => Err(line_error(need("end", "\"t\" and \"reason\""))),
+        },
+        other => Ok(Line::Unknown(other.to_string())),
+    }
+}
+
+fn is_known_kind(kind: &str) -> bool {
+    matches!(kind, "midi" | "gap" | "overflow" | "click" | "zero" | "end")
+}
+
+enum MessageClass {
+    Channel,
+    SysEx,
+    System,
+    Malformed,
+}
+
+fn classify(m: &[u8]) -> MessageClass {
+    match m.first() {
+        Some(&status @ 0x80..=0xEF) => {
+            let len = if (0xC0..=0xDF).contains(&status) {
+                2
+            } else {
+                3
+            };
+            if m.len() == len && m[1..].iter().all(|&b| b < 0x80) {
+                MessageClass::Channel
+            } else {
+                MessageClass::Malformed
+            }
+        }
+        Some(0xF0) => MessageClass::SysEx,
+        Some(0xF1..=0xFF) => MessageClass::System,
+        _ => MessageClass::Malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::crate_path;
+    use std::io::Cursor;
+
+    const GOLDEN: &str = "fixtures/capture/two-kits-gap-and-overflow.jsonl";
+
+    fn two_kit_header() -> CaptureHeader {
+        CaptureHeader {
+            started_at: "2025-01-02T03:04:05.678Z".into(),
+            time_zero: None,
+            start_mode: StartMode::CountIn,
+            chart: Some(ChartRef {
+                path: "charts/funk-groove.mid".into(),
+                title: Some("Funk Groove".into()),
+            }),
+            section: Some("Chorus".into()),
+            looped: true,
+            tempo_scale: Some(0.8),
+            ports: vec![
+                PortInfo {
+                    index: 0,
+                    name: "TD-17 MIDI 1".into(),
+                },
+                PortInfo {
+                    index: 1,
+                    name: "Alesis Nitro MIDI 1".into(),
+                },
+            ],
+            players: vec![
+                PlayerInfo {
+                    name: "Ana".into(),
+                    port: 0,
+                    channel: Some(10),
+                    kit: "roland-td".into(),
+                    offset_hands: Nanos::from_micros(3_500),
+                    offset_feet: Nanos::from_millis(5),
+                },
+                PlayerInfo {
+                    name: "Ben".into(),
+                    port: 1,
+                    channel: None,
+                    kit: "gm".into(),
+                    offset_hands: Nanos::from_millis(-2),
+                    offset_feet: Nanos::ZERO,
+                },
+            ],
+        }
+    }
+
+    const MS: i64 = 1_000_000;
+
+    /// Writes the golden capture: a count-in, two kits, a SysEx, a clock byte, a lost port
+    /// and a ring overflow, then a clean stop.
+    fn write_two_kit_capture(path: &Path) {
+        let mut w = CaptureWriter::create(path, &two_kit_header()).expect("create");
+        for beat in 0..4 {
+            w.write_click(Nanos(beat * 500 * MS), beat == 0).unwrap();
+        }
+        w.write_time_zero(Nanos(2_000 * MS)).unwrap();
+        w.write_midi(Nanos(1_990 * MS), 0, &[0xF0, 0x41, 0x10, 0x00, 0xF7])
+            .unwrap();
+        w.write_midi(Nanos(2_000 * MS + 1_234), 0, &[0x99, 36, 110])
+            .unwrap();
+        // Port 1 arrives slightly earlier than port 0's last event: allowed across ports.
+        w.write_midi(Nanos(2_000 * MS - 500), 1, &[0x99, 36, 96])
+            .unwrap();
+        w.write_midi(Nanos(2_001 * MS), 0, &[0x89, 36, 0]).unwrap();
+        w.write_midi(Nanos(2_100 * MS), 0, &[0xB9, 4, 127]).unwrap();
+        w.write_midi(Nanos(2_200 * MS), 0, &[0xF8]).unwrap();
+        w.write_midi(Nanos(2_250 * MS), 0, &[0x98, 38, 64]).unwrap(); // channel 9: not Ana's
+        w.write_gap(1, Nanos(2_300 * MS), Nanos(2_700 * MS))
+            .unwrap();
+        w.write_overflow(0, 3, Nanos(2_400 * MS)).unwrap();
+        w.write_midi(Nanos(2_500 * MS), 0, &[0x99, 38, 127])
+            .unwrap();
+        w.write_midi(Nanos(2_800 * MS), 1, &[0x99, 38, 80]).unwrap();
+        w.finish(Nanos(3_000 * MS), "stopped").expect("finish");
+    }
+
+    fn read_bytes(bytes: &[u8]) -> Result<Capture, InputError> {
+        read_capture_from(Cursor::new(bytes), Path::new("test.jsonl"))
+    }
+
+    fn golden_bytes() -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("take.jsonl");
+        write_two_kit_capture(&path);
+        std::fs::read(&path).unwrap()
+    }
+
+    #[test]
+    fn golden_fixture_matches_the_writer() {
+        let written = golden_bytes();
+        let fixture = crate_path(GOLDEN);
+        if std::env::var("POCKET_BLESS").as_deref() == Ok("1") {
+            std::fs::create_dir_all(fixture.parent().unwrap()).unwrap();
+            std::fs::write(&fixture, &written).unwrap();
+        }
+        let expected = std::fs::read(&fixture).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run with POCKET_BLESS=1 to create it",
+                fixture.display()
+            )
+        });
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&expected),
+            "the writer's output changed; if intended, regenerate with POCKET_BLESS=1"
+        );
+    }
+
+    #[test]
+    fn midi_lines_are_compact() {
+        let text = String::from_utf8(golden_bytes()).unwrap();
+        assert!(
+            text.starts_with("{\"format\":\"pocket-capture/1\",\"minor\":0,"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n{\"t\":2000001234,\"p\":0,\"m\":[153,36,110]}\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n{\"t\":1999999500,\"p\":1,\"m\":[153,36,96]}\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("{\"k\":\"end\",\"t\":3000000000,\"reason\":\"stopped\"}\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn round_trip_keeps_every_line_kind() {
+        let cap = read_capture(crate_path(GOLDEN)).expect("golden fixture reads");
+        assert_eq!(cap.header, two_kit_header());
+        assert_eq!(cap.minor_version, MINOR_VERSION);
+        assert_eq!(cap.time_zero, Some(Nanos(2_000 * MS)));
+        let times: Vec<(i64, u16)> = cap.events.iter().map(|e| (e.time.0, e.port)).collect();
+        assert_eq!(
+            times,
+            vec![
+                (2_000 * MS - 500, 1),
+                (2_000 * MS + 1_234, 0),
+                (2_001 * MS, 0),
+                (2_100 * MS, 0),
+                (2_250 * MS, 0),
+                (2_500 * MS, 0),
+                (2_800 * MS, 1),
+            ],
+            "channel messages, sorted by time across ports"
+        );
+        assert_eq!(cap.events[1].message(), &[0x99, 36, 110]);
+        assert_eq!(cap.sysex_messages, 1);
+        assert_eq!(cap.system_messages, 1, "the clock byte");
+        assert_eq!(cap.malformed_messages, 0);
+        assert_eq!(
+            cap.out_of_order_events, 0,
+            "per port, times never went back"
+        );
+        assert_eq!(
+            cap.gaps,
+            vec![Gap {
+                port: 1,
+                from: Nanos(2_300 * MS),
+                to: Nanos(2_700 * MS)
+            }]
+        );
+        assert_eq!(
+            cap.overflows,
+            vec![Overflow {
+                port: 0,
+                lost: 3,
+                time: Nanos(2_400 * MS)
+            }]
+        );
+        assert_eq!(cap.clicks.len(), 4);
+        assert_eq!(
+            cap.clicks[0],
+            Click {
+                time: Nanos::ZERO,
+                accent: true
+            }
+        );
+        assert!(!cap.clicks[1].accent);
+        assert_eq!(
+            cap.end,
+            Some(End {
+                time: Nanos(3_000 * MS),
+                reason: "stopped".into()
+            })
+        );
+        assert!(!cap.truncated_last_line);
+        assert_eq!(cap.skipped_unknown, 0);
+        let warnings = cap.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].contains("Alesis Nitro") && warnings[0].contains("0.400 s"),
+            "{warnings:?}"
+        );
+        assert!(warnings[1].contains("3 events were lost"), "{warnings:?}");
+    }
+
+    #[test]
+    fn events_for_player_filters_port_and_channel_and_shifts_to_time_zero() {
+        let cap = read_capture(crate_path(GOLDEN)).unwrap();
+        let ana: Vec<(i64, Vec<u8>)> = cap
+            .events_for_player(0)
+            .iter()
+            .map(|e| (e.time.0, e.message().to_vec()))
+            .collect();
+        assert_eq!(
+            ana,
+            vec![
+                (1_234, vec![0x99, 36, 110]),
+                (MS, vec![0x89, 36, 0]),
+                (100 * MS, vec![0xB9, 4, 127]),
+                (500 * MS, vec![0x99, 38, 127]),
+            ],
+            "port 0, channel 10 only (the channel 9 note is not Ana's)"
+        );
+        let ben: Vec<i64> = cap.events_for_player(1).iter().map(|e| e.time.0).collect();
+        assert_eq!(
+            ben,
+            vec![-500, 800 * MS],
+            "every channel of port 1; before zero is negative"
+        );
+        assert!(cap.events_for_player(2).is_empty(), "no third player");
+    }
+
+    #[test]
+    fn without_time_zero_the_first_event_of_any_port_is_zero() {
+        let mut header = two_kit_header();
+        header.start_mode = StartMode::FirstHit;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("free.jsonl");
+        let mut w = CaptureWriter::create(&path, &header).unwrap();
+        w.write_midi(Nanos(7_000), 1, &[0x99, 36, 100]).unwrap();
+        w.write_midi(Nanos(9_000), 0, &[0x99, 38, 100]).unwrap();
+        drop(w); // unfinished: a crash after the last flush
+        let cap = read_capture(&path).unwrap();
+        assert_eq!(cap.time_zero, None);
+        assert_eq!(cap.effective_time_zero(), Nanos(7_000));
+        assert_eq!(cap.events_for_player(0)[0].time, Nanos(2_000));
+        assert_eq!(cap.end, None);
+        assert!(
+            cap.warnings()[0].contains("no end line"),
+            "{:?}",
+            cap.warnings()
+        );
+    }
+
+    #[test]
+    fn every_cut_after_the_header_reads() {
+        let bytes = golden_bytes();
+        let header_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+        let last_start = bytes[..bytes.len() - 1]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .unwrap()
+            + 1;
+        for cut in header_end..=bytes.len() {
+            let prefix = &bytes[..cut];
+            let cap = read_bytes(prefix).unwrap_or_else(|e| panic!("cut at byte {cut}: {e}"));
+            let mid_line =
+                prefix.last() != Some(&b'\n') && !prefix.ends_with(b"}") && cut != header_end;
+            assert_eq!(cap.truncated_last_line, mid_line, "cut at byte {cut}");
+            if cut >= last_start {
+                // Cuts inside the end line: it is there only when complete.
+                let complete = cut >= bytes.len() - 1;
+                assert_eq!(cap.end.is_some(), complete, "cut at byte {cut}");
+                assert_eq!(cap.events.len(), 7, "cut at byte {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unterminated_last_line_that_is_complete_json_is_still_checked() {
+        let text = String::from_utf8(golden_bytes()).unwrap();
+        let after_end = format!("{text}{{\"t\":1,\"p\":0,\"m\":[153,1,1]}}");
+        let err = read_bytes(after_end.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("after the end line"), "{err}");
+
+        let lines: Vec<&str> = text.lines().collect();
+        let missing_bytes = format!(
+            "{}\n{{\"t\":1,\"p\":0}}",
+            lines[..lines.len() - 1].join("\n")
+        );
+        let err = read_bytes(missing_bytes.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: lines.len(),
+                column: None
+            }
+        );
+        assert!(err.to_string().contains("\"m\" (bytes)"), "{err}");
+    }
+
+    #[test]
+    fn a_tail_of_zero_bytes_after_a_power_cut_counts_as_a_cut_line() {
+        let text = String::from_utf8(golden_bytes()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut bytes = lines[..lines.len() - 1].join("\n").into_bytes();
+        bytes.extend_from_slice(b"\n{\"t\":29\0\0\0\0\0\0");
+        let cap = read_bytes(&bytes).expect("a zero-filled tail is a crash, not damage");
+        assert!(cap.truncated_last_line);
+        assert_eq!(cap.events.len(), 7);
+        assert_eq!(cap.end, None);
+    }
+
+    #[test]
+    fn cut_header_is_a_truncation_error_at_line_1() {
+        let bytes = golden_bytes();
+        let err = read_bytes(&bytes[..40]).unwrap_err();
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 1,
+                column: None
+            }
+        );
+        assert!(matches!(err.kind, InputErrorKind::Truncated(_)), "{err}");
+    }
+
+    #[test]
+    fn corrupt_middle_line_names_the_line() {
+        let mut text = String::from_utf8(golden_bytes()).unwrap();
+        text = text.replacen("\"m\":[153,36,110]", "\"m\":[153,36,1", 1);
+        let err = read_bytes(text.as_bytes()).unwrap_err();
+        let line = text.lines().position(|l| l.contains("[153,36,1}")).unwrap() + 1;
+        assert!(
+            matches!(err.place, Place::Line { line: l, column: Some(_) } if l == line),
+            "{err}"
+        );
+        let msg = err.to_string();
+        assert!(msg.starts_with("test.jsonl: line "), "{msg}");
+        assert!(msg.contains("repair or delete this line"), "{msg}");
+    }
+
+    #[test]
+    fn empty_file_is_refused() {
+        for bytes in [&b""[..], b"\n\n  \n"] {
+            let err = read_bytes(bytes).unwrap_err();
+            assert!(matches!(err.kind, InputErrorKind::Empty(_)), "{err}");
+            assert_eq!(err.place, Place::File);
+        }
+    }
+
+    #[test]
+    fn non_utf8_lines_are_refused_with_their_line() {
+        let mut bytes = golden_bytes();
+        let second_line = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+        bytes[second_line + 2] = 0xFF;
+        let err = read_bytes(&bytes).unwrap_err();
+        assert_eq!(err.kind, InputErrorKind::NotUtf8);
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 2,
+                column: None
+            }
+        );
+
+        let err = read_bytes(b"{\"format\":\"pocket-capture/1\xFF\"}\n").unwrap_err();
+        assert_eq!(err.kind, InputErrorKind::NotUtf8);
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 1,
+                column: None
+            }
+        );
+    }
+
+    #[test]
+    fn not_a_capture_log_says_so_at_line_1() {
+        for text in [
+            "hello\n",
+            "{\"format\":\"pocket-chart/1\"}\n",
+            "[1,2,3]\n",
+            "{\"t\":1,\"p\":0,\"m\":[144]}\n",
+        ] {
+            let err = read_bytes(text.as_bytes()).unwrap_err();
+            assert_eq!(
+                err.place,
+                Place::Line {
+                    line: 1,
+                    column: None
+                },
+                "{text}"
+            );
+            assert!(
+                err.to_string().contains("not a pocket capture log"),
+                "{text}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_later_major_version_is_refused() {
+        let err = read_bytes(b"{\"format\":\"pocket-capture/2\",\"minor\":0}\n").unwrap_err();
+        assert_eq!(
+            err.kind,
+            InputErrorKind::UnsupportedFormat {
+                found: "pocket-capture/2".into(),
+                expected: FORMAT.into()
+            }
+        );
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 1,
+                column: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_later_minor_version_skips_unknown_kinds_and_fields() {
+        let text = concat!(
+            "{\"format\":\"pocket-capture/1\",\"minor\":3,\"started_at\":\"2025-01-02T03:04:05.678Z\",",
+            "\"time_zero_ns\":null,\"start_mode\":\"now\",\"ports\":[{\"index\":0,\"name\":\"kit\",\"serial\":\"x\"}],",
+            "\"players\":[],\"venue\":\"garage\"}\n",
+            "{\"k\":\"tempo\",\"t\":5,\"bpm\":120}\n",
+            "{\"k\":\"marker\",\"t\":\"not a number\"}\n",
+            "{\"t\":10,\"p\":0,\"m\":[144,38,90],\"v\":\"new field\"}\n",
+            "{\"k\":\"tempo\",\"t\":6,\"bpm\":121}\n",
+        );
+        let cap = read_bytes(text.as_bytes()).unwrap();
+        assert_eq!(cap.minor_version, 3);
+        assert_eq!(cap.skipped_unknown, 3);
+        assert_eq!(
+            cap.unknown_kinds,
+            vec!["tempo".to_string(), "marker".to_string()]
+        );
+        assert_eq!(cap.events.len(), 1);
+        assert!(
+            cap.warnings().iter().any(|w| w.contains("skipped 3 lines")),
+            "{:?}",
+            cap.warnings()
+        );
+    }
+
+    #[test]
+    fn odd_messages_are_counted_not_returned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd.jsonl");
+        let mut header = two_kit_header();
+        header.players.clear();
+        let mut w = CaptureWriter::create(&path, &header).unwrap();
+        let sysex: Vec<u8> = std::iter::once(0xF0)
+            .chain((0..1000).map(|i| (i % 128) as u8))
+            .chain([0xF7])
+            .collect();
+        w.write_midi(Nanos(1), 0, &sysex).unwrap();
+        w.write_midi(Nanos(2), 0, &[0xFE]).unwrap(); // active sensing
+        w.write_midi(Nanos(3), 0, &[0x26, 100]).unwrap(); // data byte first
+        w.write_midi(Nanos(4), 0, &[0x99, 38]).unwrap(); // note on missing its velocity
+        w.write_midi(Nanos(5), 1, &[0xC9, 5]).unwrap(); // program change: 2 bytes
+        w.finish(Nanos(6), "stopped").unwrap();
+        let cap = read_capture(&path).unwrap();
+        assert_eq!(cap.sysex_messages, 1);
+        assert_eq!(cap.system_messages, 1);
+        assert_eq!(cap.malformed_messages, 2);
+        assert_eq!(cap.events.len(), 1);
+        assert_eq!(cap.events[0].message(), &[0xC9, 5]);
+    }
+
+    #[test]
+    fn out_of_order_events_within_a_port_are_counted_and_sorted() {
+        let text = concat!(
+            "{\"format\":\"pocket-capture/1\",\"minor\":0,\"started_at\":\"x\",\"time_zero_ns\":0,",
+            "\"start_mode\":\"now\",\"ports\":[{\"index\":4,\"name\":\"kit\"}],\"players\":[]}\n",
+            "{\"t\":30,\"p\":4,\"m\":[153,38,1]}\n",
+            "{\"t\":10,\"p\":4,\"m\":[153,38,2]}\n",
+            "{\"t\":20,\"p\":4,\"m\":[153,38,3]}\n",
+            "{\"t\":20,\"p\":4,\"m\":[153,38,4]}\n",
+        );
+        let cap = read_bytes(text.as_bytes()).unwrap();
+        assert_eq!(cap.out_of_order_events, 3);
+        let velocities: Vec<u8> = cap.events.iter().map(|e| e.bytes[2]).collect();
+        assert_eq!(
+            velocities,
+            vec![2, 3, 4, 1],
+            "sorted by time, equal times in file order"
+        );
+    }
+
+    #[test]
+    fn writer_refuses_what_the_reader_would_refuse() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.jsonl");
+        let mut bad = two_kit_header();
+        bad.players[0].channel = Some(17);
+        let err = CaptureWriter::create(&path, &bad).unwrap_err();
+        assert!(err.to_string().contains("channel 17"), "{err}");
+        assert!(!path.exists(), "no file for a refused header");
+
+        let mut w = CaptureWriter::create(&path, &two_kit_header()).unwrap();
+        assert!(w
+            .write_midi(Nanos(0), 9, &[0x99, 1, 1])
+            .unwrap_err()
+            .to_string()
+            .contains("port 9"));
+        assert!(w.write_midi(Nanos(0), 0, &[]).is_err());
+        assert!(w
+            .write_midi(Nanos(0), 0, &vec![0xF0; MAX_MESSAGE_BYTES + 1])
+            .is_err());
+        assert!(w.write_gap(0, Nanos(5), Nanos(4)).is_err());
+        w.write_midi(Nanos(0), 0, &vec![0xF0; MAX_MESSAGE_BYTES])
+            .unwrap();
+        w.finish(Nanos(1), "stopped").unwrap();
+        let cap = read_capture(&path).unwrap();
+        assert_eq!(
+            cap.sysex_messages, 1,
+            "the longest message fits on one line"
+        );
+
+        let err = CaptureWriter::create(&path, &two_kit_header()).unwrap_err();
+        assert!(
+            err.to_string().contains("already exists"),
+            "never overwrite a take: {err}"
+        );
+    }
+
+    #[test]
+    fn midi_lines_reuse_the_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = CaptureWriter::create(dir.path().join("a.jsonl"), &two_kit_header()).unwrap();
+        let (ptr, cap) = (w.buf.as_ptr(), w.buf.capacity());
+        for i in 0..20_000i64 {
+            w.write_midi(
+                Nanos(i * 1_000_003),
+                (i % 2) as u16,
+                &[0x99, (i % 128) as u8, 100],
+            )
+            .unwrap();
+        }
+        w.write_midi(Nanos(i64::MIN), 0, &vec![0xFF; MAX_MESSAGE_BYTES])
+            .unwrap();
+        assert_eq!(
+            (w.buf.as_ptr(), w.buf.capacity()),
+            (ptr, cap),
+            "the line buffer never grew"
+        );
+    }
+
+    #[test]
+    fn integers_format_like_std() {
+        let mut buf = Vec::new();
+        for v in [0i64, 1, 9, 10, 99, 100, 12345, -1, -10, i64::MAX, i64::MIN] {
+            buf.clear();
+            push_i64(&mut buf, v);
+            assert_eq!(String::from_utf8_lossy(&buf), v.to_string());
+        }
+        for v in 0..=255u8 {
+            buf.clear();
+            push_u8(&mut buf, v);
+            assert_eq!(String::from_utf8_lossy(&buf), v.to_string());
+        }
+    }
+
+    #[test]
+    fn rfc3339_dates() {
+        let at = |s: u64, ms: u64| {
+            format_rfc3339_utc(UNIX_EPOCH + std::time::Duration::from_millis(s * 1000 + ms))
+        };
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(951_782_400, 5), "2000-02-29T00:00:00.005Z");
+        assert_eq!(at(1_700_000_000, 123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(at(4_107_542_399, 999), "2100-02-28T23:59:59.999Z");
+        assert_eq!(
+            format_rfc3339_utc(UNIX_EPOCH - std::time::Duration::from_millis(1)),
+            "1969-12-31T23:59:59.999Z"
+        );
+    }
+
+    #[test]
+    fn overlong_lines_are_refused() {
+        let mut text = String::from("{\"format\":\"pocket-capture/1\",\"minor\":0,\"started_at\":\"x\",\"time_zero_ns\":null,\"start_mode\":\"none\",\"ports\":[],\"players\":[]}\n");
+        text.push_str(&" ".repeat(MAX_LINE_BYTES + 10));
+        text.push('\n');
+        let err = read_bytes(text.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 2,
+                column: None
+            }
+        );
+        assert!(err.to_string().contains("longer than"), "{err}");
+    }
+
+    fn bad_fixture(name: &str) -> InputError {
+        read_capture(crate_path(&format!("fixtures/bad/{name}")))
+            .expect_err("a bad fixture must not read")
+    }
+
+    #[test]
+    fn bad_fixture_corrupt_middle_line() {
+        let err = bad_fixture("capture-corrupt-middle-line.jsonl");
+        assert!(matches!(err.place, Place::Line { line: 3, .. }), "{err}");
+    }
+
+    #[test]
+    fn bad_fixture_wrong_version() {
+        let err = bad_fixture("capture-wrong-version.jsonl");
+        assert!(
+            matches!(err.kind, InputErrorKind::UnsupportedFormat { .. }),
+            "{err}"
+        );
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 1,
+                column: None
+            }
+        );
+    }
+
+    #[test]
+    fn bad_fixture_player_on_unknown_port() {
+        let err = bad_fixture("capture-player-on-unknown-port.jsonl");
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 1,
+                column: None
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains("port 3, which is not in \"ports\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_fixture_event_on_unknown_port() {
+        let err = bad_fixture("capture-event-on-unknown-port.jsonl");
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 3,
+                column: None
+            }
+        );
+        assert!(
+            err.to_string().contains("port 7 is not in the header"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_fixture_line_after_end() {
+        let err = bad_fixture("capture-line-after-end.jsonl");
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 4,
+                column: None
+            }
+        );
+        assert!(
+            err.to_string().contains("after the end line (line 3)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_fixture_midi_line_missing_bytes() {
+        let err = bad_fixture("capture-midi-line-missing-bytes.jsonl");
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 2,
+                column: None
+            }
+        );
+        assert!(err.to_string().contains("\"m\" (bytes)"), "{err}");
+    }
+
+    #[test]
+    fn bad_fixture_two_logs_joined() {
+        let err = bad_fixture("capture-two-logs-joined.jsonl");
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 3,
+                column: None
+            }
+        );
+        assert!(err.to_string().contains("second header"), "{err}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        #[test]
+        fn random_mutations_never_panic(
+            edits in proptest::collection::vec((0usize..4096, 0u8..3, proptest::prelude::any::<u8>()), 1..8)
+        ) {
+            let mut bytes = golden_bytes_cached().to_vec();
+            for (pos, op, byte) in edits {
+                let pos = pos % (bytes.len() + 1);
+                match op {
+                    0 if pos < bytes.len() => bytes[pos] = byte,
+                    1 => bytes.insert(pos, byte),
+                    _ if pos < bytes.len() => { bytes.remove(pos); }
+                    _ => {}
+                }
+            }
+            if let Ok(cap) = read_bytes(&bytes) {
+                proptest::prop_assert!(cap.events.windows(2).all(|w| w[0].time <= w[1].time));
+                for i in 0..cap.header.players.len() {
+                    let _ = cap.events_for_player(i);
+                }
+                let _ = cap.warnings();
+            }
+        }
+    }
+
+    fn golden_bytes_cached() -> &'static [u8] {
+        static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        BYTES.get_or_init(golden_bytes)
+    }
+}

@@ -1,7 +1,248 @@
-//! File readers and writers, one file per format. Each returns [`crate::InputError`]s that name
+//! File readers and writers, one file per format, and the two entry points that pick the right
+//! one: [`load_chart`] and [`load_take`]. Each reader returns [`crate::InputError`]s that name
 //! the file and the place.
+//!
+//! Formats are chosen by extension, then by content:
+//!
+//! | extension | content starts with | chart | take |
+//! |---|---|---|---|
+//! | `.json` | `{` | pocket chart JSON | - |
+//! | `.mid`, `.midi`, `.smf` | `MThd` | SMF chart (GM drums, channel 10) | SMF take through a kit map |
+//! | `.jsonl`, `.capture` | `{"format":"pocket-capture/` | - | capture log through a kit map |
+//! | `.txt` and anything else | text | onset list | onset list |
 
 pub mod capture_log;
 pub mod chart_json;
 pub mod onsets;
 pub mod smf;
+
+use crate::chart::Chart;
+use crate::error::{InputError, InputErrorKind, Place};
+use crate::event::RawEvent;
+use crate::kit::KitMap;
+use crate::take::Take;
+use crate::time::Nanos;
+use std::io::Read;
+use std::path::Path;
+
+/// A file format pocket reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// pocket chart JSON.
+    ChartJson,
+    /// Standard MIDI File.
+    Smf,
+    /// pocket capture log (JSON Lines).
+    CaptureLog,
+    /// Onset list text.
+    Onsets,
+}
+
+impl Format {
+    /// Name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::ChartJson => "pocket chart JSON",
+            Format::Smf => "Standard MIDI File",
+            Format::CaptureLog => "pocket capture log",
+            Format::Onsets => "onset list",
+        }
+    }
+}
+
+/// Detects a file's format from its extension, then its first bytes.
+pub fn detect(path: &Path) -> Result<Format, InputError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("json") => return Ok(Format::ChartJson),
+        Some("mid" | "midi" | "smf") => return Ok(Format::Smf),
+        Some("jsonl" | "capture") => return Ok(Format::CaptureLog),
+        Some("txt") => return Ok(Format::Onsets),
+        _ => {}
+    }
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| InputError::io(path, e))?;
+    let head = &head[..n];
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    Ok(if head.starts_with(b"MThd") {
+        Format::Smf
+    } else if trimmed.starts_with('{') && trimmed.contains("pocket-capture") {
+        Format::CaptureLog
+    } else if trimmed.starts_with('{') {
+        Format::ChartJson
+    } else {
+        Format::Onsets
+    })
+}
+
+/// Reads a chart in any format pocket knows (see the module docs).
+pub fn load_chart(path: &Path, smf: &smf::SmfChartOptions) -> Result<Chart, InputError> {
+    match detect(path)? {
+        Format::ChartJson => chart_json::read_chart(path),
+        Format::Smf => smf::read_chart(path, smf),
+        Format::Onsets => {
+            let list = onsets::read_onsets(path)?;
+            onsets::to_chart(path, &list)
+        }
+        Format::CaptureLog => Err(InputError::new(
+            path,
+            Place::File,
+            InputErrorKind::Malformed(
+                "this is a capture log (a take), not a chart; pass it with --player NAME=FILE"
+                    .into(),
+            ),
+        )),
+    }
+}
+
+/// A take as loaded, with what the file itself says about its player.
+#[derive(Debug, Clone)]
+pub struct LoadedTake {
+    /// The take.
+    pub take: Take,
+    /// Name of the kit map used.
+    pub kit: String,
+    /// Latency offsets recorded in the file (capture logs), hands then feet.
+    pub offsets: Option<(Nanos, Nanos)>,
+    /// The format read.
+    pub format: Format,
+}
+
+/// Reads a take: `path`, or `path#selector` where the selector picks one player of a file that
+/// holds two (`#channel=N`, `#track=N` for SMF, `#player=NAME` for capture logs). `kit` is the
+/// kit map to use; `None` uses the capture log's recorded kit or else `gm`.
+pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputError> {
+    let (path_text, player_sel) = match spec.rsplit_once("#player=") {
+        Some((p, name)) => (p, Some(name)),
+        None => (spec, None),
+    };
+    let spec_smf = smf::TakeSpec::parse(path_text).map_err(|e| {
+        InputError::new(path_text, Place::File, InputErrorKind::Malformed(e))
+    })?;
+    let path = spec_smf.path.as_path();
+    let source = spec.to_string();
+    let format = detect(path)?;
+    let gm = || KitMap::builtin("gm").ok_or_else(|| internal(path, "built-in gm kit missing"));
+    match format {
+        Format::Smf => {
+            let kit = match kit {
+                Some(k) => k.clone(),
+                None => gm()?,
+            };
+            let ev = smf::read_events(
+                path,
+                &smf::SmfTakeOptions {
+                    selector: spec_smf.selector,
+                    port: 0,
+                },
+            )?;
+            let take = crate::kit::build_take(
+                &ev.events,
+                &kit,
+                &kit.options,
+                source,
+                vec![path.display().to_string()],
+            );
+            Ok(LoadedTake {
+                take,
+                kit: kit.name,
+                offsets: None,
+                format,
+            })
+        }
+        Format::CaptureLog => {
+            let cap = capture_log::read_capture(path)?;
+            let players = &cap.header.players;
+            let index = match player_sel {
+                Some(name) => players.iter().position(|p| p.name == name).ok_or_else(|| {
+                    let names: Vec<&str> = players.iter().map(|p| p.name.as_str()).collect();
+                    InputError::new(
+                        path,
+                        Place::Item(format!("player {name:?}")),
+                        InputErrorKind::Malformed(format!(
+                            "no such player in this capture; it holds: {}",
+                            names.join(", ")
+                        )),
+                    )
+                })?,
+                None if players.len() == 1 => 0,
+                None => {
+                    let names: Vec<String> =
+                        players.iter().map(|p| format!("#player={}", p.name)).collect();
+                    return Err(InputError::new(
+                        path,
+                        Place::Line {
+                            line: 1,
+                            column: None,
+                        },
+                        InputErrorKind::Malformed(format!(
+                            "this capture holds {} players; pick one by adding {} to the file name",
+                            players.len(),
+                            names.join(" or ")
+                        )),
+                    ));
+                }
+            };
+            let info = &players[index];
+            let kit = match kit {
+                Some(k) => k.clone(),
+                None => KitMap::builtin(&info.kit).map_or_else(gm, Ok)?,
+            };
+            let events: Vec<RawEvent> = cap.events_for_player(index);
+            let ports = cap.header.ports.iter().map(|p| p.name.clone()).collect();
+            let take = crate::kit::build_take(&events, &kit, &kit.options, source, ports);
+            Ok(LoadedTake {
+                take,
+                kit: kit.name,
+                offsets: Some((info.offset_hands, info.offset_feet)),
+                format,
+            })
+        }
+        Format::Onsets => {
+            let list = onsets::read_onsets(path)?;
+            Ok(LoadedTake {
+                take: onsets::to_take(&source, &list),
+                kit: "onsets".into(),
+                offsets: None,
+                format,
+            })
+        }
+        Format::ChartJson => Err(InputError::new(
+            path,
+            Place::File,
+            InputErrorKind::Malformed(
+                "this is a chart, not a take; pass it with --chart (takes are .mid, .jsonl capture logs or .txt onset lists)".into(),
+            ),
+        )),
+    }
+}
+
+fn internal(path: &Path, what: &str) -> InputError {
+    InputError::new(path, Place::File, InputErrorKind::Malformed(what.into()))
+}
+
+/// Resolves a kit given on the command line: a built-in profile name or a kit map JSON file.
+pub fn load_kit(name_or_path: &str) -> Result<KitMap, InputError> {
+    if let Some(k) = KitMap::builtin(name_or_path) {
+        return Ok(k);
+    }
+    let path = Path::new(name_or_path);
+    if path.exists() {
+        return KitMap::from_json_file(path);
+    }
+    let names: Vec<&str> = crate::kit::PROFILES.iter().map(|p| p.0).collect();
+    Err(InputError::new(
+        path,
+        Place::File,
+        InputErrorKind::Malformed(format!(
+            "no built-in kit profile of that name and no such file; built-in profiles: {}",
+            names.join(", ")
+        )),
+    ))
+}

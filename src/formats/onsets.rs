@@ -1,1 +1,483 @@
-//! PLACEHOLDER
+//! Onset lists: plain text, one `seconds [lane]` per line, as used by mir_eval and most onset
+//! detectors. An onset list can stand in for a chart ([`to_chart`]) or for a take ([`to_take`]).
+//!
+//! Format:
+//!
+//! ```text
+//! # comment lines start with '#'; blank lines are skipped
+//! 0.5
+//! 1.25 snare
+//! 1.000000001 kick
+//! ```
+//!
+//! Fields are separated by any run of whitespace (mir_eval's `\s+`). The time is decimal seconds
+//! (exponent notation allowed) and is read exactly to the nanosecond, never through floating
+//! point. The lane is optional; without one the onset is on [`Lane::Any`], which only matches
+//! `any`. Lines may come in any order: the reader sorts them by time (stable, so equal times keep
+//! the file's order). mir_eval refuses unsorted lists; pocket's matching does not depend on the
+//! order, so it accepts them.
+
+use crate::chart::{Chart, ChartError, ChartInfo, Note};
+use crate::error::{InputError, InputErrorKind, Place};
+use crate::lane::{Dynamic, Lane};
+use crate::take::{Hit, Source, Take};
+use crate::tempo::{Tempo, TempoMap, TimeSignature};
+use crate::time::{format_seconds, parse_seconds, Nanos};
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// The largest onset list pocket reads (64 MiB, about four million lines).
+pub const MAX_ONSET_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Resolution of the tempo map given to charts made from onset lists (ticks per quarter note).
+pub const ONSET_CHART_PPQ: u32 = 480;
+
+/// Tempo of charts made from onset lists: 120 BPM, so one beat is 0.5 s.
+pub const ONSET_CHART_MICROS_PER_QUARTER: u32 = 500_000;
+
+/// Velocity given to hits made from onset lists, which carry none.
+pub const ONSET_TAKE_VELOCITY: u8 = 100;
+
+/// One line of an onset list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Onset {
+    /// The time, exactly as written (rounded to the nanosecond).
+    pub time: Nanos,
+    /// The lane, [`Lane::Any`] when the line has none.
+    pub lane: Lane,
+    /// The line of the file it came from, from 1.
+    pub line: usize,
+}
+
+/// Reads an onset list, sorted by time. Errors name the file and line.
+pub fn read_onsets(path: impl AsRef<Path>) -> Result<Vec<Onset>, InputError> {
+    read_onsets_limited(path.as_ref(), MAX_ONSET_FILE_BYTES)
+}
+
+fn read_onsets_limited(path: &Path, limit: u64) -> Result<Vec<Onset>, InputError> {
+    let file = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
+    let too_large =
+        |size| InputError::new(path, Place::File, InputErrorKind::TooLarge { size, limit });
+    if let Ok(meta) = file.metadata() {
+        if meta.len() > limit {
+            return Err(too_large(meta.len()));
+        }
+    }
+    // The size may change between the check and the read: never read more than the limit + 1.
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    parse_onsets(path, &bytes)
+}
+
+/// Parses the bytes of an onset list (`path` is only used in errors), sorted by time.
+pub fn parse_onsets(path: &Path, bytes: &[u8]) -> Result<Vec<Onset>, InputError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        InputError::at_line(path, line, InputErrorKind::NotUtf8)
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut onsets = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let content = line.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let at = |field: &str, kind| {
+            // Column of the field, in characters from 1.
+            let offset = field.as_ptr() as usize - line.as_ptr() as usize;
+            let column = line[..offset].chars().count() + 1;
+            InputError::new(
+                path,
+                Place::Line {
+                    line: line_no,
+                    column: Some(column),
+                },
+                kind,
+            )
+        };
+        let mut fields = content.split_whitespace();
+        let (Some(time_text), lane_text, extra) = (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        if let Some(extra) = extra {
+            let count = content.split_whitespace().count();
+            return Err(at(
+                extra,
+                InputErrorKind::Malformed(format!(
+                    "expected `seconds [lane]`, found {count} fields; remove the extra fields"
+                )),
+            ));
+        }
+        let time = parse_seconds(time_text)
+            .ok_or_else(|| at(time_text, InputErrorKind::BadTime(time_text.to_string())))?;
+        let lane = match lane_text {
+            Some(name) => name
+                .parse::<Lane>()
+                .map_err(|e| at(name, InputErrorKind::UnknownLane(e)))?,
+            None => Lane::Any,
+        };
+        onsets.push(Onset {
+            time,
+            lane,
+            line: line_no,
+        });
+    }
+    onsets.sort_by_key(|o| o.time);
+    Ok(onsets)
+}
+
+/// The tempo map of charts made from onset lists: 120 BPM, 480 PPQ, 4/4, no pickup.
+pub fn onset_tempo_map() -> TempoMap {
+    match TempoMap::constant(
+        ONSET_CHART_PPQ,
+        Tempo::MicrosPerQuarter(ONSET_CHART_MICROS_PER_QUARTER),
+        TimeSignature::COMMON,
+    ) {
+        Ok(map) => map,
+        // The arguments are constants that the tempo module accepts (tested below).
+        Err(e) => unreachable!("constant onset tempo map refused: {e}"),
+    }
+}
+
+/// Turns an onset list (sorted, as [`read_onsets`] returns it) into a chart. Note times stay
+/// exactly as read; ticks come from [`onset_tempo_map`]. `path` names the file in the chart's
+/// source and in errors (a chart refuses negative times).
+pub fn to_chart(path: &Path, onsets: &[Onset]) -> Result<Chart, InputError> {
+    let tempo_map = onset_tempo_map();
+    let notes = onsets
+        .iter()
+        .map(|o| Note {
+            time: o.time,
+            tick: tempo_map.tick(o.time),
+            lane: o.lane,
+            articulation: None,
+            dynamic: Dynamic::Normal,
+        })
+        .collect();
+    let info = ChartInfo {
+        title: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        source: path.display().to_string(),
+        ..ChartInfo::default()
+    };
+    Chart::new(info, tempo_map, Vec::new(), notes).map_err(|e| {
+        let index = match e {
+            ChartError::NegativeTime { index, .. }
+            | ChartError::Unsorted { index, .. }
+            | ChartError::BadArticulation { index, .. } => index,
+        };
+        match onsets.get(index) {
+            Some(o) => InputError::at_line(path, o.line, InputErrorKind::Chart(e)),
+            None => InputError::new(path, Place::File, InputErrorKind::Chart(e)),
+        }
+    })
+}
+
+/// Turns an onset list into a take: one hit per onset, velocity [`ONSET_TAKE_VELOCITY`], raw note
+/// 0 on channel 10, port 0 (`"file"`). `source` names where it came from.
+pub fn to_take(source: &str, onsets: &[Onset]) -> Take {
+    let mut take = Take {
+        source: source.to_string(),
+        ports: vec!["file".to_string()],
+        hits: onsets
+            .iter()
+            .map(|o| Hit {
+                time: o.time,
+                lane: o.lane,
+                articulation: None,
+                velocity: ONSET_TAKE_VELOCITY,
+                source: Source {
+                    note: 0,
+                    channel: 10,
+                    port: 0,
+                },
+            })
+            .collect(),
+        ..Take::default()
+    };
+    take.sort();
+    take
+}
+
+/// Writes an onset list: one `seconds [lane]` line per onset, times exact to the nanosecond, the
+/// lane left out for [`Lane::Any`]. Reading the output back gives the same onsets.
+pub fn write_onsets<W: Write>(mut out: W, onsets: &[(Nanos, Lane)]) -> std::io::Result<()> {
+    for &(time, lane) in onsets {
+        match lane {
+            Lane::Any => writeln!(out, "{}", format_seconds(time))?,
+            _ => writeln!(out, "{} {}", format_seconds(time), lane)?,
+        }
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::crate_path;
+
+    fn parse(text: &str) -> Result<Vec<Onset>, InputError> {
+        parse_onsets(Path::new("test.txt"), text.as_bytes())
+    }
+
+    fn ms(v: i64) -> Nanos {
+        Nanos::from_millis(v)
+    }
+
+    #[test]
+    fn reads_times_lanes_comments_and_blank_lines() {
+        let onsets =
+            parse("# header\n\n0.5\n  1.25\tsnare  \n\r\n1e-3 kick\n   # indented comment\n")
+                .expect("valid list");
+        let got: Vec<_> = onsets.iter().map(|o| (o.time, o.lane, o.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (ms(1), Lane::Kick, 6),
+                (ms(500), Lane::Any, 3),
+                (ms(1250), Lane::Snare, 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn times_are_exact_decimal() {
+        let onsets = parse("0.1\n1.000000001\n2.5000000004\n").expect("valid list");
+        let times: Vec<_> = onsets.iter().map(|o| o.time.0).collect();
+        assert_eq!(times, vec![100_000_000, 1_000_000_001, 2_500_000_000]);
+    }
+
+    #[test]
+    fn unsorted_lists_are_sorted_stably() {
+        let onsets = parse("2 kick\n1 snare\n1 kick\n").expect("valid list");
+        let got: Vec<_> = onsets.iter().map(|o| (o.time, o.lane, o.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (ms(1000), Lane::Snare, 2),
+                (ms(1000), Lane::Kick, 3),
+                (ms(2000), Lane::Kick, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_file_is_an_empty_list() {
+        assert_eq!(parse("").expect("empty is fine"), vec![]);
+        assert_eq!(parse("# only a comment\n").expect("comments only"), vec![]);
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let onsets = parse("\u{feff}0.5\n").expect("BOM is fine");
+        assert_eq!(onsets[0].time, ms(500));
+    }
+
+    #[test]
+    fn write_then_read_round_trips() {
+        let list = vec![
+            (Nanos(0), Lane::Any),
+            (Nanos(1), Lane::Kick),
+            (Nanos(1_500_000_000), Lane::HihatPedal),
+            (Nanos(-250_000_000), Lane::Any),
+            (Nanos(123_456_789_012), Lane::Crash2),
+        ];
+        let mut buf = Vec::new();
+        write_onsets(&mut buf, &list).expect("write to memory");
+        let text = String::from_utf8(buf.clone()).expect("utf-8");
+        assert!(
+            text.starts_with("0\n0.000000001 kick\n1.5 hihat_pedal\n"),
+            "{text}"
+        );
+        let back = parse_onsets(Path::new("mem.txt"), &buf).expect("reads back");
+        let mut want = list.clone();
+        want.sort_by_key(|o| o.0);
+        let got: Vec<_> = back.iter().map(|o| (o.time, o.lane)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn onset_tempo_map_is_120_bpm_480_ppq() {
+        let map = onset_tempo_map();
+        assert_eq!(map.ppq(), 480);
+        assert_eq!(map.time(crate::time::Ticks(480)), ms(500));
+    }
+
+    #[test]
+    fn to_chart_keeps_exact_times_and_puts_ticks_on_the_120_bpm_grid() {
+        let onsets = parse("0.5 snare\n0.2500000001\n1 kick\n").expect("valid list");
+        let chart = to_chart(Path::new("dir/groove.txt"), &onsets).expect("valid chart");
+        let got: Vec<_> = chart
+            .notes
+            .iter()
+            .map(|n| (n.time, n.tick.0, n.lane))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Nanos(250_000_000), 240, Lane::Any),
+                (ms(500), 480, Lane::Snare),
+                (ms(1000), 960, Lane::Kick),
+            ]
+        );
+        assert_eq!(chart.info.title, "groove");
+        assert_eq!(chart.info.source, "dir/groove.txt");
+    }
+
+    #[test]
+    fn to_chart_refuses_negative_times_naming_the_line() {
+        let onsets = parse("1\n-0.5 kick\n").expect("a take may be negative");
+        let err = to_chart(Path::new("neg.txt"), &onsets).expect_err("charts start at zero");
+        assert_eq!(
+            err.place,
+            Place::Line {
+                line: 2,
+                column: None
+            }
+        );
+        let msg = err.to_string();
+        assert!(msg.starts_with("neg.txt: line 2: "), "{msg}");
+        assert!(msg.contains("negative time"), "{msg}");
+    }
+
+    #[test]
+    fn to_take_makes_velocity_100_hits() {
+        let onsets = parse("0.5 snare\n-0.01\n").expect("valid list");
+        let take = to_take("player.txt", &onsets);
+        assert_eq!(take.source, "player.txt");
+        assert_eq!(take.hits.len(), 2);
+        assert_eq!(take.hits[0].time, ms(-10));
+        assert_eq!(take.hits[0].lane, Lane::Any);
+        assert_eq!(take.hits[1].lane, Lane::Snare);
+        assert!(take
+            .hits
+            .iter()
+            .all(|h| h.velocity == 100 && h.source.note == 0));
+    }
+
+    #[test]
+    fn good_fixtures_read() {
+        let onsets = read_onsets(crate_path(
+            "fixtures/onsets/kick-snare-hihat-one-bar-120bpm.txt",
+        ))
+        .expect("fixture reads");
+        assert_eq!(onsets.len(), 12);
+        assert_eq!(onsets[0].time, Nanos(0));
+        assert_eq!(onsets.last().map(|o| o.time), Some(ms(1750)));
+        let chart = to_chart(Path::new("x"), &onsets).expect("valid chart");
+        assert_eq!(
+            chart.notes_per_lane(),
+            vec![(Lane::Kick, 2), (Lane::Snare, 2), (Lane::Hihat, 8)]
+        );
+
+        let plain = read_onsets(crate_path("fixtures/onsets/no-lanes-comment-unsorted.txt"))
+            .expect("fixture reads");
+        let times: Vec<_> = plain.iter().map(|o| o.time).collect();
+        assert_eq!(
+            times,
+            vec![Nanos(100_000_000), Nanos(350_000_001), ms(1200)]
+        );
+        assert!(plain.iter().all(|o| o.lane == Lane::Any));
+    }
+
+    /// Reads a bad fixture and returns the error's message, checking it names the file and line.
+    fn bad(name: &str, line: usize) -> InputError {
+        let path = crate_path(&format!("fixtures/bad/{name}"));
+        let err = read_onsets(&path).expect_err("bad fixture must be refused");
+        let msg = err.to_string();
+        assert!(msg.contains(name), "error should name the file: {msg}");
+        assert!(
+            msg.contains(&format!("line {line}")),
+            "error should name line {line}: {msg}"
+        );
+        err
+    }
+
+    #[test]
+    fn bad_nan_time() {
+        let err = bad("onsets-nan-time.txt", 3);
+        assert_eq!(err.kind, InputErrorKind::BadTime("nan".into()));
+    }
+
+    #[test]
+    fn bad_infinite_time() {
+        let err = bad("onsets-infinite-time.txt", 2);
+        assert_eq!(err.kind, InputErrorKind::BadTime("inf".into()));
+    }
+
+    #[test]
+    fn bad_garbage_time() {
+        let err = bad("onsets-garbage-time.txt", 2);
+        assert_eq!(err.kind, InputErrorKind::BadTime("1,5".into()));
+        assert!(err.to_string().contains("finite decimal number"), "{err}");
+    }
+
+    #[test]
+    fn bad_unknown_lane() {
+        let err = bad("onsets-unknown-lane.txt", 2);
+        let msg = err.to_string();
+        assert!(msg.contains("\"cowbell\""), "{msg}");
+        assert!(
+            msg.contains("kick, snare, hihat"),
+            "lists valid lanes: {msg}"
+        );
+        assert!(msg.contains("line 2, column 6"), "{msg}");
+    }
+
+    #[test]
+    fn bad_too_many_fields() {
+        let err = bad("onsets-too-many-fields.txt", 2);
+        assert!(err.to_string().contains("found 3 fields"), "{err}");
+    }
+
+    #[test]
+    fn bad_not_utf8() {
+        let err = bad("onsets-not-utf8.txt", 2);
+        assert_eq!(err.kind, InputErrorKind::NotUtf8);
+    }
+
+    #[test]
+    fn too_large_is_refused_before_parsing() {
+        let path = crate_path("fixtures/onsets/kick-snare-hihat-one-bar-120bpm.txt");
+        let err = read_onsets_limited(&path, 16).expect_err("over the limit");
+        assert!(
+            matches!(err.kind, InputErrorKind::TooLarge { limit: 16, .. }),
+            "{err}"
+        );
+        assert_eq!(err.place, Place::File);
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let err = read_onsets("fixtures/onsets/does-not-exist.txt").expect_err("missing");
+        assert!(err.to_string().contains("does-not-exist.txt"), "{err}");
+    }
+
+    /// The not-UTF-8 fixture is binary, so its bytes live here; this test checks the file in the
+    /// tree is exactly these bytes (`POCKET_WRITE_FIXTURES=1` rewrites it).
+    const NOT_UTF8_FIXTURE: &[u8] = b"0.5 kick\n1.0 sn\xe9re\n";
+
+    #[test]
+    fn not_utf8_fixture_matches_its_generator() {
+        let path = crate_path("fixtures/bad/onsets-not-utf8.txt");
+        if std::env::var("POCKET_WRITE_FIXTURES").as_deref() == Ok("1") {
+            std::fs::write(&path, NOT_UTF8_FIXTURE).expect("write fixture");
+        }
+        assert_eq!(
+            std::fs::read(&path).expect("fixture exists"),
+            NOT_UTF8_FIXTURE
+        );
+    }
+}
