@@ -9,7 +9,7 @@ use std::time::Duration;
 /// of them, hits the rest with a triangular jitter of ±30 ms around a 5 ms drag, and adds 5 %
 /// stray hits. Returns (notes, hits), both sorted, with about `hits` hits.
 fn human_like(hits: usize, seed: u64) -> (Vec<Nanos>, Vec<Nanos>) {
-    let rng = fastrand::Rng::with_seed(seed);
+    let mut rng = fastrand::Rng::with_seed(seed);
     let grid_ns = 125_000_000i64;
     let notes: Vec<Nanos> = (0..hits as i64).map(|i| Nanos(i * grid_ns)).collect();
     let mut played = Vec::with_capacity(hits + hits / 16);

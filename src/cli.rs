@@ -39,6 +39,9 @@ enum Command {
     },
     /// Score one or two players' takes against a chart.
     Score(ScoreArgs),
+    /// How together two players were: with a chart (shared notes) or without (hits paired
+    /// with each other).
+    Sync(SyncArgs),
     /// Inspect charts.
     Chart {
         #[command(subcommand)]
@@ -135,11 +138,49 @@ struct ScoreArgs {
     chart_channel: String,
 }
 
+#[derive(Debug, Args)]
+struct SyncArgs {
+    /// Two players and their takes: NAME=TAKE (the first is player a).
+    #[arg(long = "player", value_name = "NAME=TAKE", required = true)]
+    players: Vec<String>,
+    /// Score both against this chart and pair the notes both played.
+    #[arg(long)]
+    chart: Option<PathBuf>,
+    /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
+    #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
+    kits: Vec<String>,
+    /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: late).
+    #[arg(long = "offset-ms", value_name = "NAME=MS[,FEET_MS]", allow_hyphen_values = true)]
+    offsets: Vec<String>,
+    /// `same` pairs hits lane by lane; `all` pools every hit of a player into one onset stream
+    /// (for players whose instruments share no lane, e.g. drums and keys). Every note of any
+    /// channel counts with `all`.
+    #[arg(long, default_value = "same", value_parser = ["same", "all"])]
+    lanes: String,
+    /// Pairing window in ms without a chart (default: half the median inter-onset interval,
+    /// 10 to 250 ms).
+    #[arg(long)]
+    window_ms: Option<f64>,
+    /// Onsets of one player closer than this (ms) are one onset with `--lanes all`.
+    #[arg(long, default_value = "15")]
+    collapse_ms: f64,
+    /// Length in seconds of the windows used for per-"bar" figures without a chart.
+    #[arg(long, default_value = "4")]
+    window_s: f64,
+    /// Bootstrap draws for the leader verdict.
+    #[arg(long, default_value_t = pocket::sync::DEFAULT_BOOTSTRAP)]
+    bootstrap: usize,
+    /// Write the JSON report here (`-` for stdout).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { output } => demo(&output),
         Command::Score(args) => score_cmd(args),
+        Command::Sync(args) => sync_cmd(args),
         Command::Chart {
             command: ChartCommand::Show { file, channel },
         } => chart_show(&file, &channel),
@@ -202,49 +243,7 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     }
     let chart = formats::load_chart(&args.chart, &smf_chart_options(&args.chart_channel)?)?;
 
-    // Players, kits, offsets.
-    let mut names = Vec::new();
-    let mut specs = Vec::new();
-    for p in &args.players {
-        let (name, take) = split_named("--player", p)?;
-        if names.contains(&name) {
-            return Err(usage(format!(
-                "--player {name:?} is given twice; player names must differ"
-            )));
-        }
-        names.push(name);
-        specs.push(take);
-    }
-    let mut kit_all: Option<KitMap> = None;
-    let mut kit_for: Vec<Option<KitMap>> = vec![None; names.len()];
-    for k in &args.kits {
-        match k.split_once('=') {
-            Some((name, profile)) => {
-                let i = names.iter().position(|n| *n == name).ok_or_else(|| {
-                    usage(format!("--kit {k:?}: no player named {name:?}"))
-                })?;
-                kit_for[i] = Some(formats::load_kit(profile)?);
-            }
-            None => kit_all = Some(formats::load_kit(k)?),
-        }
-    }
-    let mut offsets: Vec<Option<Offsets>> = vec![None; names.len()];
-    for o in &args.offsets {
-        let (name, value) = split_named("--offset-ms", o)?;
-        let i = names
-            .iter()
-            .position(|n| *n == name)
-            .ok_or_else(|| usage(format!("--offset-ms {o:?}: no player named {name:?}")))?;
-        let (hands, feet) = match value.split_once(',') {
-            Some((h, f)) => (parse_ms("--offset-ms", h)?, parse_ms("--offset-ms", f)?),
-            None => {
-                let v = parse_ms("--offset-ms", value)?;
-                (v, v)
-            }
-        };
-        offsets[i] = Some(Offsets { hands, feet });
-    }
-
+    let r = roster(&args.players, &args.kits, &args.offsets)?;
     let mut lane_map = LaneMap::new();
     for rule in &args.lanes {
         lane_map
@@ -263,18 +262,17 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     };
 
     let mut loaded: Vec<LoadedTake> = Vec::new();
-    for (i, spec) in specs.iter().enumerate() {
-        let kit = kit_for[i].as_ref().or(kit_all.as_ref());
-        loaded.push(formats::load_take(spec, kit)?);
+    for (i, spec) in r.specs.iter().enumerate() {
+        loaded.push(formats::load_take(spec, r.kits[i].as_ref())?);
     }
     let inputs: Vec<PlayerInput> = loaded
         .iter()
         .enumerate()
         .map(|(i, l)| PlayerInput {
-            name: names[i].to_string(),
+            name: r.names[i].to_string(),
             take: &l.take,
             kit: l.kit.clone(),
-            offsets: offsets[i]
+            offsets: r.offsets[i]
                 .or(l.offsets.map(|(hands, feet)| Offsets { hands, feet }))
                 .unwrap_or_default(),
             lane_swap: Lane::ALL.map(|lane| lane_map.apply(lane)),
@@ -453,4 +451,156 @@ fn take_show(spec: &str, kit: Option<&str>) -> Result<()> {
         bail!("{spec}: the take holds no drum hits; check --kit and the file's channel");
     }
     Ok(())
+}
+
+/// Players named on the command line with their kits and offsets.
+struct Roster<'a> {
+    names: Vec<&'a str>,
+    specs: Vec<&'a str>,
+    kits: Vec<Option<KitMap>>,
+    offsets: Vec<Option<Offsets>>,
+}
+
+fn roster<'a>(players: &'a [String], kits: &[String], offsets: &[String]) -> Result<Roster<'a>> {
+    let mut names = Vec::new();
+    let mut specs = Vec::new();
+    for p in players {
+        let (name, take) = split_named("--player", p)?;
+        if names.contains(&name) {
+            return Err(usage(format!(
+                "--player {name:?} is given twice; player names must differ"
+            )));
+        }
+        names.push(name);
+        specs.push(take);
+    }
+    let mut kit_all: Option<KitMap> = None;
+    let mut kit_for: Vec<Option<KitMap>> = vec![None; names.len()];
+    for k in kits {
+        match k.split_once('=') {
+            Some((name, profile)) => {
+                let i = names
+                    .iter()
+                    .position(|n| *n == name)
+                    .ok_or_else(|| usage(format!("--kit {k:?}: no player named {name:?}")))?;
+                kit_for[i] = Some(formats::load_kit(profile)?);
+            }
+            None => kit_all = Some(formats::load_kit(k)?),
+        }
+    }
+    for k in kit_for.iter_mut() {
+        if k.is_none() {
+            k.clone_from(&kit_all);
+        }
+    }
+    let mut offs: Vec<Option<Offsets>> = vec![None; names.len()];
+    for o in offsets {
+        let (name, value) = split_named("--offset-ms", o)?;
+        let i = names
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| usage(format!("--offset-ms {o:?}: no player named {name:?}")))?;
+        let (hands, feet) = match value.split_once(',') {
+            Some((h, f)) => (parse_ms("--offset-ms", h)?, parse_ms("--offset-ms", f)?),
+            None => {
+                let v = parse_ms("--offset-ms", value)?;
+                (v, v)
+            }
+        };
+        offs[i] = Some(Offsets { hands, feet });
+    }
+    Ok(Roster {
+        names,
+        specs,
+        kits: kit_for,
+        offsets: offs,
+    })
+}
+
+fn sync_cmd(args: SyncArgs) -> Result<()> {
+    if args.players.len() != 2 {
+        return Err(usage("sync needs exactly two --player NAME=TAKE"));
+    }
+    let r = roster(&args.players, &args.kits, &args.offsets)?;
+    let all = args.lanes == "all";
+    let mut loaded = Vec::new();
+    for (i, spec) in r.specs.iter().enumerate() {
+        let kit = match (&r.kits[i], all) {
+            (Some(k), _) => Some(k.clone()),
+            (None, true) => Some(pocket::kit::KitMap::all_notes()),
+            (None, false) => None,
+        };
+        loaded.push(formats::load_take(spec, kit.as_ref())?);
+    }
+    let offsets: Vec<Offsets> = loaded
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            r.offsets[i]
+                .or(l.offsets.map(|(hands, feet)| Offsets { hands, feet }))
+                .unwrap_or_default()
+        })
+        .collect();
+    let sync_options = pocket::sync::SyncOptions {
+        bootstrap: args.bootstrap,
+        window_length: Nanos::from_millis_f64(args.window_s * 1000.0)
+            .filter(|w| *w > Nanos::ZERO)
+            .ok_or_else(|| usage("--window-s must be a positive number of seconds"))?,
+        ..pocket::sync::SyncOptions::default()
+    };
+    let report = if let Some(chart_path) = &args.chart {
+        let chart = formats::load_chart(chart_path, &SmfChartOptions::default())?;
+        let inputs: Vec<PlayerInput> = loaded
+            .iter()
+            .enumerate()
+            .map(|(i, l)| PlayerInput {
+                kit: l.kit.clone(),
+                offsets: offsets[i],
+                ..PlayerInput::new(r.names[i], &l.take)
+            })
+            .collect();
+        let options = ScoreOptions {
+            sync: sync_options,
+            ..ScoreOptions::default()
+        };
+        score::score_session(&chart, &chart_path.display().to_string(), &inputs, &options).0
+    } else {
+        let window = args
+            .window_ms
+            .map(|w| parse_ms("--window-ms", &w.to_string()))
+            .transpose()?;
+        let collapse = parse_ms("--collapse-ms", &args.collapse_ms.to_string())?;
+        let pairing = pocket::sync::pair_free(
+            &loaded[0].take,
+            &offsets[0],
+            &loaded[1].take,
+            &offsets[1],
+            all,
+            window,
+            collapse,
+        );
+        let sync = pocket::sync::analyse(
+            &pairing,
+            [r.names[0], r.names[1]],
+            None,
+            None,
+            &sync_options,
+        );
+        pocket::report::Report::sync_only(
+            sync,
+            loaded
+                .iter()
+                .enumerate()
+                .map(|(i, l)| pocket::report::PlayerSettings {
+                    name: r.names[i].to_string(),
+                    take: l.take.source.clone(),
+                    kit: l.kit.clone(),
+                    offset_hands_ms: offsets[i].hands.as_millis_f64(),
+                    offset_feet_ms: offsets[i].feet.as_millis_f64(),
+                    auto_align_ms: None,
+                })
+                .collect(),
+        )
+    };
+    emit(&report, args.output.as_deref())
 }

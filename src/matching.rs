@@ -205,8 +205,13 @@ impl Matcher {
         let mut j = self.band_lo[0];
         for (r, &note) in notes.iter().enumerate() {
             let target = self.row(r, j);
-            for k in j.max(self.band_lo[r])..self.band_hi[r] {
-                let Some(s) = pair_score(note, hits[k], window) else {
+            for (k, &hit) in hits
+                .iter()
+                .enumerate()
+                .take(self.band_hi[r])
+                .skip(j.max(self.band_lo[r]))
+            {
+                let Some(s) = pair_score(note, hit, window) else {
                     continue;
                 };
                 if s + self.next_row(r, k + 1) == target {
@@ -415,10 +420,10 @@ mod tests {
             adj[b].push(edges.len());
             edges.push((a, 0, -cost));
         };
-        for i in 0..n {
+        for (i, note) in notes.iter().enumerate() {
             add(src, i, 0, &mut adj);
-            for j in 0..m {
-                let offset = notes[i].0.abs_diff(hits[j].0);
+            for (j, hit) in hits.iter().enumerate() {
+                let offset = note.0.abs_diff(hit.0);
                 if window.0 >= 0 && offset <= window.0 as u64 {
                     add(i, n + j, offset as i128, &mut adj);
                 }

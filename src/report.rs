@@ -22,12 +22,15 @@ pub struct Report {
     pub schema_version: u32,
     /// The program that wrote the report.
     pub generator: Generator,
-    /// The chart played.
-    pub chart: ChartSummary,
+    /// The chart played (`null` for chart-free sync).
+    pub chart: Option<ChartSummary>,
     /// Everything that influenced the numbers.
     pub settings: Settings,
     /// One entry per player, in command-line order (the first is player a).
     pub players: Vec<PlayerReport>,
+    /// How together two players were (two players only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<crate::sync::SyncReport>,
 }
 
 /// The program that wrote a report.
@@ -407,6 +410,33 @@ impl Report {
         });
         s.push('\n');
         s
+    }
+
+    /// A report of chart-free sync: no chart, no per-player scores, the sync section.
+    pub fn sync_only(sync: crate::sync::SyncReport, players: Vec<PlayerSettings>) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            generator: Generator::this(),
+            chart: None,
+            settings: Settings {
+                timing: "sync".into(),
+                window_ms: sync.window_ms,
+                tiers_ms: TierEdges {
+                    perfect: 10.0,
+                    great: 20.0,
+                    good: 50.0,
+                    poor: sync.window_ms,
+                },
+                strict_articulation: false,
+                accent_ratio: 0.0,
+                ghost_ratio: 0.0,
+                lane_merges: Vec::new(),
+                detail: false,
+                players,
+            },
+            players: Vec::new(),
+            sync: Some(sync),
+        }
     }
 
     /// Reads a report back from JSON.

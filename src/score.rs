@@ -250,6 +250,8 @@ pub struct ScoreOptions {
     pub lane_merge_text: Vec<String>,
     /// Include per-note detail.
     pub detail: bool,
+    /// How the sync of two players is analysed.
+    pub sync: crate::sync::SyncOptions,
 }
 
 impl Default for ScoreOptions {
@@ -262,6 +264,7 @@ impl Default for ScoreOptions {
             lane_merge: Lane::ALL,
             lane_merge_text: Vec::new(),
             detail: false,
+            sync: crate::sync::SyncOptions::default(),
         }
     }
 }
@@ -899,10 +902,24 @@ pub fn score_session(
         reports.push(r);
         alignments.push(a);
     }
+    let sync = match (players, &reports[..], &alignments[..]) {
+        ([pa, pb], [ra, rb], [aa, ab]) => {
+            let pairing =
+                crate::sync::pair_on_chart(chart, pa.take, aa, pb.take, ab, options.timing.window);
+            Some(crate::sync::analyse(
+                &pairing,
+                [&pa.name, &pb.name],
+                Some(chart),
+                Some([ra, rb]),
+                &options.sync,
+            ))
+        }
+        _ => None,
+    };
     let report = Report {
         schema_version: SCHEMA_VERSION,
         generator: Generator::this(),
-        chart: ChartSummary {
+        chart: Some(ChartSummary {
             title: chart.info.title.clone(),
             artist: chart.info.artist.clone(),
             charter: chart.info.charter.clone(),
@@ -910,7 +927,7 @@ pub fn score_session(
             duration_s: secs(chart.duration()),
             notes: chart.notes.len(),
             lanes: chart.notes_per_lane().into_iter().collect(),
-        },
+        }),
         settings: Settings {
             timing: options.timing.name(),
             window_ms: ms(options.timing.window),
@@ -923,6 +940,7 @@ pub fn score_session(
             players: settings,
         },
         players: reports,
+        sync,
     };
     (report, alignments)
 }

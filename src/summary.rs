@@ -4,6 +4,7 @@
 //! binary turns colour on only for a terminal and never when `NO_COLOR` is set.
 
 use crate::report::{OffsetStats, PlayerReport, Report};
+use crate::sync::{PairingMode, SyncReport};
 use std::fmt::Write;
 
 struct Style {
@@ -152,25 +153,31 @@ fn player_block(out: &mut String, st: &Style, p: &PlayerReport) {
 pub fn render(report: &Report, color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
-    let c = &report.chart;
-    let title = if c.artist.is_empty() {
-        c.title.clone()
-    } else {
-        format!("{} — {}", c.title, c.artist)
-    };
-    let _ = writeln!(out, "{}", st.bold(&title));
-    let _ = writeln!(
-        out,
-        "{} notes, {:.0}:{:02.0}, timing {} (window ±{} ms; perfect ≤{}, great ≤{}, good ≤{})",
-        c.notes,
-        (c.duration_s / 60.0).floor(),
-        c.duration_s % 60.0,
-        report.settings.timing,
-        report.settings.window_ms,
-        report.settings.tiers_ms.perfect,
-        report.settings.tiers_ms.great,
-        report.settings.tiers_ms.good
-    );
+    match &report.chart {
+        Some(c) => {
+            let title = if c.artist.is_empty() {
+                c.title.clone()
+            } else {
+                format!("{} — {}", c.title, c.artist)
+            };
+            let _ = writeln!(out, "{}", st.bold(&title));
+            let _ = writeln!(
+                out,
+                "{} notes, {:.0}:{:02.0}, timing {} (window ±{} ms; perfect ≤{}, great ≤{}, good ≤{})",
+                c.notes,
+                (c.duration_s / 60.0).floor(),
+                c.duration_s % 60.0,
+                report.settings.timing,
+                report.settings.window_ms,
+                report.settings.tiers_ms.perfect,
+                report.settings.tiers_ms.great,
+                report.settings.tiers_ms.good
+            );
+        }
+        None => {
+            let _ = writeln!(out, "{}", st.bold("Free play (no chart)"));
+        }
+    }
     for p in &report.settings.players {
         let mut parts = Vec::new();
         if p.offset_hands_ms != 0.0 || p.offset_feet_ms != 0.0 {
@@ -190,5 +197,79 @@ pub fn render(report: &Report, color: bool) -> String {
         out.push('\n');
         player_block(&mut out, &st, p);
     }
+    if let Some(sync) = &report.sync {
+        out.push('\n');
+        sync_block(&mut out, &st, sync);
+    }
     out
+}
+
+/// The sync summary in plain words.
+fn sync_block(out: &mut String, st: &Style, s: &SyncReport) {
+    let (a, b) = (
+        s.players.first().map(String::as_str).unwrap_or("a"),
+        s.players.get(1).map(String::as_str).unwrap_or("b"),
+    );
+    let _ = writeln!(out, "{}", st.bold(&format!("▸ Together: {a} and {b}")));
+    let what = match s.mode {
+        PairingMode::Chart => "shared notes",
+        PairingMode::SameLane | PairingMode::AllLanes => "paired onsets",
+    };
+    if s.pairs == 0 {
+        let _ = writeln!(out, "  no {what}: nothing to compare");
+        return;
+    }
+    let mean = s.asynchrony_ms.mean.unwrap_or(0.0);
+    let lead_line = match &s.ahead.player {
+        Some(p) => {
+            let other = if p == a { b } else { a };
+            format!("{other} played {:.1} ms behind {p} on average", mean.abs())
+        }
+        None => format!("neither was ahead on average ({mean:+.1} ms)"),
+    };
+    let pct = |f: Option<f64>| f.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or("-".into());
+    let _ = writeln!(
+        out,
+        "  {lead_line}; {} of {} {what} within 20 ms ({} within 10, {} within 50)",
+        pct(s.within.ms20),
+        s.pairs,
+        pct(s.within.ms10),
+        pct(s.within.ms50)
+    );
+    let _ = writeln!(
+        out,
+        "  asynchrony {} ± {} ms (rms {} ms); sync score {}; only {a} {}, only {b} {}",
+        fmt_ms(s.asynchrony_ms.mean),
+        fmt_sd(s.asynchrony_ms.sd),
+        fmt_sd(s.asynchrony_ms.rms),
+        s.score.map(|v| format!("{v:.0}/100")).unwrap_or("-".into()),
+        s.only_a,
+        s.only_b
+    );
+    let alpha = |name: &str| {
+        s.phase_correction
+            .get(name)
+            .and_then(|p| p.alpha)
+            .map(|v| format!("{v:.2}"))
+            .unwrap_or("-".into())
+    };
+    let verdict = match (s.leader.verdict.as_str(), &s.leader.player) {
+        ("leads", Some(p)) => format!("{p} leads"),
+        ("mutual", _) => "both adapt to each other".to_string(),
+        _ => "no clear leader".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "  {}: {a} corrects {} of each gap, {b} {}",
+        st.bold(&verdict),
+        alpha(a),
+        alpha(b)
+    );
+    if let Some(d) = s.tempo.mean_abs_bpm_diff {
+        let _ = writeln!(
+            out,
+            "  tempo: the two differed by {d:.1} BPM per bar on average (largest {:.1})",
+            s.tempo.max_abs_bpm_diff.unwrap_or(d)
+        );
+    }
 }

@@ -59,6 +59,24 @@ impl KitMap {
         profiles::builtin(name)
     }
 
+    /// A map that turns every Note On of every channel into an onset on lane `any`, with no
+    /// pedal, neighbours or velocity floor above 1. For instruments that are not drum kits (a
+    /// keyboard in a duet) and for `pocket sync --lanes all`.
+    pub fn all_notes() -> KitMap {
+        let mut options = KitOptions::default();
+        options.velocity_floors = VelocityFloors::uniform(1);
+        KitMap {
+            name: "all-notes".into(),
+            description: "every note of every channel as one onset stream (lane any)".into(),
+            notes: (0u8..=127).map(|n| (n, (Lane::Any, None))).collect(),
+            labels: BTreeMap::new(),
+            channel: None,
+            pedal_cc: None,
+            neighbours: Vec::new(),
+            options,
+        }
+    }
+
     /// Lane and articulation of a note number, if mapped.
     pub fn lookup(&self, note: u8) -> Option<(Lane, Option<Articulation>)> {
         self.notes.get(&note).copied()
@@ -139,6 +157,26 @@ mod tests {
         assert!(text.contains("crosstalk neighbours: tom1-tom2"), "{text}");
         let table_rows = text.lines().filter(|l| l.starts_with("  ")).count();
         assert_eq!(table_rows, kit.notes.len(), "{text}");
+    }
+
+    #[test]
+    fn docs_note_tables_match_the_profiles() {
+        let docs = std::fs::read_to_string(crate::testdata::crate_path("docs/kits.md")).unwrap();
+        for (name, _) in PROFILES {
+            let kit = KitMap::builtin(name).unwrap();
+            assert!(
+                docs.contains(&format!("### `{name}`")),
+                "docs/kits.md lacks {name}"
+            );
+            for (note, (lane, art)) in &kit.notes {
+                let row = format!(
+                    "| {note} | {lane} | {} | {} |",
+                    art.map(|a| a.name()).unwrap_or("-"),
+                    kit.labels[note]
+                );
+                assert!(docs.contains(&row), "docs/kits.md lacks {name} row {row}");
+            }
+        }
     }
 
     #[test]

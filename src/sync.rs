@@ -1,0 +1,860 @@
+//! Two drummers together: pairs of onsets, one from each player, and how close they were.
+//!
+//! Pairs come from a chart (a note both players matched: one pair per note) or, without a chart,
+//! from the optimal matcher run between the two players' hits (same lane, or all lanes pooled into
+//! one onset stream). From the pairs: the asynchrony A = t_a − t_b in ms (a is the first player;
+//! positive means b is ahead), its statistics per lane and per bar, the sync score, each player's
+//! tempo, and who leads ([`crate::phase`]). Definitions: docs/sync.md.
+
+use crate::chart::Chart;
+use crate::lane::Lane;
+use crate::matching;
+use crate::report::PlayerReport;
+use crate::score::Alignment;
+use crate::stats;
+use crate::take::Take;
+use crate::time::Nanos;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Default bootstrap draws for the leader verdict.
+pub const DEFAULT_BOOTSTRAP: usize = 400;
+/// Default bootstrap seed (fixed, so reports are reproducible).
+pub const DEFAULT_SEED: u64 = 0x706f636b6574;
+
+/// How pairs were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PairingMode {
+    /// Notes of a chart that both players matched.
+    Chart,
+    /// The players' hits matched to each other lane by lane, without a chart.
+    SameLane,
+    /// Every hit of each player pooled into one onset stream, then matched.
+    AllLanes,
+}
+
+/// One pair of onsets judged to be the same musical event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncPair {
+    /// Player a's onset (after latency offsets).
+    pub time_a: Nanos,
+    /// Player b's onset (after latency offsets).
+    pub time_b: Nanos,
+    /// The lane (`any` when pooled).
+    pub lane: Lane,
+    /// The chart note's time, or without a chart the midpoint of the two onsets.
+    pub reference: Nanos,
+}
+
+impl SyncPair {
+    /// The asynchrony t_a − t_b.
+    pub fn asynchrony(&self) -> Nanos {
+        self.time_a - self.time_b
+    }
+}
+
+/// The pairs of a duet, with the onsets only one player played.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing {
+    /// How the pairs were found.
+    pub mode: PairingMode,
+    /// Pairs in reference-time order.
+    pub pairs: Vec<SyncPair>,
+    /// Reference times of notes (or onsets) only player a played.
+    pub only_a: Vec<Nanos>,
+    /// Reference times of notes (or onsets) only player b played.
+    pub only_b: Vec<Nanos>,
+    /// The pairing window (chart-free modes), or the scoring window.
+    pub window: Nanos,
+}
+
+/// Pairs from a chart: every note both players matched. Times are after each player's latency
+/// offsets but never after auto-align (which would erase who is ahead).
+pub fn pair_on_chart(
+    chart: &Chart,
+    take_a: &Take,
+    align_a: &Alignment,
+    take_b: &Take,
+    align_b: &Alignment,
+    window: Nanos,
+) -> Pairing {
+    let time = |take: &Take, al: &Alignment, note: usize| -> Option<Nanos> {
+        let h = al.note_hit.get(note).copied().flatten()?;
+        let t = al.hit_time.get(h).copied().flatten()?;
+        debug_assert!(h < take.hits.len());
+        Some(t + al.auto_offset.unwrap_or(Nanos::ZERO))
+    };
+    let mut pairs = Vec::new();
+    let mut only_a = Vec::new();
+    let mut only_b = Vec::new();
+    for (i, n) in chart.notes.iter().enumerate() {
+        match (time(take_a, align_a, i), time(take_b, align_b, i)) {
+            (Some(a), Some(b)) => pairs.push(SyncPair {
+                time_a: a,
+                time_b: b,
+                lane: n.lane,
+                reference: n.time,
+            }),
+            (Some(_), None) => only_a.push(n.time),
+            (None, Some(_)) => only_b.push(n.time),
+            (None, None) => {}
+        }
+    }
+    Pairing {
+        mode: PairingMode::Chart,
+        pairs,
+        only_a,
+        only_b,
+        window,
+    }
+}
+
+/// Collapses sorted onsets closer than `within` to the previous kept onset into it (a flam or a
+/// chord becomes one onset at its first stroke).
+pub fn collapse_onsets(sorted: &[Nanos], within: Nanos) -> Vec<Nanos> {
+    let mut out: Vec<Nanos> = Vec::with_capacity(sorted.len());
+    for &t in sorted {
+        match out.last() {
+            Some(&last) if t - last <= within => {}
+            _ => out.push(t),
+        }
+    }
+    out
+}
+
+/// The chart-free default window: half the smaller of the two players' median inter-onset
+/// intervals (each player's hits on all lanes, collapsed within `collapse`), clamped to
+/// 10..=250 ms. 100 ms when neither player has two onsets.
+pub fn default_window(a: &[Nanos], b: &[Nanos], collapse: Nanos) -> Nanos {
+    let median_ioi = |times: &[Nanos]| -> Option<f64> {
+        let mut v = times.to_vec();
+        v.sort();
+        let c = collapse_onsets(&v, collapse);
+        let iois: Vec<f64> = c.windows(2).map(|w| (w[1] - w[0]).as_millis_f64()).collect();
+        stats::median(&iois)
+    };
+    let m = match (median_ioi(a), median_ioi(b)) {
+        (Some(x), Some(y)) => x.min(y),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => 200.0,
+    };
+    Nanos::from_millis_f64((m / 2.0).clamp(10.0, 250.0)).unwrap_or(Nanos::from_millis(100))
+}
+
+/// Pairs without a chart: each lane's hits of a matched to b's with the optimal matcher
+/// (`all_lanes`: every hit pooled and collapsed within `collapse` first). Hits are shifted by
+/// the given offsets (positive: that player is late).
+pub fn pair_free(
+    take_a: &Take,
+    offsets_a: &crate::score::Offsets,
+    take_b: &Take,
+    offsets_b: &crate::score::Offsets,
+    all_lanes: bool,
+    window: Option<Nanos>,
+    collapse: Nanos,
+) -> Pairing {
+    let times = |take: &Take, off: &crate::score::Offsets| -> Vec<(Lane, Nanos)> {
+        take.hits
+            .iter()
+            .map(|h| {
+                let lane = if all_lanes { Lane::Any } else { h.lane };
+                (lane, h.time - off.for_lane(h.lane))
+            })
+            .collect()
+    };
+    let a = times(take_a, offsets_a);
+    let b = times(take_b, offsets_b);
+    let all_a: Vec<Nanos> = a.iter().map(|p| p.1).collect();
+    let all_b: Vec<Nanos> = b.iter().map(|p| p.1).collect();
+    let window = window.unwrap_or_else(|| default_window(&all_a, &all_b, collapse));
+    let mut pairs = Vec::new();
+    let mut only_a = Vec::new();
+    let mut only_b = Vec::new();
+    let mut matcher = matching::Matcher::new();
+    let mut found = Vec::new();
+    for lane in Lane::ALL {
+        let mut la: Vec<Nanos> = a.iter().filter(|p| p.0 == lane).map(|p| p.1).collect();
+        let mut lb: Vec<Nanos> = b.iter().filter(|p| p.0 == lane).map(|p| p.1).collect();
+        la.sort();
+        lb.sort();
+        if all_lanes {
+            la = collapse_onsets(&la, collapse);
+            lb = collapse_onsets(&lb, collapse);
+        }
+        found.clear();
+        matcher.match_into(&la, &lb, window, &mut found);
+        let mut used_a = vec![false; la.len()];
+        let mut used_b = vec![false; lb.len()];
+        for &(i, j) in &found {
+            used_a[i] = true;
+            used_b[j] = true;
+            pairs.push(SyncPair {
+                time_a: la[i],
+                time_b: lb[j],
+                lane,
+                reference: Nanos((la[i].0 + lb[j].0).div_euclid(2)),
+            });
+        }
+        only_a.extend(la.iter().zip(&used_a).filter(|p| !p.1).map(|p| *p.0));
+        only_b.extend(lb.iter().zip(&used_b).filter(|p| !p.1).map(|p| *p.0));
+    }
+    pairs.sort_by_key(|p| (p.reference, p.lane));
+    only_a.sort();
+    only_b.sort();
+    Pairing {
+        mode: if all_lanes {
+            PairingMode::AllLanes
+        } else {
+            PairingMode::SameLane
+        },
+        pairs,
+        only_a,
+        only_b,
+        window,
+    }
+}
+
+/// Asynchrony statistics in ms, to 0.1 ms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AsynchronyStats {
+    /// Mean of A = t_a − t_b: positive means b is ahead of a.
+    pub mean: Option<f64>,
+    /// Median of A.
+    pub median: Option<f64>,
+    /// Sample SD of A (n − 1).
+    pub sd: Option<f64>,
+    /// Root mean square of A.
+    pub rms: Option<f64>,
+    /// Mean |A|.
+    pub mae: Option<f64>,
+}
+
+/// Fractions (0..1) of pairs with |A| within a bound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Within {
+    /// |A| ≤ 10 ms.
+    pub ms10: Option<f64>,
+    /// |A| ≤ 20 ms.
+    pub ms20: Option<f64>,
+    /// |A| ≤ 50 ms.
+    pub ms50: Option<f64>,
+}
+
+/// Fractions (0..1) of pairs per perceptual band.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bands {
+    /// |A| ≤ 20 ms: heard as one stroke.
+    pub together: Option<f64>,
+    /// 20 < |A| ≤ 50 ms: a flam, loose but tolerable.
+    pub loose: Option<f64>,
+    /// |A| > 50 ms: heard as two strokes.
+    pub apart: Option<f64>,
+}
+
+/// Who is ahead in phase (sign of the mean asynchrony; not causal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ahead {
+    /// The player ahead on average, `null` when |mean| < 1 ms or no pairs.
+    pub player: Option<String>,
+    /// How far ahead, ms (≥ 0).
+    pub by_ms: Option<f64>,
+}
+
+/// Cross-correlations of inter-onset intervals (Pearson).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IoiCorrelation {
+    /// Intervals used.
+    pub intervals: usize,
+    /// corr(r_a(n), r_b(n)).
+    pub lag0: Option<f64>,
+    /// corr(r_a(n), r_b(n+1)): high when b follows a.
+    pub b_follows_a: Option<f64>,
+    /// corr(r_b(n), r_a(n+1)): high when a follows b.
+    pub a_follows_b: Option<f64>,
+}
+
+/// One player's linear phase-correction estimate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseStats {
+    /// Fraction of the last asynchrony corrected on the next onset.
+    pub alpha: Option<f64>,
+    /// 95 % bootstrap interval of alpha, low end.
+    pub alpha_ci_low: Option<f64>,
+    /// 95 % bootstrap interval of alpha, high end.
+    pub alpha_ci_high: Option<f64>,
+    /// Motor noise SD, ms.
+    pub sd_motor_ms: Option<f64>,
+    /// Timekeeper noise SD, ms.
+    pub sd_timekeeper_ms: Option<f64>,
+}
+
+/// The verdict on who leads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Leader {
+    /// `leads`, `mutual` or `undetermined`.
+    pub verdict: String,
+    /// The leader for `leads`, else `null`.
+    pub player: Option<String>,
+    /// α_b − α_a.
+    pub alpha_diff: Option<f64>,
+    /// 95 % bootstrap interval of α_b − α_a, low end.
+    pub ci_low: Option<f64>,
+    /// 95 % bootstrap interval of α_b − α_a, high end.
+    pub ci_high: Option<f64>,
+    /// Onset events the estimate used.
+    pub events: usize,
+    /// Bootstrap draws.
+    pub bootstrap: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// One sentence saying why.
+    pub reason: String,
+}
+
+/// Sync figures for one lane.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncLane {
+    /// Pairs on this lane.
+    pub pairs: usize,
+    /// Mean asynchrony, ms.
+    pub mean_ms: Option<f64>,
+    /// SD of asynchrony, ms.
+    pub sd_ms: Option<f64>,
+    /// Fraction within 20 ms.
+    pub within_ms20: Option<f64>,
+}
+
+/// Sync figures for one bar (or fixed time window without a chart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncBar {
+    /// Bar number (or window number from 1).
+    pub bar: i64,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// Pairs in it.
+    pub pairs: usize,
+    /// Onsets only a played.
+    pub only_a: usize,
+    /// Onsets only b played.
+    pub only_b: usize,
+    /// Mean asynchrony, ms.
+    pub mean_ms: Option<f64>,
+    /// SD of asynchrony, ms.
+    pub sd_ms: Option<f64>,
+    /// Fraction within 20 ms.
+    pub within_ms20: Option<f64>,
+    /// Player a's effective tempo, BPM (with a chart).
+    pub bpm_a: Option<f64>,
+    /// Player b's effective tempo, BPM (with a chart).
+    pub bpm_b: Option<f64>,
+    /// b's tempo relative to a's (1 = same): bpm_b / bpm_a with a chart, else the
+    /// least-squares slope of a's onsets against b's over the pairs in the window.
+    pub tempo_ratio: Option<f64>,
+}
+
+/// How far the two tempos diverged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TempoDivergence {
+    /// Bars (windows) where both tempos were measured.
+    pub bars_compared: usize,
+    /// Mean |bpm_a − bpm_b| over those bars (with a chart).
+    pub mean_abs_bpm_diff: Option<f64>,
+    /// Largest |bpm_a − bpm_b| (with a chart).
+    pub max_abs_bpm_diff: Option<f64>,
+    /// Mean |tempo_ratio − 1| in percent.
+    pub mean_abs_ratio_pct: Option<f64>,
+}
+
+/// The sync section of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncReport {
+    /// How pairs were found.
+    pub mode: PairingMode,
+    /// Player a (first `--player`) and player b.
+    pub players: Vec<String>,
+    /// Pairing window, ms.
+    pub window_ms: f64,
+    /// Number of pairs (notes or onsets both played).
+    pub pairs: usize,
+    /// Notes (onsets) only player a played.
+    pub only_a: usize,
+    /// Notes (onsets) only player b played.
+    pub only_b: usize,
+    /// Asynchrony A = t_a − t_b over the pairs, ms.
+    pub asynchrony_ms: AsynchronyStats,
+    /// Fractions within 10, 20, 50 ms.
+    pub within: Within,
+    /// Perceptual bands.
+    pub bands: Bands,
+    /// 0-100: 100 × Σ max(0, 1 − |A|/50 ms) over pairs ÷ (pairs + only_a + only_b).
+    pub score: Option<f64>,
+    /// Who is ahead in phase.
+    pub ahead: Ahead,
+    /// Interval cross-correlations.
+    pub ioi_correlation: IoiCorrelation,
+    /// Phase-correction estimates, keyed by player name.
+    pub phase_correction: BTreeMap<String, PhaseStats>,
+    /// The verdict on who leads.
+    pub leader: Leader,
+    /// Per lane.
+    pub lanes: BTreeMap<Lane, SyncLane>,
+    /// Per bar (with a chart) or per fixed window (without).
+    pub bars: Vec<SyncBar>,
+    /// Tempo divergence.
+    pub tempo: TempoDivergence,
+}
+
+/// How to analyse a pairing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncOptions {
+    /// Bootstrap draws for the leader verdict.
+    pub bootstrap: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Window length for per-window figures without a chart.
+    pub window_length: Nanos,
+}
+
+impl Default for SyncOptions {
+    fn default() -> SyncOptions {
+        SyncOptions {
+            bootstrap: DEFAULT_BOOTSTRAP,
+            seed: DEFAULT_SEED,
+            window_length: Nanos::from_millis(4000),
+        }
+    }
+}
+
+fn r1(x: Option<f64>) -> Option<f64> {
+    x.map(|v| stats::round_to(v, 1))
+}
+
+fn r4(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite()).map(|v| stats::round_to(v, 4))
+}
+
+fn frac(count: usize, total: usize) -> Option<f64> {
+    (total > 0).then(|| stats::round_to(count as f64 / total as f64, 6))
+}
+
+fn asynchrony_stats(a: &[f64]) -> AsynchronyStats {
+    AsynchronyStats {
+        mean: r1(stats::mean(a)),
+        median: r1(stats::median(a)),
+        sd: r1(stats::sd(a)),
+        rms: r1(stats::rms(a)),
+        mae: r1(stats::mean_abs(a)),
+    }
+}
+
+/// One onset event per reference time for the phase model: pairs sharing a reference time (a
+/// chord) are averaged. Returns (reference, t_a, t_b) in ms.
+fn events_for_phase(pairs: &[SyncPair]) -> Vec<(f64, f64, f64)> {
+    let mut out: Vec<(f64, f64, f64)> = Vec::new();
+    let mut i = 0;
+    while i < pairs.len() {
+        let r = pairs[i].reference;
+        let mut j = i;
+        let (mut sa, mut sb) = (0.0, 0.0);
+        while j < pairs.len() && pairs[j].reference == r {
+            sa += pairs[j].time_a.as_millis_f64();
+            sb += pairs[j].time_b.as_millis_f64();
+            j += 1;
+        }
+        let n = (j - i) as f64;
+        out.push((r.as_millis_f64(), sa / n, sb / n));
+        i = j;
+    }
+    out
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() < 3 || x.len() != y.len() {
+        return None;
+    }
+    let mx = stats::mean(x)?;
+    let my = stats::mean(y)?;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    let d = (sxx * syy).sqrt();
+    (d > 0.0).then(|| sxy / d)
+}
+
+/// Analyses a pairing. `chart` and the players' reports supply bars and tempos when scoring
+/// against a chart.
+pub fn analyse(
+    pairing: &Pairing,
+    names: [&str; 2],
+    chart: Option<&Chart>,
+    reports: Option<[&PlayerReport; 2]>,
+    options: &SyncOptions,
+) -> SyncReport {
+    let asyn: Vec<f64> = pairing
+        .pairs
+        .iter()
+        .map(|p| p.asynchrony().as_millis_f64())
+        .collect();
+    let n = asyn.len();
+    let count = |f: &dyn Fn(f64) -> bool| asyn.iter().filter(|a| f(a.abs())).count();
+    let within = Within {
+        ms10: frac(count(&|a| a <= 10.0), n),
+        ms20: frac(count(&|a| a <= 20.0), n),
+        ms50: frac(count(&|a| a <= 50.0), n),
+    };
+    let bands = Bands {
+        together: within.ms20,
+        loose: frac(count(&|a| a > 20.0 && a <= 50.0), n),
+        apart: frac(count(&|a| a > 50.0), n),
+    };
+    let denom = n + pairing.only_a.len() + pairing.only_b.len();
+    let credit: f64 = asyn.iter().map(|a| (1.0 - a.abs() / 50.0).max(0.0)).sum();
+    let score = (denom > 0).then(|| stats::round_to(100.0 * credit / denom as f64, 2));
+    let mean = stats::mean(&asyn);
+    let ahead = match mean {
+        Some(m) if m.abs() >= 1.0 => Ahead {
+            // A = t_a − t_b > 0: b played first.
+            player: Some(if m > 0.0 { names[1] } else { names[0] }.to_string()),
+            by_ms: Some(stats::round_to(m.abs(), 1)),
+        },
+        Some(m) => Ahead {
+            player: None,
+            by_ms: Some(stats::round_to(m.abs(), 1)),
+        },
+        None => Ahead {
+            player: None,
+            by_ms: None,
+        },
+    };
+
+    // Who leads: intervals and phase correction on one event per reference time.
+    let events = events_for_phase(&pairing.pairs);
+    let ioi_correlation = ioi_correlation(&events);
+    let (phase_correction, leader) = leadership(&events, pairing.mode, names, options);
+
+    // Per lane.
+    let mut lanes = BTreeMap::new();
+    for lane in Lane::ALL {
+        let v: Vec<f64> = pairing
+            .pairs
+            .iter()
+            .filter(|p| p.lane == lane)
+            .map(|p| p.asynchrony().as_millis_f64())
+            .collect();
+        if v.is_empty() {
+            continue;
+        }
+        let w20 = v.iter().filter(|a| a.abs() <= 20.0).count();
+        lanes.insert(
+            lane,
+            SyncLane {
+                pairs: v.len(),
+                mean_ms: r1(stats::mean(&v)),
+                sd_ms: r1(stats::sd(&v)),
+                within_ms20: frac(w20, v.len()),
+            },
+        );
+    }
+
+    let bars = bars(pairing, chart, reports, options);
+    let compared: Vec<&SyncBar> = bars.iter().filter(|b| b.tempo_ratio.is_some()).collect();
+    let diffs: Vec<f64> = compared
+        .iter()
+        .filter_map(|b| Some((b.bpm_a? - b.bpm_b?).abs()))
+        .collect();
+    let ratios: Vec<f64> = compared
+        .iter()
+        .filter_map(|b| Some((b.tempo_ratio? - 1.0).abs() * 100.0))
+        .collect();
+    let tempo = TempoDivergence {
+        bars_compared: compared.len(),
+        mean_abs_bpm_diff: r4(stats::mean(&diffs)),
+        max_abs_bpm_diff: r4(diffs.iter().copied().reduce(f64::max)),
+        mean_abs_ratio_pct: r4(stats::mean(&ratios)),
+    };
+
+    SyncReport {
+        mode: pairing.mode,
+        players: names.iter().map(|s| s.to_string()).collect(),
+        window_ms: stats::round_to(pairing.window.as_millis_f64(), 4),
+        pairs: n,
+        only_a: pairing.only_a.len(),
+        only_b: pairing.only_b.len(),
+        asynchrony_ms: asynchrony_stats(&asyn),
+        within,
+        bands,
+        score,
+        ahead,
+        ioi_correlation,
+        phase_correction,
+        leader,
+        lanes,
+        bars,
+        tempo,
+    }
+}
+
+fn ioi_correlation(events: &[(f64, f64, f64)]) -> IoiCorrelation {
+    let ra: Vec<f64> = events.windows(2).map(|w| w[1].1 - w[0].1).collect();
+    let rb: Vec<f64> = events.windows(2).map(|w| w[1].2 - w[0].2).collect();
+    let m = ra.len();
+    let lag = |x: &[f64], y: &[f64]| {
+        if m < 2 {
+            None
+        } else {
+            pearson(&x[..m - 1], &y[1..])
+        }
+    };
+    IoiCorrelation {
+        intervals: m,
+        lag0: r4(pearson(&ra, &rb)),
+        b_follows_a: r4(lag(&ra, &rb)),
+        a_follows_b: r4(lag(&rb, &ra)),
+    }
+}
+
+fn bars(
+    pairing: &Pairing,
+    chart: Option<&Chart>,
+    reports: Option<[&PlayerReport; 2]>,
+    options: &SyncOptions,
+) -> Vec<SyncBar> {
+    let win = options.window_length.0.max(1);
+    let bar_of = |t: Nanos| -> i64 {
+        match chart {
+            Some(c) => c.tempo_map.bar_at(t),
+            None => t.0.div_euclid(win) + 1,
+        }
+    };
+    let start_of = |bar: i64| -> Nanos {
+        match chart {
+            Some(c) => c.tempo_map.time(c.tempo_map.bar_start(bar)),
+            None => Nanos((bar - 1) * win),
+        }
+    };
+    let mut by_bar: BTreeMap<i64, (Vec<&SyncPair>, usize, usize)> = BTreeMap::new();
+    for p in &pairing.pairs {
+        by_bar.entry(bar_of(p.reference)).or_default().0.push(p);
+    }
+    for &t in &pairing.only_a {
+        by_bar.entry(bar_of(t)).or_default().1 += 1;
+    }
+    for &t in &pairing.only_b {
+        by_bar.entry(bar_of(t)).or_default().2 += 1;
+    }
+    if let (Some(first), Some(last)) = (
+        by_bar.keys().next().copied(),
+        by_bar.keys().next_back().copied(),
+    ) {
+        for b in first..=last {
+            by_bar.entry(b).or_default();
+        }
+    }
+    let played = |r: &PlayerReport, bar: i64| {
+        r.bars
+            .iter()
+            .find(|b| b.bar == bar)
+            .and_then(|b| b.played_bpm)
+    };
+    by_bar
+        .into_iter()
+        .map(|(bar, (pairs, oa, ob))| {
+            let v: Vec<f64> = pairs
+                .iter()
+                .map(|p| p.asynchrony().as_millis_f64())
+                .collect();
+            let w20 = v.iter().filter(|a| a.abs() <= 20.0).count();
+            let (bpm_a, bpm_b) = match reports {
+                Some([ra, rb]) => (played(ra, bar), played(rb, bar)),
+                None => (None, None),
+            };
+            let tempo_ratio = match (bpm_a, bpm_b, chart) {
+                (Some(a), Some(b), _) if a > 0.0 => Some(b / a),
+                (_, _, Some(_)) => None,
+                (_, _, None) => {
+                    let pts: Vec<(f64, f64)> = pairs
+                        .iter()
+                        .map(|p| (p.time_b.as_secs_f64(), p.time_a.as_secs_f64()))
+                        .collect();
+                    stats::slope(&pts)
+                }
+            };
+            SyncBar {
+                bar,
+                start_s: stats::round_to(start_of(bar).as_secs_f64(), 9),
+                pairs: v.len(),
+                only_a: oa,
+                only_b: ob,
+                mean_ms: r1(stats::mean(&v)),
+                sd_ms: r1(stats::sd(&v)),
+                within_ms20: frac(w20, v.len()),
+                bpm_a,
+                bpm_b,
+                tempo_ratio: r4(tempo_ratio),
+            }
+        })
+        .collect()
+}
+
+fn leadership(
+    events: &[(f64, f64, f64)],
+    mode: PairingMode,
+    names: [&str; 2],
+    options: &SyncOptions,
+) -> (BTreeMap<String, PhaseStats>, Leader) {
+    let _ = (events, mode, options);
+    let mut pc = BTreeMap::new();
+    for n in names {
+        pc.insert(n.to_string(), PhaseStats::default());
+    }
+    (
+        pc,
+        Leader {
+            verdict: "undetermined".into(),
+            player: None,
+            alpha_diff: None,
+            ci_low: None,
+            ci_high: None,
+            events: events.len(),
+            bootstrap: options.bootstrap,
+            seed: options.seed,
+            reason: "phase correction not estimated".into(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::Offsets;
+    use crate::take::{Hit, Source};
+
+    fn take(hits: &[(f64, Lane)]) -> Take {
+        Take {
+            hits: hits
+                .iter()
+                .map(|&(ms, lane)| Hit {
+                    time: Nanos::from_millis_f64(ms).unwrap(),
+                    lane,
+                    articulation: None,
+                    velocity: 90,
+                    source: Source {
+                        note: 38,
+                        channel: 10,
+                        port: 0,
+                    },
+                })
+                .collect(),
+            ..Take::default()
+        }
+    }
+
+    fn free(a: &Take, b: &Take, all: bool) -> SyncReport {
+        let none = Offsets::default();
+        let p = pair_free(a, &none, b, &none, all, None, Nanos::from_millis(15));
+        analyse(&p, ["a", "b"], None, None, &SyncOptions::default())
+    }
+
+    #[test]
+    fn asynchrony_is_a_minus_b_and_b_ahead_is_named() {
+        let a = take(&[(0.0, Lane::Snare), (500.0, Lane::Snare), (1000.0, Lane::Snare)]);
+        let b = take(&[(-8.0, Lane::Snare), (488.0, Lane::Snare), (992.0, Lane::Snare)]);
+        let r = free(&a, &b, false);
+        assert_eq!(r.pairs, 3);
+        assert_eq!(r.asynchrony_ms.mean, Some(9.3));
+        assert_eq!(r.ahead.player.as_deref(), Some("b"));
+        assert_eq!(r.within.ms10, Some(0.666667));
+        assert_eq!(r.within.ms20, Some(1.0));
+        assert_eq!(r.bands.together, Some(1.0));
+        assert_eq!(r.lanes[&Lane::Snare].pairs, 3);
+    }
+
+    #[test]
+    fn swapping_players_negates_the_mean_and_swaps_the_unpaired() {
+        let a = take(&[(0.0, Lane::Kick), (500.0, Lane::Kick), (900.0, Lane::Snare), (5000.0, Lane::Kick)]);
+        let b = take(&[(12.0, Lane::Kick), (530.0, Lane::Kick), (905.0, Lane::Snare)]);
+        let ab = free(&a, &b, false);
+        let ba = free(&b, &a, false);
+        assert_eq!(ab.pairs, ba.pairs);
+        assert_eq!(ab.asynchrony_ms.mean, ba.asynchrony_ms.mean.map(|m| -m));
+        assert_eq!((ab.only_a, ab.only_b), (ba.only_b, ba.only_a));
+        assert_eq!(ab.only_a, 1);
+        assert_eq!(ab.score, ba.score);
+    }
+
+    #[test]
+    fn lanes_never_pair_across_unless_pooled() {
+        let a = take(&[(0.0, Lane::Kick), (0.0, Lane::Crash), (500.0, Lane::Snare)]);
+        let b = take(&[(5.0, Lane::Any), (505.0, Lane::Any)]);
+        assert_eq!(free(&a, &b, false).pairs, 0);
+        let pooled = free(&a, &b, true);
+        // The kick+crash chord collapses to one onset.
+        assert_eq!((pooled.pairs, pooled.only_a, pooled.only_b), (2, 0, 0));
+        assert_eq!(pooled.mode, PairingMode::AllLanes);
+        assert_eq!(pooled.asynchrony_ms.mean, Some(-5.0));
+    }
+
+    #[test]
+    fn offsets_move_a_player_before_pairing() {
+        let a = take(&[(20.0, Lane::Snare), (520.0, Lane::Snare)]);
+        let b = take(&[(0.0, Lane::Snare), (500.0, Lane::Snare)]);
+        let p = pair_free(
+            &a,
+            &Offsets::both(Nanos::from_millis(20)),
+            &b,
+            &Offsets::default(),
+            false,
+            None,
+            Nanos::from_millis(15),
+        );
+        let r = analyse(&p, ["a", "b"], None, None, &SyncOptions::default());
+        assert_eq!(r.asynchrony_ms.mean, Some(0.0));
+        assert_eq!(r.ahead.player, None);
+        assert_eq!(r.score, Some(100.0));
+    }
+
+    #[test]
+    fn default_window_is_half_the_median_interval() {
+        let a: Vec<Nanos> = (0..20).map(|i| Nanos::from_millis(i * 250)).collect();
+        let b: Vec<Nanos> = (0..20).map(|i| Nanos::from_millis(i * 125)).collect();
+        assert_eq!(default_window(&a, &b, Nanos::from_millis(15)), Nanos::from_millis(62) + Nanos::from_micros(500));
+        let slow: Vec<Nanos> = (0..20).map(|i| Nanos::from_millis(i * 1000)).collect();
+        assert_eq!(default_window(&slow, &slow, Nanos::ZERO), Nanos::from_millis(250));
+        assert_eq!(default_window(&[], &[], Nanos::ZERO), Nanos::from_millis(100));
+    }
+
+    #[test]
+    fn no_pairs_gives_nulls() {
+        let r = free(&take(&[]), &take(&[(0.0, Lane::Kick)]), false);
+        assert_eq!(r.pairs, 0);
+        assert_eq!(r.asynchrony_ms.mean, None);
+        assert_eq!(r.within.ms20, None);
+        assert_eq!(r.score, Some(0.0));
+        assert!(!serde_json::to_string(&r).unwrap().contains("NaN"));
+    }
+
+    #[test]
+    fn collapse_keeps_the_first_stroke() {
+        let t = |ms: i64| Nanos::from_millis(ms);
+        assert_eq!(
+            collapse_onsets(&[t(0), t(5), t(15), t(16), t(40)], t(15)),
+            vec![t(0), t(16), t(40)]
+        );
+    }
+}
