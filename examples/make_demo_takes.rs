@@ -1,5 +1,5 @@
 //! Regenerates the demo takes in fixtures/demo/ from charts/disco-pop-114.json with two seeded
-//! simulated drummers (see `pocket::simulate`). Run from the repository root:
+//! simulated drummers playing as a duet (see `pocket::simulate`). Run from the repository root:
 //!
 //! ```sh
 //! cargo run --example make_demo_takes
@@ -13,15 +13,25 @@ use pocket::formats::capture_log::{
 };
 use pocket::formats::chart_json;
 use pocket::kit::KitMap;
-use pocket::simulate::perform;
+use pocket::simulate::perform_duet;
 use pocket::time::Nanos;
 use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let chart = chart_json::read_chart(Path::new(pocket::demo::CHART_PATH))?;
-    for (name, kit_name, port, file, drummer) in pocket::demo::players() {
-        let kit = KitMap::builtin(kit_name).ok_or("missing kit")?;
-        let perf = perform(&chart, &kit, &drummer);
+    let players = pocket::demo::players();
+    let kits: Vec<KitMap> = players
+        .iter()
+        .map(|p| KitMap::builtin(p.1).ok_or("missing kit"))
+        .collect::<Result<_, _>>()?;
+    let perfs = perform_duet(
+        &chart,
+        [&kits[0], &kits[1]],
+        [&players[0].4, &players[1].4],
+        pocket::demo::coupling(),
+        pocket::demo::DUET_SEED,
+    );
+    for ((name, kit_name, port, file, _), perf) in players.into_iter().zip(perfs) {
         let path = Path::new(file);
         if path.exists() {
             std::fs::remove_file(path)?;

@@ -207,14 +207,14 @@ fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-fn smf_chart_options(channel: &str) -> Result<SmfChartOptions> {
+fn smf_chart_options(flag: &str, channel: &str) -> Result<SmfChartOptions> {
     use pocket::formats::smf::ChannelFilter;
     let channels = if channel == "all" {
         ChannelFilter::All
     } else {
         match channel.parse::<u8>() {
             Ok(c @ 1..=16) => ChannelFilter::Only(c),
-            _ => return Err(usage(format!("--channel {channel:?}: use 1-16 or all"))),
+            _ => return Err(usage(format!("{flag} {channel:?}: use 1-16 or all"))),
         }
     };
     Ok(SmfChartOptions {
@@ -241,7 +241,7 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     if args.players.len() > 2 {
         return Err(usage("give --player once or twice"));
     }
-    let chart = formats::load_chart(&args.chart, &smf_chart_options(&args.chart_channel)?)?;
+    let chart = formats::load_chart(&args.chart, &smf_chart_options("--chart-channel", &args.chart_channel)?)?;
 
     let r = roster(&args.players, &args.kits, &args.offsets)?;
     let mut lane_map = LaneMap::new();
@@ -306,7 +306,13 @@ fn custom_timing(args: &ScoreArgs) -> Result<Timing> {
         }
         None => None,
     };
-    Timing::custom(args.timing, window, edges).map_err(|e| usage(e.to_string()))
+    Timing::custom(args.timing, window, edges).map_err(|e| {
+        let flag = match e {
+            score::TimingError::BadWindow => "--window-ms",
+            score::TimingError::BadTiers { .. } => "--tiers-ms",
+        };
+        usage(format!("{flag}: {e}"))
+    })
 }
 
 /// Prints the summary to stdout (or stderr when the JSON goes to stdout) and writes the JSON.
@@ -352,7 +358,7 @@ fn demo(output: &Path) -> Result<()> {
 }
 
 fn chart_show(file: &Path, channel: &str) -> Result<()> {
-    let chart = formats::load_chart(file, &smf_chart_options(channel)?)?;
+    let chart = formats::load_chart(file, &smf_chart_options("--channel", channel)?)?;
     let map = &chart.tempo_map;
     let i = &chart.info;
     println!("{}", if i.title.is_empty() { "(untitled)" } else { &i.title });

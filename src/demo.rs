@@ -9,7 +9,7 @@ use crate::error::InputError;
 use crate::formats::capture_log;
 use crate::kit::KitMap;
 use crate::score::{Offsets, PlayerInput};
-use crate::simulate::Drummer;
+use crate::simulate::{Coupling, Drummer};
 use crate::take::Take;
 use std::path::Path;
 
@@ -19,6 +19,28 @@ const CHART: &str = include_str!("../charts/disco-pop-114.json");
 const LEE: &[u8] = include_bytes!("../fixtures/demo/lee-roland-td.jsonl");
 const SANAE: &[u8] = include_bytes!("../fixtures/demo/sanae-alesis-nitro.jsonl");
 
+/// How the two demo players listen to each other: Lee keeps time and barely adjusts, Sanae
+/// follows Lee; both lean a little on the backing track.
+pub fn coupling() -> [Coupling; 2] {
+    [
+        Coupling {
+            alpha: 0.05,
+            beta: 0.1,
+            sd_timekeeper_ms: 5.0,
+            sd_motor_ms: 4.0,
+        },
+        Coupling {
+            alpha: 0.35,
+            beta: 0.1,
+            sd_timekeeper_ms: 6.0,
+            sd_motor_ms: 5.0,
+        },
+    ]
+}
+
+/// Seed of the duet timing process.
+pub const DUET_SEED: u64 = 2026;
+
 /// The demo players: name, kit profile, port name, take file, and how they play.
 pub fn players() -> [(&'static str, &'static str, &'static str, &'static str, Drummer); 2] {
     let lee = Drummer {
@@ -26,6 +48,7 @@ pub fn players() -> [(&'static str, &'static str, &'static str, &'static str, Dr
         lag_ms: 0.0,
         jitter_sd_ms: 9.0,
         drift_ms_per_min: -1.5,
+        crosstalk_rate: 0.1,
         ..Drummer::default()
     };
     let mut sanae_bias = Drummer::default().lane_bias_ms;
@@ -40,7 +63,7 @@ pub fn players() -> [(&'static str, &'static str, &'static str, &'static str, Dr
         miss_rate: 0.03,
         wrong_drum_rate: 0.01,
         overhit_rate: 0.008,
-        crosstalk_rate: 0.04,
+        crosstalk_rate: 0.3,
         ..Drummer::default()
     };
     [

@@ -354,8 +354,22 @@ pub fn estimate_offset(
             best_lo = j;
         }
     }
-    let cluster = &diffs[best_lo..best_lo + best];
-    Some(Nanos(cluster[cluster.len() / 2]))
+    // Re-centre: the densest interval may sit off-centre on the cluster and cut one tail, so take
+    // the median of the differences within ±window of the current estimate until it settles.
+    let mut center = diffs[best_lo + best / 2];
+    for _ in 0..8 {
+        let lo = diffs.partition_point(|&d| d < center - window.0);
+        let hi = diffs.partition_point(|&d| d <= center + window.0);
+        if lo >= hi {
+            break;
+        }
+        let next = diffs[lo + (hi - lo) / 2];
+        if next == center {
+            break;
+        }
+        center = next;
+    }
+    Some(Nanos(center))
 }
 
 fn ms(n: Nanos) -> f64 {

@@ -123,15 +123,17 @@ fn neighbour(lane: Lane) -> Lane {
     }
 }
 
-/// The pad that picks up crosstalk from `lane` on a typical rack.
-fn crosstalk_victim(lane: Lane) -> Option<Lane> {
-    match lane {
-        Lane::Snare => Some(Lane::Tom1),
-        Lane::Tom1 => Some(Lane::Tom2),
-        Lane::Tom2 => Some(Lane::Tom1),
-        Lane::Crash => Some(Lane::Hihat),
-        _ => None,
-    }
+/// The pad that picks up crosstalk from `lane`: its first neighbour in the kit's list.
+fn crosstalk_victim(kit: &KitMap, lane: Lane) -> Option<Lane> {
+    kit.neighbours.iter().find_map(|&(x, y)| {
+        if x == lane {
+            Some(y)
+        } else if y == lane {
+            Some(x)
+        } else {
+            None
+        }
+    })
 }
 
 /// The note a kit sends for a lane and articulation: an exact match first, then the lane's
@@ -146,8 +148,77 @@ fn note_for(kit: &KitMap, lane: Lane, art: Option<Articulation>) -> Option<u8> {
     exact.or_else(|| (0u8..=127).find(|&n| matches!(kit.lookup(n), Some((l, _)) if l == lane)))
 }
 
+/// How one player of a simulated duet listens to the other (linear phase correction).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coupling {
+    /// Fraction of the last asynchrony to the partner corrected on the next onset.
+    pub alpha: f64,
+    /// Fraction of the last deviation from the chart (the click or backing track) corrected.
+    pub beta: f64,
+    /// Timekeeper noise SD per onset, ms.
+    pub sd_timekeeper_ms: f64,
+    /// Motor noise SD per onset, ms.
+    pub sd_motor_ms: f64,
+}
+
+/// Plays `chart` as a duet: at every chart time both players' deviations follow linear phase
+/// correction, `p_i(n+1) = p_i(n) + T_i(n) + M_i(n+1) − M_i(n) − α_i·(p_i(n) − p_j(n)) − β_i·p_i(n)`
+/// (timekeeper noise `T`, motor noise `M`), on top of each drummer's lag, lane bias and drift;
+/// the drummers' own jitter and wander are replaced by this process. Misses, wrong drums,
+/// overhits and crosstalk are as in [`perform`].
+pub fn perform_duet(
+    chart: &Chart,
+    kits: [&KitMap; 2],
+    drummers: [&Drummer; 2],
+    coupling: [Coupling; 2],
+    seed: u64,
+) -> [Performance; 2] {
+    let mut rng = Rng(fastrand::Rng::with_seed(seed));
+    let mut keeper = [0.0f64; 2];
+    let mut motor = [0.0f64; 2];
+    let mut produced = [0.0f64; 2];
+    let mut dev: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut last = None;
+    for n in &chart.notes {
+        if last.is_some() && last != Some(n.time) {
+            let before = produced;
+            for i in 0..2 {
+                let c = coupling[i];
+                let m_next = c.sd_motor_ms * rng.gauss();
+                keeper[i] += c.sd_timekeeper_ms * rng.gauss()
+                    - c.alpha * (before[i] - before[1 - i])
+                    - c.beta * before[i];
+                produced[i] = keeper[i] + m_next;
+                motor[i] = m_next;
+            }
+        } else if last.is_none() {
+            for i in 0..2 {
+                motor[i] = coupling[i].sd_motor_ms * rng.gauss();
+                produced[i] = keeper[i] + motor[i];
+            }
+        }
+        last = Some(n.time);
+        dev[0].push(produced[0]);
+        dev[1].push(produced[1]);
+    }
+    let [d0, d1] = dev;
+    [
+        perform_inner(chart, kits[0], drummers[0], Some(&d0)),
+        perform_inner(chart, kits[1], drummers[1], Some(&d1)),
+    ]
+}
+
 /// Plays `chart` on `kit` the way `drummer` would.
 pub fn perform(chart: &Chart, kit: &KitMap, drummer: &Drummer) -> Performance {
+    perform_inner(chart, kit, drummer, None)
+}
+
+fn perform_inner(
+    chart: &Chart,
+    kit: &KitMap,
+    drummer: &Drummer,
+    deviation_ms: Option<&[f64]>,
+) -> Performance {
     let mut rng = Rng(fastrand::Rng::with_seed(drummer.seed));
     let ch = drummer.channel.clamp(1, 16) - 1;
     let mut events: Vec<RawEvent> = Vec::with_capacity(chart.notes.len() * 3);
@@ -190,18 +261,22 @@ pub fn perform(chart: &Chart, kit: &KitMap, drummer: &Drummer) -> Performance {
         true
     };
     let mut last_time = None;
-    for n in &chart.notes {
+    for (ni, n) in chart.notes.iter().enumerate() {
         // Advance the wander once per distinct note time (chords move together).
         if last_time != Some(n.time) {
             wander = 0.95 * wander + drummer.wander_sd_ms * rng.gauss();
             last_time = Some(n.time);
         }
         let minutes = n.time.as_secs_f64() / 60.0;
+        let jitter = drummer.jitter_sd_ms * rng.gauss();
+        let human = match deviation_ms {
+            Some(d) => d.get(ni).copied().unwrap_or(0.0),
+            None => wander + jitter,
+        };
         let err_ms = drummer.lag_ms
             + drummer.lane_bias_ms[n.lane.index()]
             + drummer.drift_ms_per_min * minutes
-            + wander
-            + drummer.jitter_sd_ms * rng.gauss();
+            + human;
         let t = n.time + Nanos::from_millis_f64(err_ms).unwrap_or(Nanos::ZERO);
         let base = match n.dynamic {
             Dynamic::Ghost => 35.0,
@@ -229,7 +304,7 @@ pub fn perform(chart: &Chart, kit: &KitMap, drummer: &Drummer) -> Performance {
             continue;
         }
         if vel >= 100 && rng.chance(drummer.crosstalk_rate) {
-            if let Some(victim) = crosstalk_victim(n.lane) {
+            if let Some(victim) = crosstalk_victim(kit, n.lane) {
                 let dt = Nanos::from_millis_f64(rng.0.f64() * 8.0 - 3.0).unwrap_or(Nanos::ZERO);
                 let v = (vel as f64 * (0.08 + 0.1 * rng.0.f64())).max(1.0) as u8;
                 if send(&mut events, &mut note_cache, t + dt, victim, None, v) {

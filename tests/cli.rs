@@ -1,0 +1,1175 @@
+//! The `pocket` binary as a user runs it: exit codes, what goes to stdout and stderr, the JSON
+//! report each flag produces, golden reports, and real third-party MIDI files.
+//!
+//! Golden reports live in fixtures/golden/ and are compared byte for byte; `POCKET_BLESS=1`
+//! rewrites them. Tests that read the Groove MIDI Dataset find it through `$POCKET_DATA_DIR`
+//! (default `../shared/data` next to the crate) and are skipped when it is absent, unless
+//! `POCKET_REQUIRE_DATA=1`.
+
+use pocket::report::{PlayerReport, Report};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const CHART: &str = "charts/disco-pop-114.json";
+const LEE: &str = "Lee=fixtures/demo/lee-roland-td.jsonl";
+const SANAE: &str = "Sanae=fixtures/demo/sanae-alesis-nitro.jsonl";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// A path inside the crate.
+fn crate_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The third-party data directory, or `None` (after saying why) when it is absent and not
+/// required. Mirrors the crate's test-only `testdata::data_dir`.
+fn data_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("POCKET_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_path("../shared/data"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("POCKET_REQUIRE_DATA").as_deref() != Ok("1"),
+        "POCKET_REQUIRE_DATA=1 but the test data directory {} does not exist; set POCKET_DATA_DIR",
+        dir.display()
+    );
+    eprintln!(
+        "skipping: test data directory {} not found (set POCKET_DATA_DIR)",
+        dir.display()
+    );
+    None
+}
+
+/// What one run of the binary did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    args: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing both streams when it differs.
+    fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "`pocket {}` exited {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.args, self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    fn ok(self) -> Run {
+        self.expect_code(0)
+    }
+
+    /// The JSON report on stdout.
+    fn report(&self) -> Report {
+        Report::from_json(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "`pocket {}` did not print a report on stdout: {e}\n{}",
+                self.args,
+                &self.stdout[..self.stdout.len().min(2000)]
+            )
+        })
+    }
+}
+
+/// Runs `pocket` with `args` in the crate directory (so relative fixture paths work and reports
+/// name them the same on every machine), without colour. Every run checks that nothing panicked.
+fn pocket(args: &[&str]) -> Run {
+    let out: Output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the pocket binary runs");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        args: args.join(" "),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "`pocket {}` panicked:\n{}",
+        run.args,
+        run.stderr
+    );
+    assert!(
+        !run.stdout.contains('\x1b'),
+        "`pocket {}` wrote terminal escapes with NO_COLOR set",
+        run.args
+    );
+    run
+}
+
+/// `pocket score` on the demo chart with both demo players and the report on stdout, plus
+/// `extra` flags.
+fn score(extra: &[&str]) -> Report {
+    let mut args = vec![
+        "score", "--chart", CHART, "--player", LEE, "--player", SANAE,
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-o", "-"]);
+    pocket(&args).ok().report()
+}
+
+fn player<'a>(report: &'a Report, name: &str) -> &'a PlayerReport {
+    report
+        .players
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no player {name} in the report"))
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+/// Compares `actual` with the golden file `fixtures/golden/<name>`, or rewrites it when
+/// `POCKET_BLESS=1`.
+fn check_golden(name: &str, actual: &str) {
+    let path = crate_path("fixtures/golden").join(name);
+    if std::env::var("POCKET_BLESS").as_deref() == Ok("1") {
+        std::fs::create_dir_all(path.parent().expect("golden dir")).expect("create golden dir");
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}; run with POCKET_BLESS=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the output, first at line {}:\n  golden: {}\n  output: {}\n\
+             If the change is intended, rerun with POCKET_BLESS=1 and review the diff.",
+            path.display(),
+            line + 1,
+            expected.lines().nth(line).unwrap_or("(end of file)"),
+            actual.lines().nth(line).unwrap_or("(end of file)"),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// pocket demo
+
+#[test]
+fn demo_prints_both_players_and_writes_a_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("nested/out");
+    let run = pocket(&["demo", "-o", out.to_str().expect("utf-8 temp path")]).ok();
+    for needle in [
+        "Mirrorball Monday",
+        "▸ Lee",
+        "▸ Sanae",
+        "accuracy",
+        "F-measure",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "demo summary lacks {needle:?}:\n{}",
+            run.stdout
+        );
+    }
+    assert!(run.stdout.contains("report written to"), "{}", run.stdout);
+    assert!(
+        run.stderr.is_empty(),
+        "demo wrote to stderr: {}",
+        run.stderr
+    );
+
+    let json = std::fs::read_to_string(out.join("demo-report.json")).expect("demo-report.json");
+    let report = Report::from_json(&json).expect("demo-report.json decodes as a Report");
+    let names: Vec<&str> = report.players.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Lee", "Sanae"]);
+    let chart = report.chart.as_ref().expect("the demo report has a chart");
+    assert_eq!(chart.path, "demo");
+    assert_eq!(chart.notes, 1194);
+    assert!(
+        !out.join("demo-report.tmp").exists(),
+        "the temporary file is renamed away"
+    );
+}
+
+#[test]
+fn demo_report_is_golden_and_deterministic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut outputs = Vec::new();
+    for i in 0..2 {
+        let out = dir.path().join(format!("run{i}"));
+        pocket(&["demo", "-o", out.to_str().expect("utf-8 temp path")]).ok();
+        outputs.push(std::fs::read_to_string(out.join("demo-report.json")).expect("report"));
+    }
+    assert!(
+        outputs[0] == outputs[1],
+        "two demo runs wrote different reports"
+    );
+    check_golden("demo-two-players-standard.json", &outputs[0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// pocket score
+
+#[test]
+fn score_gives_the_demo_numbers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    pocket(&["demo", "-o", dir.path().to_str().expect("utf-8 temp path")]).ok();
+    let demo = Report::from_json(
+        &std::fs::read_to_string(dir.path().join("demo-report.json")).expect("demo report"),
+    )
+    .expect("demo report decodes");
+    let scored = score(&[]);
+    assert_eq!(
+        scored.players, demo.players,
+        "score with the demo files must give the demo's numbers"
+    );
+    assert_eq!(scored.settings, demo.settings);
+    let (s, d) = (
+        scored.chart.as_ref().expect("chart"),
+        demo.chart.as_ref().expect("chart"),
+    );
+    assert_eq!(s.path, CHART);
+    assert_eq!((s.notes, &s.lanes), (d.notes, &d.lanes));
+    assert_eq!(scored.sync, demo.sync);
+}
+
+#[test]
+fn score_json_to_stdout_sends_the_summary_to_stderr() {
+    let run = pocket(&[
+        "score", "--chart", CHART, "--player", LEE, "--player", SANAE, "-o", "-",
+    ])
+    .ok();
+    let report = run.report();
+    assert_eq!(report.players.len(), 2);
+    assert!(run.stdout.starts_with('{') && run.stdout.ends_with("}\n"));
+    assert!(run.stderr.contains("▸ Lee") && run.stderr.contains("▸ Sanae"));
+    assert!(!run.stderr.contains("report written"), "{}", run.stderr);
+}
+
+#[test]
+fn score_without_output_prints_only_the_summary() {
+    let run = pocket(&["score", "--chart", CHART, "--player", LEE]).ok();
+    assert!(run.stdout.contains("▸ Lee"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Sanae"));
+    assert!(!run.stdout.contains('{'), "no JSON without -o");
+}
+
+#[test]
+fn score_writes_the_report_to_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("lee.json");
+    let run = pocket(&[
+        "score",
+        "--chart",
+        CHART,
+        "--player",
+        LEE,
+        "-o",
+        path.to_str().expect("utf-8 temp path"),
+    ])
+    .ok();
+    assert!(run.stdout.contains("report written to"), "{}", run.stdout);
+    let report = Report::from_json(&std::fs::read_to_string(&path).expect("report file"))
+        .expect("report decodes");
+    assert_eq!(report.players.len(), 1);
+    assert_eq!(report.players[0].name, "Lee");
+}
+
+#[test]
+fn detail_adds_every_note_and_extra() {
+    let plain = score(&[]);
+    assert!(!plain.settings.detail);
+    assert!(plain.players.iter().all(|p| p.detail.is_none()));
+
+    let r = score(&["--detail"]);
+    assert!(r.settings.detail);
+    for p in &r.players {
+        let d = p.detail.as_ref().expect("detail with --detail");
+        assert_eq!(
+            d.notes.len(),
+            p.notes,
+            "{}: one entry per chart note",
+            p.name
+        );
+        assert_eq!(
+            d.extras.len(),
+            p.extras,
+            "{}: one entry per extra hit",
+            p.name
+        );
+        let missed = d.notes.iter().filter(|n| n.tier == "miss").count();
+        assert_eq!(missed, p.misses, "{}: misses in detail", p.name);
+        assert!(d
+            .notes
+            .iter()
+            .all(|n| (n.tier == "miss") == n.hit.is_none()
+                && n.offset_ms.is_some() == n.hit.is_some()));
+        assert_eq!(
+            d.notes.iter().filter(|n| n.tier == "perfect").count(),
+            p.tiers.perfect
+        );
+        let kinds = |k: &str| d.extras.iter().filter(|e| e.kind == k).count();
+        assert_eq!(kinds("wrong_lane"), p.extras_by_kind.wrong_lane);
+        assert_eq!(kinds("overhit"), p.extras_by_kind.overhit);
+    }
+    // The summary numbers do not change.
+    for (a, b) in plain.players.iter().zip(&r.players) {
+        assert_eq!(
+            (a.matched, a.misses, a.extras),
+            (b.matched, b.misses, b.extras)
+        );
+    }
+}
+
+#[test]
+fn offset_ms_shifts_a_players_offsets() {
+    let base = score(&[]);
+    let r = score(&["--offset-ms", "Lee=10"]);
+    let s = &r.settings.players[0];
+    assert_eq!((s.offset_hands_ms, s.offset_feet_ms), (10.0, 10.0));
+    let (b, l) = (player(&base, "Lee"), player(&r, "Lee"));
+    let mean = |p: &PlayerReport| p.offset_ms.mean.expect("mean offset");
+    assert!(
+        close(mean(l), mean(b) - 10.0, 0.001),
+        "a +10 ms latency offset moves Lee's mean from {} to {}",
+        mean(b),
+        mean(l)
+    );
+    assert_eq!(
+        player(&r, "Sanae"),
+        player(&base, "Sanae"),
+        "Sanae untouched"
+    );
+
+    // HANDS,FEET: feet (kick) and hands (snare) move separately.
+    let r = score(&["--offset-ms", "Lee=5,-5"]);
+    let s = &r.settings.players[0];
+    assert_eq!((s.offset_hands_ms, s.offset_feet_ms), (5.0, -5.0));
+    let lane_mean = |p: &PlayerReport, lane: &str| {
+        p.lanes
+            .iter()
+            .find(|(l, _)| l.name() == lane)
+            .and_then(|(_, r)| r.offset_ms.mean)
+            .expect("lane mean")
+    };
+    let (b, l) = (player(&base, "Lee"), player(&r, "Lee"));
+    assert!(close(
+        lane_mean(l, "kick"),
+        lane_mean(b, "kick") + 5.0,
+        0.001
+    ));
+    assert!(close(
+        lane_mean(l, "snare"),
+        lane_mean(b, "snare") - 5.0,
+        0.001
+    ));
+
+    // Negative values are not taken for flags.
+    let r = score(&["--offset-ms", "Sanae=-20"]);
+    assert_eq!(r.settings.players[1].offset_hands_ms, -20.0);
+}
+
+#[test]
+fn auto_align_recovers_a_wrong_latency_offset() {
+    let off = score(&["--offset-ms", "Sanae=500"]);
+    let fixed = score(&["--offset-ms", "Sanae=500", "--auto-align"]);
+    assert_eq!(off.settings.players[1].auto_align_ms, None);
+    let found = fixed.settings.players[1]
+        .auto_align_ms
+        .expect("auto-align finds an offset");
+    assert!(
+        (-500.0..=-470.0).contains(&found),
+        "Sanae plays about 14 ms late, so undoing +500 needs about -486 ms, found {found}"
+    );
+    let acc = |r: &Report| player(r, "Sanae").accuracy_pct.expect("accuracy");
+    assert!(
+        acc(&off) < 80.0,
+        "a 500 ms error wrecks the score: {}",
+        acc(&off)
+    );
+    assert!(
+        acc(&fixed) > 94.0,
+        "auto-align restores it: {}",
+        acc(&fixed)
+    );
+    assert!(
+        fixed.settings.players[0].auto_align_ms.is_some(),
+        "applies to every player"
+    );
+}
+
+#[test]
+fn timing_presets_set_window_and_tiers() {
+    let standard = score(&[]);
+    let strict = score(&["--timing", "strict"]);
+    let lax = score(&["--timing", "lax"]);
+    for (r, name, edges) in [
+        (&standard, "standard", [34.0, 67.0, 84.0, 117.0]),
+        (&strict, "strict", [20.0, 40.0, 55.0, 70.0]),
+        (&lax, "lax", [50.0, 100.0, 150.0, 200.0]),
+    ] {
+        let t = &r.settings.tiers_ms;
+        assert_eq!(r.settings.timing, name);
+        assert_eq!([t.perfect, t.great, t.good, t.poor], edges, "{name}");
+        assert_eq!(r.settings.window_ms, edges[3], "{name}");
+    }
+    let s = |r: &Report| player(r, "Sanae").tiers;
+    assert!(s(&strict).perfect < s(&standard).perfect);
+    assert!(s(&lax).perfect > s(&standard).perfect);
+    let late_tiers = |r: &Report| s(r).good + s(r).poor;
+    assert!(
+        late_tiers(&strict) > late_tiers(&lax),
+        "strict tiers judge more of Sanae's notes good or poor than lax ones"
+    );
+    for r in [&standard, &strict, &lax] {
+        for p in &r.players {
+            let t = p.tiers;
+            assert_eq!(t.perfect + t.great + t.good + t.poor, p.matched);
+        }
+    }
+}
+
+#[test]
+fn window_ms_scales_the_tier_edges() {
+    let r = score(&["--window-ms", "50"]);
+    assert_eq!(r.settings.timing, "custom");
+    assert_eq!(r.settings.window_ms, 50.0);
+    let t = &r.settings.tiers_ms;
+    assert!(close(t.perfect, 34.0 * 50.0 / 117.0, 0.001), "{t:?}");
+    assert!(close(t.good, 84.0 * 50.0 / 117.0, 0.001), "{t:?}");
+    assert_eq!(t.poor, 50.0);
+    let base = score(&[]);
+    assert!(
+        player(&r, "Sanae").matched < player(&base, "Sanae").matched,
+        "a narrower window matches fewer of Sanae's notes"
+    );
+}
+
+#[test]
+fn tiers_ms_sets_the_edges() {
+    let r = score(&["--tiers-ms", "10,20,30"]);
+    let t = &r.settings.tiers_ms;
+    assert_eq!(r.settings.timing, "custom");
+    assert_eq!(
+        [t.perfect, t.great, t.good, t.poor],
+        [10.0, 20.0, 30.0, 117.0]
+    );
+    let base = score(&[]);
+    let (a, b) = (player(&r, "Lee"), player(&base, "Lee"));
+    assert_eq!(a.matched, b.matched, "tiers do not change matching");
+    assert!(a.tiers.perfect < b.tiers.perfect);
+    assert!(a.points.score < b.points.score);
+}
+
+#[test]
+fn strict_articulation_turns_mismatches_into_misses() {
+    let base = score(&[]);
+    let r = score(&["--strict-articulation"]);
+    assert!(r.settings.strict_articulation && !base.settings.strict_articulation);
+    let (b, s) = (player(&base, "Sanae"), player(&r, "Sanae"));
+    let mismatched = b.articulation.mismatched;
+    assert!(mismatched > 0, "Sanae's take has articulation mismatches");
+    assert_eq!(b.extras_by_kind.wrong_articulation, 0);
+    assert_eq!(s.extras_by_kind.wrong_articulation, mismatched);
+    assert_eq!(s.misses, b.misses + mismatched);
+    assert_eq!(s.extras, b.extras + mismatched);
+}
+
+#[test]
+fn lanes_merge_and_swap() {
+    let r = score(&["--lanes", "merge:crash,ride"]);
+    assert_eq!(r.settings.lane_merges, ["merge:crash,ride"]);
+    let lanes: Vec<&str> = player(&r, "Lee").lanes.keys().map(|l| l.name()).collect();
+    assert!(
+        lanes.contains(&"crash") && !lanes.contains(&"ride"),
+        "{lanes:?}"
+    );
+    let base = score(&[]);
+    let lane_notes = |r: &Report, lane: &str| {
+        player(r, "Lee")
+            .lanes
+            .iter()
+            .find(|(l, _)| l.name() == lane)
+            .map_or(0, |(_, x)| x.notes)
+    };
+    assert_eq!(
+        lane_notes(&r, "crash"),
+        lane_notes(&base, "crash") + lane_notes(&base, "ride")
+    );
+
+    // A swap applies to the takes only: ride played as crash no longer matches.
+    let r = score(&["--lanes", "swap:ride,crash"]);
+    assert!(player(&r, "Lee").misses > player(&base, "Lee").misses + 40);
+    assert_eq!(r.chart, base.chart, "swaps leave the chart alone");
+}
+
+#[test]
+fn kit_for_one_player_changes_only_that_player() {
+    let base = score(&[]);
+    let r = score(&["--kit", "Sanae=roland-td"]);
+    let kits: Vec<&str> = r.settings.players.iter().map(|p| p.kit.as_str()).collect();
+    assert_eq!(kits, ["roland-td", "roland-td"]);
+    assert_eq!(player(&r, "Lee"), player(&base, "Lee"));
+    assert_ne!(
+        player(&r, "Sanae").articulation,
+        player(&base, "Sanae").articulation,
+        "Sanae's Alesis notes read through the Roland map give other articulations"
+    );
+
+    let r = score(&["--kit", "gm"]);
+    let kits: Vec<&str> = r.settings.players.iter().map(|p| p.kit.as_str()).collect();
+    assert_eq!(kits, ["gm", "gm"], "a bare profile applies to every player");
+}
+
+#[test]
+fn score_detail_strict_report_is_golden_and_deterministic() {
+    let args = [
+        "score", "--chart", CHART, "--player", LEE, "--player", SANAE, "--detail", "--timing",
+        "strict", "-o", "-",
+    ];
+    let a = pocket(&args).ok();
+    let b = pocket(&args).ok();
+    assert!(a.stdout == b.stdout, "two runs printed different reports");
+    let report = a.report();
+    assert_eq!(report.settings.timing, "strict");
+    assert!(report.players.iter().all(|p| p.detail.is_some()));
+    check_golden("demo-two-players-detail-strict.json", &a.stdout);
+}
+
+#[test]
+fn score_with_onset_lists_and_smf() {
+    // A chart from an onset list, played perfectly by the same onset list.
+    let onsets = "fixtures/onsets/kick-snare-hihat-one-bar-120bpm.txt";
+    let take = format!("Me={onsets}");
+    let r = pocket(&["score", "--chart", onsets, "--player", &take, "-o", "-"])
+        .ok()
+        .report();
+    let p = &r.players[0];
+    assert_eq!((p.notes, p.matched, p.extras), (12, 12, 0));
+    assert_eq!(p.offset_ms.mae, Some(0.0));
+    assert_eq!(r.settings.players[0].kit, "onsets");
+
+    // An SMF chart written by pocket, scored against itself as a take.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mid = write_smf_chart(dir.path(), "charts/exercise-rock-8ths.json");
+    let mid = mid.to_str().expect("utf-8 temp path");
+    let take = format!("Me={mid}");
+    let r = pocket(&["score", "--chart", mid, "--player", &take, "-o", "-"])
+        .ok()
+        .report();
+    let p = &r.players[0];
+    assert_eq!(p.notes, 210);
+    assert_eq!((p.matched, p.extras), (210, 0), "a chart played exactly");
+}
+
+// ---------------------------------------------------------------------------------------------
+// pocket sync
+
+#[test]
+fn score_has_a_sync_section_only_with_two_players() {
+    let two = score(&[]);
+    let sync = two.sync.as_ref().expect("two players: sync section");
+    assert_eq!(sync.players, ["Lee", "Sanae"]);
+    let one = pocket(&["score", "--chart", CHART, "--player", LEE, "-o", "-"])
+        .ok()
+        .report();
+    assert!(one.sync.is_none(), "one player: no sync section");
+    assert!(
+        !pocket(&["score", "--chart", CHART, "--player", LEE, "-o", "-"])
+            .stdout
+            .contains("\"sync\"")
+    );
+}
+
+#[test]
+fn sync_without_a_chart_pairs_the_takes() {
+    let run = pocket(&["sync", "--player", LEE, "--player", SANAE, "-o", "-"]).ok();
+    let report = run.report();
+    assert!(report.chart.is_none(), "no chart: chart is null");
+    assert!(run.stdout.contains("\"chart\": null"));
+    assert!(report.players.is_empty(), "no chart: no per-player scores");
+    let names: Vec<&str> = report
+        .settings
+        .players
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["Lee", "Sanae"]);
+    let sync = report.sync.expect("sync section");
+    assert_eq!(sync.players, ["Lee", "Sanae"]);
+    assert!(
+        sync.pairs > 1000,
+        "the demo players share most onsets: {}",
+        sync.pairs
+    );
+    assert!(
+        run.stderr.contains("Lee") && run.stderr.contains("Sanae"),
+        "{}",
+        run.stderr
+    );
+
+    let again = pocket(&["sync", "--player", LEE, "--player", SANAE, "-o", "-"]).ok();
+    assert!(again.stdout == run.stdout, "sync reports are reproducible");
+}
+
+#[test]
+fn sync_with_a_chart_matches_score() {
+    let synced = pocket(&[
+        "sync", "--chart", CHART, "--player", LEE, "--player", SANAE, "-o", "-",
+    ])
+    .ok()
+    .report();
+    let scored = score(&[]);
+    assert_eq!(synced.sync, scored.sync, "sync --chart and score agree");
+    assert!(synced.chart.is_some());
+}
+
+#[test]
+fn sync_needs_exactly_two_players() {
+    let run = pocket(&["sync", "--player", LEE]).expect_code(2);
+    assert!(run.stderr.contains("--player"), "{}", run.stderr);
+    let run = pocket(&[
+        "sync", "--player", LEE, "--player", SANAE, "--player", "C=x.txt",
+    ])
+    .expect_code(2);
+    assert!(run.stderr.contains("--player"), "{}", run.stderr);
+    let run = pocket(&[
+        "sync", "--player", LEE, "--player", SANAE, "--lanes", "some",
+    ])
+    .expect_code(2);
+    assert!(run.stderr.contains("--lanes"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// pocket chart show / take show / kits
+
+/// Writes `chart` (a chart JSON in the crate) as an SMF into `dir` and returns its path.
+fn write_smf_chart(dir: &Path, chart: &str) -> PathBuf {
+    let c = pocket::formats::chart_json::read_chart(&crate_path(chart)).expect("chart reads");
+    let path = dir.join("chart.mid");
+    std::fs::write(&path, pocket::formats::smf::write_chart(&c, None)).expect("write SMF");
+    path
+}
+
+/// Notes per lane from the `notes per lane` block of `chart show`/`hits per lane` of `take show`.
+fn per_lane(stdout: &str, heading: &str) -> Vec<(String, usize)> {
+    stdout
+        .lines()
+        .skip_while(|l| *l != heading)
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            Some((f.next()?.to_string(), f.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn chart_show_reads_every_bundled_chart() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(crate_path("charts")).expect("charts/") {
+        let path = entry.expect("dir entry").path();
+        let rel = format!(
+            "charts/{}",
+            path.file_name()
+                .and_then(|f| f.to_str())
+                .expect("file name")
+        );
+        let run = pocket(&["chart", "show", &rel]).ok();
+        let chart = pocket::formats::chart_json::read_chart(&path).expect("chart reads");
+        assert!(
+            run.stdout.starts_with(&chart.info.title),
+            "{rel}:\n{}",
+            run.stdout
+        );
+        for heading in ["tempo", "time signatures", "notes per lane"] {
+            assert!(
+                run.stdout.lines().any(|l| l == heading),
+                "{rel}: no {heading}"
+            );
+        }
+        let lanes = per_lane(&run.stdout, "notes per lane");
+        let total: usize = lanes.iter().map(|l| l.1).sum();
+        assert_eq!(total, chart.notes.len(), "{rel}: notes per lane add up");
+        assert!(
+            run.stdout.contains(&format!("{} notes", chart.notes.len())),
+            "{rel}: {}",
+            run.stdout
+        );
+        n += 1;
+    }
+    assert!(n >= 4, "charts/ holds the bundled charts");
+}
+
+#[test]
+fn chart_show_reads_smf_and_onset_charts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mid = write_smf_chart(dir.path(), "charts/exercise-16th-hats-ghosts.json");
+    let run = pocket(&["chart", "show", mid.to_str().expect("utf-8 temp path")]).ok();
+    assert!(run.stdout.contains("420 notes"), "{}", run.stdout);
+    let json = pocket(&["chart", "show", "charts/exercise-16th-hats-ghosts.json"]).ok();
+    assert_eq!(
+        per_lane(&run.stdout, "notes per lane"),
+        per_lane(&json.stdout, "notes per lane"),
+        "the SMF copy has the same notes per lane"
+    );
+
+    let run = pocket(&[
+        "chart",
+        "show",
+        "fixtures/smf/written-chart-type1-ppq480-7-8.mid",
+    ])
+    .ok();
+    assert!(run.stdout.contains("7/8"), "{}", run.stdout);
+    assert!(run.stdout.contains("150.000 BPM"), "{}", run.stdout);
+    assert!(run.stdout.contains("odd bar"), "sections: {}", run.stdout);
+
+    let run = pocket(&[
+        "chart",
+        "show",
+        "fixtures/onsets/kick-snare-hihat-one-bar-120bpm.txt",
+    ])
+    .ok();
+    assert_eq!(
+        per_lane(&run.stdout, "notes per lane"),
+        [("kick".into(), 2), ("snare".into(), 2), ("hihat".into(), 8)]
+    );
+    assert!(run.stdout.contains("120.000 BPM"));
+
+    // Channel selection for SMF charts.
+    let all = pocket(&[
+        "chart",
+        "show",
+        "fixtures/smf/written-chart-type1-ppq480-7-8.mid",
+        "--channel",
+        "all",
+    ])
+    .ok();
+    assert!(all.stdout.contains("notes per lane"));
+}
+
+#[test]
+fn take_show_reads_capture_logs_smf_and_onsets() {
+    let lee_path = crate_path("fixtures/demo/lee-roland-td.jsonl");
+    let lee = pocket::formats::load_take(lee_path.to_str().expect("utf-8 path"), None);
+    let hits = lee.expect("Lee's take loads").take.hits.len();
+    let run = pocket(&["take", "show", "fixtures/demo/lee-roland-td.jsonl"]).ok();
+    assert!(
+        run.stdout.contains("pocket capture log, kit roland-td"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("  {hits} hits from")),
+        "{}",
+        run.stdout
+    );
+    let lanes = per_lane(&run.stdout, "hits per lane");
+    assert_eq!(
+        lanes.iter().map(|l| l.1).sum::<usize>(),
+        hits,
+        "hits per lane add up"
+    );
+    assert!(
+        run.stdout.contains("hi-hat pedal readings"),
+        "{}",
+        run.stdout
+    );
+    let run = pocket(&["take", "show", "fixtures/demo/sanae-alesis-nitro.jsonl"]).ok();
+    assert!(run.stdout.contains("kit alesis-nitro"), "{}", run.stdout);
+
+    let run = pocket(&[
+        "take",
+        "show",
+        "fixtures/smf/type0-ppq480-running-status-vel0-noteoff.mid",
+        "--kit",
+        "roland-td",
+    ])
+    .ok();
+    assert!(
+        run.stdout.contains("Standard MIDI File, kit roland-td"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("4 hits"), "{}", run.stdout);
+
+    let run = pocket(&[
+        "take",
+        "show",
+        "fixtures/onsets/kick-snare-hihat-one-bar-120bpm.txt",
+    ])
+    .ok();
+    assert!(run.stdout.contains("onset list"), "{}", run.stdout);
+    assert_eq!(
+        per_lane(&run.stdout, "hits per lane"),
+        [("kick".into(), 2), ("snare".into(), 2), ("hihat".into(), 8)]
+    );
+}
+
+#[test]
+fn take_show_picks_one_player_of_a_two_player_file() {
+    let a = pocket(&[
+        "take",
+        "show",
+        "fixtures/smf/duo-type0-channels-10-11.mid#channel=10",
+    ])
+    .ok();
+    let b = pocket(&[
+        "take",
+        "show",
+        "fixtures/smf/duo-type0-channels-10-11.mid#channel=11",
+    ])
+    .ok();
+    assert!(a.stdout.contains("#channel=10"));
+    assert_ne!(
+        per_lane(&a.stdout, "hits per lane"),
+        per_lane(&b.stdout, "hits per lane")
+    );
+    let t = pocket(&[
+        "take",
+        "show",
+        "fixtures/smf/duo-type1-tracks-1-2-same-channel.mid#track=1",
+    ]);
+    t.ok();
+    // A capture log with two players needs #player=NAME.
+    let run = pocket(&[
+        "take",
+        "show",
+        "fixtures/capture/two-kits-gap-and-overflow.jsonl",
+    ])
+    .expect_code(1);
+    assert!(run.stderr.contains("#player="), "{}", run.stderr);
+}
+
+#[test]
+fn kits_lists_profiles_and_shows_one() {
+    let run = pocket(&["kits"]).ok();
+    for name in ["gm", "roland-td", "alesis-nitro", "yamaha-dtx"] {
+        assert!(
+            run.stdout.lines().any(|l| l.starts_with(name)),
+            "kits lists {name}:\n{}",
+            run.stdout
+        );
+    }
+    let run = pocket(&["kits", "show", "roland-td"]).ok();
+    assert!(run.stdout.starts_with("roland-td"), "{}", run.stdout);
+    assert!(run.stdout.contains("hihat_pedal"), "{}", run.stdout);
+    assert!(run.stdout.contains("HH closed edge"), "{}", run.stdout);
+
+    let run = pocket(&[
+        "kits",
+        "show",
+        "fixtures/kits/td17-aux-as-tom4-merged-cymbals.json",
+    ])
+    .ok();
+    assert!(
+        run.stdout.contains("tom4"),
+        "a kit map file is shown too: {}",
+        run.stdout
+    );
+
+    let run = pocket(&["kits", "show", "no-such-kit"]).expect_code(1);
+    assert!(run.stderr.contains("no-such-kit"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("roland-td"),
+        "lists the profiles: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn version_and_help() {
+    let run = pocket(&["--version"]).ok();
+    assert!(run.stdout.starts_with("pocket "), "{}", run.stdout);
+    let run = pocket(&["score", "--help"]).ok();
+    for flag in [
+        "--chart",
+        "--player",
+        "--kit",
+        "--offset-ms",
+        "--auto-align",
+        "--timing",
+        "--window-ms",
+        "--tiers-ms",
+        "--strict-articulation",
+        "--lanes",
+        "--detail",
+        "--output",
+        "--chart-channel",
+    ] {
+        assert!(run.stdout.contains(flag), "score --help lacks {flag}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: usage (exit 2) and input (exit 1)
+
+/// Runs `score` with `extra` after the chart and Lee's take, expects exit 2 and an error naming
+/// `needle`.
+fn usage_error(extra: &[&str], needle: &str) {
+    let mut args = vec!["score", "--chart", CHART, "--player", LEE];
+    args.extend_from_slice(extra);
+    let run = pocket(&args).expect_code(2);
+    assert!(
+        run.stderr.contains(needle),
+        "`pocket {}`: stderr should name {needle:?}:\n{}",
+        run.args,
+        run.stderr
+    );
+    assert!(
+        run.stdout.is_empty(),
+        "no output on a usage error: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bad_usage_exits_2_naming_the_flag() {
+    usage_error(
+        &["--player", "Lee=fixtures/demo/sanae-alesis-nitro.jsonl"],
+        "--player \"Lee\"",
+    );
+    usage_error(&["--player", SANAE, "--player", "Third=x.txt"], "--player");
+    usage_error(&["--offset-ms", "Lee=abc"], "--offset-ms");
+    usage_error(&["--offset-ms", "Lee=nan"], "--offset-ms");
+    usage_error(&["--offset-ms", "Lee"], "--offset-ms");
+    usage_error(&["--offset-ms", "Bob=3"], "no player named \"Bob\"");
+    usage_error(&["--kit", "Bob=gm"], "--kit");
+    usage_error(&["--tiers-ms", "10,20"], "--tiers-ms");
+    usage_error(&["--tiers-ms", "10,x,30"], "--tiers-ms");
+    usage_error(&["--window-ms", "0"], "--window-ms");
+    usage_error(&["--window-ms", "5000"], "--window-ms");
+    usage_error(&["--timing", "sloppy"], "--timing");
+    usage_error(&["--lanes", "merge:crash,cowbell"], "--lanes");
+    let run = pocket(&["score", "--chart", CHART]).expect_code(2);
+    assert!(run.stderr.contains("--player"), "{}", run.stderr);
+    let run = pocket(&["frobnicate"]).expect_code(2);
+    assert!(run.stderr.contains("frobnicate"), "{}", run.stderr);
+    let run = pocket(&["chart", "show", CHART, "--channel", "17"]).expect_code(2);
+    assert!(run.stderr.contains("--channel"), "{}", run.stderr);
+}
+
+#[test]
+fn unordered_tiers_name_the_flag() {
+    usage_error(&["--tiers-ms", "50,40,30"], "--tiers-ms");
+}
+
+#[test]
+fn bad_chart_channel_names_the_flag() {
+    usage_error(&["--chart-channel", "17"], "--chart-channel");
+}
+
+/// Expects `args` to fail with exit 1 and an error naming `file` and `place`.
+fn input_error(args: &[&str], file: &str, place: &str) {
+    let run = pocket(args).expect_code(1);
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("pocket: ") && first.contains(file) && first.contains(place),
+        "`pocket {}`: expected an error naming {file} and {place:?}, got:\n{}",
+        run.args,
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_input_files_exit_1_naming_file_and_place() {
+    let f = "fixtures/bad/chart-unknown-lane.json";
+    input_error(&["chart", "show", f], f, "line 6, column 27");
+    let f = "fixtures/bad/chart-truncated.json";
+    input_error(&["score", "--chart", f, "--player", LEE], f, "line 6");
+    let f = "fixtures/bad/smf-truncated-track-event.mid";
+    input_error(&["take", "show", f], f, "track 0, byte 30");
+    let f = "fixtures/bad/smf-zero-division.mid";
+    input_error(&["chart", "show", f], f, "byte 12");
+    let f = "fixtures/bad/capture-corrupt-middle-line.jsonl";
+    let spec = format!("Lee={f}");
+    input_error(&["score", "--chart", CHART, "--player", &spec], f, "line 3");
+    let f = "fixtures/bad/onsets-nan-time.txt";
+    input_error(&["take", "show", f], f, "line 3");
+    let f = "fixtures/bad/kit-channel-17.json";
+    input_error(
+        &["score", "--chart", CHART, "--player", LEE, "--kit", f],
+        f,
+        "line 3",
+    );
+    let f = "fixtures/no-such-file.json";
+    input_error(&["chart", "show", f], f, "");
+    // A take given as a chart and a chart given as a take say so.
+    let run = pocket(&["chart", "show", "fixtures/demo/lee-roland-td.jsonl"]).expect_code(1);
+    assert!(run.stderr.contains("not a chart"), "{}", run.stderr);
+    let run = pocket(&["take", "show", CHART]).expect_code(1);
+    assert!(run.stderr.contains("not a take"), "{}", run.stderr);
+}
+
+#[test]
+fn no_bad_fixture_panics_any_reader() {
+    let mut files: Vec<String> = std::fs::read_dir(crate_path("fixtures/bad"))
+        .expect("fixtures/bad")
+        .map(|e| {
+            format!(
+                "fixtures/bad/{}",
+                e.expect("dir entry").file_name().to_string_lossy()
+            )
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() > 20);
+    for f in &files {
+        // Every bad file through every command that reads files; `pocket()` checks for panics.
+        for args in [
+            vec!["chart", "show", f.as_str()],
+            vec!["take", "show", f.as_str(), "--kit", "roland-td"],
+            vec!["kits", "show", f.as_str()],
+        ] {
+            let run = pocket(&args);
+            assert!(
+                run.code == 0 || run.code == 1,
+                "`pocket {}` exited {}: {}",
+                run.args,
+                run.code,
+                run.stderr
+            );
+            if run.code == 1 {
+                assert!(
+                    run.stderr.contains(f.as_str()),
+                    "`pocket {}`: {}",
+                    run.args,
+                    run.stderr
+                );
+            }
+        }
+    }
+}
+
+#[test]
+#[ignore = "printing to a closed stdout panics (`pocket chart show FILE | head -1`); \
+            main.rs/cli.rs should treat a broken pipe as success"]
+fn closed_stdout_does_not_panic() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .args(["chart", "show", CHART])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pocket runs");
+    drop(child.stdout.take()); // the reader goes away, as `| head -1` does
+    let out = child.wait_with_output().expect("pocket finishes");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real data: the Groove MIDI Dataset
+
+/// Note Ons with velocity > 0 in an SMF, counted with midly alone.
+fn count_note_ons(bytes: &[u8]) -> usize {
+    use midly::{MidiMessage, TrackEventKind};
+    let smf = midly::Smf::parse(bytes).expect("midly parses the file");
+    smf.tracks
+        .iter()
+        .flatten()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                TrackEventKind::Midi {
+                    message: MidiMessage::NoteOn { vel, .. },
+                    ..
+                } if vel.as_int() > 0
+            )
+        })
+        .count()
+}
+
+fn gmd_eval_files() -> Option<Vec<PathBuf>> {
+    let gmd = data_dir()?.join("gmd");
+    let mut files = Vec::new();
+    for drummer in std::fs::read_dir(&gmd).expect("gmd/ in the data directory") {
+        let drummer = drummer.expect("dir entry").path();
+        let is_drummer = drummer
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("drummer"));
+        let session = drummer.join("eval_session");
+        if !is_drummer || !session.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&session).expect("eval_session/") {
+            let f = f.expect("dir entry").path();
+            if f.extension().is_some_and(|e| e == "mid") {
+                files.push(f);
+            }
+        }
+    }
+    files.sort();
+    Some(files)
+}
+
+#[test]
+fn gmd_takes_account_for_every_note_on() {
+    let Some(files) = gmd_eval_files() else {
+        return;
+    };
+    assert!(
+        !files.is_empty(),
+        "no gmd/drummer*/eval_session/*.mid files"
+    );
+    let kit = pocket::kit::KitMap::builtin("roland-td").expect("roland-td is built in");
+    for path in &files {
+        let bytes = std::fs::read(path).expect("read GMD file");
+        let note_ons = count_note_ons(&bytes);
+        let spec = path.to_str().expect("utf-8 data path");
+        let loaded = pocket::formats::load_take(spec, Some(&kit))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let take = &loaded.take;
+        assert_eq!(loaded.kit, "roland-td");
+        assert!(!take.hits.is_empty(), "{}: no hits", path.display());
+        assert_eq!(
+            take.hits.len() + take.filtered.len(),
+            note_ons,
+            "{}: {} hits + {} filtered must account for every Note On",
+            path.display(),
+            take.hits.len(),
+            take.filtered.len()
+        );
+        assert!(
+            take.hits.windows(2).all(|w| w[0].time <= w[1].time),
+            "{}: hits in time order",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn gmd_take_show_with_roland_kit() {
+    let Some(files) = gmd_eval_files() else {
+        return;
+    };
+    let file = files.first().expect("a GMD file");
+    let f = file.to_str().expect("utf-8 data path");
+    let run = pocket(&["take", "show", f, "--kit", "roland-td"]).ok();
+    assert!(
+        run.stdout.contains("Standard MIDI File, kit roland-td"),
+        "{}",
+        run.stdout
+    );
+    let total: usize = per_lane(&run.stdout, "hits per lane")
+        .iter()
+        .map(|l| l.1)
+        .sum();
+    assert!(total > 100, "a GMD groove has many hits: {}", run.stdout);
+}
