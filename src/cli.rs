@@ -31,10 +31,21 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Score the bundled two-player demo and write demo-report.json.
+    /// Score the bundled two-player demo and write demo-report.json and demo-report.html.
     Demo {
-        /// Directory to write demo-report.json into.
+        /// Directory to write demo-report.json and demo-report.html into.
         #[arg(short, long, default_value = ".")]
+        output: PathBuf,
+        /// Also write the HTML page here.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+    /// Turn a JSON report made with --detail into a self-contained HTML page.
+    Report {
+        /// The JSON report (`-` for stdin).
+        report: PathBuf,
+        /// The HTML file to write (`-` for stdout).
+        #[arg(short, long)]
         output: PathBuf,
     },
     /// Score one or two players' takes against a chart.
@@ -57,18 +68,66 @@ enum Command {
         #[command(subcommand)]
         command: Option<KitsCommand>,
     },
+    /// List MIDI inputs (kits) and outputs by stable name, with a suggested kit profile.
+    Devices {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play live against a chart: capture one or two kits, judge each hit as it lands, and
+    /// write the capture log, the report and the takes to a session directory.
+    Live(LiveArgs),
+    /// Capture one or two kits without a chart (for chart-free sync or later scoring).
+    Record(RecordArgs),
 }
 
 #[derive(Debug, Subcommand)]
 enum ChartCommand {
     /// Title, duration, tempo changes, sections and notes per lane of a chart in any format.
     Show {
-        /// Chart file (.json, .mid, .txt).
+        /// Chart file (.json, .mid, .chart, .dtx, .txt) or song folder.
         file: PathBuf,
         /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
         #[arg(long, default_value = "10")]
         channel: String,
+        #[command(flatten)]
+        game: GameChartArgs,
     },
+    /// Convert a chart in any format to pocket chart JSON (.json) or a General MIDI file (.mid).
+    Convert {
+        /// Chart file (.json, .mid, .chart, .dtx, .txt) or song folder.
+        file: PathBuf,
+        /// Output file: .json for pocket chart JSON, .mid for a Standard MIDI File (`-`: JSON
+        /// on stdout).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
+        #[arg(long, default_value = "10")]
+        channel: String,
+        #[command(flatten)]
+        game: GameChartArgs,
+    },
+}
+
+/// Options for rhythm-game charts (Rock Band / Clone Hero / YARG .mid and .chart).
+#[derive(Debug, Clone, Args)]
+struct GameChartArgs {
+    /// Difficulty of a rhythm-game chart: expert, hard, medium or easy.
+    #[arg(long, default_value = "expert")]
+    difficulty: formats::Difficulty,
+    /// Read Expert+ double-kick gems (note 95, N 32) as kicks.
+    #[arg(long)]
+    double_kick: bool,
+}
+
+impl GameChartArgs {
+    fn options(&self, smf: SmfChartOptions) -> formats::ChartLoadOptions {
+        formats::ChartLoadOptions {
+            smf,
+            difficulty: self.difficulty,
+            double_kick: self.double_kick,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,8 +158,17 @@ struct ScoreArgs {
     #[arg(long)]
     chart: PathBuf,
     /// A player and their take: NAME=TAKE. Give it once or twice; the first is player a.
-    #[arg(long = "player", value_name = "NAME=TAKE", required = true)]
+    #[arg(
+        long = "player",
+        value_name = "NAME=TAKE",
+        required_unless_present = "takes",
+        conflicts_with = "takes"
+    )]
     players: Vec<String>,
+    /// Score every take in this folder (.mid, .midi, .jsonl, .txt) as one player each, named
+    /// by the file stem; -o names the folder for one report per take and summary.csv.
+    #[arg(long, value_name = "DIR")]
+    takes: Option<PathBuf>,
     /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
     #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
     kits: Vec<String>,
@@ -133,9 +201,14 @@ struct ScoreArgs {
     /// Write the JSON report here (`-` for stdout).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Also write the HTML page here (turns --detail on).
+    #[arg(long, value_name = "FILE", conflicts_with = "takes")]
+    html: Option<PathBuf>,
     /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
     #[arg(long, default_value = "10")]
     chart_channel: String,
+    #[command(flatten)]
+    game: GameChartArgs,
 }
 
 #[derive(Debug, Args)]
@@ -173,17 +246,35 @@ struct SyncArgs {
     /// Write the JSON report here (`-` for stdout).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Also write the HTML page here (turns per-note detail on when there is a chart).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo { output } => demo(&output),
+        Command::Demo { output, html } => demo(&output, html.as_deref()),
+        Command::Report { report, output } => report_cmd(&report, &output),
         Command::Score(args) => score_cmd(args),
         Command::Sync(args) => sync_cmd(args),
         Command::Chart {
-            command: ChartCommand::Show { file, channel },
-        } => chart_show(&file, &channel),
+            command:
+                ChartCommand::Show {
+                    file,
+                    channel,
+                    game,
+                },
+        } => chart_show(&file, &channel, &game),
+        Command::Chart {
+            command:
+                ChartCommand::Convert {
+                    file,
+                    output,
+                    channel,
+                    game,
+                },
+        } => chart_convert(&file, &output, &channel, &game),
         Command::Take {
             command: TakeCommand::Show { file, kit },
         } => take_show(&file, kit.as_deref()),
@@ -200,6 +291,9 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", kit.describe());
             Ok(())
         }
+        Command::Devices { json } => live_cli::devices(json),
+        Command::Live(args) => live_cli::live(args),
+        Command::Record(args) => live_cli::record(args),
     }
 }
 
@@ -241,9 +335,11 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     if args.players.len() > 2 {
         return Err(usage("give --player once or twice"));
     }
-    let chart = formats::load_chart(&args.chart, &smf_chart_options("--chart-channel", &args.chart_channel)?)?;
+    let chart = formats::load_chart(
+        &args.chart,
+        args.game.options(smf_chart_options("--chart-channel", &args.chart_channel)?),
+    )?;
 
-    let r = roster(&args.players, &args.kits, &args.offsets)?;
     let mut lane_map = LaneMap::new();
     for rule in &args.lanes {
         lane_map
@@ -257,9 +353,13 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
         strict_articulation: args.strict_articulation,
         lane_merge: Lane::ALL.map(|l| lane_map.apply_chart(l)),
         lane_merge_text: lane_map.rules().iter().map(|r| r.to_string()).collect(),
-        detail: args.detail,
+        detail: args.detail || args.html.is_some(),
         ..ScoreOptions::default()
     };
+    if let Some(dir) = &args.takes {
+        return score_batch(&args, dir, &chart, &lane_map, &options);
+    }
+    let r = roster(&args.players, &args.kits, &args.offsets)?;
 
     let mut loaded: Vec<LoadedTake> = Vec::new();
     for (i, spec) in r.specs.iter().enumerate() {
@@ -285,7 +385,291 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
         &inputs,
         &options,
     );
-    emit(&report, args.output.as_deref())
+    emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
+}
+
+/// [`emit`], then the HTML page when asked, saying so on stdout (stderr when stdout carries
+/// the JSON).
+fn emit_with_html(report: &Report, json: Option<&Path>, html: Option<&Path>) -> Result<()> {
+    if html == Some(Path::new("-")) {
+        return Err(usage(
+            "--html needs a file name (the summary goes to stdout); `pocket report REPORT.json -o -` prints a page",
+        ));
+    }
+    emit(report, json)?;
+    let Some(path) = html else { return Ok(()) };
+    write_html(report, path)?;
+    if json == Some(Path::new("-")) {
+        eprintln!("HTML report written to {}", path.display());
+    } else {
+        println!("HTML report written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// A take file `score --takes` picks up.
+fn is_take_file(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    path.is_file() && matches!(ext.as_deref(), Some("mid" | "midi" | "jsonl" | "txt"))
+}
+
+/// `score --takes DIR -o OUTDIR`: every take in DIR scored alone, one report per take and a
+/// summary table (printed and written as OUTDIR/summary.csv).
+fn score_batch(
+    args: &ScoreArgs,
+    dir: &Path,
+    chart: &pocket::Chart,
+    lane_map: &LaneMap,
+    options: &ScoreOptions,
+) -> Result<()> {
+    let out_dir = args
+        .output
+        .as_deref()
+        .filter(|p| *p != Path::new("-"))
+        .ok_or_else(|| usage("--takes needs -o OUTDIR: the folder for one report per take"))?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| is_take_file(p))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!(
+            "{}: no take files (.mid, .midi, .jsonl, .txt) in this folder",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let progress = std::io::stderr().is_terminal();
+    let mut rows: Vec<BatchRow> = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
+    for (k, file) in files.iter().enumerate() {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if progress {
+            progress_bar(k, files.len(), &stem);
+        }
+        match score_one_take(args, file, &stem, chart, lane_map, options) {
+            Ok(report) => {
+                let path = out_dir.join(format!("{stem}.json"));
+                write_file(&path, report.to_json().as_bytes())?;
+                if let Some(p) = report.players.first() {
+                    rows.push(BatchRow::of(p, &path));
+                }
+            }
+            Err(e) => {
+                if progress {
+                    eprint!("\r\x1b[2K");
+                }
+                let msg = format!("{e:#}");
+                if msg.contains(&file.display().to_string()) {
+                    eprintln!("pocket: {msg}");
+                } else {
+                    eprintln!("pocket: {}: {msg}", file.display());
+                }
+                failed.push(file.display().to_string());
+            }
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    print!("{}", batch_table(&rows));
+    let csv = out_dir.join("summary.csv");
+    write_file(&csv, batch_csv(&rows).as_bytes())?;
+    println!(
+        "\n{} reports and summary.csv written to {}",
+        rows.len(),
+        out_dir.display()
+    );
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} takes could not be scored (see above)",
+            failed.len(),
+            files.len()
+        );
+    }
+    Ok(())
+}
+
+fn score_one_take(
+    args: &ScoreArgs,
+    file: &Path,
+    stem: &str,
+    chart: &pocket::Chart,
+    lane_map: &LaneMap,
+    options: &ScoreOptions,
+) -> Result<Report> {
+    // Kits and offsets: those for everyone, and those named after this take's stem.
+    let kits: Vec<String> = args
+        .kits
+        .iter()
+        .filter(|k| k.split_once('=').map_or(true, |(n, _)| n == stem))
+        .cloned()
+        .collect();
+    let offsets: Vec<String> = args
+        .offsets
+        .iter()
+        .filter(|o| o.split_once('=').is_some_and(|(n, _)| n == stem))
+        .cloned()
+        .collect();
+    let spec = [format!("{stem}={}", file.display())];
+    let r = roster(&spec, &kits, &offsets)?;
+    let loaded = formats::load_take(r.specs[0], r.kits[0].as_ref())?;
+    let input = PlayerInput {
+        name: stem.to_string(),
+        take: &loaded.take,
+        kit: loaded.kit.clone(),
+        offsets: r.offsets[0]
+            .or(loaded.offsets.map(|(hands, feet)| Offsets { hands, feet }))
+            .unwrap_or_default(),
+        lane_swap: Lane::ALL.map(|lane| lane_map.apply(lane)),
+        auto_align: args.auto_align,
+    };
+    let (report, _) = score::score_session(
+        chart,
+        &args.chart.display().to_string(),
+        std::slice::from_ref(&input),
+        options,
+    );
+    Ok(report)
+}
+
+/// A hand-drawn progress bar on stderr: `[#####.....] 3/10 name`.
+fn progress_bar(done: usize, total: usize, name: &str) {
+    const WIDTH: usize = 28;
+    let filled = (done * WIDTH) / total.max(1);
+    let name: String = name.chars().take(40).collect();
+    eprint!(
+        "\r\x1b[2K[{}{}] {}/{} {name}",
+        "#".repeat(filled),
+        ".".repeat(WIDTH - filled),
+        done + 1,
+        total
+    );
+    let _ = std::io::stderr().flush();
+}
+
+/// One line of the batch summary.
+struct BatchRow {
+    name: String,
+    notes: usize,
+    matched: usize,
+    misses: usize,
+    extras: usize,
+    accuracy_pct: Option<f64>,
+    f_measure: Option<f64>,
+    mean_ms: Option<f64>,
+    sd_ms: Option<f64>,
+    points_pct: Option<f64>,
+    report: String,
+}
+
+impl BatchRow {
+    fn of(p: &pocket::report::PlayerReport, path: &Path) -> BatchRow {
+        BatchRow {
+            name: p.name.clone(),
+            notes: p.notes,
+            matched: p.matched,
+            misses: p.misses,
+            extras: p.extras,
+            accuracy_pct: p.accuracy_pct,
+            f_measure: p.f_measure,
+            mean_ms: p.offset_ms.mean,
+            sd_ms: p.offset_ms.sd,
+            points_pct: p.points.pct,
+            report: path.display().to_string(),
+        }
+    }
+}
+
+fn opt(v: Option<f64>, decimals: usize) -> String {
+    v.filter(|v| v.is_finite())
+        .map(|v| format!("{v:.decimals$}"))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn batch_table(rows: &[BatchRow]) -> String {
+    let w = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let mut s = format!(
+        "{:<w$}  {:>6} {:>8} {:>7} {:>6} {:>9} {:>9} {:>16} {:>8}\n",
+        "take",
+        "notes",
+        "matched",
+        "missed",
+        "extra",
+        "accuracy",
+        "F-measure",
+        "offset (ms)",
+        "points"
+    );
+    for r in rows {
+        let offset = match (r.mean_ms, r.sd_ms) {
+            (Some(m), Some(sd)) => format!("{m:+.1} ± {sd:.1}"),
+            (Some(m), None) => format!("{m:+.1}"),
+            _ => "-".into(),
+        };
+        s.push_str(&format!(
+            "{:<w$}  {:>6} {:>8} {:>7} {:>6} {:>9} {:>9} {:>16} {:>8}\n",
+            r.name,
+            r.notes,
+            r.matched,
+            r.misses,
+            r.extras,
+            format!("{} %", opt(r.accuracy_pct, 1)),
+            opt(r.f_measure, 3),
+            offset,
+            format!("{} %", opt(r.points_pct, 1))
+        ));
+    }
+    s
+}
+
+/// The batch summary as CSV (RFC 4180 quoting; empty cells for missing figures).
+fn batch_csv(rows: &[BatchRow]) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let cell = |v: Option<f64>| {
+        v.filter(|v| v.is_finite())
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    let mut s = String::from(
+        "take,notes,matched,misses,extras,accuracy_pct,f_measure,offset_mean_ms,offset_sd_ms,points_pct,report\n",
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            quote(&r.name),
+            r.notes,
+            r.matched,
+            r.misses,
+            r.extras,
+            cell(r.accuracy_pct),
+            cell(r.f_measure),
+            cell(r.mean_ms),
+            cell(r.sd_ms),
+            cell(r.points_pct),
+            quote(&r.report)
+        ));
+    }
+    s
 }
 
 fn custom_timing(args: &ScoreArgs) -> Result<Timing> {
@@ -341,11 +725,20 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn demo(output: &Path) -> Result<()> {
+fn demo(output: &Path, html: Option<&Path>) -> Result<()> {
     let demo = pocket::demo::Demo::load()?;
     let inputs = demo.players();
-    let options = ScoreOptions::default();
-    let (report, _) = score::score_session(&demo.chart, "demo", &inputs, &options);
+    // Scored once with detail for the page; the JSON is the same report without detail.
+    let options = ScoreOptions {
+        detail: true,
+        ..ScoreOptions::default()
+    };
+    let (detailed, _) = score::score_session(&demo.chart, "demo", &inputs, &options);
+    let mut report = detailed.clone();
+    report.settings.detail = false;
+    for p in &mut report.players {
+        p.detail = None;
+    }
     if !output.is_dir() {
         std::fs::create_dir_all(output)
             .with_context(|| format!("cannot create {}", output.display()))?;
@@ -354,11 +747,80 @@ fn demo(output: &Path) -> Result<()> {
     print!("{}", pocket::summary::render(&report, color_stdout()));
     write_file(&path, report.to_json().as_bytes())?;
     println!("\nreport written to {}", path.display());
+    let page = output.join("demo-report.html");
+    for p in std::iter::once(page.as_path()).chain(html) {
+        write_html(&detailed, p)?;
+        println!("HTML report written to {}", p.display());
+    }
     Ok(())
 }
 
-fn chart_show(file: &Path, channel: &str) -> Result<()> {
-    let chart = formats::load_chart(file, &smf_chart_options("--channel", channel)?)?;
+/// Writes the HTML page of a report made with detail.
+fn write_html(report: &Report, path: &Path) -> Result<()> {
+    if path == Path::new("-") {
+        return Err(usage(
+            "--html needs a file name (the summary goes to stdout); `pocket report REPORT.json -o -` prints a page",
+        ));
+    }
+    let page = pocket::html::render(report)?;
+    write_file(path, page.as_bytes())
+}
+
+fn report_cmd(input: &Path, output: &Path) -> Result<()> {
+    let text = if input == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("cannot read the report from stdin")?
+    } else {
+        std::fs::read_to_string(input)
+            .with_context(|| format!("cannot read {}", input.display()))?
+    };
+    let report = Report::from_json(&text).with_context(|| {
+        format!(
+            "{}: not a pocket JSON report (made by `pocket score`, `sync` or `demo` with -o)",
+            input.display()
+        )
+    })?;
+    let page = pocket::html::render(&report).with_context(|| input.display().to_string())?;
+    if output == Path::new("-") {
+        std::io::stdout().write_all(page.as_bytes())?;
+    } else {
+        write_file(output, page.as_bytes())?;
+        println!("HTML report written to {}", output.display());
+    }
+    Ok(())
+}
+
+fn chart_convert(file: &Path, output: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
+    let chart = formats::load_chart(file, game.options(smf_chart_options("--channel", channel)?))?;
+    let ext = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let bytes = match ext.as_deref() {
+        _ if output == Path::new("-") => {
+            print!("{}", formats::chart_json::write_chart(&chart));
+            return Ok(());
+        }
+        Some("json") => formats::chart_json::write_chart(&chart).into_bytes(),
+        Some("mid" | "midi") => formats::smf::write_chart(&chart, None),
+        _ => {
+            return Err(usage(format!(
+                "-o {}: the output must end in .json (pocket chart) or .mid (Standard MIDI File)",
+                output.display()
+            )))
+        }
+    };
+    write_file(output, &bytes)?;
+    eprintln!(
+        "{}: {} notes written to {}",
+        file.display(),
+        chart.notes.len(),
+        output.display()
+    );
+    Ok(())
+}
+
+fn chart_show(file: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
+    let chart = formats::load_chart(file, game.options(smf_chart_options("--channel", channel)?))?;
     let map = &chart.tempo_map;
     let i = &chart.info;
     println!("{}", if i.title.is_empty() { "(untitled)" } else { &i.title });
@@ -555,7 +1017,7 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
         ..pocket::sync::SyncOptions::default()
     };
     let report = if let Some(chart_path) = &args.chart {
-        let chart = formats::load_chart(chart_path, &SmfChartOptions::default())?;
+        let chart = formats::load_chart(chart_path, SmfChartOptions::default())?;
         let inputs: Vec<PlayerInput> = loaded
             .iter()
             .enumerate()
@@ -567,6 +1029,7 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
             .collect();
         let options = ScoreOptions {
             sync: sync_options,
+            detail: args.html.is_some(),
             ..ScoreOptions::default()
         };
         score::score_session(&chart, &chart_path.display().to_string(), &inputs, &options).0
@@ -608,5 +1071,235 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
                 .collect(),
         )
     };
-    emit(&report, args.output.as_deref())
+    emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
+}
+
+use live_cli::{LiveArgs, RecordArgs};
+
+/// `pocket devices`, `pocket live`, `pocket record`.
+mod live_cli {
+    use super::{roster, usage, write_file, Result};
+    use anyhow::Context;
+    use clap::Args;
+    use pocket::live::session::{self, PlayerSpec, Practice, SessionOptions, Start};
+    use pocket::score::{Timing, TimingPreset};
+    use pocket::time::Nanos;
+    use std::io::IsTerminal;
+    use std::path::PathBuf;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+
+    /// Where players come from, shared by `live` and `record`.
+    #[derive(Debug, Args)]
+    pub struct Sources {
+        /// A player and their kit's MIDI input: NAME=PORT, PORT being part of the port name
+        /// (case-insensitive; `pocket devices` lists them). Two players on one port:
+        /// NAME=PORT#channel=N.
+        #[arg(long = "player", value_name = "NAME=PORT")]
+        players: Vec<String>,
+        /// A player replayed from a recorded take in place of a port: NAME=TAKE (capture log
+        /// FILE or FILE#player=NAME, or a MIDI file). Needs no MIDI support.
+        #[arg(long = "replay", value_name = "NAME=TAKE")]
+        replays: Vec<String>,
+        /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
+        /// Default: suggested from the port name, else gm.
+        #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
+        kits: Vec<String>,
+        /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: the kit is late).
+        #[arg(long = "offset-ms", value_name = "NAME=MS[,FEET_MS]", allow_hyphen_values = true)]
+        offsets: Vec<String>,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+        /// Replay speed (with --replay): 2 plays twice as fast.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Session directory for the capture log, report and takes (default: session-DATE-TIME).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Show no judgements while playing.
+        #[arg(long)]
+        quiet: bool,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct LiveArgs {
+        /// The chart: pocket chart JSON, Standard MIDI File or onset list.
+        #[arg(long)]
+        chart: PathBuf,
+        #[command(flatten)]
+        sources: Sources,
+        /// How chart time zero is set: count-in (clicks at the chart's tempo), first-hit (the
+        /// first hit of either player lands on the first note), now.
+        #[arg(long, default_value = "count-in", value_parser = ["count-in", "first-hit", "now"])]
+        start: String,
+        /// Bars of count-in.
+        #[arg(long, default_value_t = 2)]
+        count_in_bars: u32,
+        /// MIDI output for the count-in click (part of its name).
+        #[arg(long, value_name = "PORT")]
+        click_port: Option<String>,
+        /// Play only this section of the chart.
+        #[arg(long)]
+        section: Option<String>,
+        /// Play the section (or chart) this many times.
+        #[arg(long = "loop", value_name = "N", default_value_t = 1)]
+        loops: u32,
+        /// Tempo relative to the chart, e.g. 80%.
+        #[arg(long, value_name = "PERCENT")]
+        tempo: Option<String>,
+        /// Timing preset for the live judgements: strict, standard, lax.
+        #[arg(long, default_value = "standard")]
+        timing: TimingPreset,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct RecordArgs {
+        #[command(flatten)]
+        sources: Sources,
+    }
+
+    pub fn devices(json: bool) -> Result<()> {
+        let d = pocket::live::ports::devices()?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&d)?);
+            return Ok(());
+        }
+        println!("MIDI inputs ({})", d.backend);
+        if d.inputs.is_empty() {
+            println!("  (none)");
+        }
+        for p in &d.inputs {
+            let kit = p.suggested_kit.map(|k| format!("  kit {k}")).unwrap_or_default();
+            println!("  {}{kit}", p.name);
+        }
+        println!("MIDI outputs");
+        if d.outputs.is_empty() {
+            println!("  (none)");
+        }
+        for p in &d.outputs {
+            println!("  {}", p.name);
+        }
+        Ok(())
+    }
+
+    fn options(s: &Sources) -> Result<SessionOptions> {
+        let all: Vec<String> = s.players.iter().chain(&s.replays).cloned().collect();
+        if all.is_empty() {
+            return Err(usage("name a player: --player NAME=PORT (or --replay NAME=TAKE)"));
+        }
+        let r = roster(&all, &s.kits, &s.offsets)?;
+        let out_dir = match &s.output {
+            Some(o) => o.clone(),
+            None => {
+                let stamp = pocket::formats::capture_log::format_rfc3339_utc(
+                    std::time::SystemTime::now(),
+                );
+                let compact: String = stamp
+                    .chars()
+                    .take(19)
+                    .filter(|c| c.is_ascii_digit() || *c == 'T')
+                    .map(|c| if c == 'T' { '-' } else { c })
+                    .collect();
+                PathBuf::from(format!("session-{compact}"))
+            }
+        };
+        let mut opts = SessionOptions::new(out_dir);
+        for (i, text) in all.iter().enumerate() {
+            let replay = i >= s.players.len();
+            let (name, source) = session::parse_player(text, replay).map_err(|e| usage(e.to_string()))?;
+            opts.players.push(PlayerSpec {
+                name,
+                source,
+                kit: r.kits[i].clone(),
+                offsets: r.offsets[i].unwrap_or_default(),
+            });
+        }
+        if let Some(d) = s.duration {
+            opts.duration = Some(
+                Nanos::from_secs_f64(d)
+                    .filter(|d| *d > Nanos::ZERO)
+                    .ok_or_else(|| usage("--duration must be a positive number of seconds"))?,
+            );
+        }
+        if !(s.speed.is_finite() && s.speed > 0.0) {
+            return Err(usage("--speed must be a positive number"));
+        }
+        if s.speed != 1.0 && !s.players.is_empty() {
+            return Err(usage("--speed only applies to --replay; live kits play in real time"));
+        }
+        opts.speed = s.speed;
+        opts.show = !s.quiet;
+        opts.tty = std::io::stdout().is_terminal();
+        let stop = Arc::new(AtomicBool::new(false));
+        session::stop_on_signals(&stop).context("cannot install the Ctrl-C handler")?;
+        opts.stop = stop;
+        Ok(opts)
+    }
+
+    fn parse_tempo(text: &str) -> Result<f64> {
+        let t = text.trim();
+        let v = match t.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+            None => t.parse::<f64>(),
+        };
+        v.ok()
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .ok_or_else(|| usage(format!("--tempo {text:?}: give a percentage such as 80%")))
+    }
+
+    pub fn live(args: LiveArgs) -> Result<()> {
+        let mut opts = options(&args.sources)?;
+        if opts.players.len() > 2 {
+            return Err(usage("pocket live takes one or two players"));
+        }
+        opts.chart = Some(args.chart.clone());
+        opts.start = match args.start.as_str() {
+            "first-hit" => Start::FirstHit,
+            "now" => Start::Now,
+            _ => Start::CountIn,
+        };
+        opts.count_in_bars = args.count_in_bars;
+        opts.click_port = args.click_port.clone();
+        opts.timing = Timing::preset(args.timing);
+        opts.practice = Practice {
+            section: args.section.clone(),
+            loops: args.loops.max(1),
+            tempo_scale: args.tempo.as_deref().map(parse_tempo).transpose()?.unwrap_or(1.0),
+        };
+        if opts.start == Start::CountIn && opts.click_port.is_none() && !opts.players.iter().all(|p| matches!(p.source, session::PlayerSource::Replay { .. })) {
+            eprintln!("no --click-port: the count-in is silent; time zero is {} bars after the start", opts.count_in_bars);
+        }
+        finish(session::run(opts)?)
+    }
+
+    pub fn record(args: RecordArgs) -> Result<()> {
+        let opts = options(&args.sources)?;
+        finish(session::run(opts)?)
+    }
+
+    fn finish(o: session::SessionOutcome) -> Result<()> {
+        for w in &o.warnings {
+            eprintln!("warning: {w}");
+        }
+        if o.summary.lost > 0 {
+            eprintln!("warning: {} events were lost to buffer overflows (recorded in the capture log)", o.summary.lost);
+        }
+        if let Some(report) = &o.report {
+            print!("{}", pocket::summary::render(report, super::color_stdout()));
+        }
+        println!();
+        println!("capture log  {}", o.capture.display());
+        if let Some(p) = &o.report_path {
+            println!("report       {}", p.display());
+        }
+        for t in &o.takes {
+            println!("take         {}", t.display());
+        }
+        if let Some(cmd) = &o.score_command {
+            println!("same report: {cmd}");
+        }
+        let _ = write_file;
+        Ok(())
+    }
 }

@@ -11,6 +11,7 @@
 //! | judgement | [`score`] | per-player metrics |
 //! | report | [`report`] | the JSON report model |
 //! | terminal | [`summary`] | the human summary |
+//! | web page | [`html`] | the self-contained HTML report |
 #![warn(missing_docs)]
 
 pub mod chart;
@@ -18,8 +19,10 @@ pub mod demo;
 pub mod error;
 pub mod event;
 pub mod formats;
+pub mod html;
 pub mod kit;
 pub mod lane;
+pub mod live;
 pub mod matching;
 pub mod phase;
 pub mod report;

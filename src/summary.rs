@@ -1,10 +1,14 @@
-//! The terminal summary: what `score` and `demo` print for people.
+//! The terminal summary: what `score`, `sync` and `demo` print for people.
 //!
-//! Plain text; with `color` on, headings and good/bad figures are coloured with ANSI codes. The
-//! binary turns colour on only for a terminal and never when `NO_COLOR` is set.
+//! Plain text in aligned tables; with `color` on, headings are bold and grades green, yellow or
+//! red (ANSI codes, added after padding so columns stay aligned). The binary turns colour on only
+//! for a terminal and never when `NO_COLOR` is set. The sentences about feel and sync are shared
+//! with the HTML page ([`crate::html`]).
 
+use crate::lane::Lane;
 use crate::report::{OffsetStats, PlayerReport, Report};
 use crate::sync::{PairingMode, SyncReport};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 struct Style {
@@ -22,27 +26,36 @@ impl Style {
     fn bold(&self, s: &str) -> String {
         self.paint("1", s)
     }
-    fn grade(&self, pct: Option<f64>) -> String {
-        let text = fmt_pct(pct);
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    /// Colours already padded text by a percentage grade.
+    fn grade(&self, pct: Option<f64>, text: &str) -> String {
         match pct {
-            Some(p) if p >= 95.0 => self.paint("32", &text),
-            Some(p) if p >= 80.0 => self.paint("33", &text),
-            Some(_) => self.paint("31", &text),
-            None => text,
+            Some(p) if p >= 95.0 => self.paint("32", text),
+            Some(p) if p >= 80.0 => self.paint("33", text),
+            Some(_) => self.paint("31", text),
+            None => text.to_string(),
         }
     }
 }
 
 fn fmt_pct(p: Option<f64>) -> String {
-    p.map(|v| format!("{v:.1} %")).unwrap_or_else(|| "-".into())
+    p.filter(|v| v.is_finite())
+        .map(|v| format!("{v:.1} %"))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn fmt_ms(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:+.1}")).unwrap_or_else(|| "-".into())
+    v.filter(|v| v.is_finite())
+        .map(|v| format!("{v:+.1}"))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn fmt_sd(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())
+    v.filter(|v| v.is_finite())
+        .map(|v| format!("{v:.1}"))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn mean_sd(o: &OffsetStats) -> String {
@@ -53,8 +66,8 @@ fn mean_sd(o: &OffsetStats) -> String {
     }
 }
 
-/// Words for a mean offset.
-fn feel(mean: Option<f64>) -> &'static str {
+/// Words for a mean offset in ms (negative is early).
+pub(crate) fn feel(mean: Option<f64>) -> &'static str {
     match mean {
         Some(m) if m <= -5.0 => "ahead of the beat",
         Some(m) if m >= 5.0 => "behind the beat",
@@ -63,89 +76,186 @@ fn feel(mean: Option<f64>) -> &'static str {
     }
 }
 
-fn player_block(out: &mut String, st: &Style, p: &PlayerReport) {
-    let _ = writeln!(out, "{}", st.bold(&format!("▸ {}", p.name)));
-    let _ = writeln!(
-        out,
-        "  accuracy {}   F-measure {}   points {}   longest streak {}",
-        st.grade(p.accuracy_pct),
-        p.f_measure
-            .map(|f| format!("{f:.3}"))
-            .unwrap_or_else(|| "-".into()),
-        fmt_pct(p.points.pct),
-        p.longest_streak
-    );
-    let _ = writeln!(
-        out,
-        "  notes {}  matched {}  missed {}  extra {} (wrong drum {}, overhit {}{})",
-        p.notes,
-        p.matched,
-        p.misses,
-        p.extras,
-        p.extras_by_kind.wrong_lane,
-        p.extras_by_kind.overhit,
-        if p.extras_by_kind.wrong_articulation > 0 {
-            format!(", wrong articulation {}", p.extras_by_kind.wrong_articulation)
-        } else {
-            String::new()
+fn player_names(s: &SyncReport) -> (&str, &str) {
+    (
+        s.players.first().map(String::as_str).unwrap_or("a"),
+        s.players.get(1).map(String::as_str).unwrap_or("b"),
+    )
+}
+
+/// Who was ahead, in one sentence ("Sanae played 17.0 ms behind Lee on average.").
+pub(crate) fn lead_sentence(s: &SyncReport) -> String {
+    let (a, b) = player_names(s);
+    if s.pairs == 0 {
+        return "They shared no notes, so there is nothing to compare.".into();
+    }
+    let mean = s.asynchrony_ms.mean.unwrap_or(0.0);
+    match &s.ahead.player {
+        Some(p) => {
+            let other = if p == a { b } else { a };
+            let by = s.ahead.by_ms.unwrap_or(mean.abs());
+            format!("{other} played {by:.1} ms behind {p} on average.")
         }
-    );
-    let _ = writeln!(
+        None => format!("Neither was ahead on average ({mean:+.1} ms)."),
+    }
+}
+
+/// The leader verdict, in one sentence.
+pub(crate) fn leader_sentence(s: &SyncReport) -> String {
+    let (a, b) = player_names(s);
+    let alpha = |name: &str| {
+        s.phase_correction
+            .get(name)
+            .and_then(|p| p.alpha)
+            .filter(|v| v.is_finite())
+    };
+    let share = |v: Option<f64>| {
+        v.map(|v| format!("{:.0} %", v * 100.0))
+            .unwrap_or("-".into())
+    };
+    let reason = s.leader.reason.trim_end_matches('.');
+    match (s.leader.verdict.as_str(), &s.leader.player) {
+        ("leads", Some(p)) => {
+            let other = if p == a { b } else { a };
+            format!(
+                "{p} leads: {other} corrects {} of each timing gap, {p} {}.",
+                share(alpha(other)),
+                share(alpha(p))
+            )
+        }
+        ("mutual", _) => format!(
+            "Both adapt to each other: {a} corrects {} of each timing gap, {b} {}.",
+            share(alpha(a)),
+            share(alpha(b))
+        ),
+        _ if reason.is_empty() => "No clear leader.".into(),
+        _ => format!("No clear leader: {reason}."),
+    }
+}
+
+/// Left-aligned label column of the player block.
+const LABEL: usize = 12;
+
+fn player_block(out: &mut String, st: &Style, p: &PlayerReport, with_lanes: bool) {
+    let _ = writeln!(out, "{}", st.bold(&format!("▸ {}", p.name)));
+    let row = |out: &mut String, label: &str, text: String| {
+        let _ = writeln!(out, "  {}{text}", st.dim(&format!("{label:<LABEL$}")));
+    };
+    row(
         out,
-        "  tiers  perfect {}  great {}  good {}  poor {}   early {}  late {}",
-        p.tiers.perfect, p.tiers.great, p.tiers.good, p.tiers.poor, p.early, p.late
+        "accuracy",
+        format!(
+            "{}  {} of {} notes   F-measure {}   points {}   longest streak {}",
+            st.grade(p.accuracy_pct, &fmt_pct(p.accuracy_pct)),
+            p.matched,
+            p.notes,
+            p.f_measure
+                .filter(|f| f.is_finite())
+                .map(|f| format!("{f:.3}"))
+                .unwrap_or_else(|| "-".into()),
+            fmt_pct(p.points.pct),
+            p.longest_streak
+        ),
     );
-    let drift = match p.drift_ms_per_min {
+    let drift = match p.drift_ms_per_min.filter(|d| d.is_finite()) {
         Some(d) if d > 1.0 => format!("dragging {d:+.1} ms/min"),
         Some(d) if d < -1.0 => format!("rushing {d:+.1} ms/min"),
-        Some(d) => format!("steady {d:+.1} ms/min"),
+        Some(d) => format!("steady tempo ({d:+.1} ms/min)"),
         None => "-".into(),
     };
-    let _ = writeln!(
+    row(
         out,
-        "  offset {} (median {}, mean |offset| {} ms), {}; {}",
-        mean_sd(&p.offset_ms),
-        fmt_ms(p.offset_ms.median),
-        fmt_sd(p.offset_ms.mae),
-        feel(p.offset_ms.mean),
-        drift
+        "offset",
+        format!(
+            "{}, {} (median {}, mean |offset| {} ms); {}",
+            mean_sd(&p.offset_ms),
+            feel(p.offset_ms.mean),
+            fmt_ms(p.offset_ms.median),
+            fmt_sd(p.offset_ms.mae),
+            drift
+        ),
     );
+    let t = &p.tiers;
+    row(
+        out,
+        "tiers",
+        format!(
+            "perfect {}  great {}  good {}  poor {}  missed {}   (early {}, late {})",
+            t.perfect, t.great, t.good, t.poor, p.misses, p.early, p.late
+        ),
+    );
+    let e = &p.extras_by_kind;
+    let mut kinds = format!("wrong drum {}, overhit {}", e.wrong_lane, e.overhit);
+    if e.wrong_articulation > 0 {
+        let _ = write!(kinds, ", wrong articulation {}", e.wrong_articulation);
+    }
+    row(out, "extra hits", format!("{} ({kinds})", p.extras));
     let filtered: usize = p.filtered.values().sum();
     if filtered > 0 || p.ignored_pedal_hits > 0 {
         let reasons: Vec<String> = p.filtered.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        let _ = writeln!(
-            out,
-            "  not counted: {} filtered ({}){}",
-            filtered,
-            if reasons.is_empty() {
-                "-".into()
-            } else {
-                reasons.join(", ")
-            },
-            if p.ignored_pedal_hits > 0 {
-                format!(", {} foot chicks", p.ignored_pedal_hits)
-            } else {
-                String::new()
-            }
-        );
+        let mut text = format!("{filtered} filtered");
+        if !reasons.is_empty() {
+            let _ = write!(text, " ({})", reasons.join(", "));
+        }
+        if p.ignored_pedal_hits > 0 {
+            let _ = write!(text, ", {} foot chicks", p.ignored_pedal_hits);
+        }
+        row(out, "not counted", text);
     }
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>6} {:>8} {:>7} {:>6} {:>9} {:>16}",
-        "lane", "notes", "matched", "missed", "extra", "accuracy", "offset"
-    );
-    for (lane, l) in &p.lanes {
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>6} {:>8} {:>7} {:>6} {:>9} {:>16}",
-            lane.name(),
-            l.notes,
-            l.matched,
-            l.misses,
-            l.extras,
-            fmt_pct(l.accuracy_pct),
-            mean_sd(&l.offset_ms)
-        );
+    if with_lanes {
+        lane_table(out, st, std::slice::from_ref(p));
+    }
+}
+
+/// One row per lane; for each player accuracy, offset and extras side by side.
+fn lane_table(out: &mut String, st: &Style, players: &[PlayerReport]) {
+    let lanes: BTreeSet<Lane> = players
+        .iter()
+        .flat_map(|p| p.lanes.keys().copied())
+        .collect();
+    if lanes.is_empty() {
+        return;
+    }
+    const COL: usize = 9 + 17 + 6 + 2;
+    if players.len() > 1 {
+        let mut names = format!("  {:<12} {:>6} ", "", "");
+        for p in players {
+            let name: String = p.name.chars().take(COL - 2).collect();
+            let _ = write!(names, " {name:^w$}", w = COL - 1);
+        }
+        let _ = writeln!(out, "{}", st.bold(names.trim_end()));
+    }
+    let mut head = format!("  {:<12} {:>6} ", "lane", "notes");
+    for _ in players {
+        let _ = write!(head, "  {:>9} {:>17} {:>5}", "accuracy", "offset", "extra");
+    }
+    let _ = writeln!(out, "{}", st.dim(head.trim_end()));
+    for lane in lanes {
+        let notes = players
+            .iter()
+            .filter_map(|p| p.lanes.get(&lane))
+            .map(|l| l.notes)
+            .max()
+            .unwrap_or(0);
+        let mut line = format!("  {:<12} {:>6} ", lane.name(), notes);
+        for p in players {
+            match p.lanes.get(&lane) {
+                Some(l) => {
+                    let acc = format!("{:>9}", fmt_pct(l.accuracy_pct));
+                    let _ = write!(
+                        line,
+                        "  {} {:>17} {:>5}",
+                        st.grade(l.accuracy_pct, &acc),
+                        mean_sd(&l.offset_ms),
+                        l.extras
+                    );
+                }
+                None => {
+                    let _ = write!(line, "  {:>9} {:>17} {:>5}", "-", "-", "-");
+                }
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
     }
 }
 
@@ -160,13 +270,18 @@ pub fn render(report: &Report, color: bool) -> String {
             } else {
                 format!("{} — {}", c.title, c.artist)
             };
+            let d = if c.duration_s.is_finite() {
+                c.duration_s.max(0.0).round() as i64
+            } else {
+                0
+            };
             let _ = writeln!(out, "{}", st.bold(&title));
             let _ = writeln!(
                 out,
-                "{} notes, {:.0}:{:02.0}, timing {} (window ±{} ms; perfect ≤{}, great ≤{}, good ≤{})",
+                "{} notes, {}:{:02}, timing {} (window ±{} ms; perfect ≤{}, great ≤{}, good ≤{})",
                 c.notes,
-                (c.duration_s / 60.0).floor(),
-                c.duration_s % 60.0,
+                d / 60,
+                d % 60,
                 report.settings.timing,
                 report.settings.window_ms,
                 report.settings.tiers_ms.perfect,
@@ -193,9 +308,15 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "{}: {}", p.name, parts.join("; "));
         }
     }
+    let several = report.players.len() > 1;
     for p in &report.players {
         out.push('\n');
-        player_block(&mut out, &st, p);
+        player_block(&mut out, &st, p, !several);
+    }
+    if several {
+        out.push('\n');
+        let _ = writeln!(out, "{}", st.bold("▸ Per lane"));
+        lane_table(&mut out, &st, &report.players);
     }
     if let Some(sync) = &report.sync {
         out.push('\n');
@@ -206,10 +327,7 @@ pub fn render(report: &Report, color: bool) -> String {
 
 /// The sync summary in plain words.
 fn sync_block(out: &mut String, st: &Style, s: &SyncReport) {
-    let (a, b) = (
-        s.players.first().map(String::as_str).unwrap_or("a"),
-        s.players.get(1).map(String::as_str).unwrap_or("b"),
-    );
+    let (a, b) = player_names(s);
     let _ = writeln!(out, "{}", st.bold(&format!("▸ Together: {a} and {b}")));
     let what = match s.mode {
         PairingMode::Chart => "shared notes",
@@ -219,57 +337,130 @@ fn sync_block(out: &mut String, st: &Style, s: &SyncReport) {
         let _ = writeln!(out, "  no {what}: nothing to compare");
         return;
     }
-    let mean = s.asynchrony_ms.mean.unwrap_or(0.0);
-    let lead_line = match &s.ahead.player {
-        Some(p) => {
-            let other = if p == a { b } else { a };
-            format!("{other} played {:.1} ms behind {p} on average", mean.abs())
-        }
-        None => format!("neither was ahead on average ({mean:+.1} ms)"),
-    };
-    let pct = |f: Option<f64>| f.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or("-".into());
     let _ = writeln!(
         out,
-        "  {lead_line}; {} of {} {what} within 20 ms ({} within 10, {} within 50)",
-        pct(s.within.ms20),
-        s.pairs,
-        pct(s.within.ms10),
-        pct(s.within.ms50)
-    );
-    let _ = writeln!(
-        out,
-        "  asynchrony {} ± {} ms (rms {} ms); sync score {}; only {a} {}, only {b} {}",
+        "  {} (asynchrony {} ± {} ms, rms {} ms)",
+        lead_sentence(s).trim_end_matches('.'),
         fmt_ms(s.asynchrony_ms.mean),
         fmt_sd(s.asynchrony_ms.sd),
-        fmt_sd(s.asynchrony_ms.rms),
-        s.score.map(|v| format!("{v:.0}/100")).unwrap_or("-".into()),
+        fmt_sd(s.asynchrony_ms.rms)
+    );
+    let share = |f: Option<f64>| {
+        f.filter(|v| v.is_finite())
+            .map(|v| format!("{:.0} %", v * 100.0))
+            .unwrap_or("-".into())
+    };
+    let _ = writeln!(
+        out,
+        "  Of {} {what}, {} sounded as one stroke (within 20 ms), {} as a flam (20-50 ms), {} apart.",
+        s.pairs,
+        share(s.bands.together),
+        share(s.bands.loose),
+        share(s.bands.apart)
+    );
+    let score = s.score.filter(|v| v.is_finite());
+    let score_text = score.map(|v| format!("{v:.0}/100")).unwrap_or("-".into());
+    let _ = writeln!(
+        out,
+        "  Sync score {}. Only {a} played {}, only {b} {}.",
+        st.grade(score, &score_text),
         s.only_a,
         s.only_b
     );
-    let alpha = |name: &str| {
-        s.phase_correction
-            .get(name)
-            .and_then(|p| p.alpha)
-            .map(|v| format!("{v:.2}"))
-            .unwrap_or("-".into())
-    };
-    let verdict = match (s.leader.verdict.as_str(), &s.leader.player) {
-        ("leads", Some(p)) => format!("{p} leads"),
-        ("mutual", _) => "both adapt to each other".to_string(),
-        _ => "no clear leader".to_string(),
-    };
-    let _ = writeln!(
-        out,
-        "  {}: {a} corrects {} of each gap, {b} {}",
-        st.bold(&verdict),
-        alpha(a),
-        alpha(b)
-    );
-    if let Some(d) = s.tempo.mean_abs_bpm_diff {
+    let _ = writeln!(out, "  {}", st.bold(&leader_sentence(s)));
+    if let Some(d) = s.tempo.mean_abs_bpm_diff.filter(|d| d.is_finite()) {
         let _ = writeln!(
             out,
-            "  tempo: the two differed by {d:.1} BPM per bar on average (largest {:.1})",
+            "  Tempo: the two differed by {d:.1} BPM per bar on average (largest {:.1} BPM).",
             s.tempo.max_abs_bpm_diff.unwrap_or(d)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_report() -> Report {
+        let demo = crate::demo::Demo::load().expect("demo loads");
+        let inputs = demo.players();
+        let options = crate::score::ScoreOptions::default();
+        crate::score::score_session(&demo.chart, "demo", &inputs, &options).0
+    }
+
+    #[test]
+    fn plain_text_has_no_escape_codes_and_colour_has_them() {
+        let r = demo_report();
+        let plain = render(&r, false);
+        assert!(
+            !plain.contains('\x1b'),
+            "plain text must not carry ANSI codes"
+        );
+        assert!(
+            render(&r, true).contains("\x1b[1m"),
+            "colour output uses ANSI codes"
+        );
+    }
+
+    #[test]
+    fn two_players_get_blocks_a_shared_lane_table_and_sync_words() {
+        let r = demo_report();
+        let text = render(&r, false);
+        for needle in [
+            "▸ Lee",
+            "▸ Sanae",
+            "▸ Per lane",
+            "▸ Together: Lee and Sanae",
+            "F-measure",
+            "wrong drum",
+            "sounded as one stroke",
+            "Sync score",
+        ] {
+            assert!(text.contains(needle), "summary lacks {needle:?}:\n{text}");
+        }
+        let kick = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("kick"))
+            .expect("a kick row");
+        assert_eq!(
+            kick.matches('%').count(),
+            2,
+            "one accuracy per player on the kick row: {kick}"
+        );
+    }
+
+    #[test]
+    fn coloured_lane_rows_stay_aligned() {
+        let r = demo_report();
+        let strip = |s: &str| {
+            let mut out = String::new();
+            let mut esc = false;
+            for ch in s.chars() {
+                match (esc, ch) {
+                    (false, '\x1b') => esc = true,
+                    (true, 'm') => esc = false,
+                    (true, _) => {}
+                    (false, c) => out.push(c),
+                }
+            }
+            out
+        };
+        assert_eq!(strip(&render(&r, true)), render(&r, false));
+    }
+
+    #[test]
+    fn one_player_gets_the_lane_table_under_their_name() {
+        let mut r = demo_report();
+        r.players.truncate(1);
+        r.sync = None;
+        let text = render(&r, false);
+        assert!(!text.contains("▸ Per lane"), "{text}");
+        let head = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("lane"))
+            .expect("a lane table header");
+        for col in ["notes", "accuracy", "offset", "extra"] {
+            assert!(head.contains(col), "lane header lacks {col}: {head}");
+        }
     }
 }

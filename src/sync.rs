@@ -9,6 +9,7 @@
 use crate::chart::Chart;
 use crate::lane::Lane;
 use crate::matching;
+use crate::phase;
 use crate::report::PlayerReport;
 use crate::score::Alignment;
 use crate::stats;
@@ -17,6 +18,9 @@ use crate::time::Nanos;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// A leader is named only when the 95 % interval of α_b − α_a is at most this wide.
+pub const MAX_DIFF_CI_WIDTH: f64 = 1.0;
 
 /// Default bootstrap draws for the leader verdict.
 pub const DEFAULT_BOOTSTRAP: usize = 400;
@@ -460,16 +464,17 @@ fn asynchrony_stats(a: &[f64]) -> AsynchronyStats {
     }
 }
 
-/// One onset event per reference time for the phase model: pairs sharing a reference time (a
-/// chord) are averaged. Returns (reference, t_a, t_b) in ms.
-fn events_for_phase(pairs: &[SyncPair]) -> Vec<(f64, f64, f64)> {
+/// One onset event per reference time for the phase model: pairs whose reference times are
+/// within `tolerance` of the event's first pair (a chord, or near-simultaneous strokes on two
+/// lanes) are averaged into one event. Returns (reference, t_a, t_b) in ms.
+fn events_for_phase(pairs: &[SyncPair], tolerance: Nanos) -> Vec<(f64, f64, f64)> {
     let mut out: Vec<(f64, f64, f64)> = Vec::new();
     let mut i = 0;
     while i < pairs.len() {
         let r = pairs[i].reference;
         let mut j = i;
         let (mut sa, mut sb) = (0.0, 0.0);
-        while j < pairs.len() && pairs[j].reference == r {
+        while j < pairs.len() && pairs[j].reference - r <= tolerance {
             sa += pairs[j].time_a.as_millis_f64();
             sb += pairs[j].time_b.as_millis_f64();
             j += 1;
@@ -481,20 +486,82 @@ fn events_for_phase(pairs: &[SyncPair]) -> Vec<(f64, f64, f64)> {
     out
 }
 
-fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
-    if x.len() < 3 || x.len() != y.len() {
-        return None;
+/// The onset series the phase model is fitted to, with the mask of consecutive events.
+///
+/// With a chart, each player's mean offset per lane is first removed (a constant habit such as
+/// an early kick is not a phase error and would blur the asynchrony series), then events are the
+/// distinct chart times both players played; event `n` follows
+/// event `n − 1` only when no chart time lies between them (a note either player missed breaks
+/// the series). Each onset is re-expressed on an even grid, `t'(n) = t(n) − c(n) + k(n)·500 ms`
+/// (`c` the chart time, `k` its index among the chart's distinct times), so the model's
+/// intervals are the chart's intervals plus the player's deviations whatever the rhythm, and the
+/// asynchrony is unchanged. Without a chart the onsets are used as played, and every event
+/// follows the previous one (intervals longer than 4 × the median are dropped by the model).
+fn phase_series(
+    pairing: &Pairing,
+    chart: Option<&Chart>,
+) -> (Vec<f64>, Vec<f64>, Option<Vec<bool>>) {
+    const GRID_MS: f64 = 500.0;
+    match chart {
+        Some(c) => {
+            // A constant per-lane habit (kick a little early) is not a phase error: remove each
+            // player's mean offset per lane before averaging a chord into one event.
+            let mut sum = [[0i128; 2]; Lane::ALL.len()];
+            let mut count = [0i128; Lane::ALL.len()];
+            for p in &pairing.pairs {
+                let l = p.lane.index();
+                sum[l][0] += (p.time_a - p.reference).0 as i128;
+                sum[l][1] += (p.time_b - p.reference).0 as i128;
+                count[l] += 1;
+            }
+            let debiased: Vec<SyncPair> = pairing
+                .pairs
+                .iter()
+                .map(|p| {
+                    let l = p.lane.index();
+                    let mean = |k: usize| Nanos((sum[l][k] / count[l].max(1)) as i64);
+                    SyncPair {
+                        time_a: p.time_a - mean(0),
+                        time_b: p.time_b - mean(1),
+                        ..*p
+                    }
+                })
+                .collect();
+            let events = events_for_phase(&debiased, Nanos::ZERO);
+            let mut times: Vec<Nanos> = c.notes.iter().map(|n| n.time).collect();
+            times.dedup();
+            let mut ta = Vec::with_capacity(events.len());
+            let mut tb = Vec::with_capacity(events.len());
+            let mut consecutive = Vec::with_capacity(events.len());
+            let mut last: Option<usize> = None;
+            for (r, a, b) in events {
+                let at = Nanos::from_millis_f64(r).unwrap_or(Nanos::ZERO);
+                let k = times.partition_point(|&t| t < at);
+                let grid = k as f64 * GRID_MS;
+                ta.push(a - r + grid);
+                tb.push(b - r + grid);
+                consecutive.push(last.is_some_and(|l| k == l + 1));
+                last = Some(k);
+            }
+            (ta, tb, Some(consecutive))
+        }
+        None => {
+            // Without a chart the metric position of an onset is unknown, so a player's
+            // systematic feel (swung 16ths on the hi-hat against a straight partner) would look
+            // like correction. The backbeat carries the pulse: with lanes, only kick and snare
+            // pairs feed the model; pooled onsets (`any`) all do.
+            let beat_lanes: Vec<SyncPair> = pairing
+                .pairs
+                .iter()
+                .filter(|p| matches!(p.lane, Lane::Kick | Lane::Snare | Lane::Any))
+                .copied()
+                .collect();
+            let events = events_for_phase(&beat_lanes, Nanos::from_millis(15));
+            let ta = events.iter().map(|e| e.1).collect();
+            let tb = events.iter().map(|e| e.2).collect();
+            (ta, tb, None)
+        }
     }
-    let mx = stats::mean(x)?;
-    let my = stats::mean(y)?;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    let d = (sxx * syy).sqrt();
-    (d > 0.0).then(|| sxy / d)
 }
 
 /// Analyses a pairing. `chart` and the players' reports supply bars and tempos when scoring
@@ -543,10 +610,10 @@ pub fn analyse(
         },
     };
 
-    // Who leads: intervals and phase correction on one event per reference time.
-    let events = events_for_phase(&pairing.pairs);
-    let ioi_correlation = ioi_correlation(&events);
-    let (phase_correction, leader) = leadership(&events, pairing.mode, names, options);
+    // Who leads: interval correlations and phase correction on one event per reference time.
+    let (ta, tb, consecutive) = phase_series(pairing, chart);
+    let (ioi_correlation, phase_correction, leader) =
+        leadership(&ta, &tb, consecutive.as_deref(), names, options);
 
     // Per lane.
     let mut lanes = BTreeMap::new();
@@ -607,25 +674,6 @@ pub fn analyse(
         lanes,
         bars,
         tempo,
-    }
-}
-
-fn ioi_correlation(events: &[(f64, f64, f64)]) -> IoiCorrelation {
-    let ra: Vec<f64> = events.windows(2).map(|w| w[1].1 - w[0].1).collect();
-    let rb: Vec<f64> = events.windows(2).map(|w| w[1].2 - w[0].2).collect();
-    let m = ra.len();
-    let lag = |x: &[f64], y: &[f64]| {
-        if m < 2 {
-            None
-        } else {
-            pearson(&x[..m - 1], &y[1..])
-        }
-    };
-    IoiCorrelation {
-        intervals: m,
-        lag0: r4(pearson(&ra, &rb)),
-        b_follows_a: r4(lag(&ra, &rb)),
-        a_follows_b: r4(lag(&rb, &ra)),
     }
 }
 
@@ -713,30 +761,124 @@ fn bars(
 }
 
 fn leadership(
-    events: &[(f64, f64, f64)],
-    mode: PairingMode,
+    ta: &[f64],
+    tb: &[f64],
+    consecutive: Option<&[bool]>,
     names: [&str; 2],
     options: &SyncOptions,
-) -> (BTreeMap<String, PhaseStats>, Leader) {
-    let _ = (events, mode, options);
+) -> (IoiCorrelation, BTreeMap<String, PhaseStats>, Leader) {
+    let phase_options = phase::PhaseOptions {
+        bootstrap_draws: options.bootstrap,
+        seed: options.seed,
+        block_len: None,
+    };
+    let corr = phase::interval_correlation(ta, tb, consecutive);
+    let intervals = match consecutive {
+        Some(c) => c.iter().skip(1).filter(|&&x| x).count(),
+        None => ta.len().saturating_sub(1),
+    };
+    let ioi = IoiCorrelation {
+        intervals,
+        lag0: r4(corr.lag0),
+        b_follows_a: r4(corr.b_follows_a),
+        a_follows_b: r4(corr.a_follows_b),
+    };
     let mut pc = BTreeMap::new();
-    for n in names {
-        pc.insert(n.to_string(), PhaseStats::default());
-    }
-    (
-        pc,
-        Leader {
+    let Some(fit) = phase::estimate_with(ta, tb, consecutive, &phase_options) else {
+        for n in names {
+            pc.insert(n.to_string(), PhaseStats::default());
+        }
+        let leader = Leader {
             verdict: "undetermined".into(),
             player: None,
             alpha_diff: None,
             ci_low: None,
             ci_high: None,
-            events: events.len(),
+            events: ta.len(),
             bootstrap: options.bootstrap,
             seed: options.seed,
-            reason: "phase correction not estimated".into(),
-        },
-    )
+            reason: format!(
+                "too few consecutive shared onsets to fit phase correction (need {})",
+                phase::MIN_INTERVALS + 1
+            ),
+        };
+        return (ioi, pc, leader);
+    };
+    for (name, f) in [(names[0], &fit.a), (names[1], &fit.b)] {
+        pc.insert(
+            name.to_string(),
+            PhaseStats {
+                alpha: r4(Some(f.alpha)),
+                alpha_ci_low: r4(f.alpha_ci95.map(|c| c.low)),
+                alpha_ci_high: r4(f.alpha_ci95.map(|c| c.high)),
+                sd_motor_ms: r4(Some(f.sd_motor_ms)),
+                sd_timekeeper_ms: r4(Some(f.sd_timekeeper_ms)),
+            },
+        );
+    }
+    let ci = fit.alpha_diff_ci95;
+    // The model only describes players who correct between 0 (ignore the partner) and 1 (fully
+    // realign). A gain whose whole interval lies outside that range means the takes do not
+    // follow the model (e.g. two separate takes each locked to its own click): name no leader.
+    let implausible = [(names[0], &fit.a), (names[1], &fit.b)]
+        .into_iter()
+        .find(|(_, f)| f.alpha_ci95.is_some_and(|c| c.high < 0.0 || c.low > 1.0));
+    // An interval on α_b − α_a wider than 1 cannot tell gains in 0..1 apart.
+    let imprecise = ci.is_some_and(|c| c.high - c.low > MAX_DIFF_CI_WIDTH);
+    let verdict = match (implausible, imprecise) {
+        (None, false) => fit.verdict,
+        _ => phase::Verdict::Undetermined,
+    };
+    let (verdict, player, reason) = match verdict {
+        phase::Verdict::Leads { player } => {
+            let (leader, other) = match player {
+                phase::Player::A => (names[0], names[1]),
+                phase::Player::B => (names[1], names[0]),
+            };
+            (
+                "leads",
+                Some(leader.to_string()),
+                format!(
+                    "{other} corrects clearly more of each gap than {leader} (95% interval of the difference excludes 0)"
+                ),
+            )
+        }
+        phase::Verdict::Mutual => (
+            "mutual",
+            None,
+            format!(
+                "both correct clearly and by about the same amount (difference within ±{})",
+                phase::MUTUAL_MAX_DIFF
+            ),
+        ),
+        phase::Verdict::Undetermined => (
+            "undetermined",
+            None,
+            match implausible {
+                Some((name, f)) => format!(
+                    "the phase-correction model does not fit: {name}'s correction gain {:.2} lies clearly outside 0..1",
+                    f.alpha
+                ),
+                None if imprecise => format!(
+                    "the estimate is too uncertain: the 95% interval of the difference is wider than {MAX_DIFF_CI_WIDTH}"
+                ),
+                None => "no player clearly corrects more, or neither clearly corrects at all"
+                    .to_string(),
+            },
+        ),
+    };
+    let leader = Leader {
+        verdict: verdict.into(),
+        player,
+        alpha_diff: r4(Some(fit.alpha_diff)),
+        ci_low: r4(ci.map(|c| c.low)),
+        ci_high: r4(ci.map(|c| c.high)),
+        events: ta.len(),
+        bootstrap: fit.bootstrap_draws,
+        seed: options.seed,
+        reason,
+    };
+    (ioi, pc, leader)
 }
 
 #[cfg(test)]

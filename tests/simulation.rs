@@ -113,3 +113,40 @@ fn auto_align_recovers_a_large_unknown_latency() {
     let mean = report.offset_ms.mean.unwrap();
     assert!(mean.abs() < 2.0, "mean offset after auto-align {mean}");
 }
+
+/// A duet simulated with known phase-correction gains is scored against its chart; the sync
+/// section must recover the gains (each inflated by half the pull to the backing track, β/2,
+/// which acts on the asynchrony like a correction) and name the leader.
+#[test]
+fn duet_gains_are_recovered_through_the_whole_pipeline() {
+    use pocket::simulate::{perform_duet, Coupling};
+    let chart = chart();
+    let kit = KitMap::builtin("gm").unwrap();
+    let plain = Drummer {
+        lane_bias_ms: [0.0; Lane::ALL.len()],
+        miss_rate: 0.0,
+        wrong_drum_rate: 0.0,
+        overhit_rate: 0.0,
+        crosstalk_rate: 0.0,
+        ..Drummer::default()
+    };
+    let c = |alpha| Coupling {
+        alpha,
+        beta: 0.1,
+        sd_timekeeper_ms: 5.0,
+        sd_motor_ms: 4.0,
+    };
+    let [pa, pb] = perform_duet(&chart, [&kit, &kit], [&plain, &plain], [c(0.05), c(0.35)], 9);
+    let ta = build_take(&pa.events, &kit, &kit.options, "a".into(), vec!["a".into()]);
+    let tb = build_take(&pb.events, &kit, &kit.options, "b".into(), vec!["b".into()]);
+    let players = [PlayerInput::new("A", &ta), PlayerInput::new("B", &tb)];
+    let (report, _) =
+        pocket::score::score_session(&chart, "chart", &players, &ScoreOptions::default());
+    let sync = report.sync.expect("two players give a sync section");
+    let alpha = |n: &str| sync.phase_correction[n].alpha.unwrap();
+    eprintln!("alpha A {} B {}", alpha("A"), alpha("B"));
+    assert!((alpha("A") - 0.10).abs() < 0.1, "alpha A {}", alpha("A"));
+    assert!((alpha("B") - 0.40).abs() < 0.1, "alpha B {}", alpha("B"));
+    assert_eq!(sync.leader.verdict, "leads");
+    assert_eq!(sync.leader.player.as_deref(), Some("A"));
+}

@@ -900,13 +900,16 @@ pub fn read_capture_from<R: BufRead>(mut reader: R, path: &Path) -> Result<Captu
             continue;
         }
         let line_no = lines.number;
-        let parsed = match std::str::from_utf8(&lines.buf) {
-            Ok(text) => parse_line(text),
-            Err(_) => Err(LineError {
-                kind: InputErrorKind::NotUtf8,
-                column: None,
-                not_json: true,
-            }),
+        let parsed = match parse_midi_fast(&lines.buf) {
+            Some(line) => Ok(line),
+            None => match std::str::from_utf8(&lines.buf) {
+                Ok(text) => parse_line(text),
+                Err(_) => Err(LineError {
+                    kind: InputErrorKind::NotUtf8,
+                    column: None,
+                    not_json: true,
+                }),
+            },
         };
         let line = match parsed {
             Ok(line) => line,
@@ -1132,13 +1135,113 @@ fn parse_header(line: &[u8]) -> Result<(CaptureHeader, u32), InputErrorKind> {
 /// One parsed line after the header.
 #[derive(Debug)]
 enum Line {
-    Midi { t: Nanos, port: u16, bytes: Vec<u8> },
-    Gap { port: u16, from: Nanos, to: Nanos },
-    Overflow { port: u16, lost: u64, t: Nanos },
-    Click { t: Nanos, accent: bool },
-    Zero { t: Nanos },
-    End { t: Nanos, reason: String },
+    Midi {
+        t: Nanos,
+        port: u16,
+        bytes: MidiBytes,
+    },
+    Gap {
+        port: u16,
+        from: Nanos,
+        to: Nanos,
+    },
+    Overflow {
+        port: u16,
+        lost: u64,
+        t: Nanos,
+    },
+    Click {
+        t: Nanos,
+        accent: bool,
+    },
+    Zero {
+        t: Nanos,
+    },
+    End {
+        t: Nanos,
+        reason: String,
+    },
     Unknown(String),
+}
+
+/// The bytes of a MIDI line: up to three kept inline (every channel message), more on the heap.
+#[derive(Debug)]
+enum MidiBytes {
+    Inline([u8; 3], usize),
+    Heap(Vec<u8>),
+}
+
+impl std::ops::Deref for MidiBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            MidiBytes::Inline(b, n) => &b[..*n],
+            MidiBytes::Heap(v) => v,
+        }
+    }
+}
+
+/// Reads the exact form [`CaptureWriter::write_midi`] writes for a message of one to three
+/// bytes, `{"t":T,"p":P,"m":[B,B,B]}` without spaces, straight from the bytes. `None` for any
+/// other line (other kinds, spaces, other field orders, longer messages, numbers out of range
+/// or with leading zeros): [`parse_line`] reads those, and gives the same result for the lines
+/// accepted here.
+fn parse_midi_fast(line: &[u8]) -> Option<Line> {
+    let rest = line.strip_prefix(b"{\"t\":")?;
+    let (negative, rest) = match rest.strip_prefix(b"-") {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let (magnitude, rest) = fast_uint(rest, i64::MAX as u64)?;
+    if negative && magnitude == 0 {
+        return None; // serde_json reads -0 as a float, which is no time
+    }
+    let t = if negative {
+        -(magnitude as i64)
+    } else {
+        magnitude as i64
+    };
+    let rest = rest.strip_prefix(b",\"p\":")?;
+    let (port, mut rest) = fast_uint(rest, u64::from(u16::MAX))?;
+    rest = rest.strip_prefix(b",\"m\":[")?;
+    let mut bytes = [0u8; 3];
+    let mut n = 0;
+    loop {
+        let (b, r) = fast_uint(rest, u64::from(u8::MAX))?;
+        if n == bytes.len() {
+            return None;
+        }
+        bytes[n] = b as u8;
+        n += 1;
+        match r.split_first()? {
+            (b',', r) => rest = r,
+            (b']', r) if r == b"}" => break,
+            _ => return None,
+        }
+    }
+    Some(Line::Midi {
+        t: Nanos(t),
+        port: port as u16,
+        bytes: MidiBytes::Inline(bytes, n),
+    })
+}
+
+/// A JSON unsigned integer (no sign, no leading zero, no fraction or exponent) of at most `max`
+/// at the start of `s`, and what follows it.
+fn fast_uint(s: &[u8], max: u64) -> Option<(u64, &[u8])> {
+    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 19 || (digits > 1 && s[0] == b'0') {
+        return None;
+    }
+    let mut v = 0u64;
+    for &d in &s[..digits] {
+        v = v * 10 + u64::from(d - b'0');
+    }
+    let rest = &s[digits..];
+    if v > max || matches!(rest.first(), Some(b'.' | b'e' | b'E')) {
+        return None;
+    }
+    Some((v, rest))
 }
 
 /// Every field any known line kind uses; serde ignores the others (newer minor versions may
@@ -1221,7 +1324,11 @@ fn parse_line(text: &str) -> Result<Line, LineError> {
                             bytes.len()
                         )));
                     }
-                    Ok(Line::Midi { t, port, bytes })
+                    Ok(Line::Midi {
+                        t,
+                        port,
+                        bytes: MidiBytes::Heap(bytes),
+                    })
                 }
                 _ => Err(line_error(need(
                     "MIDI",
@@ -2005,6 +2112,52 @@ mod tests {
                 }
                 let _ = cap.warnings();
             }
+        }
+    }
+
+    fn midi_parts(line: &Line) -> Option<(Nanos, u16, Vec<u8>)> {
+        match line {
+            Line::Midi { t, port, bytes } => Some((*t, *port, bytes.to_vec())),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn fast_midi_lines_read_as_the_full_parser_reads_them() {
+        for line in [
+            r#"{"t":0,"p":0,"m":[144,60,100]}"#,
+            r#"{"t":-2487453,"p":3,"m":[185,4]}"#,
+            r#"{"t":0,"p":0,"m":[0]}"#,
+            r#"{"t":9223372036854775807,"p":65535,"m":[255,255,255]}"#,
+            r#"{"t":-9223372036854775807,"p":1,"m":[128,1,2]}"#,
+        ] {
+            let fast = parse_midi_fast(line.as_bytes()).expect(line);
+            let full = parse_line(line).ok().expect(line);
+            assert_eq!(midi_parts(&fast), midi_parts(&full), "{line}");
+            assert!(midi_parts(&fast).is_some());
+        }
+        // Everything else is left to the full parser.
+        for line in [
+            r#"{"t":01,"p":0,"m":[144,60,100]}"#,
+            r#"{"t":-0,"p":0,"m":[144,60,100]}"#,
+            r#"{"t":1.5,"p":0,"m":[144,60,100]}"#,
+            r#"{"t":1e3,"p":0,"m":[144,60,100]}"#,
+            r#"{"t": 1,"p":0,"m":[144,60,100]}"#,
+            r#"{"t":9223372036854775808,"p":0,"m":[144]}"#,
+            r#"{"t":-9223372036854775808,"p":0,"m":[144]}"#,
+            r#"{"t":1,"p":65536,"m":[144,60,100]}"#,
+            r#"{"t":1,"p":-0,"m":[144,60,100]}"#,
+            r#"{"t":1,"p":0,"m":[256,60,100]}"#,
+            r#"{"t":1,"p":0,"m":[]}"#,
+            r#"{"t":1,"p":0,"m":[240,1,2,247]}"#,
+            r#"{"t":1,"p":0,"m":[144,60,100]} "#,
+            r#"{"t":1,"p":0,"m":[144,60,100]}}"#,
+            r#"{"t":1,"p":0,"m":[144,60,100],"x":1}"#,
+            r#"{"p":0,"t":1,"m":[144,60,100]}"#,
+            r#"{"t":1,"p":0,"m":[144,60,100"#,
+            r#"{"k":"gap","p":0,"from":1,"to":2}"#,
+        ] {
+            assert!(parse_midi_fast(line.as_bytes()).is_none(), "{line}");
         }
     }
 

@@ -251,6 +251,15 @@ pub fn parse_file(path: &Path, text: &str) -> Result<ChartFile, InputError> {
             )),
         ));
     }
+    // Fast path: a valid chart parses straight into the structs. Anything else (including a
+    // valid file of another format) takes the checked path below, which gives the errors.
+    if text.trim_start().starts_with('{') {
+        if let Ok(file) = serde_json::from_str::<ChartFile>(text) {
+            if file.format == FORMAT {
+                return Ok(file);
+            }
+        }
+    }
     // A first pass over the generic value: syntax errors, then the format, before any field
     // errors (a file of another format or version would otherwise report unknown fields).
     let value: serde_json::Value = serde_json::from_str(text)

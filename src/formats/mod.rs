@@ -9,12 +9,23 @@
 //! | `.json` | `{` | pocket chart JSON | - |
 //! | `.mid`, `.midi`, `.smf` | `MThd` | SMF chart (GM drums, channel 10) | SMF take through a kit map |
 //! | `.jsonl`, `.capture` | `{"format":"pocket-capture/` | - | capture log through a kit map |
+//! | `.mid` with a `PART DRUMS` track | `MThd` | Rock Band / Clone Hero / YARG drums | - |
+//! | `.chart` | `[Song]` | Clone Hero drums | - |
+//! | `.dtx` | `#TITLE`, `#BPM` | DTXMania drums | - |
+//! | a folder | `notes.mid` or `notes.chart` inside | song folder (with `song.ini`) | - |
 //! | `.txt` and anything else | text | onset list | onset list |
+//!
+//! The rhythm-game formats are described in `docs/chart-formats.md`.
 
 pub mod capture_log;
 pub mod chart_json;
+pub mod clone_hero;
+pub mod dtx;
 pub mod onsets;
+pub mod rockband;
 pub mod smf;
+
+pub use rockband::Difficulty;
 
 use crate::chart::Chart;
 use crate::error::{InputError, InputErrorKind, Place};
@@ -36,6 +47,14 @@ pub enum Format {
     CaptureLog,
     /// Onset list text.
     Onsets,
+    /// Rock Band / Clone Hero / YARG `.mid` with a `PART DRUMS` track.
+    RockBand,
+    /// Clone Hero `.chart`.
+    CloneHero,
+    /// DTXMania `.dtx`.
+    Dtx,
+    /// A song folder holding `notes.mid` or `notes.chart` (and usually `song.ini`).
+    SongFolder,
 }
 
 impl Format {
@@ -46,19 +65,28 @@ impl Format {
             Format::Smf => "Standard MIDI File",
             Format::CaptureLog => "pocket capture log",
             Format::Onsets => "onset list",
+            Format::RockBand => "Rock Band / Clone Hero MIDI chart",
+            Format::CloneHero => "Clone Hero .chart",
+            Format::Dtx => "DTXMania .dtx",
+            Format::SongFolder => "song folder",
         }
     }
 }
 
 /// Detects a file's format from its extension, then its first bytes.
 pub fn detect(path: &Path) -> Result<Format, InputError> {
+    if path.is_dir() {
+        return Ok(Format::SongFolder);
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("json") => return Ok(Format::ChartJson),
-        Some("mid" | "midi" | "smf") => return Ok(Format::Smf),
+        Some("mid" | "midi" | "smf") => return Ok(midi_kind(path)),
+        Some("chart") => return Ok(Format::CloneHero),
+        Some("dtx") => return Ok(Format::Dtx),
         Some("jsonl" | "capture") => return Ok(Format::CaptureLog),
         Some("txt") => return Ok(Format::Onsets),
         _ => {}
@@ -71,7 +99,11 @@ pub fn detect(path: &Path) -> Result<Format, InputError> {
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
     Ok(if head.starts_with(b"MThd") {
-        Format::Smf
+        midi_kind(path)
+    } else if trimmed.starts_with("[Song]") || trimmed.starts_with("[SyncTrack]") {
+        Format::CloneHero
+    } else if text.contains("#TITLE") || text.contains("#BPM") {
+        Format::Dtx
     } else if trimmed.starts_with('{') && trimmed.contains("pocket-capture") {
         Format::CaptureLog
     } else if trimmed.starts_with('{') {
@@ -81,11 +113,65 @@ pub fn detect(path: &Path) -> Result<Format, InputError> {
     })
 }
 
-/// Reads a chart in any format pocket knows (see the module docs).
-pub fn load_chart(path: &Path, smf: &smf::SmfChartOptions) -> Result<Chart, InputError> {
+/// A MIDI file is a Rock Band-style chart when it has a drum part track, otherwise a plain SMF.
+fn midi_kind(path: &Path) -> Format {
+    match smf::read_file_limited(path) {
+        Ok(bytes) if rockband::is_rockband_midi(&bytes) => Format::RockBand,
+        _ => Format::Smf,
+    }
+}
+
+/// How charts are read: the SMF options for General MIDI files, and the difficulty and
+/// double-kick choice for rhythm-game charts.
+#[derive(Debug, Clone, Default)]
+pub struct ChartLoadOptions {
+    /// Options for General MIDI (`.mid` without a drum part track) charts.
+    pub smf: smf::SmfChartOptions,
+    /// Difficulty of a rhythm-game chart (default expert).
+    pub difficulty: Difficulty,
+    /// Read Expert+ double-kick gems as kicks (off by default: they are opt-in).
+    pub double_kick: bool,
+}
+
+impl From<smf::SmfChartOptions> for ChartLoadOptions {
+    fn from(smf: smf::SmfChartOptions) -> ChartLoadOptions {
+        ChartLoadOptions {
+            smf,
+            ..ChartLoadOptions::default()
+        }
+    }
+}
+
+impl From<&smf::SmfChartOptions> for ChartLoadOptions {
+    fn from(smf: &smf::SmfChartOptions) -> ChartLoadOptions {
+        ChartLoadOptions::from(smf.clone())
+    }
+}
+
+impl From<&ChartLoadOptions> for ChartLoadOptions {
+    fn from(o: &ChartLoadOptions) -> ChartLoadOptions {
+        o.clone()
+    }
+}
+
+/// Reads a chart in any format pocket knows (see the module docs). `options` is a
+/// [`ChartLoadOptions`] or, for General MIDI options only, an [`smf::SmfChartOptions`].
+pub fn load_chart(path: &Path, options: impl Into<ChartLoadOptions>) -> Result<Chart, InputError> {
+    let options: ChartLoadOptions = options.into();
+    let smf = &options.smf;
     match detect(path)? {
         Format::ChartJson => chart_json::read_chart(path),
         Format::Smf => smf::read_chart(path, smf),
+        Format::RockBand => rockband::read_chart(path, &options),
+        Format::CloneHero => clone_hero::read_chart(path, &options),
+        Format::Dtx => dtx::read_chart(path),
+        Format::SongFolder => {
+            let chart = rockband::song_folder_chart(path)?;
+            match detect(&chart)? {
+                Format::CloneHero => clone_hero::read_chart(&chart, &options),
+                _ => rockband::read_chart(&chart, &options),
+            }
+        }
         Format::Onsets => {
             let list = onsets::read_onsets(path)?;
             onsets::to_chart(path, &list)
@@ -122,9 +208,8 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
         Some((p, name)) => (p, Some(name)),
         None => (spec, None),
     };
-    let spec_smf = smf::TakeSpec::parse(path_text).map_err(|e| {
-        InputError::new(path_text, Place::File, InputErrorKind::Malformed(e))
-    })?;
+    let spec_smf = smf::TakeSpec::parse(path_text)
+        .map_err(|e| InputError::new(path_text, Place::File, InputErrorKind::Malformed(e)))?;
     let path = spec_smf.path.as_path();
     let source = spec.to_string();
     let format = detect(path)?;
@@ -213,7 +298,11 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 format,
             })
         }
-        Format::ChartJson => Err(InputError::new(
+        Format::ChartJson
+        | Format::RockBand
+        | Format::CloneHero
+        | Format::Dtx
+        | Format::SongFolder => Err(InputError::new(
             path,
             Place::File,
             InputErrorKind::Malformed(

@@ -1016,6 +1016,48 @@ fn section_from_text(text: &str) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Helpers for the other MIDI-based chart reader (`formats::rockband`), which needs the same
+// container walk and error places.
+
+/// Reads a file, refusing it if it is larger than [`MAX_FILE_BYTES`].
+pub(crate) fn read_file_limited(path: &Path) -> Result<Vec<u8>, InputError> {
+    read_limited(path)
+}
+
+/// Walks every event of every track of a PPQ-timed file, calling
+/// `f(track, byte offset, tick, event)`; SMPTE time division is refused as for charts. Returns
+/// the resolution in ticks per quarter note.
+pub(crate) fn walk_ppq_events<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    mut f: impl FnMut(usize, usize, i64, TrackEventKind<'a>) -> Result<(), InputError>,
+) -> Result<u16, InputError> {
+    let layout = layout(path, bytes)?;
+    let ppq = match layout.division {
+        Division::Ppq(p) => p,
+        Division::Smpte { .. } => {
+            return Err(InputError::new(
+                path,
+                Place::Byte {
+                    track: None,
+                    offset: layout.division_offset,
+                },
+                InputErrorKind::SmpteChart,
+            ))
+        }
+    };
+    walk(path, &layout, |at, kind| {
+        f(at.track, at.offset, at.tick, kind)
+    })?;
+    Ok(ppq)
+}
+
+/// [`section_from_text`] for other readers.
+pub(crate) fn section_name(text: &str) -> Option<String> {
+    section_from_text(text)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Takes.
 
 /// Reads SMF bytes as one player's events; `path` is used in errors.

@@ -1,0 +1,2 @@
+//! Live path benchmark (filled in below).
+fn main() {}

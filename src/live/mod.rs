@@ -1,0 +1,99 @@
+//! Live capture: one or two kits played into pocket in real time, judged as the hits land, and
+//! recorded so that nothing played is lost.
+//!
+//! The path of an event, one file per step:
+//!
+//! | step | file | thread |
+//! |---|---|---|
+//! | MIDI port -> callback (stamp, copy, return) | [`ports`] (midir, feature `midi-io`), [`ring`] | the backend's |
+//! | recorded take -> the same callback | [`replay`] | one per replayed player |
+//! | ring -> capture clock ([`clock`]) -> capture log, online judge ([`judge`]) | [`consumer`] | the consumer |
+//! | judgements -> terminal | [`display`] | the display |
+//! | setting up and finishing a session (report, takes) | [`session`] | the caller's |
+//!
+//! docs/live.md is the user-facing description.
+
+pub mod clock;
+pub mod ring;
+pub mod consumer;
+pub mod display;
+pub mod judge;
+pub mod ports;
+pub mod replay;
+pub mod session;
+
+use crate::error::InputError;
+use crate::formats::capture_log::CaptureWriteError;
+use std::path::PathBuf;
+
+/// Why a live session could not start or finish. The message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// This build has no MIDI support.
+    #[error("this pocket was built without MIDI support; rebuild it with `cargo install pocket --features midi-io` (Linux needs libasound2-dev), or use --replay NAME=TAKE")]
+    NotBuilt,
+    /// The MIDI system cannot be opened.
+    #[error("{0}")]
+    NoMidiSystem(String),
+    /// No port matches.
+    #[error("no {what} matches {query:?}; the ports are: {}", list(available))]
+    NoSuchPort {
+        /// Input or output.
+        what: String,
+        /// What was asked for.
+        query: String,
+        /// The ports there are.
+        available: Vec<String>,
+    },
+    /// Several ports match.
+    #[error("{query:?} matches several {what}s: {}; give more of the name", list(matches))]
+    AmbiguousPort {
+        /// Input or output.
+        what: String,
+        /// What was asked for.
+        query: String,
+        /// The ports it matches.
+        matches: Vec<String>,
+    },
+    /// The port exists but cannot be opened.
+    #[error("port {name:?} cannot be opened ({reason}); it may be busy: close other programs using it")]
+    PortBusy {
+        /// The port.
+        name: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The capture log could not be written.
+    #[error(transparent)]
+    Capture(#[from] CaptureWriteError),
+    /// A session file could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The session's settings do not fit together.
+    #[error("{0}")]
+    Settings(String),
+    /// The consumer thread panicked; the capture log holds everything up to then.
+    #[error("the capture stopped unexpectedly ({0}); everything captured until then is in the capture log: score it with `pocket score`")]
+    Crashed(String),
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "(none)".to_string()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

@@ -1,0 +1,248 @@
+//! The real-time hand-off: what runs inside the MIDI callback, and the ring it writes to.
+//!
+//! [`EventSender::push`] is all of pocket's code in the callback: it reads the capture clock,
+//! copies the message into a preallocated lock-free single-producer ring ([`rtrb`]) and returns.
+//! No allocation, lock, I/O or logging. When the ring is full the message is dropped and counted
+//! (the consumer writes an `overflow` line); it is never lost silently.
+//!
+//! One ring per connection: each connection's callback is its own producer thread, and the
+//! consumer thread drains all rings. A record in the ring is a fixed header followed by the
+//! message bytes: `len: u16, stamp_us: u64, now_ns: i64` (little-endian), then `len` bytes.
+
+use super::clock::CaptureClock;
+use crate::formats::capture_log::MAX_MESSAGE_BYTES;
+use crate::time::Nanos;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Bytes of the record header.
+const HEADER_BYTES: usize = 2 + 8 + 8;
+/// Default ring size per connection: about 2,900 three-byte messages, many seconds of the
+/// densest drumming even if the consumer stalls.
+pub const DEFAULT_RING_BYTES: usize = 1 << 16;
+
+/// Counters shared by the two ends of a ring.
+#[derive(Debug, Default)]
+struct Shared {
+    /// Messages dropped because the ring was full (or too long for a line).
+    lost: AtomicU64,
+    /// Set when the producer is gone (the connection was closed).
+    closed: AtomicBool,
+}
+
+/// The producer end, owned by a connection's callback.
+#[derive(Debug)]
+pub struct EventSender {
+    ring: rtrb::Producer<u8>,
+    clock: CaptureClock,
+    shared: Arc<Shared>,
+}
+
+/// The consumer end, owned by the consumer thread.
+#[derive(Debug)]
+pub struct EventReceiver {
+    ring: rtrb::Consumer<u8>,
+    shared: Arc<Shared>,
+    /// Lost count already reported.
+    reported_lost: u64,
+}
+
+/// One message taken from the ring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// The backend's timestamp, µs since the connection's epoch.
+    pub stamp_us: u64,
+    /// The capture clock when the callback ran.
+    pub now: Nanos,
+    /// Number of message bytes written into the caller's buffer.
+    pub len: usize,
+}
+
+/// A new ring of `bytes` capacity whose producer stamps with `clock`.
+pub fn ring(bytes: usize, clock: CaptureClock) -> (EventSender, EventReceiver) {
+    let (producer, consumer) = rtrb::RingBuffer::new(bytes.max(HEADER_BYTES + 3));
+    let shared = Arc::new(Shared::default());
+    (
+        EventSender {
+            ring: producer,
+            clock,
+            shared: Arc::clone(&shared),
+        },
+        EventReceiver {
+            ring: consumer,
+            shared,
+            reported_lost: 0,
+        },
+    )
+}
+
+/// A function called with `true` on entering and `false` on leaving [`EventSender::push`], for
+/// tests that check what happens inside pocket's part of the callback (e.g. that nothing is
+/// allocated there). Set with [`set_callback_probe`].
+pub type CallbackProbe = fn(bool);
+
+static PROBE: AtomicUsize = AtomicUsize::new(0);
+
+/// Installs (or with `None` removes) the [`CallbackProbe`] for every callback of the process.
+pub fn set_callback_probe(probe: Option<CallbackProbe>) {
+    PROBE.store(probe.map_or(0, |f| f as usize), Ordering::SeqCst);
+}
+
+#[inline]
+fn probe(entering: bool) {
+    let p = PROBE.load(Ordering::Relaxed);
+    if p != 0 {
+        // SAFETY: PROBE only ever holds 0 or a `CallbackProbe` stored by `set_callback_probe`.
+        let f: CallbackProbe = unsafe { std::mem::transmute::<usize, CallbackProbe>(p) };
+        f(entering);
+    }
+}
+
+impl EventSender {
+    /// The callback body: stamps the message with the capture clock, copies it into the ring
+    /// and returns. Real-time safe: no allocation, lock, I/O or logging. Returns whether the
+    /// message was queued (a full ring or a message longer than a capture line is counted
+    /// as lost).
+    #[inline]
+    pub fn push(&mut self, stamp_us: u64, message: &[u8]) -> bool {
+        let now = self.clock.at(Instant::now());
+        probe(true);
+        let queued = self.push_at(stamp_us, now, message);
+        probe(false);
+        queued
+    }
+
+    /// [`push`](Self::push) with the capture-clock reading given (for replays and benches).
+    pub fn push_at(&mut self, stamp_us: u64, now: Nanos, message: &[u8]) -> bool {
+        let len = message.len();
+        if len == 0 || len > MAX_MESSAGE_BYTES {
+            self.shared.lost.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        let total = HEADER_BYTES + len;
+        let Ok(mut chunk) = self.ring.write_chunk(total) else {
+            self.shared.lost.fetch_add(1, Ordering::Relaxed);
+            return false;
+        };
+        let mut header = [0u8; HEADER_BYTES];
+        header[0..2].copy_from_slice(&(len as u16).to_le_bytes());
+        header[2..10].copy_from_slice(&stamp_us.to_le_bytes());
+        header[10..18].copy_from_slice(&now.0.to_le_bytes());
+        let (a, b) = chunk.as_mut_slices();
+        let mut src = header.iter().chain(message.iter());
+        for (dst, byte) in a.iter_mut().chain(b.iter_mut()).zip(&mut src) {
+            *dst = *byte;
+        }
+        chunk.commit_all();
+        true
+    }
+
+    /// The capture clock this sender stamps with.
+    pub fn clock(&self) -> CaptureClock {
+        self.clock
+    }
+}
+
+impl Drop for EventSender {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
+    }
+}
+
+impl EventReceiver {
+    /// Takes the next message, writing its bytes into `buf` (which must hold
+    /// [`MAX_MESSAGE_BYTES`]); `None` when the ring is empty.
+    pub fn pop(&mut self, buf: &mut [u8]) -> Option<Received> {
+        let mut header = [0u8; HEADER_BYTES];
+        {
+            let chunk = self.ring.read_chunk(HEADER_BYTES).ok()?;
+            let (a, b) = chunk.as_slices();
+            for (dst, src) in header.iter_mut().zip(a.iter().chain(b.iter())) {
+                *dst = *src;
+            }
+            // Dropped uncommitted: the header is read again below with the message, which
+            // the producer committed together with it.
+        }
+        let len = usize::from(u16::from_le_bytes([header[0], header[1]]));
+        let chunk = self.ring.read_chunk(HEADER_BYTES + len).ok()?;
+        let (a, b) = chunk.as_slices();
+        let mut bytes = a.iter().chain(b.iter()).skip(HEADER_BYTES);
+        let n = len.min(buf.len());
+        for (dst, src) in buf[..n].iter_mut().zip(&mut bytes) {
+            *dst = *src;
+        }
+        chunk.commit_all();
+        let mut stamp = [0u8; 8];
+        stamp.copy_from_slice(&header[2..10]);
+        let mut now = [0u8; 8];
+        now.copy_from_slice(&header[10..18]);
+        Some(Received {
+            stamp_us: u64::from_le_bytes(stamp),
+            now: Nanos(i64::from_le_bytes(now)),
+            len: n,
+        })
+    }
+
+    /// Messages lost since the last call (ring full or message too long).
+    pub fn take_lost(&mut self) -> u64 {
+        let total = self.shared.lost.load(Ordering::Relaxed);
+        let new = total - self.reported_lost;
+        self.reported_lost = total;
+        new
+    }
+
+    /// Whether the producer is gone and everything it queued has been taken.
+    pub fn is_finished(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire) && self.ring.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_come_out_as_they_went_in_across_the_wrap() {
+        let clock = CaptureClock::start();
+        let (mut tx, mut rx) = ring(64, clock);
+        let mut buf = vec![0u8; MAX_MESSAGE_BYTES];
+        for i in 0..100u64 {
+            let msg = [0x99, (i % 128) as u8, 100];
+            assert!(tx.push_at(i * 1000, Nanos(i as i64), &msg));
+            let r = rx.pop(&mut buf).expect("one message queued");
+            assert_eq!(r.stamp_us, i * 1000);
+            assert_eq!(r.now, Nanos(i as i64));
+            assert_eq!(&buf[..r.len], &msg);
+            assert!(rx.pop(&mut buf).is_none());
+        }
+    }
+
+    #[test]
+    fn a_full_ring_counts_what_it_drops() {
+        let (mut tx, mut rx) = ring(HEADER_BYTES * 2 + 6, CaptureClock::start());
+        assert!(tx.push(1, &[0x99, 36, 100]));
+        assert!(tx.push(2, &[0x99, 38, 100]));
+        assert!(!tx.push(3, &[0x99, 42, 100]));
+        assert_eq!(rx.take_lost(), 1);
+        assert_eq!(rx.take_lost(), 0, "each loss is reported once");
+        let mut buf = [0u8; 16];
+        assert_eq!(rx.pop(&mut buf).map(|r| r.stamp_us), Some(1));
+        assert!(!rx.is_finished());
+        drop(tx);
+        assert_eq!(rx.pop(&mut buf).map(|r| r.stamp_us), Some(2));
+        assert!(rx.is_finished());
+    }
+
+    #[test]
+    fn sysex_fits_whole() {
+        let (mut tx, mut rx) = ring(DEFAULT_RING_BYTES, CaptureClock::start());
+        let mut sysex = vec![0x42u8; 300];
+        sysex[0] = 0xF0;
+        sysex[299] = 0xF7;
+        assert!(tx.push(7, &sysex));
+        let mut buf = vec![0u8; MAX_MESSAGE_BYTES];
+        let r = rx.pop(&mut buf).expect("queued");
+        assert_eq!(&buf[..r.len], &sysex[..]);
+    }
+}

@@ -1,0 +1,943 @@
+//! A live session from start to finish: the practice chart, the capture log header, the
+//! sources (ports or replays), the count-in, the consumer, and afterwards the report and the
+//! takes, computed from the capture log by the same engine as `pocket score`.
+
+use super::clock::CaptureClock;
+use super::consumer::{self, ConsumerConfig, ConsumerPlayer, ConsumerSummary, Control};
+use super::display::{Display, DisplayEvent};
+use super::judge::OnlineJudge;
+use super::replay::{self, ReplayThread};
+use super::ring::{ring, DEFAULT_RING_BYTES};
+use super::LiveError;
+use crate::chart::{Chart, ChartInfo, Note, Section};
+use crate::formats::capture_log::{
+    self, CaptureHeader, CaptureWriter, ChartRef, PlayerInfo, PortInfo, StartMode,
+};
+use crate::formats::{self, chart_json, smf, LoadedTake};
+use crate::kit::KitMap;
+use crate::report::Report;
+use crate::score::{self, Offsets, PlayerInput, ScoreOptions, Timing};
+use crate::tempo::{Tempo, TempoMap};
+use crate::time::{Nanos, Ticks};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::channel;
+use std::sync::Arc;
+
+/// Where a player's events come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlayerSource {
+    /// A MIDI input port, by case-insensitive name substring, optionally one channel of it.
+    Port {
+        /// Name or part of it.
+        query: String,
+        /// Only this channel (1..=16).
+        channel: Option<u8>,
+    },
+    /// A recorded take replayed in real time.
+    Replay {
+        /// The take: `FILE`, `FILE#player=NAME`, `FILE#channel=N`.
+        spec: String,
+    },
+}
+
+/// A player of a session.
+#[derive(Debug, Clone)]
+pub struct PlayerSpec {
+    /// Name, unique in the session.
+    pub name: String,
+    /// Where their hits come from.
+    pub source: PlayerSource,
+    /// Kit map; `None` suggests one from the port name (or takes the replayed capture's), else
+    /// `gm`.
+    pub kit: Option<KitMap>,
+    /// Latency offsets (recorded in the capture log header).
+    pub offsets: Offsets,
+}
+
+/// How chart time zero is fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Count-in clicks at the chart's tempo; time zero is the downbeat after them.
+    CountIn,
+    /// Time zero is set so that the first hit of either player lands on the first chart note.
+    FirstHit,
+    /// Time zero is the start of the capture.
+    Now,
+}
+
+/// What part of the chart is played, how often and how fast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Practice {
+    /// Only this section (case-insensitive name).
+    pub section: Option<String>,
+    /// Times through (1 = once).
+    pub loops: u32,
+    /// Tempo relative to the chart (0.8 = 80 %).
+    pub tempo_scale: f64,
+}
+
+impl Default for Practice {
+    fn default() -> Practice {
+        Practice {
+            section: None,
+            loops: 1,
+            tempo_scale: 1.0,
+        }
+    }
+}
+
+impl Practice {
+    /// Whether this plays the chart as written.
+    pub fn is_whole_chart(&self) -> bool {
+        self.section.is_none() && self.loops <= 1 && self.tempo_scale == 1.0
+    }
+}
+
+/// Everything a session needs.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// The chart file (`None`: record without a chart).
+    pub chart: Option<PathBuf>,
+    /// The players (one or two with a chart).
+    pub players: Vec<PlayerSpec>,
+    /// The session directory (created; must not hold a capture already).
+    pub out_dir: PathBuf,
+    /// How time zero is fixed.
+    pub start: Start,
+    /// Bars of count-in.
+    pub count_in_bars: u32,
+    /// MIDI output for the click (`--click-port`).
+    pub click_port: Option<String>,
+    /// Section, loops, tempo.
+    pub practice: Practice,
+    /// Stop after this long (capture clock).
+    pub duration: Option<Nanos>,
+    /// Replay speed (1 = real time).
+    pub speed: f64,
+    /// Timing windows for judging.
+    pub timing: Timing,
+    /// Set to stop the session (signals).
+    pub stop: Arc<AtomicBool>,
+    /// Show judgements on stdout.
+    pub show: bool,
+    /// Redraw in place (a terminal) rather than plain lines.
+    pub tty: bool,
+    /// For tests of the crash path: the consumer panics after this many events.
+    #[doc(hidden)]
+    pub fail_after_events: Option<u64>,
+}
+
+impl SessionOptions {
+    /// Defaults: no chart, count-in of two bars, real speed, standard timing, quiet.
+    pub fn new(out_dir: impl Into<PathBuf>) -> SessionOptions {
+        SessionOptions {
+            chart: None,
+            players: Vec::new(),
+            out_dir: out_dir.into(),
+            start: Start::CountIn,
+            count_in_bars: 2,
+            click_port: None,
+            practice: Practice::default(),
+            duration: None,
+            speed: 1.0,
+            timing: Timing::default(),
+            stop: Arc::new(AtomicBool::new(false)),
+            show: false,
+            tty: false,
+            fail_after_events: None,
+        }
+    }
+}
+
+/// What a finished session left behind.
+#[derive(Debug)]
+pub struct SessionOutcome {
+    /// The capture log.
+    pub capture: PathBuf,
+    /// The chart the session was judged against as written to the session directory (a
+    /// practice chart), or the chart file given.
+    pub chart_path: Option<String>,
+    /// The report (with a chart).
+    pub report: Option<Report>,
+    /// Where it was written.
+    pub report_path: Option<PathBuf>,
+    /// One SMF per player.
+    pub takes: Vec<PathBuf>,
+    /// How the capture ended.
+    pub summary: ConsumerSummary,
+    /// Warnings about the capture (lost ports, overflows).
+    pub warnings: Vec<String>,
+    /// The `pocket score` command that gives the same report.
+    pub score_command: Option<String>,
+}
+
+/// Name of the capture log in a session directory.
+pub const CAPTURE_FILE: &str = "capture.jsonl";
+/// Name of the report in a session directory.
+pub const REPORT_FILE: &str = "report.json";
+/// Name of the practice chart in a session directory.
+pub const PRACTICE_CHART_FILE: &str = "chart.json";
+
+/// Parses `NAME=PORT[#channel=N]` (or with `replay`, `NAME=TAKE`).
+pub fn parse_player(text: &str, replay: bool) -> Result<(String, PlayerSource), LiveError> {
+    let (name, rest) = text
+        .split_once('=')
+        .filter(|(n, v)| !n.trim().is_empty() && !v.trim().is_empty())
+        .ok_or_else(|| LiveError::Settings(format!("{text:?}: expected NAME=PORT")))?;
+    if replay {
+        return Ok((
+            name.to_string(),
+            PlayerSource::Replay {
+                spec: rest.to_string(),
+            },
+        ));
+    }
+    let (query, channel) = match rest.rsplit_once("#channel=") {
+        Some((q, ch)) => match ch.parse::<u8>() {
+            Ok(c @ 1..=16) => (q, Some(c)),
+            _ => {
+                return Err(LiveError::Settings(format!(
+                    "{text:?}: the channel must be 1 to 16"
+                )))
+            }
+        },
+        None => (rest, None),
+    };
+    Ok((
+        name.to_string(),
+        PlayerSource::Port {
+            query: query.to_string(),
+            channel,
+        },
+    ))
+}
+
+/// The chart as practised: only `section` (bar-aligned ticks from its start to the next
+/// section or the end of the chart), repeated `loops` times, every tempo scaled by
+/// `tempo_scale`. The title says what was played.
+pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveError> {
+    if practice.is_whole_chart() {
+        return Ok(chart.clone());
+    }
+    let bad = |m: String| LiveError::Settings(m);
+    if !(practice.tempo_scale.is_finite()
+        && (0.1..=4.0).contains(&practice.tempo_scale))
+    {
+        return Err(bad(format!(
+            "--tempo {}% is out of range; use 10% to 400%",
+            practice.tempo_scale * 100.0
+        )));
+    }
+    let loops = practice.loops.max(1);
+    let map = &chart.tempo_map;
+    let chart_end = {
+        let last = chart.notes.last().map_or(Ticks(0), |n| n.tick);
+        map.bar_start(map.position(last).bar + 1)
+    };
+    let (start, end, label) = match &practice.section {
+        Some(name) => {
+            let q = name.to_lowercase();
+            let i = chart
+                .sections
+                .iter()
+                .position(|s| s.name.to_lowercase() == q)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = chart.sections.iter().map(|s| s.name.as_str()).collect();
+                    bad(format!(
+                        "the chart has no section {name:?}; its sections are: {}",
+                        if names.is_empty() { "(none)".to_string() } else { names.join(", ") }
+                    ))
+                })?;
+            let s = &chart.sections[i];
+            let end = chart
+                .sections
+                .get(i + 1)
+                .map_or(chart_end, |n| n.tick)
+                .max(s.tick);
+            (s.tick, end, Some(s.name.clone()))
+        }
+        None => (Ticks(0), chart_end, None),
+    };
+    let len = end.0 - start.0;
+    if len <= 0 {
+        return Err(bad("the section is empty".into()));
+    }
+    let scale = |t: Tempo| {
+        if practice.tempo_scale == 1.0 {
+            t
+        } else {
+            Tempo::from_bpm(t.bpm() * practice.tempo_scale)
+        }
+    };
+    let mut tempos: Vec<(Ticks, Tempo)> = Vec::new();
+    for k in 0..i64::from(loops) {
+        let base = k * len;
+        tempos.push((Ticks(base), scale(map.tempo_at(start))));
+        for t in map.tempos() {
+            if t.tick > start && t.tick < end {
+                tempos.push((Ticks(base + t.tick.0 - start.0), scale(t.tempo)));
+            }
+        }
+    }
+    let pickup = if start.0 == 0 && loops == 1 {
+        map.pickup()
+    } else {
+        Ticks(0)
+    };
+    let mut new_map = TempoMap::new(map.ppq(), &tempos, map.signature_at(start), pickup)
+        .map_err(|e| bad(format!("the practice chart's tempo map: {e}")))?;
+    for k in 0..i64::from(loops) {
+        let base = k * len;
+        if k > 0 {
+            new_map
+                .add_signature_at_tick(Ticks(base), map.signature_at(start))
+                .map_err(|e| bad(format!("the practice chart's time signatures: {e}")))?;
+        }
+        for s in map.signatures() {
+            if s.tick > start && s.tick < end {
+                new_map
+                    .add_signature_at_tick(Ticks(base + s.tick.0 - start.0), s.signature)
+                    .map_err(|e| bad(format!("the practice chart's time signatures: {e}")))?;
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    let mut sections = Vec::new();
+    for k in 0..i64::from(loops) {
+        let base = k * len;
+        for s in &chart.sections {
+            if s.tick >= start && s.tick < end {
+                let tick = Ticks(base + s.tick.0 - start.0);
+                let name = if loops > 1 {
+                    format!("{} ({}/{loops})", s.name, k + 1)
+                } else {
+                    s.name.clone()
+                };
+                sections.push(Section {
+                    name,
+                    tick,
+                    time: new_map.time(tick),
+                });
+            }
+        }
+        for n in &chart.notes {
+            if n.tick >= start && n.tick < end {
+                let tick = Ticks(base + n.tick.0 - start.0);
+                notes.push(Note {
+                    tick,
+                    time: new_map.time(tick),
+                    ..*n
+                });
+            }
+        }
+    }
+    let mut what = Vec::new();
+    if let Some(l) = &label {
+        what.push(format!("section {l}"));
+    }
+    if loops > 1 {
+        what.push(format!("{loops} times"));
+    }
+    if practice.tempo_scale != 1.0 {
+        what.push(format!("at {}% tempo", (practice.tempo_scale * 100.0).round()));
+    }
+    let info = ChartInfo {
+        title: format!("{} (practice: {})", chart.info.title, what.join(", ")),
+        ..chart.info.clone()
+    };
+    Chart::new(info, new_map, sections, notes)
+        .map_err(|e| bad(format!("the practice chart is not valid: {e}")))
+}
+
+/// Capture-clock length from time zero to the chart's end plus two bars.
+pub fn chart_stop_after(chart: &Chart) -> Nanos {
+    let map = &chart.tempo_map;
+    let last = chart.notes.last().map_or(Ticks(0), |n| n.tick);
+    map.time(map.bar_start(map.position(last).bar + 3))
+}
+
+/// The count-in clicks before time zero: (time relative to zero, accent).
+pub fn count_in_clicks(chart: &Chart, bars: u32) -> Vec<(Nanos, bool)> {
+    let map = &chart.tempo_map;
+    let beats = i64::from(map.signature_at(Ticks(0)).numerator);
+    let beat_ticks = map.beat_ticks_at(Ticks(0)).max(1);
+    let total = i64::from(bars) * beats;
+    (0..total)
+        .map(|i| {
+            let tick = Ticks(-(total - i) * beat_ticks);
+            (map.time(tick), i % beats == 0)
+        })
+        .collect()
+}
+
+/// Scores the capture log against `chart` exactly as `pocket score --chart CHART_PATH --player
+/// NAME=CAPTURE#player=NAME ...` does with default options.
+pub fn report_from_capture(
+    chart: &Chart,
+    chart_path: &str,
+    capture: &Path,
+    kits: &[Option<KitMap>],
+) -> Result<(Report, Vec<LoadedTake>), LiveError> {
+    let cap = capture_log::read_capture(capture)?;
+    let mut loaded = Vec::new();
+    for (i, p) in cap.header.players.iter().enumerate() {
+        let spec = format!("{}#player={}", capture.display(), p.name);
+        loaded.push(formats::load_take(&spec, kits.get(i).and_then(Option::as_ref))?);
+    }
+    let inputs: Vec<PlayerInput> = loaded
+        .iter()
+        .zip(&cap.header.players)
+        .map(|(l, p)| PlayerInput {
+            kit: l.kit.clone(),
+            offsets: l
+                .offsets
+                .map(|(hands, feet)| Offsets { hands, feet })
+                .unwrap_or_default(),
+            ..PlayerInput::new(p.name.clone(), &l.take)
+        })
+        .collect();
+    let (report, _) = score::score_session(chart, chart_path, &inputs, &ScoreOptions::default());
+    Ok((report, loaded))
+}
+
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect()
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LiveError + '_ {
+    move |source| LiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Runs a session: capture until a stop condition, then write the report and the takes.
+pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
+    if opts.players.is_empty() {
+        return Err(LiveError::Settings("name at least one player".into()));
+    }
+    if opts.chart.is_some() && opts.players.len() > 2 {
+        return Err(LiveError::Settings(
+            "a chart session takes one or two players".into(),
+        ));
+    }
+    for (i, p) in opts.players.iter().enumerate() {
+        if opts.players[..i].iter().any(|q| q.name == p.name) {
+            return Err(LiveError::Settings(format!(
+                "two players are named {:?}; names must differ",
+                p.name
+            )));
+        }
+    }
+    std::fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
+    let capture_path = opts.out_dir.join(CAPTURE_FILE);
+    if capture_path.exists() {
+        return Err(LiveError::Settings(format!(
+            "{} already holds a capture; choose another session directory with -o",
+            opts.out_dir.display()
+        )));
+    }
+
+    // The chart as played.
+    let mut chart_path_text = None;
+    let chart = match &opts.chart {
+        Some(path) => {
+            let original = formats::load_chart(path, &smf::SmfChartOptions::default())?;
+            if opts.practice.is_whole_chart() {
+                chart_path_text = Some(path.display().to_string());
+                Some(original)
+            } else {
+                let practised = practice_chart(&original, &opts.practice)?;
+                let out = opts.out_dir.join(PRACTICE_CHART_FILE);
+                std::fs::write(&out, chart_json::write_chart(&practised)).map_err(io_err(&out))?;
+                // Judge against the chart exactly as `pocket score` will read it back.
+                let reread = chart_json::read_chart(&out)?;
+                chart_path_text = Some(out.display().to_string());
+                Some(reread)
+            }
+        }
+        None => None,
+    };
+
+    // Sources: ports (stable names, shared by players on one port) and replays.
+    let clock = CaptureClock::with_speed(opts.speed);
+    let mut port_names: Vec<String> = Vec::new();
+    let mut live_ports: Vec<String> = Vec::new();
+    let mut player_ports: Vec<(u16, Option<u8>)> = Vec::new();
+    let mut replays: Vec<(usize, Vec<crate::event::RawEvent>)> = Vec::new();
+    let mut kits: Vec<KitMap> = Vec::new();
+    for p in &opts.players {
+        let (port, channel, suggested) = match &p.source {
+            PlayerSource::Port { query, channel } => {
+                let stable = find_input(query)?;
+                let index = match port_names.iter().position(|n| *n == stable) {
+                    Some(i) => i,
+                    None => {
+                        port_names.push(stable.clone());
+                        live_ports.push(stable.clone());
+                        port_names.len() - 1
+                    }
+                };
+                let kit = crate::kit::suggest_profile(&stable).and_then(KitMap::builtin);
+                (index, *channel, kit)
+            }
+            PlayerSource::Replay { spec } => {
+                let events = replay::load_events(spec)?;
+                port_names.push(format!("replay {}", spec));
+                replays.push((port_names.len() - 1, events));
+                let kit = recorded_kit(spec);
+                (port_names.len() - 1, None, kit)
+            }
+        };
+        player_ports.push((port as u16, channel));
+        let kit = p
+            .kit
+            .clone()
+            .or(suggested)
+            .or_else(|| KitMap::builtin("gm"))
+            .ok_or_else(|| LiveError::Settings("the built-in gm kit is missing".into()))?;
+        kits.push(kit);
+    }
+
+    // Time zero and stop.
+    let lead = Nanos::from_millis(500);
+    let clicks = match (&chart, opts.start) {
+        (Some(c), Start::CountIn) => count_in_clicks(c, opts.count_in_bars.max(1)),
+        _ => Vec::new(),
+    };
+    let (start_mode, time_zero) = match (&chart, opts.start) {
+        (None, _) => (StartMode::None, None),
+        (Some(_), Start::Now) => (StartMode::Now, Some(Nanos::ZERO)),
+        (Some(_), Start::FirstHit) => (StartMode::FirstHit, None),
+        (Some(_), Start::CountIn) => {
+            let first = clicks.first().map_or(Nanos::ZERO, |c| c.0);
+            (StartMode::CountIn, Some(lead.saturating_sub(first)))
+        }
+    };
+
+    // The capture log header.
+    let mut header = CaptureHeader::new(start_mode);
+    header.time_zero = time_zero;
+    if let (Some(path), Some(c)) = (&chart_path_text, &chart) {
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path));
+        header.chart = Some(ChartRef {
+            path: abs.display().to_string(),
+            title: (!c.info.title.is_empty()).then(|| c.info.title.clone()),
+        });
+    }
+    header.section = opts.practice.section.clone();
+    header.looped = opts.practice.loops > 1;
+    header.tempo_scale = (opts.practice.tempo_scale != 1.0).then_some(opts.practice.tempo_scale);
+    header.ports = port_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| PortInfo {
+            index: i as u16,
+            name: n.clone(),
+        })
+        .collect();
+    header.players = opts
+        .players
+        .iter()
+        .zip(&player_ports)
+        .zip(&kits)
+        .map(|((p, &(port, channel)), kit)| PlayerInfo {
+            name: p.name.clone(),
+            port,
+            channel,
+            kit: kit.name.clone(),
+            offset_hands: p.offsets.hands,
+            offset_feet: p.offsets.feet,
+        })
+        .collect();
+
+    // Click output before anything starts, so a missing port fails early.
+    let click_out = match &opts.click_port {
+        Some(q) => Some(open_click(q)?),
+        None => None,
+    };
+
+    let writer = CaptureWriter::create(&capture_path, &header)?;
+    let (control_tx, control_rx) = channel::<Control>();
+
+    // Live ports (midi-io only).
+    let inputs = open_inputs(&live_ports, clock, control_tx.clone())?;
+
+    // Replays.
+    let replay_stop = Arc::new(AtomicBool::new(false));
+    let mut replay_threads = Vec::new();
+    let origin = time_zero.unwrap_or_else(|| {
+        let first = replays
+            .iter()
+            .map(|(_, e)| replay::first_time(e))
+            .min()
+            .unwrap_or(Nanos::ZERO);
+        lead.saturating_sub(first)
+    });
+    let replay_count = replays.len();
+    for (port, events) in replays {
+        let (tx, rx) = ring(DEFAULT_RING_BYTES, clock);
+        let _ = control_tx.send(Control::Ring {
+            port: port as u16,
+            receiver: rx,
+        });
+        let name = header.players.iter().find(|p| usize::from(p.port) == port).map_or("x", |p| p.name.as_str()).to_string();
+        let t = ReplayThread::spawn(&name, events, origin, tx, Arc::clone(&replay_stop))
+            .map_err(io_err(&capture_path))?;
+        replay_threads.push(t);
+    }
+
+    // Count-in clicks.
+    let click_thread = match (time_zero, click_out) {
+        (Some(zero), Some(out)) if !clicks.is_empty() => {
+            Some(spawn_clicks(out, &clicks, zero, clock, control_tx.clone(), Arc::clone(&opts.stop)))
+        }
+        _ => None,
+    };
+
+    // The consumer, on its own thread so a panic there is caught and reported.
+    let players: Vec<ConsumerPlayer> = kits
+        .iter()
+        .zip(&opts.players)
+        .zip(&player_ports)
+        .map(|((kit, p), &(port, channel))| ConsumerPlayer {
+            port,
+            channel,
+            judge: OnlineJudge::new(kit.clone(), p.offsets, opts.timing, chart.as_ref()),
+        })
+        .collect();
+    let config = ConsumerConfig {
+        ports: port_names.len(),
+        players,
+        clock,
+        time_zero,
+        first_hit_note: match (opts.start, &chart) {
+            (Start::FirstHit, Some(c)) => Some(c.notes.first().map_or(Nanos::ZERO, |n| n.time)),
+            _ => None,
+        },
+        stop_after_zero: chart.as_ref().map(chart_stop_after),
+        stop_at: opts.duration,
+        end_when_sources_done: live_ports.is_empty() && chart.is_none(),
+        stop: Arc::clone(&opts.stop),
+        fail_after_events: opts.fail_after_events,
+    };
+    let names: Vec<String> = opts.players.iter().map(|p| p.name.clone()).collect();
+    let show = opts.show;
+    let tty = opts.tty;
+    let consumer_thread = std::thread::Builder::new()
+        .name("pocket-consumer".into())
+        .spawn(move || {
+            let mut display = if show {
+                Display::spawn(names, tty, Box::new(std::io::stdout()))
+            } else {
+                Display::none()
+            };
+            if show {
+                display.send(DisplayEvent::Status("capturing: Ctrl-C stops".into()));
+            }
+            let r = consumer::run(writer, config, control_rx, &mut display);
+            display.finish();
+            r
+        })
+        .map_err(io_err(&capture_path))?;
+
+    // Tell the consumer when every replay is done; stop the replays when it ends.
+    let mut done_sent = replay_count == 0;
+    while !consumer_thread.is_finished() {
+        if !done_sent && replay_threads.iter().all(ReplayThread::is_finished) {
+            let _ = control_tx.send(Control::SourcesDone);
+            done_sent = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let result = consumer_thread.join();
+    replay_stop.store(true, Ordering::Relaxed);
+    opts.stop.store(true, Ordering::Relaxed);
+    for t in replay_threads {
+        t.join();
+    }
+    close_inputs(inputs);
+    if let Some(t) = click_thread {
+        let _ = t.join();
+    }
+    let summary = match result {
+        Ok(r) => r?,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic".into());
+            return Err(LiveError::Crashed(what));
+        }
+    };
+
+    // Afterwards: the report and the takes, from the capture log.
+    let cap = capture_log::read_capture(&capture_path)?;
+    let warnings = cap.warnings();
+    let file_kits: Vec<Option<KitMap>> = opts
+        .players
+        .iter()
+        .zip(&kits)
+        .map(|(_, k)| KitMap::builtin(&k.name).is_none().then(|| k.clone()))
+        .collect();
+    let mut outcome = SessionOutcome {
+        capture: capture_path.clone(),
+        chart_path: chart_path_text.clone(),
+        report: None,
+        report_path: None,
+        takes: Vec::new(),
+        summary,
+        warnings,
+        score_command: None,
+    };
+    let loaded: Vec<LoadedTake> = match (&chart, &chart_path_text) {
+        (Some(c), Some(path)) => {
+            let (report, loaded) = report_from_capture(c, path, &capture_path, &file_kits)?;
+            let rp = opts.out_dir.join(REPORT_FILE);
+            std::fs::write(&rp, report.to_json()).map_err(io_err(&rp))?;
+            let players: Vec<String> = opts
+                .players
+                .iter()
+                .map(|p| {
+                    format!(
+                        "--player '{}={}#player={}'",
+                        p.name,
+                        capture_path.display(),
+                        p.name
+                    )
+                })
+                .collect();
+            outcome.score_command = Some(format!(
+                "pocket score --chart '{path}' {}",
+                players.join(" ")
+            ));
+            outcome.report = Some(report);
+            outcome.report_path = Some(rp);
+            loaded
+        }
+        _ => {
+            let mut v = Vec::new();
+            for (i, p) in opts.players.iter().enumerate() {
+                let spec = format!("{}#player={}", capture_path.display(), p.name);
+                v.push(formats::load_take(&spec, file_kits[i].as_ref())?);
+            }
+            v
+        }
+    };
+    for (p, l) in opts.players.iter().zip(&loaded) {
+        let path = opts
+            .out_dir
+            .join(format!("take-{}.mid", file_safe(&p.name)));
+        let bytes = smf::write_take(&l.take, chart.as_ref().map(|c| &c.tempo_map));
+        std::fs::write(&path, bytes).map_err(io_err(&path))?;
+        outcome.takes.push(path);
+    }
+    Ok(outcome)
+}
+
+/// The kit recorded in a replayed capture log, if it is a built-in profile.
+fn recorded_kit(spec: &str) -> Option<KitMap> {
+    let (path, player) = match spec.rsplit_once("#player=") {
+        Some((p, n)) => (p, Some(n)),
+        None => (spec, None),
+    };
+    if formats::detect(Path::new(path)).ok()? != formats::Format::CaptureLog {
+        return None;
+    }
+    let cap = capture_log::read_capture(path).ok()?;
+    let p = match player {
+        Some(n) => cap.header.players.iter().find(|p| p.name == n)?,
+        None => cap.header.players.first()?,
+    };
+    KitMap::builtin(&p.kit)
+}
+
+/// Sends the count-in: a note on channel 10 per click (76 accented, 77 otherwise) at its time,
+/// and records each click in the capture log.
+#[cfg(feature = "midi-io")]
+fn spawn_clicks(
+    mut out: super::ports::ClickOutput,
+    clicks: &[(Nanos, bool)],
+    zero: Nanos,
+    clock: CaptureClock,
+    control: std::sync::mpsc::Sender<Control>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    let clicks = clicks.to_vec();
+    std::thread::spawn(move || {
+        for (t, accent) in clicks {
+            let due = zero.saturating_add(t);
+            let at = clock.instant_of(due);
+            while std::time::Instant::now() < at {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let left = at.saturating_duration_since(std::time::Instant::now());
+                std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
+            }
+            let note = if accent { 76 } else { 77 };
+            if out.send(&[0x99, note, if accent { 127 } else { 90 }]) {
+                let _ = control.send(Control::Click {
+                    t: clock.now(),
+                    accent,
+                });
+            }
+            out.send(&[0x89, note, 0]);
+        }
+    })
+}
+
+#[cfg(not(feature = "midi-io"))]
+fn spawn_clicks(
+    out: std::convert::Infallible,
+    _: &[(Nanos, bool)],
+    _: Nanos,
+    _: CaptureClock,
+    _: std::sync::mpsc::Sender<Control>,
+    _: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    match out {}
+}
+
+#[cfg(feature = "midi-io")]
+fn open_click(query: &str) -> Result<super::ports::ClickOutput, LiveError> {
+    super::ports::ClickOutput::open(query)
+}
+
+#[cfg(not(feature = "midi-io"))]
+fn open_click(_: &str) -> Result<std::convert::Infallible, LiveError> {
+    Err(LiveError::NotBuilt)
+}
+
+#[cfg(feature = "midi-io")]
+fn find_input(query: &str) -> Result<String, LiveError> {
+    super::ports::find_input(query)
+}
+
+#[cfg(not(feature = "midi-io"))]
+fn find_input(_: &str) -> Result<String, LiveError> {
+    Err(LiveError::NotBuilt)
+}
+
+#[cfg(feature = "midi-io")]
+fn close_inputs(inputs: Option<super::ports::Inputs>) {
+    if let Some(i) = inputs {
+        i.close();
+    }
+}
+
+#[cfg(not(feature = "midi-io"))]
+fn close_inputs(_: Option<()>) {}
+
+#[cfg(feature = "midi-io")]
+fn open_inputs(
+    names: &[String],
+    clock: CaptureClock,
+    control: std::sync::mpsc::Sender<Control>,
+) -> Result<Option<super::ports::Inputs>, LiveError> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    super::ports::Inputs::open(names, clock, control).map(Some)
+}
+
+#[cfg(not(feature = "midi-io"))]
+fn open_inputs(
+    names: &[String],
+    _: CaptureClock,
+    _: std::sync::mpsc::Sender<Control>,
+) -> Result<Option<()>, LiveError> {
+    if names.is_empty() {
+        Ok(None)
+    } else {
+        Err(LiveError::NotBuilt)
+    }
+}
+
+/// Sets `flag` on SIGINT and SIGTERM (a second Ctrl-C exits at once).
+pub fn stop_on_signals(flag: &Arc<AtomicBool>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(flag))?;
+        signal_hook::flag::register(sig, Arc::clone(flag))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_chart() -> Chart {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::demo::CHART_PATH);
+        formats::load_chart(&path, &smf::SmfChartOptions::default()).expect("demo chart")
+    }
+
+    #[test]
+    fn players_parse_with_a_channel() {
+        let (name, src) = parse_player("Lee=TD-17#channel=10", false).expect("valid");
+        assert_eq!(name, "Lee");
+        assert_eq!(
+            src,
+            PlayerSource::Port {
+                query: "TD-17".into(),
+                channel: Some(10)
+            }
+        );
+        assert!(parse_player("Lee=TD-17#channel=17", false).is_err());
+        assert!(parse_player("Lee", false).is_err());
+    }
+
+    #[test]
+    fn a_section_looped_at_80_percent() {
+        let chart = demo_chart();
+        let Some(section) = chart.sections.get(1).cloned() else {
+            panic!("the demo chart has sections");
+        };
+        let next = chart.sections.get(2).map_or(i64::MAX, |s| s.tick.0);
+        let in_section = chart
+            .notes
+            .iter()
+            .filter(|n| n.tick >= section.tick && n.tick.0 < next)
+            .count();
+        let p = Practice {
+            section: Some(section.name.to_uppercase()),
+            loops: 2,
+            tempo_scale: 0.8,
+        };
+        let c = practice_chart(&chart, &p).expect("valid practice");
+        assert_eq!(c.notes.len(), 2 * in_section);
+        assert!(c.info.title.contains("2 times") && c.info.title.contains("80%"), "{}", c.info.title);
+        let bpm = c.tempo_map.tempo_at(Ticks(0)).bpm();
+        let orig = chart.tempo_map.tempo_at(section.tick).bpm();
+        assert!((bpm - orig * 0.8).abs() < 0.01, "{bpm} vs {orig}");
+        // The first note of the section sits at the same offset from the section start.
+        let first = chart.notes.iter().find(|n| n.tick >= section.tick).map(|n| n.tick.0 - section.tick.0);
+        assert_eq!(c.notes.first().map(|n| n.tick.0), first);
+    }
+
+    #[test]
+    fn an_unknown_section_lists_the_sections() {
+        let chart = demo_chart();
+        let p = Practice {
+            section: Some("bridge-that-is-not-there".into()),
+            ..Practice::default()
+        };
+        let err = practice_chart(&chart, &p).expect_err("no such section");
+        assert!(err.to_string().contains(&chart.sections[0].name), "{err}");
+    }
+
+    #[test]
+    fn the_count_in_ends_one_beat_before_zero() {
+        let chart = demo_chart();
+        let clicks = count_in_clicks(&chart, 1);
+        assert_eq!(clicks.len(), 4);
+        assert!(clicks[0].1 && !clicks[1].1);
+        let beat = chart.tempo_map.time(Ticks(chart.tempo_map.beat_ticks_at(Ticks(0))));
+        assert_eq!(clicks[3].0, Nanos(-beat.0));
+    }
+}

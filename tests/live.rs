@@ -1,0 +1,506 @@
+//! Live capture end to end: replays through the real-time path, what a crash or a signal
+//! leaves on disk, no allocation in pocket's part of the MIDI callback, and (feature `jack`)
+//! two kits played into a real JACK server.
+
+use assert_cmd::cargo::CommandCargoExt;
+use pocket::formats::capture_log::read_capture;
+use pocket::live::ring::{ring, set_callback_probe};
+use pocket::live::session::{self, PlayerSource, PlayerSpec, SessionOptions};
+use pocket::live::LiveError;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------------
+// A counting allocator, armed by a thread-local flag only inside pocket's part of the callback.
+
+struct Counting;
+
+static ALLOCATIONS_IN_CALLBACK: AtomicU64 = AtomicU64::new(0);
+static CALLBACKS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static ARMED: Cell<bool> = const { Cell::new(false) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if ARMED.try_with(Cell::get).unwrap_or(false) {
+            ALLOCATIONS_IN_CALLBACK.fetch_add(1, Ordering::SeqCst);
+        }
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ARMED.try_with(Cell::get).unwrap_or(false) {
+            ALLOCATIONS_IN_CALLBACK.fetch_add(1, Ordering::SeqCst);
+        }
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if ARMED.try_with(Cell::get).unwrap_or(false) {
+            ALLOCATIONS_IN_CALLBACK.fetch_add(1, Ordering::SeqCst);
+        }
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn probe(entering: bool) {
+    if entering {
+        CALLBACKS.fetch_add(1, Ordering::Relaxed);
+    }
+    let _ = ARMED.try_with(|a| a.set(entering));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn chart() -> String {
+    root().join("charts/disco-pop-114.json").display().to_string()
+}
+
+fn lee() -> String {
+    root().join("fixtures/demo/lee-roland-td.jsonl").display().to_string()
+}
+
+fn sanae() -> String {
+    root().join("fixtures/demo/sanae-alesis-nitro.jsonl").display().to_string()
+}
+
+fn pocket() -> Command {
+    Command::cargo_bin("pocket").expect("the pocket binary is built")
+}
+
+fn score_command(dir: &Path, names: &[&str]) -> Command {
+    let mut cmd = pocket();
+    cmd.arg("score").arg("--chart").arg(chart());
+    let capture = dir.join("capture.jsonl");
+    for n in names {
+        cmd.arg("--player")
+            .arg(format!("{n}={}#player={n}", capture.display()));
+    }
+    cmd
+}
+
+fn replay_options(dir: &Path, speed: f64) -> SessionOptions {
+    let mut o = SessionOptions::new(dir);
+    o.chart = Some(PathBuf::from(chart()));
+    o.count_in_bars = 1;
+    o.speed = speed;
+    for (name, take) in [("Lee", lee()), ("Sanae", sanae())] {
+        o.players.push(PlayerSpec {
+            name: name.into(),
+            source: PlayerSource::Replay { spec: take },
+            kit: None,
+            offsets: Default::default(),
+        });
+    }
+    o
+}
+
+#[test]
+fn the_live_report_equals_pocket_score_on_the_capture_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("session");
+    let run = pocket()
+        .args(["live", "--chart", &chart(), "--count-in-bars", "1", "--speed", "16"])
+        .args(["--duration", "40", "--quiet", "-o"])
+        .arg(&out)
+        .arg("--replay")
+        .arg(format!("Lee={}", lee()))
+        .arg("--replay")
+        .arg(format!("Sanae={}", sanae()))
+        .output()
+        .expect("pocket live runs");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let live_report = std::fs::read(out.join("report.json")).expect("the session wrote a report");
+    let scored = score_command(&out, &["Lee", "Sanae"])
+        .arg("-o")
+        .arg(dir.path().join("offline.json"))
+        .output()
+        .expect("pocket score runs");
+    assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+    let offline = std::fs::read(dir.path().join("offline.json")).expect("offline report");
+    assert_eq!(
+        String::from_utf8_lossy(&live_report),
+        String::from_utf8_lossy(&offline),
+        "the session's report is pocket score's report on its capture log"
+    );
+    for take in ["take-Lee.mid", "take-Sanae.mid"] {
+        let bytes = std::fs::read(out.join(take)).expect("an SMF take per player");
+        assert!(bytes.starts_with(b"MThd"));
+    }
+    let cap = read_capture(out.join("capture.jsonl")).expect("readable capture");
+    assert_eq!(cap.end.as_ref().map(|e| e.reason.as_str()), Some("duration"));
+    assert!(cap.events.len() > 100, "{} events", cap.events.len());
+    let report: serde_json::Value = serde_json::from_slice(&live_report).expect("JSON");
+    assert!(report["players"][0]["matched"].as_u64().unwrap_or(0) > 50);
+}
+
+#[test]
+fn a_replay_through_the_live_path_keeps_every_event() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut o = replay_options(dir.path(), 20.0);
+    o.duration = Some(pocket::Nanos::from_millis(30_000));
+    let outcome = session::run(o).expect("the session runs");
+    assert_eq!(outcome.summary.lost, 0);
+    let cap = read_capture(&outcome.capture).expect("readable");
+    let original = read_capture(lee()).expect("the demo take");
+    let zero = cap.effective_time_zero();
+    let sent: Vec<_> = original
+        .events
+        .iter()
+        .filter(|e| e.time < pocket::Nanos::from_millis(25_000))
+        .collect();
+    let got: Vec<_> = cap.events.iter().filter(|e| e.port == 0).collect();
+    assert!(got.len() >= sent.len(), "{} of {} events", got.len(), sent.len());
+    for (s, g) in sent.iter().zip(&got) {
+        assert_eq!(s.message(), g.message(), "bytes intact and in order");
+        let dt = (g.time - zero - s.time).as_millis_f64();
+        // At 20x speed a millisecond of scheduling is 20 ms of capture clock; the clock rule
+        // keeps the take's own spacing, so only the first events' delivery shows.
+        assert!(dt.abs() < 40.0, "event moved by {dt} ms");
+    }
+}
+
+#[test]
+fn practice_settings_are_recorded_and_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut o = replay_options(dir.path(), 10.0);
+    o.players.truncate(1);
+    o.practice = session::Practice {
+        section: Some("Chorus 1".into()),
+        loops: 2,
+        tempo_scale: 0.8,
+    };
+    o.duration = Some(pocket::Nanos::from_millis(6_000));
+    let outcome = match session::run(o) {
+        Ok(x) => x,
+        Err(LiveError::Settings(m)) if m.contains("no section") => {
+            panic!("the demo chart should have a chorus: {m}")
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let cap = read_capture(&outcome.capture).expect("readable");
+    assert_eq!(cap.header.section.as_deref(), Some("Chorus 1"));
+    assert!(cap.header.looped);
+    assert_eq!(cap.header.tempo_scale, Some(0.8));
+    let report = outcome.report.expect("a report");
+    let title = &report.chart.as_ref().expect("chart").title;
+    assert!(title.contains("practice") && title.contains("80%"), "{title}");
+    assert!(dir.path().join("chart.json").exists());
+}
+
+#[test]
+fn a_panic_in_the_consumer_leaves_the_capture_on_disk() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut o = replay_options(dir.path(), 20.0);
+    o.fail_after_events = Some(60);
+    let err = session::run(o).expect_err("the consumer panics");
+    assert!(matches!(err, LiveError::Crashed(_)), "{err}");
+    assert!(err.to_string().contains("pocket score"), "{err}");
+    let cap = read_capture(dir.path().join("capture.jsonl")).expect("readable after the crash");
+    assert_eq!(cap.events.len(), 60, "every event taken before the panic is on disk");
+    assert!(cap.end.is_none());
+}
+
+#[cfg(unix)]
+#[test]
+fn kill_9_mid_session_loses_nothing_already_flushed_and_pocket_score_rebuilds_the_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("session");
+    let mut child = pocket()
+        .args(["live", "--chart", &chart(), "--count-in-bars", "1", "--speed", "4", "--quiet", "-o"])
+        .arg(&out)
+        .arg("--replay")
+        .arg(format!("Lee={}", lee()))
+        .arg("--replay")
+        .arg(format!("Sanae={}", sanae()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("pocket live starts");
+    let capture = out.join("capture.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let lines = std::fs::read_to_string(&capture)
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if lines > 400 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the capture did not grow");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert!(!out.join("report.json").exists(), "killed before the end");
+    let cap = read_capture(&capture).expect("a killed capture is readable");
+    assert!(cap.end.is_none());
+    assert!(cap.events.len() >= 400);
+    let scored = score_command(&out, &["Lee", "Sanae"])
+        .arg("-o")
+        .arg(dir.path().join("rebuilt.json"))
+        .output()
+        .expect("pocket score runs");
+    assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("rebuilt.json")).expect("report"))
+            .expect("JSON");
+    assert!(report["players"][1]["matched"].as_u64().unwrap_or(0) > 20);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_cleanly_with_report_and_takes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("session");
+    let child = pocket()
+        .args(["live", "--chart", &chart(), "--count-in-bars", "1", "--speed", "4", "--quiet", "-o"])
+        .arg(&out)
+        .arg("--replay")
+        .arg(format!("Lee={}", lee()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pocket live starts");
+    let capture = out.join("capture.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&capture)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+        < 100
+    {
+        assert!(Instant::now() < deadline, "the capture did not grow");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let done = child.wait_with_output().expect("pocket exits");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let cap = read_capture(&capture).expect("readable");
+    assert_eq!(cap.end.as_ref().map(|e| e.reason.as_str()), Some("stopped"));
+    assert!(out.join("report.json").exists());
+    assert!(out.join("take-Lee.mid").exists());
+}
+
+#[test]
+fn pockets_part_of_the_callback_allocates_nothing() {
+    set_callback_probe(Some(probe));
+    // Directly: normal pushes, a SysEx, a full ring and the wrap-around.
+    let clock = pocket::live::clock::CaptureClock::start();
+    let (mut tx, mut rx) = ring(256, clock);
+    let mut buf = vec![0u8; 20_000];
+    let sysex = [0xF0, 0x41, 0x10, 0x00, 0xF7];
+    for i in 0..10_000u64 {
+        tx.push(i, &[0x99, (i % 128) as u8, 100]);
+        tx.push(i, &sysex);
+        if i % 7 == 0 {
+            while rx.pop(&mut buf).is_some() {}
+        }
+    }
+    tx.push(0, &[]);
+    tx.push(0, &vec![0u8; 20_000]);
+    // And on replay threads, through the whole session.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut o = replay_options(dir.path(), 20.0);
+    o.duration = Some(pocket::Nanos::from_millis(10_000));
+    session::run(o).expect("the session runs");
+    set_callback_probe(None);
+    assert!(CALLBACKS.load(Ordering::Relaxed) > 20_000, "the probe saw the callbacks");
+    assert_eq!(
+        ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst),
+        0,
+        "pocket's part of the MIDI callback must not allocate"
+    );
+}
+
+#[test]
+fn live_without_a_port_says_how_to_get_midi_or_names_the_ports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = pocket()
+        .args(["live", "--chart", &chart(), "--player", "Lee=no-such-kit-anywhere", "-o"])
+        .arg(dir.path().join("s"))
+        .output()
+        .expect("runs");
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("midi-io")
+            || err.contains("no MIDI input matches")
+            || err.contains("/dev/snd/seq")
+            || err.contains("JACK"),
+        "{err}"
+    );
+}
+
+#[cfg(feature = "jack")]
+mod jack {
+    //! Two kits played into a real JACK server (`jackd -d dummy`): the periods of the server
+    //! (POCKET_JACK_RATE, POCKET_JACK_PERIOD, defaults 48000 and 256) set the tolerances.
+
+    use super::*;
+    use midir::os::unix::VirtualOutput;
+    use midir::MidiOutput;
+
+    fn env_u64(name: &str, default: u64) -> u64 {
+        std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    }
+
+    struct Sent {
+        player: usize,
+        at_ns: i64,
+        bytes: Vec<u8>,
+    }
+
+    #[test]
+    fn two_kits_through_jack_are_captured_whole_and_on_time() {
+        let lee_out = match MidiOutput::new("pocket-test-lee") {
+            Ok(o) => o,
+            Err(e) => {
+                if std::env::var("POCKET_REQUIRE_JACK").is_ok_and(|v| v == "1") {
+                    panic!("POCKET_REQUIRE_JACK=1 but no JACK server answers: {e}");
+                }
+                eprintln!("SKIPPED: no JACK server is running ({e}); start `jackd -d dummy` to run this test");
+                return;
+            }
+        };
+        let sanae_out = MidiOutput::new("pocket-test-sanae").expect("second JACK client");
+        let mut lee_conn = lee_out.create_virtual("kit").expect("JACK output port");
+        let sanae_conn = sanae_out.create_virtual("kit").expect("JACK output port");
+        let mut sanae_conn = Some(sanae_conn);
+
+        let rate = env_u64("POCKET_JACK_RATE", 48_000) as f64;
+        let period = env_u64("POCKET_JACK_PERIOD", 256) as f64;
+        let frames = |ns: f64| ns * rate / 1e9;
+
+        // A 15 s excerpt of the two demo takes; Sanae's sender closes at 10 s.
+        let excerpt_ns = 15_000_000_000i64;
+        let close_sanae_ns = 10_000_000_000i64;
+        let mut events: Vec<(usize, pocket::Nanos, Vec<u8>)> = Vec::new();
+        for (i, take) in [lee(), sanae()].iter().enumerate() {
+            let cap = read_capture(take).expect("demo take");
+            for e in cap.events.iter().filter(|e| e.time.0 >= 0 && e.time.0 < excerpt_ns) {
+                events.push((i, e.time, e.message().to_vec()));
+            }
+        }
+        events.sort_by_key(|e| e.1);
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("session");
+        let mut child = pocket()
+            .args(["live", "--chart", &chart(), "--start", "first-hit", "--duration", "25", "--quiet"])
+            .args(["--player", "Lee=pocket-test-lee", "--player", "Sanae=pocket-test-sanae"])
+            .args(["--kit", "Lee=roland-td", "--kit", "Sanae=alesis-nitro", "-o"])
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pocket live starts");
+        let capture = out.join("capture.jsonl");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !capture.exists() {
+            assert!(Instant::now() < deadline, "pocket live did not start");
+            if let Ok(Some(status)) = child.try_wait() {
+                let o = child.wait_with_output().expect("output");
+                panic!("pocket live exited {status}: {}", String::from_utf8_lossy(&o.stderr));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+
+        let t0 = Instant::now() + Duration::from_millis(200);
+        let mut sent: Vec<Sent> = Vec::new();
+        for (player, t, bytes) in &events {
+            if *player == 1 && t.0 >= close_sanae_ns {
+                if sanae_conn.is_some() {
+                    // Let JACK send what is queued, then close Sanae's port mid-song.
+                    std::thread::sleep(Duration::from_secs_f64(4.0 * period / rate));
+                    sanae_conn = None;
+                }
+                continue;
+            }
+            let due = t0 + Duration::from_nanos(t.0 as u64);
+            while Instant::now() < due {
+                std::thread::sleep(due.saturating_duration_since(Instant::now()).min(Duration::from_millis(2)));
+            }
+            let at_ns = Instant::now().duration_since(t0).as_nanos() as i64;
+            let conn = if *player == 0 { Some(&mut lee_conn) } else { sanae_conn.as_mut() };
+            if let Some(c) = conn {
+                c.send(bytes).expect("JACK send");
+                sent.push(Sent { player: *player, at_ns, bytes: bytes.clone() });
+            }
+        }
+        drop(sanae_conn);
+        std::thread::sleep(Duration::from_millis(500));
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let done = child.wait_with_output().expect("pocket exits");
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        drop(lee_conn);
+
+        let cap = read_capture(&capture).expect("readable capture");
+        let port_of = |player: usize| cap.header.players[player].port;
+        let mut diffs: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        for player in 0..2 {
+            let mine: Vec<&Sent> = sent.iter().filter(|s| s.player == player).collect();
+            let got: Vec<_> = cap.events.iter().filter(|e| e.port == port_of(player)).collect();
+            if got.len() != mine.len() {
+                let first = mine
+                    .iter()
+                    .zip(&got)
+                    .position(|(s, g)| g.message() != &s.bytes[..])
+                    .map(|i| (i, mine[i].at_ns, mine[i].bytes.clone()));
+                panic!(
+                    "player {player}: {} of {} events arrived; first difference {first:?}",
+                    got.len(),
+                    mine.len()
+                );
+            }
+            for (s, g) in mine.iter().zip(&got) {
+                assert_eq!(g.message(), &s.bytes[..], "note, lane and velocity intact");
+                diffs[player].push((g.time.0 - s.at_ns) as f64);
+            }
+        }
+        assert!(!diffs[1].is_empty() && diffs[0].len() > diffs[1].len());
+        // One unknown constant links the two clocks; everything else is transport delay.
+        let base = diffs.iter().flatten().cloned().fold(f64::INFINITY, f64::min);
+        for (player, d) in diffs.iter().enumerate() {
+            for x in d {
+                let late = frames(x - base);
+                assert!(late <= 2.0 * period, "player {player}: captured {late:.0} frames after the send (two periods = {})", 2.0 * period);
+            }
+        }
+        let mean = |d: &Vec<f64>| d.iter().sum::<f64>() / d.len() as f64;
+        let asym = frames((mean(&diffs[0]) - mean(&diffs[1])).abs());
+        assert!(asym <= period, "the asynchrony between players moved by {asym:.0} frames on average");
+        assert!(
+            cap.gaps.iter().any(|g| g.port == port_of(1)),
+            "Sanae's closed port is marked as a gap: {:?}",
+            cap.gaps
+        );
+
+        // The final report equals offline scoring of the capture.
+        let scored = score_command(&out, &["Lee", "Sanae"])
+            .args(["--kit", "Lee=roland-td", "--kit", "Sanae=alesis-nitro"])
+            .arg("-o")
+            .arg(dir.path().join("offline.json"))
+            .output()
+            .expect("pocket score runs");
+        assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+        assert_eq!(
+            std::fs::read_to_string(out.join("report.json")).expect("live report"),
+            std::fs::read_to_string(dir.path().join("offline.json")).expect("offline report")
+        );
+    }
+}
