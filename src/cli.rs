@@ -198,6 +198,9 @@ struct ScoreArgs {
     /// Include every note -> hit pairing, tier and offset in the report.
     #[arg(long)]
     detail: bool,
+    /// Bootstrap draws for the "who leads" verdict of two players (0 turns it off).
+    #[arg(long, default_value_t = pocket::sync::DEFAULT_BOOTSTRAP)]
+    bootstrap: usize,
     /// Write the JSON report here (`-` for stdout).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -347,13 +350,31 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
             .map_err(|e| usage(format!("--lanes {rule:?}: {e}")))?;
     }
 
+    // A kit profile's own lane merges (applied to its takes by the kit stage) apply to the chart
+    // too, so merged hits find merged notes. Its swaps describe the kit only.
+    let mut chart_map = lane_map.clone();
+    for k in &args.kits {
+        let profile = k.split_once('=').map_or(k.as_str(), |p| p.1);
+        for rule in formats::load_kit(profile)?.options.lanes.rules() {
+            if matches!(rule, pocket::kit::LaneRule::Merge(_)) && !chart_map.rules().contains(rule) {
+                chart_map
+                    .add(rule.clone())
+                    .map_err(|e| usage(format!("--kit {k:?}: its lane rule {rule}: {e}")))?;
+            }
+        }
+    }
+
     let timing = custom_timing(&args)?;
     let options = ScoreOptions {
         timing,
         strict_articulation: args.strict_articulation,
-        lane_merge: Lane::ALL.map(|l| lane_map.apply_chart(l)),
-        lane_merge_text: lane_map.rules().iter().map(|r| r.to_string()).collect(),
+        lane_merge: Lane::ALL.map(|l| chart_map.apply_chart(l)),
+        lane_merge_text: chart_map.rules().iter().map(|r| r.to_string()).collect(),
         detail: args.detail || args.html.is_some(),
+        sync: pocket::sync::SyncOptions {
+            bootstrap: args.bootstrap,
+            ..pocket::sync::SyncOptions::default()
+        },
         ..ScoreOptions::default()
     };
     if let Some(dir) = &args.takes {
