@@ -451,3 +451,68 @@ fn docs_example_is_real_demo_output() {
          rerun with POCKET_BLESS=1 and check the prose around it"
     );
 }
+
+/// The stable part of the `sync` section (docs/sync.md).
+#[derive(Debug, Deserialize)]
+struct ContractSync {
+    pairs: u64,
+    asynchrony_ms: ContractAsynchrony,
+    within: ContractWithin,
+    leader: ContractLeader,
+    phase_correction: BTreeMap<String, ContractPhase>,
+    bars: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ContractAsynchrony {
+    mean: Option<f64>,
+    median: Option<f64>,
+    sd: Option<f64>,
+    rms: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ContractWithin {
+    ms10: Option<f64>,
+    ms20: Option<f64>,
+    ms50: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ContractLeader {
+    verdict: String,
+    player: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ContractPhase {
+    alpha: Option<f64>,
+    sd_motor_ms: Option<f64>,
+    sd_timekeeper_ms: Option<f64>,
+}
+
+#[test]
+fn sync_section_meets_the_contract() {
+    let json: Value = serde_json::from_str(&demo_json()).unwrap();
+    let sync: ContractSync =
+        serde_json::from_value(json["sync"].clone()).expect("sync decodes into the contract");
+    assert!(sync.pairs > 1000, "the demo players share most notes");
+    let a = &sync.asynchrony_ms;
+    for v in [a.mean, a.median, a.sd, a.rms] {
+        assert!(v.is_some_and(f64::is_finite));
+    }
+    // Fractions rise with the bound and stay in 0..1.
+    let w = [sync.within.ms10, sync.within.ms20, sync.within.ms50].map(Option::unwrap);
+    assert!(0.0 <= w[0] && w[0] <= w[1] && w[1] <= w[2] && w[2] <= 1.0, "{w:?}");
+    assert!(["leads", "mutual", "undetermined"].contains(&sync.leader.verdict.as_str()));
+    assert_eq!(sync.leader.verdict == "leads", sync.leader.player.is_some());
+    // Keyed by player name.
+    let names: Vec<&str> = sync.phase_correction.keys().map(String::as_str).collect();
+    assert_eq!(names, ["Lee", "Sanae"]);
+    for p in sync.phase_correction.values() {
+        assert!(p.alpha.is_some() && p.sd_motor_ms.is_some() && p.sd_timekeeper_ms.is_some());
+    }
+    assert!(!sync.bars.is_empty());
+    // Player a is the first --player; A = t_a − t_b.
+    assert_eq!(json["sync"]["players"][0], "Lee");
+}
