@@ -1,2 +1,189 @@
-//! Live path benchmark (filled in below).
-fn main() {}
+//! The live path per event: from popping the ring to the judged hit (clock rule, capture log
+//! line, online judge), and the end-to-end delay from the callback to the judgement with the
+//! consumer's wake-up strategy. Results and commands: docs/performance.md ("Live path").
+
+use criterion::{black_box, criterion_group, Criterion};
+use pocket::event::RawEvent;
+use pocket::formats::capture_log::{CaptureHeader, CaptureWriter, PortInfo, StartMode};
+use pocket::kit::KitMap;
+use pocket::live::clock::{CaptureClock, ConnectionClock};
+use pocket::live::consumer::IDLE_SLEEP;
+use pocket::live::judge::OnlineJudge;
+use pocket::live::ring::{ring, EventReceiver, EventSender};
+use pocket::score::{Offsets, Timing};
+use pocket::Nanos;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The demo chart and Lee's demo take (chart times).
+fn inputs() -> (pocket::Chart, Vec<RawEvent>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chart = pocket::formats::load_chart(
+        &root.join("charts/disco-pop-114.json"),
+        &Default::default(),
+    )
+    .expect("demo chart");
+    let cap = pocket::formats::capture_log::read_capture(root.join("fixtures/demo/lee-roland-td.jsonl"))
+        .expect("demo take");
+    (chart, cap.events_for_player(0))
+}
+
+struct Path1 {
+    rx: EventReceiver,
+    tx: EventSender,
+    clock: ConnectionClock,
+    writer: CaptureWriter,
+    judge: OnlineJudge,
+    buf: Vec<u8>,
+    judged: u64,
+}
+
+impl Path1 {
+    fn new(chart: &pocket::Chart, dir: &Path, name: &str) -> Path1 {
+        let (tx, rx) = ring(1 << 16, CaptureClock::start());
+        let mut header = CaptureHeader::new(StartMode::Now);
+        header.time_zero = Some(Nanos::ZERO);
+        header.ports = vec![PortInfo {
+            index: 0,
+            name: "bench".into(),
+        }];
+        let writer = CaptureWriter::create(dir.join(name), &header).expect("log");
+        let kit = KitMap::builtin("roland-td").expect("kit");
+        Path1 {
+            rx,
+            tx,
+            clock: ConnectionClock::default(),
+            writer,
+            judge: OnlineJudge::new(kit, Offsets::default(), Timing::default(), Some(chart)),
+            buf: vec![0u8; 16_000],
+            judged: 0,
+        }
+    }
+
+    /// Pops one event and takes it all the way to its judgement; the judge is advanced past
+    /// the crosstalk pre-mask so the hit is judged in this call.
+    #[inline]
+    fn one(&mut self) {
+        let Some(r) = self.rx.pop(&mut self.buf) else { return };
+        let t = self.clock.time(r.stamp_us, r.now);
+        let bytes = &self.buf[..r.len];
+        self.writer.write_midi(t, 0, bytes).expect("write");
+        self.judge.on_event(&RawEvent::new(t, 0, bytes));
+        let mut n = 0u64;
+        self.judge
+            .advance(t + Nanos::from_millis(6), Some(Nanos::ZERO), |_| n += 1);
+        self.judged += n;
+    }
+}
+
+fn per_event(c: &mut Criterion) {
+    let (chart, events) = inputs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut p = Path1::new(&chart, dir.path(), "criterion.jsonl");
+    let mut i = 0usize;
+    c.bench_function("live/ring pop to judged hit", |b| {
+        b.iter(|| {
+            let ev = &events[i % events.len()];
+            let lap = (i / events.len()) as i64 * 200_000_000_000;
+            let t = ev.time.0 + lap;
+            p.tx.push_at((t / 1000).max(0) as u64, Nanos(t), ev.message());
+            p.one();
+            i += 1;
+        });
+    });
+    black_box(p.judged);
+}
+
+/// Median and p99.9 of single events timed one by one (criterion reports means).
+fn percentiles() {
+    let (chart, events) = inputs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut samples = Vec::with_capacity(events.len() * 40);
+    for lap in 0..40 {
+        let mut p = Path1::new(&chart, dir.path(), &format!("lap{lap}.jsonl"));
+        for ev in &events {
+            let t = ev.time.0;
+            p.tx.push_at((t.max(0) / 1000) as u64, Nanos(t), ev.message());
+            let start = Instant::now();
+            p.one();
+            samples.push(start.elapsed());
+        }
+    }
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    println!(
+        "live/per event, {} events: median {:?}, p99 {:?}, p99.9 {:?}, max {:?}",
+        samples.len(),
+        at(0.5),
+        at(0.99),
+        at(0.999),
+        at(1.0)
+    );
+}
+
+/// Callback to judged hit with the consumer's strategy (poll, sleep when idle), a hit every
+/// 50 ms from a producer thread. Includes the crosstalk pre-mask the judge waits out.
+fn end_to_end() {
+    let (chart, _) = inputs();
+    let kit = KitMap::builtin("roland-td").expect("kit");
+    let clock = CaptureClock::start();
+    let (mut tx, mut rx) = ring(1 << 16, clock);
+    let mut judge = OnlineJudge::new(kit, Offsets::default(), Timing::default(), Some(&chart));
+    let n = 200;
+    let producer = std::thread::spawn(move || {
+        for i in 0..n {
+            std::thread::sleep(Duration::from_millis(50));
+            let now = clock.now();
+            tx.push((now.0 / 1000) as u64, &[0x99, if i % 2 == 0 { 36 } else { 38 }, 100]);
+        }
+    });
+    let mut buf = vec![0u8; 16];
+    let mut conn = ConnectionClock::default();
+    let mut delays: Vec<Nanos> = Vec::new();
+    let mut pending: Vec<Nanos> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while delays.len() < n && Instant::now() < deadline {
+        let mut took = false;
+        while let Some(r) = rx.pop(&mut buf) {
+            took = true;
+            let t = conn.time(r.stamp_us, r.now);
+            pending.push(r.now);
+            judge.on_event(&RawEvent::new(t, 0, &buf[..r.len]));
+        }
+        let now = clock.now();
+        let mut judged = 0;
+        judge.advance(now, Some(Nanos::ZERO), |j| {
+            if !matches!(j.outcome, pocket::live::judge::Outcome::Miss { .. }) {
+                judged += 1;
+            }
+        });
+        for sent in pending.drain(..judged.min(pending.len())) {
+            delays.push(now - sent);
+        }
+        if !took {
+            std::thread::sleep(IDLE_SLEEP);
+        }
+    }
+    let _ = producer.join();
+    delays.sort_unstable();
+    if delays.is_empty() {
+        return;
+    }
+    let at = |q: f64| delays[((delays.len() - 1) as f64 * q) as usize].as_millis_f64();
+    println!(
+        "live/end to end (callback -> judged, incl. 5 ms pre-mask), {} hits: median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        delays.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+}
+
+criterion_group!(benches, per_event);
+
+fn main() {
+    benches();
+    percentiles();
+    end_to_end();
+    Criterion::default().configure_from_args().final_summary();
+}

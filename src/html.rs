@@ -1015,10 +1015,13 @@ impl Page<'_> {
             .min((window / 5.0).ceil() * 5.0)
             .max(5.0);
         let width = nice_step(2.0 * range / 70.0);
-        let nbins = ((2.0 * range / width).ceil() as usize).clamp(1, 1000);
+        // Bins are centred on 0: bin k covers [start + k·width, start + (k+1)·width).
+        let half_bins = ((range / width).ceil() as usize).min(500);
+        let nbins = 2 * half_bins + 1;
+        let start = -(half_bins as f64 + 0.5) * width;
         let mut bins = vec![0usize; nbins];
         for o in &offs {
-            let k = ((o + range) / width).floor();
+            let k = ((o - start) / width).floor();
             let k = if k.is_finite() {
                 k.clamp(0.0, (nbins - 1) as f64) as usize
             } else {
@@ -1032,7 +1035,7 @@ impl Page<'_> {
         let fr = Frame::new(
             260.0,
             [22.0, 24.0, 44.0, 64.0],
-            (-range, range),
+            (start, -start),
             (0.0, ymax),
         );
 
@@ -1054,7 +1057,7 @@ impl Page<'_> {
         axes(o, &fr, &xt, "offset (ms): early ← 0 → late", &yt, "notes");
         o.push_str(r#"<g class="bars">"#);
         for (k, n) in bins.iter().enumerate().filter(|b| *b.1 > 0) {
-            let lo = -range + k as f64 * width;
+            let lo = start + k as f64 * width;
             let hi = lo + width;
             let tier = tier_of(((lo + hi) / 2.0).abs(), &tiers);
             let (x0, x1) = (fr.x(lo), fr.x(hi));
