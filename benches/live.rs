@@ -20,11 +20,12 @@ fn inputs() -> (pocket::Chart, Vec<RawEvent>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let chart = pocket::formats::load_chart(
         &root.join("charts/disco-pop-114.json"),
-        &Default::default(),
+        pocket::formats::smf::SmfChartOptions::default(),
     )
     .expect("demo chart");
-    let cap = pocket::formats::capture_log::read_capture(root.join("fixtures/demo/lee-roland-td.jsonl"))
-        .expect("demo take");
+    let cap =
+        pocket::formats::capture_log::read_capture(root.join("fixtures/demo/lee-roland-td.jsonl"))
+            .expect("demo take");
     (chart, cap.events_for_player(0))
 }
 
@@ -64,7 +65,9 @@ impl Path1 {
     /// the crosstalk pre-mask so the hit is judged in this call.
     #[inline]
     fn one(&mut self) {
-        let Some(r) = self.rx.pop(&mut self.buf) else { return };
+        let Some(r) = self.rx.pop(&mut self.buf) else {
+            return;
+        };
         let t = self.clock.time(r.stamp_us, r.now);
         let bytes = &self.buf[..r.len];
         self.writer.write_midi(t, 0, bytes).expect("write");
@@ -134,7 +137,10 @@ fn end_to_end() {
         for i in 0..n {
             std::thread::sleep(Duration::from_millis(50));
             let now = clock.now();
-            tx.push((now.0 / 1000) as u64, &[0x99, if i % 2 == 0 { 36 } else { 38 }, 100]);
+            tx.push(
+                (now.0 / 1000) as u64,
+                &[0x99, if i % 2 == 0 { 36 } else { 38 }, 100],
+            );
         }
     });
     let mut buf = vec![0u8; 16];

@@ -79,6 +79,15 @@ enum Command {
     Live(LiveArgs),
     /// Capture one or two kits without a chart (for chart-free sync or later scoring).
     Record(RecordArgs),
+    /// Measure a kit's latency (with its player in it) and suggest offsets: from a take played
+    /// against a chart, or from quarter notes tapped with a click; save them as a latency
+    /// profile.
+    Calibrate(CalibrateArgs),
+    /// Write a click track (WAV) that follows a chart's tempo map and time signatures.
+    Click(ClickArgs),
+    /// Render one or two players' takes as a stereo WAV: the first on the left, the second on
+    /// the right, the chart optionally in the centre.
+    Render(RenderArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,6 +185,11 @@ struct ScoreArgs {
     /// Positive means that kit or player is late.
     #[arg(long = "offset-ms", value_name = "NAME=MS[,FEET_MS]", allow_hyphen_values = true)]
     offsets: Vec<String>,
+    /// Latency profile (saved by `pocket calibrate`) for every player (PROFILE) or for one
+    /// (NAME=PROFILE). Without it, a take from a kit with a saved profile gets it; --offset-ms
+    /// overrides both.
+    #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
+    latency_profiles: Vec<String>,
     /// Estimate one global offset per player (within ±2 s) and apply it.
     #[arg(long)]
     auto_align: bool,
@@ -228,6 +242,9 @@ struct SyncArgs {
     /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: late).
     #[arg(long = "offset-ms", value_name = "NAME=MS[,FEET_MS]", allow_hyphen_values = true)]
     offsets: Vec<String>,
+    /// Latency profile for every player (PROFILE) or for one (NAME=PROFILE); see `score`.
+    #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
+    latency_profiles: Vec<String>,
     /// `same` pairs hits lane by lane; `all` pools every hit of a player into one onset stream
     /// (for players whose instruments share no lane, e.g. drums and keys). Every note of any
     /// channel counts with `all`.
@@ -297,6 +314,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Devices { json } => live_cli::devices(json),
         Command::Live(args) => live_cli::live(args),
         Command::Record(args) => live_cli::record(args),
+        Command::Calibrate(args) => audio_cli::calibrate(args),
+        Command::Click(args) => audio_cli::click(args),
+        Command::Render(args) => audio_cli::render(args),
     }
 }
 
@@ -386,6 +406,8 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     for (i, spec) in r.specs.iter().enumerate() {
         loaded.push(formats::load_take(spec, r.kits[i].as_ref())?);
     }
+    let refs: Vec<&LoadedTake> = loaded.iter().collect();
+    let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;
     let inputs: Vec<PlayerInput> = loaded
         .iter()
         .enumerate()
@@ -393,19 +415,18 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
             name: r.names[i].to_string(),
             take: &l.take,
             kit: l.kit.clone(),
-            offsets: r.offsets[i]
-                .or(l.offsets.map(|(hands, feet)| Offsets { hands, feet }))
-                .unwrap_or_default(),
+            offsets: lat[i].offsets,
             lane_swap: Lane::ALL.map(|lane| lane_map.apply(lane)),
             auto_align: args.auto_align,
         })
         .collect();
-    let (report, _) = score::score_session(
+    let (mut report, _) = score::score_session(
         &chart,
         &args.chart.display().to_string(),
         &inputs,
         &options,
     );
+    audio_cli::note_profiles(&mut report, &lat);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
 
@@ -543,22 +564,28 @@ fn score_one_take(
     let spec = [format!("{stem}={}", file.display())];
     let r = roster(&spec, &kits, &offsets)?;
     let loaded = formats::load_take(r.specs[0], r.kits[0].as_ref())?;
+    let profiles: Vec<String> = args
+        .latency_profiles
+        .iter()
+        .filter(|p| p.split_once('=').map_or(true, |(n, _)| n == stem))
+        .cloned()
+        .collect();
+    let lat = latencies(&r.names, &r.offsets, &profiles, &[&loaded])?;
     let input = PlayerInput {
         name: stem.to_string(),
         take: &loaded.take,
         kit: loaded.kit.clone(),
-        offsets: r.offsets[0]
-            .or(loaded.offsets.map(|(hands, feet)| Offsets { hands, feet }))
-            .unwrap_or_default(),
+        offsets: lat[0].offsets,
         lane_swap: Lane::ALL.map(|lane| lane_map.apply(lane)),
         auto_align: args.auto_align,
     };
-    let (report, _) = score::score_session(
+    let (mut report, _) = score::score_session(
         chart,
         &args.chart.display().to_string(),
         std::slice::from_ref(&input),
         options,
     );
+    audio_cli::note_profiles(&mut report, &lat);
     Ok(report)
 }
 
@@ -1021,15 +1048,9 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
         };
         loaded.push(formats::load_take(spec, kit.as_ref())?);
     }
-    let offsets: Vec<Offsets> = loaded
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            r.offsets[i]
-                .or(l.offsets.map(|(hands, feet)| Offsets { hands, feet }))
-                .unwrap_or_default()
-        })
-        .collect();
+    let refs: Vec<&LoadedTake> = loaded.iter().collect();
+    let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;
+    let offsets: Vec<Offsets> = lat.iter().map(|l| l.offsets).collect();
     let sync_options = pocket::sync::SyncOptions {
         bootstrap: args.bootstrap,
         window_length: Nanos::from_millis_f64(args.window_s * 1000.0)
@@ -1037,7 +1058,7 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
             .ok_or_else(|| usage("--window-s must be a positive number of seconds"))?,
         ..pocket::sync::SyncOptions::default()
     };
-    let report = if let Some(chart_path) = &args.chart {
+    let mut report = if let Some(chart_path) = &args.chart {
         let chart = formats::load_chart(chart_path, SmfChartOptions::default())?;
         let inputs: Vec<PlayerInput> = loaded
             .iter()
@@ -1088,10 +1109,12 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
                     offset_hands_ms: offsets[i].hands.as_millis_f64(),
                     offset_feet_ms: offsets[i].feet.as_millis_f64(),
                     auto_align_ms: None,
+                    latency_profile: None,
                 })
                 .collect(),
         )
     };
+    audio_cli::note_profiles(&mut report, &lat);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
 
@@ -1129,6 +1152,10 @@ mod live_cli {
         /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: the kit is late).
         #[arg(long = "offset-ms", value_name = "NAME=MS[,FEET_MS]", allow_hyphen_values = true)]
         offsets: Vec<String>,
+        /// Latency profile for every player (PROFILE) or for one (NAME=PROFILE). Default: the
+        /// profile saved for the kit's port by `pocket calibrate`; --offset-ms overrides.
+        #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
+        latency_profiles: Vec<String>,
         /// Stop after this many seconds.
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
@@ -1229,11 +1256,16 @@ mod live_cli {
         for (i, text) in all.iter().enumerate() {
             let replay = i >= s.players.len();
             let (name, source) = session::parse_player(text, replay).map_err(|e| usage(e.to_string()))?;
+            // Without --offset-ms: the calibration profile saved for the kit's port, if any.
+            let offsets = match r.offsets[i] {
+                Some(o) => o,
+                None => super::audio_cli::live_offsets(&name, &source, &s.latency_profiles, &r.names)?,
+            };
             opts.players.push(PlayerSpec {
                 name,
                 source,
                 kit: r.kits[i].clone(),
-                offsets: r.offsets[i].unwrap_or_default(),
+                offsets,
             });
         }
         if let Some(d) = s.duration {
@@ -1321,6 +1353,647 @@ mod live_cli {
             println!("same report: {cmd}");
         }
         let _ = write_file;
+        Ok(())
+    }
+}
+
+use audio_cli::{latencies, CalibrateArgs, ClickArgs, RenderArgs};
+
+/// `pocket calibrate`, `pocket click`, `pocket render`, and the latency offsets every scoring
+/// command applies.
+mod audio_cli {
+    use super::{roster, split_named, usage, Result};
+    use anyhow::Context;
+    use clap::Args;
+    use pocket::audio::{self, ClickOptions, Render, RenderPlayer};
+    use pocket::calibrate::{self, LatencyProfile, LatencyProfiles, Suggestion};
+    use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
+    use pocket::score::Offsets;
+    use pocket::time::Nanos;
+    use std::io::{IsTerminal, Write};
+    use std::path::{Path, PathBuf};
+
+    /// A player's latency offsets and the profile they came from.
+    #[derive(Debug, Clone, Default)]
+    pub struct Latency {
+        pub offsets: Offsets,
+        pub profile: Option<String>,
+    }
+
+    /// The profile named for each player by `--latency-profile [NAME=]PROFILE`.
+    fn named_profiles(names: &[&str], flags: &[String]) -> Vec<Option<String>> {
+        let mut all: Option<String> = None;
+        let mut each: Vec<Option<String>> = vec![None; names.len()];
+        for f in flags {
+            match f.split_once('=') {
+                Some((n, p)) if names.contains(&n) && !p.is_empty() => {
+                    if let Some(i) = names.iter().position(|x| *x == n) {
+                        each[i] = Some(p.to_string());
+                    }
+                }
+                _ => all = Some(f.clone()),
+            }
+        }
+        each.into_iter()
+            .map(|e| e.or_else(|| all.clone()))
+            .collect()
+    }
+
+    /// The profiles file, for an explicit `--latency-profile` (errors are errors) or for an
+    /// automatic look-up (a broken file is a warning).
+    fn profiles(explicit: bool) -> Result<Option<LatencyProfiles>> {
+        match LatencyProfiles::open_default() {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if explicit => Err(e.into()),
+            Err(calibrate::LatencyError::NoConfigDir) => Ok(None),
+            Err(e) => {
+                eprintln!("warning: latency profiles not applied: {e}");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Each player's latency offsets, in order of precedence: `--offset-ms`, `--latency-profile`,
+    /// the profile saved for the take's port (capture logs of live kits record the port), the
+    /// offsets a capture log recorded, zero.
+    pub fn latencies(
+        names: &[&str],
+        given: &[Option<Offsets>],
+        profile_flags: &[String],
+        loaded: &[&LoadedTake],
+    ) -> Result<Vec<Latency>> {
+        let named = named_profiles(names, profile_flags);
+        let store = if named.iter().any(Option::is_some) {
+            profiles(true)?
+        } else if given.iter().all(Option::is_some) {
+            None
+        } else {
+            profiles(false)?
+        };
+        let mut out = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            let l = if let Some(o) = given.get(i).copied().flatten() {
+                Latency {
+                    offsets: o,
+                    profile: None,
+                }
+            } else if let (Some(p), Some(s)) = (&named[i], &store) {
+                let (key, prof) = s.get(p)?;
+                announce(name, key, prof, "");
+                Latency {
+                    offsets: prof.offsets(),
+                    profile: Some(key.to_string()),
+                }
+            } else if let Some((key, prof)) = store
+                .as_ref()
+                .zip(loaded.get(i))
+                .and_then(|(s, l)| s.for_ports(&l.take.ports))
+            {
+                announce(name, key, prof, " (saved for its port)");
+                Latency {
+                    offsets: prof.offsets(),
+                    profile: Some(key.to_string()),
+                }
+            } else {
+                Latency {
+                    offsets: loaded
+                        .get(i)
+                        .and_then(|l| l.offsets)
+                        .map(|(hands, feet)| Offsets { hands, feet })
+                        .unwrap_or_default(),
+                    profile: None,
+                }
+            };
+            out.push(l);
+        }
+        Ok(out)
+    }
+
+    fn announce(player: &str, key: &str, p: &LatencyProfile, why: &str) {
+        eprintln!(
+            "latency profile {key:?}{why} for {player}: hands {:+.1} ms, feet {:+.1} ms",
+            p.hands_ms, p.feet_ms
+        );
+    }
+
+    /// Records the profiles in a report's settings.
+    pub fn note_profiles(report: &mut pocket::report::Report, lat: &[Latency]) {
+        for (s, l) in report.settings.players.iter_mut().zip(lat) {
+            s.latency_profile.clone_from(&l.profile);
+        }
+    }
+
+    /// The stable name of a live kit's port (`None` in a build without MIDI support).
+    pub fn port_name(query: &str) -> Option<String> {
+        #[cfg(feature = "midi-io")]
+        {
+            pocket::live::ports::find_input(query).ok()
+        }
+        #[cfg(not(feature = "midi-io"))]
+        {
+            let _ = query;
+            None
+        }
+    }
+
+    /// Offsets for a live player without `--offset-ms`: the named profile, else the one saved
+    /// for its port (a kit) or for the replayed take's port.
+    pub fn live_offsets(
+        name: &str,
+        source: &pocket::live::session::PlayerSource,
+        profile_flags: &[String],
+        names: &[&str],
+    ) -> Result<Offsets> {
+        use pocket::live::session::PlayerSource;
+        let named = named_profiles(names, profile_flags);
+        let i = names.iter().position(|n| *n == name).unwrap_or(0);
+        if let Some(p) = named.get(i).cloned().flatten() {
+            let Some(store) = profiles(true)? else {
+                return Ok(Offsets::default());
+            };
+            let (key, prof) = store.get(&p)?;
+            announce(name, key, prof, "");
+            return Ok(prof.offsets());
+        }
+        let ports: Vec<String> = match source {
+            PlayerSource::Port { query, .. } => port_name(query).into_iter().collect(),
+            PlayerSource::Replay { spec } => formats::load_take(spec, None)
+                .map(|l| l.take.ports)
+                .unwrap_or_default(),
+        };
+        if ports.is_empty() {
+            return Ok(Offsets::default());
+        }
+        let Some(store) = profiles(false)? else {
+            return Ok(Offsets::default());
+        };
+        Ok(match store.for_ports(&ports) {
+            Some((key, prof)) => {
+                announce(name, key, prof, " (saved for its port)");
+                prof.offsets()
+            }
+            None => Offsets::default(),
+        })
+    }
+
+    #[derive(Debug, Args)]
+    pub struct CalibrateArgs {
+        /// Measure from a take played against this chart (with --player).
+        #[arg(long, requires = "player")]
+        chart: Option<PathBuf>,
+        /// The player and their take: NAME=TAKE (with --chart).
+        #[arg(long, value_name = "NAME=TAKE", requires = "chart")]
+        player: Option<String>,
+        /// Tap calibration on this live kit's MIDI input (part of its name; feature midi-io):
+        /// a click for a few bars, quarter notes on hands and feet.
+        #[arg(long, value_name = "PORT", conflicts_with_all = ["chart", "replay"])]
+        port: Option<String>,
+        /// Tap calibration replayed from a capture log of an earlier one: NAME=CAPTURE.
+        #[arg(long, value_name = "NAME=TAKE", conflicts_with = "chart")]
+        replay: Option<String>,
+        /// MIDI output for the click of a tap calibration (part of its name).
+        #[arg(long, value_name = "PORT")]
+        click_port: Option<String>,
+        /// Kit profile or kit map file for reading the take or the kit.
+        #[arg(long, value_name = "PROFILE")]
+        kit: Option<String>,
+        /// Save the suggestion as this latency profile (a tap calibration on a port saves under
+        /// the port's stable name unless given).
+        #[arg(long, value_name = "NAME")]
+        save_latency: Option<String>,
+        /// Tempo of the tap calibration's click.
+        #[arg(long, default_value_t = calibrate::TAP_BPM)]
+        bpm: f64,
+        /// Bars of tapping (after two bars of listening).
+        #[arg(long, default_value_t = 8)]
+        bars: u32,
+        /// Replay speed (with --replay).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Session directory for the tap calibration's capture (default: calibration-DATE-TIME).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// List the saved latency profiles and where they are kept.
+        #[arg(long, conflicts_with_all = ["chart", "port", "replay"])]
+        list: bool,
+    }
+
+    /// Bars of listening before the tapping.
+    const LEAD_BARS: u32 = 2;
+
+    pub fn calibrate(args: CalibrateArgs) -> Result<()> {
+        if args.list {
+            return list_profiles();
+        }
+        let kit = args.kit.as_deref().map(formats::load_kit).transpose()?;
+        if let (Some(chart_path), Some(player)) = (&args.chart, &args.player) {
+            let (name, spec) = split_named("--player", player)?;
+            let chart = formats::load_chart(chart_path, SmfChartOptions::default())?;
+            let loaded = formats::load_take(spec, kit.as_ref())?;
+            if loaded.take.hits.is_empty() {
+                anyhow::bail!(
+                    "{spec}: the take holds no drum hits; check --kit and the file's channel"
+                );
+            }
+            let s = calibrate::suggest_from_take(&chart, &loaded.take, pocket::lane::Lane::ALL);
+            println!(
+                "calibration of {name} from {spec} against {} ({} notes)",
+                chart_path.display(),
+                chart.notes.len()
+            );
+            let measured = format!("take {spec} against {}", chart_path.display());
+            return conclude(name, &s, &loaded, args.save_latency.as_deref(), &measured);
+        }
+        taps(&args, kit)
+    }
+
+    fn list_profiles() -> Result<()> {
+        let store = LatencyProfiles::open_default()?;
+        println!("latency profiles in {}", store.path.display());
+        if store.profiles.is_empty() {
+            println!("  (none)");
+        }
+        for (name, p) in &store.profiles {
+            let how = p
+                .measured
+                .as_deref()
+                .map(|m| format!("  ({m})"))
+                .unwrap_or_default();
+            println!(
+                "  {name:<32} hands {:+7.1} ms  feet {:+7.1} ms{how}",
+                p.hands_ms, p.feet_ms
+            );
+        }
+        Ok(())
+    }
+
+    /// Tap calibration through the live path: the chart's count-in is the click.
+    fn taps(args: &CalibrateArgs, kit: Option<pocket::kit::KitMap>) -> Result<()> {
+        use pocket::live::session::{self, PlayerSource, PlayerSpec, SessionOptions, Start};
+        let (name, source) = match (&args.port, &args.replay) {
+            (Some(port), None) => {
+                if args.click_port.is_none() {
+                    return Err(usage(
+                        "--port needs --click-port OUT: the player taps along with the click (`pocket devices` lists outputs)",
+                    ));
+                }
+                ("kit".to_string(), PlayerSource::Port { query: port.clone(), channel: None })
+            }
+            (None, Some(r)) => session::parse_player(r, true).map_err(|e| usage(e.to_string()))?,
+            _ => {
+                return Err(usage(
+                    "give --chart CHART --player NAME=TAKE, or --port PORT --click-port OUT, or --replay NAME=CAPTURE (or --list)",
+                ))
+            }
+        };
+        if !(args.bpm.is_finite() && (30.0..=300.0).contains(&args.bpm)) {
+            return Err(usage("--bpm must be between 30 and 300"));
+        }
+        if args.bars == 0 || args.bars > 64 {
+            return Err(usage("--bars must be between 1 and 64"));
+        }
+        if !(args.speed.is_finite() && args.speed > 0.0) {
+            return Err(usage("--speed must be a positive number"));
+        }
+        if args.speed != 1.0 && args.port.is_some() {
+            return Err(usage("--speed only applies to --replay"));
+        }
+        let chart = calibrate::tap_chart(args.bpm)?;
+        let out_dir = args.output.clone().unwrap_or_else(|| {
+            let stamp =
+                pocket::formats::capture_log::format_rfc3339_utc(std::time::SystemTime::now());
+            let compact: String = stamp
+                .chars()
+                .take(19)
+                .filter(|c| c.is_ascii_digit() || *c == 'T')
+                .map(|c| if c == 'T' { '-' } else { c })
+                .collect();
+            PathBuf::from(format!("calibration-{compact}"))
+        });
+        std::fs::create_dir_all(&out_dir)
+            .with_context(|| format!("cannot create {}", out_dir.display()))?;
+        let chart_path = out_dir.join("calibration-chart.json");
+        super::write_file(
+            &chart_path,
+            formats::chart_json::write_chart(&chart).as_bytes(),
+        )?;
+
+        let bars = LEAD_BARS + args.bars;
+        let scheduled: Vec<Nanos> = session::count_in_clicks(&chart, bars)
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
+        let span = -scheduled.first().copied().unwrap_or(Nanos::ZERO);
+        let beat = Nanos::from_secs_f64(60.0 / args.bpm).unwrap_or(Nanos::ZERO);
+        let mut opts = SessionOptions::new(&out_dir);
+        opts.chart = Some(chart_path);
+        opts.players.push(PlayerSpec {
+            name: name.clone(),
+            source,
+            kit: kit.clone(),
+            offsets: Offsets::default(),
+        });
+        opts.start = Start::CountIn;
+        opts.count_in_bars = bars;
+        opts.click_port = args.click_port.clone();
+        // The session starts its clicks half a second in; stop a beat after the last one.
+        opts.duration = Some(Nanos::from_millis(500) + span + beat);
+        opts.speed = args.speed;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        session::stop_on_signals(&stop).context("cannot install the Ctrl-C handler")?;
+        opts.stop = stop;
+        if args.port.is_some() {
+            println!(
+                "Listen for {LEAD_BARS} bars, then play quarter notes with the click for {} bars: \
+                 hands and feet together (snare and kick), or take turns. Ctrl-C stops.",
+                args.bars
+            );
+        }
+        let outcome = session::run(opts)?;
+        for w in &outcome.warnings {
+            eprintln!("warning: {w}");
+        }
+        let cap = formats::capture_log::read_capture(&outcome.capture)?;
+        let zero = cap.effective_time_zero();
+        let clicks: Vec<Nanos> = if cap.clicks.is_empty() {
+            scheduled
+        } else {
+            cap.clicks.iter().map(|c| c.time - zero).collect()
+        };
+        let spec = format!("{}#player={name}", outcome.capture.display());
+        let loaded = formats::load_take(&spec, kit.as_ref())?;
+        let s = calibrate::suggest_from_taps(&loaded.take, &clicks);
+        println!(
+            "tap calibration of {name}: {} clicks at {} BPM, {} hits (capture in {})",
+            clicks.len(),
+            args.bpm,
+            loaded.take.hits.len(),
+            out_dir.display()
+        );
+        // A kit's profile is saved under its port's stable name unless named.
+        let port = cap
+            .header
+            .players
+            .first()
+            .and_then(|p| cap.header.ports.iter().find(|q| q.index == p.port))
+            .map(|q| q.name.clone());
+        let save = match (&args.save_latency, &args.port, &port) {
+            (Some(n), _, _) => Some(n.clone()),
+            (None, Some(_), Some(p)) => Some(p.clone()),
+            _ => None,
+        };
+        let measured = format!("taps at {} BPM ({})", args.bpm, outcome.capture.display());
+        conclude(&name, &s, &loaded, save.as_deref(), &measured)
+    }
+
+    fn limb_line(group: &str, m: &calibrate::LimbMeasure) -> String {
+        match m.median {
+            Some(med) => {
+                let ms = med.as_millis_f64();
+                let side = if ms > 0.0 {
+                    "late"
+                } else if ms < 0.0 {
+                    "early"
+                } else {
+                    "on time"
+                };
+                format!(
+                    "  {group:<6} median {ms:+.1} ms ({side}), {} hits used, {} dropped, spread ±{:.1} ms",
+                    m.used,
+                    m.dropped,
+                    m.spread.map_or(0.0, Nanos::as_millis_f64)
+                )
+            }
+            None => format!(
+                "  {group:<6} not enough hits to measure ({} used, {} dropped; at least {} needed)",
+                m.used,
+                m.dropped,
+                calibrate::MIN_PAIRS
+            ),
+        }
+    }
+
+    /// Prints the measurement and the advice, and saves the profile when asked.
+    fn conclude(
+        name: &str,
+        s: &Suggestion,
+        loaded: &LoadedTake,
+        save: Option<&str>,
+        measured: &str,
+    ) -> Result<()> {
+        println!("{}", limb_line("hands", &s.hands));
+        println!("{}", limb_line("feet", &s.feet));
+        if !s.is_usable() {
+            anyhow::bail!(
+                "no offsets can be suggested: too few hits were near the notes or clicks; play the chart (or quarter notes with the click) and try again"
+            );
+        }
+        // What is in force now: the profile being updated, the take's port profile, the
+        // capture's recorded offsets.
+        let store = LatencyProfiles::open_default().ok();
+        let (current, from) = match store.as_ref().and_then(|st| {
+            save.and_then(|n| st.get(n).ok())
+                .or_else(|| st.for_ports(&loaded.take.ports))
+        }) {
+            Some((key, p)) => (p.offsets(), format!("latency profile {key:?}")),
+            None => match loaded.offsets {
+                Some((hands, feet)) => (Offsets { hands, feet }, "the capture log".to_string()),
+                None => (Offsets::default(), "none".to_string()),
+            },
+        };
+        let new = s.offsets(current);
+        println!(
+            "suggested offsets: hands {:+.1} ms, feet {:+.1} ms (in force now: {from})",
+            new.hands.as_millis_f64(),
+            new.feet.as_millis_f64()
+        );
+        if s.hands.median.is_some() {
+            println!("  {}", calibrate::advice("hands", current.hands, new.hands));
+        }
+        if s.feet.median.is_some() {
+            println!("  {}", calibrate::advice("feet", current.feet, new.feet));
+        }
+        println!(
+            "  as a flag: --offset-ms {name}={:.1},{:.1}",
+            new.hands.as_millis_f64(),
+            new.feet.as_millis_f64()
+        );
+        println!("Note: {}", calibrate::KIT_PLUS_PLAYER);
+        if let Some(profile) = save {
+            let mut store = LatencyProfiles::open_default()?;
+            store.insert(
+                profile,
+                LatencyProfile {
+                    measured: Some(measured.to_string()),
+                    saved: Some(pocket::formats::capture_log::format_rfc3339_utc(
+                        std::time::SystemTime::now(),
+                    )),
+                    ..LatencyProfile::from_offsets(new)
+                },
+            )?;
+            store.save()?;
+            println!(
+                "saved latency profile {profile:?} in {} (use --latency-profile {profile:?})",
+                store.path.display()
+            );
+        }
+        Ok(())
+    }
+
+    #[derive(Debug, Args)]
+    pub struct ClickArgs {
+        /// The chart whose tempo map and time signatures the click follows.
+        #[arg(long)]
+        chart: PathBuf,
+        /// The WAV file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Bars of count-in before the chart starts.
+        #[arg(long, value_name = "BARS", default_value_t = 0)]
+        count_in: u32,
+        /// Samples per second.
+        #[arg(long, default_value_t = audio::DEFAULT_SAMPLE_RATE)]
+        sample_rate: u32,
+        /// Mix in the chart played by synthesized drum voices.
+        #[arg(long)]
+        guide: bool,
+        /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
+        #[arg(long, default_value = "10")]
+        chart_channel: String,
+    }
+
+    pub fn click(args: ClickArgs) -> Result<()> {
+        let chart = formats::load_chart(
+            &args.chart,
+            super::smf_chart_options("--chart-channel", &args.chart_channel)?,
+        )?;
+        let render = Render::click_track(
+            &chart,
+            &ClickOptions {
+                sample_rate: args.sample_rate,
+                count_in_bars: args.count_in,
+                guide: args.guide,
+            },
+        )?;
+        let clicks = audio::clicks(&chart, args.count_in).len();
+        write(&render, &args.output)?;
+        println!(
+            "{} clicks{} written to {} ({:.1} s at {} Hz); chart time zero is at {:.3} s",
+            clicks,
+            if args.guide {
+                " and the chart's notes"
+            } else {
+                ""
+            },
+            args.output.display(),
+            render.frames() as f64 / f64::from(render.sample_rate()),
+            render.sample_rate(),
+            (-render.origin()).as_secs_f64()
+        );
+        Ok(())
+    }
+
+    #[derive(Debug, Args)]
+    pub struct RenderArgs {
+        /// The chart (for --guide, and the length of the render).
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        /// A player and their take: NAME=TAKE, once or twice. The first is on the left, the
+        /// second on the right.
+        #[arg(long = "player", value_name = "NAME=TAKE", required = true)]
+        players: Vec<String>,
+        /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
+        #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
+        kits: Vec<String>,
+        /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: late).
+        #[arg(
+            long = "offset-ms",
+            value_name = "NAME=MS[,FEET_MS]",
+            allow_hyphen_values = true
+        )]
+        offsets: Vec<String>,
+        /// Latency profile for every player (PROFILE) or for one (NAME=PROFILE).
+        #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
+        latency_profiles: Vec<String>,
+        /// The WAV file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Mix in the chart, in the centre, played by synthesized voices (needs --chart).
+        #[arg(long, requires = "chart")]
+        guide: bool,
+        /// Samples per second.
+        #[arg(long, default_value_t = audio::DEFAULT_SAMPLE_RATE)]
+        sample_rate: u32,
+    }
+
+    pub fn render(args: RenderArgs) -> Result<()> {
+        if args.players.len() > 2 {
+            return Err(usage("give --player once or twice"));
+        }
+        let chart = args
+            .chart
+            .as_ref()
+            .map(|p| formats::load_chart(p, SmfChartOptions::default()))
+            .transpose()?;
+        let r = roster(&args.players, &args.kits, &args.offsets)?;
+        let mut loaded = Vec::new();
+        for (i, spec) in r.specs.iter().enumerate() {
+            loaded.push(formats::load_take(spec, r.kits[i].as_ref())?);
+        }
+        let refs: Vec<&LoadedTake> = loaded.iter().collect();
+        let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;
+        let players: Vec<RenderPlayer> = loaded
+            .iter()
+            .zip(&lat)
+            .map(|(l, lat)| RenderPlayer {
+                take: &l.take,
+                offsets: lat.offsets,
+            })
+            .collect();
+        let guide = if args.guide { chart.as_ref() } else { None };
+        let render = Render::duo(&players, guide, args.sample_rate)?;
+        write(&render, &args.output)?;
+        let sides = ["left", "right"];
+        for (i, n) in r.names.iter().enumerate() {
+            println!("{n:<12} {} ({} hits)", sides[i], loaded[i].take.hits.len());
+        }
+        if guide.is_some() {
+            println!("{:<12} centre", "chart");
+        }
+        println!(
+            "written to {} ({:.1} s at {} Hz); chart time zero is at {:.3} s",
+            args.output.display(),
+            render.frames() as f64 / f64::from(render.sample_rate()),
+            render.sample_rate(),
+            (-render.origin()).as_secs_f64()
+        );
+        Ok(())
+    }
+
+    /// Writes a render, with a progress line on a terminal for long ones.
+    fn write(render: &Render, path: &Path) -> Result<()> {
+        if path == Path::new("-") {
+            return Err(usage(
+                "-o needs a file name: a WAV file cannot be written to stdout",
+            ));
+        }
+        let long = render.frames() > i64::from(render.sample_rate()) * 120;
+        if long && std::io::stderr().is_terminal() {
+            let mut last = -1i64;
+            let mut show = |done: i64, total: i64| {
+                let pct = done * 100 / total.max(1);
+                if pct != last {
+                    last = pct;
+                    eprint!("\rrendering {pct:>3} %");
+                    let _ = std::io::stderr().flush();
+                }
+            };
+            let r = render.write_wav(path, Some(&mut show));
+            eprint!("\r\x1b[2K");
+            r?;
+        } else {
+            render.write_wav(path, None)?;
+        }
         Ok(())
     }
 }

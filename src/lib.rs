@@ -14,6 +14,8 @@
 //! | web page | [`html`] | the self-contained HTML report |
 #![warn(missing_docs)]
 
+pub mod audio;
+pub mod calibrate;
 pub mod chart;
 pub mod demo;
 pub mod error;

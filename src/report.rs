@@ -128,6 +128,10 @@ pub struct PlayerSettings {
     pub offset_feet_ms: f64,
     /// The extra global offset found by `--auto-align`, ms (`null` when not used or not found).
     pub auto_align_ms: Option<f64>,
+    /// The latency profile the offsets came from (absent when they were given with
+    /// `--offset-ms`, read from a capture log, or zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_profile: Option<String>,
 }
 
 /// Counts per judgement tier.

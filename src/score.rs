@@ -383,7 +383,8 @@ fn secs(n: Nanos) -> f64 {
 /// Offset statistics over offsets in ms.
 pub fn offset_stats(offsets_ms: &[f64]) -> OffsetStats {
     let mut sorted = offsets_ms.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    // Values equal under total_cmp have the same bits, so an unstable sort gives the same order.
+    sorted.sort_unstable_by(f64::total_cmp);
     let r = |x: Option<f64>| x.map(|v| stats::round_to(v, 4));
     OffsetStats {
         mean: r(stats::mean(&sorted)),
@@ -896,6 +897,7 @@ pub fn player_settings(player: &PlayerInput<'_>, alignment: &Alignment) -> Playe
         offset_hands_ms: ms(player.offsets.hands),
         offset_feet_ms: ms(player.offsets.feet),
         auto_align_ms: alignment.auto_offset.map(ms),
+        latency_profile: None,
     }
 }
 

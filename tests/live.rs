@@ -64,15 +64,24 @@ fn root() -> PathBuf {
 }
 
 fn chart() -> String {
-    root().join("charts/disco-pop-114.json").display().to_string()
+    root()
+        .join("charts/disco-pop-114.json")
+        .display()
+        .to_string()
 }
 
 fn lee() -> String {
-    root().join("fixtures/demo/lee-roland-td.jsonl").display().to_string()
+    root()
+        .join("fixtures/demo/lee-roland-td.jsonl")
+        .display()
+        .to_string()
 }
 
 fn sanae() -> String {
-    root().join("fixtures/demo/sanae-alesis-nitro.jsonl").display().to_string()
+    root()
+        .join("fixtures/demo/sanae-alesis-nitro.jsonl")
+        .display()
+        .to_string()
 }
 
 fn pocket() -> Command {
@@ -111,7 +120,15 @@ fn the_live_report_equals_pocket_score_on_the_capture_log() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("session");
     let run = pocket()
-        .args(["live", "--chart", &chart(), "--count-in-bars", "1", "--speed", "16"])
+        .args([
+            "live",
+            "--chart",
+            &chart(),
+            "--count-in-bars",
+            "1",
+            "--speed",
+            "16",
+        ])
         .args(["--duration", "40", "--quiet", "-o"])
         .arg(&out)
         .arg("--replay")
@@ -120,14 +137,22 @@ fn the_live_report_equals_pocket_score_on_the_capture_log() {
         .arg(format!("Sanae={}", sanae()))
         .output()
         .expect("pocket live runs");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let live_report = std::fs::read(out.join("report.json")).expect("the session wrote a report");
     let scored = score_command(&out, &["Lee", "Sanae"])
         .arg("-o")
         .arg(dir.path().join("offline.json"))
         .output()
         .expect("pocket score runs");
-    assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+    assert!(
+        scored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scored.stderr)
+    );
     let offline = std::fs::read(dir.path().join("offline.json")).expect("offline report");
     assert_eq!(
         String::from_utf8_lossy(&live_report),
@@ -139,7 +164,10 @@ fn the_live_report_equals_pocket_score_on_the_capture_log() {
         assert!(bytes.starts_with(b"MThd"));
     }
     let cap = read_capture(out.join("capture.jsonl")).expect("readable capture");
-    assert_eq!(cap.end.as_ref().map(|e| e.reason.as_str()), Some("duration"));
+    assert_eq!(
+        cap.end.as_ref().map(|e| e.reason.as_str()),
+        Some("duration")
+    );
     assert!(cap.events.len() > 100, "{} events", cap.events.len());
     let report: serde_json::Value = serde_json::from_slice(&live_report).expect("JSON");
     assert!(report["players"][0]["matched"].as_u64().unwrap_or(0) > 50);
@@ -161,7 +189,12 @@ fn a_replay_through_the_live_path_keeps_every_event() {
         .filter(|e| e.time < pocket::Nanos::from_millis(25_000))
         .collect();
     let got: Vec<_> = cap.events.iter().filter(|e| e.port == 0).collect();
-    assert!(got.len() >= sent.len(), "{} of {} events", got.len(), sent.len());
+    assert!(
+        got.len() >= sent.len(),
+        "{} of {} events",
+        got.len(),
+        sent.len()
+    );
     for (s, g) in sent.iter().zip(&got) {
         assert_eq!(s.message(), g.message(), "bytes intact and in order");
         let dt = (g.time - zero - s.time).as_millis_f64();
@@ -195,7 +228,10 @@ fn practice_settings_are_recorded_and_reported() {
     assert_eq!(cap.header.tempo_scale, Some(0.8));
     let report = outcome.report.expect("a report");
     let title = &report.chart.as_ref().expect("chart").title;
-    assert!(title.contains("practice") && title.contains("80%"), "{title}");
+    assert!(
+        title.contains("practice") && title.contains("80%"),
+        "{title}"
+    );
     assert!(dir.path().join("chart.json").exists());
 }
 
@@ -208,7 +244,11 @@ fn a_panic_in_the_consumer_leaves_the_capture_on_disk() {
     assert!(matches!(err, LiveError::Crashed(_)), "{err}");
     assert!(err.to_string().contains("pocket score"), "{err}");
     let cap = read_capture(dir.path().join("capture.jsonl")).expect("readable after the crash");
-    assert_eq!(cap.events.len(), 60, "every event taken before the panic is on disk");
+    assert_eq!(
+        cap.events.len(),
+        60,
+        "every event taken before the panic is on disk"
+    );
     assert!(cap.end.is_none());
 }
 
@@ -218,7 +258,17 @@ fn kill_9_mid_session_loses_nothing_already_flushed_and_pocket_score_rebuilds_th
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("session");
     let mut child = pocket()
-        .args(["live", "--chart", &chart(), "--count-in-bars", "1", "--speed", "4", "--quiet", "-o"])
+        .args([
+            "live",
+            "--chart",
+            &chart(),
+            "--count-in-bars",
+            "1",
+            "--speed",
+            "4",
+            "--quiet",
+            "-o",
+        ])
         .arg(&out)
         .arg("--replay")
         .arg(format!("Lee={}", lee()))
@@ -251,7 +301,11 @@ fn kill_9_mid_session_loses_nothing_already_flushed_and_pocket_score_rebuilds_th
         .arg(dir.path().join("rebuilt.json"))
         .output()
         .expect("pocket score runs");
-    assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+    assert!(
+        scored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scored.stderr)
+    );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("rebuilt.json")).expect("report"))
             .expect("JSON");
@@ -264,7 +318,17 @@ fn sigterm_stops_cleanly_with_report_and_takes() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("session");
     let child = pocket()
-        .args(["live", "--chart", &chart(), "--count-in-bars", "1", "--speed", "4", "--quiet", "-o"])
+        .args([
+            "live",
+            "--chart",
+            &chart(),
+            "--count-in-bars",
+            "1",
+            "--speed",
+            "4",
+            "--quiet",
+            "-o",
+        ])
         .arg(&out)
         .arg("--replay")
         .arg(format!("Lee={}", lee()))
@@ -288,7 +352,11 @@ fn sigterm_stops_cleanly_with_report_and_takes() {
         .expect("kill runs");
     assert!(status.success());
     let done = child.wait_with_output().expect("pocket exits");
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     let cap = read_capture(&capture).expect("readable");
     assert_eq!(cap.end.as_ref().map(|e| e.reason.as_str()), Some("stopped"));
     assert!(out.join("report.json").exists());
@@ -318,7 +386,10 @@ fn pockets_part_of_the_callback_allocates_nothing() {
     o.duration = Some(pocket::Nanos::from_millis(10_000));
     session::run(o).expect("the session runs");
     set_callback_probe(None);
-    assert!(CALLBACKS.load(Ordering::Relaxed) > 20_000, "the probe saw the callbacks");
+    assert!(
+        CALLBACKS.load(Ordering::Relaxed) > 20_000,
+        "the probe saw the callbacks"
+    );
     assert_eq!(
         ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst),
         0,
@@ -330,7 +401,14 @@ fn pockets_part_of_the_callback_allocates_nothing() {
 fn live_without_a_port_says_how_to_get_midi_or_names_the_ports() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run = pocket()
-        .args(["live", "--chart", &chart(), "--player", "Lee=no-such-kit-anywhere", "-o"])
+        .args([
+            "live",
+            "--chart",
+            &chart(),
+            "--player",
+            "Lee=no-such-kit-anywhere",
+            "-o",
+        ])
         .arg(dir.path().join("s"))
         .output()
         .expect("runs");
@@ -355,7 +433,10 @@ mod jack {
     use midir::MidiOutput;
 
     fn env_u64(name: &str, default: u64) -> u64 {
-        std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     }
 
     struct Sent {
@@ -391,7 +472,11 @@ mod jack {
         let mut events: Vec<(usize, pocket::Nanos, Vec<u8>)> = Vec::new();
         for (i, take) in [lee(), sanae()].iter().enumerate() {
             let cap = read_capture(take).expect("demo take");
-            for e in cap.events.iter().filter(|e| e.time.0 >= 0 && e.time.0 < excerpt_ns) {
+            for e in cap
+                .events
+                .iter()
+                .filter(|e| e.time.0 >= 0 && e.time.0 < excerpt_ns)
+            {
                 events.push((i, e.time, e.message().to_vec()));
             }
         }
@@ -400,9 +485,29 @@ mod jack {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = dir.path().join("session");
         let mut child = pocket()
-            .args(["live", "--chart", &chart(), "--start", "first-hit", "--duration", "25", "--quiet"])
-            .args(["--player", "Lee=pocket-test-lee", "--player", "Sanae=pocket-test-sanae"])
-            .args(["--kit", "Lee=roland-td", "--kit", "Sanae=alesis-nitro", "-o"])
+            .args([
+                "live",
+                "--chart",
+                &chart(),
+                "--start",
+                "first-hit",
+                "--duration",
+                "25",
+                "--quiet",
+            ])
+            .args([
+                "--player",
+                "Lee=pocket-test-lee",
+                "--player",
+                "Sanae=pocket-test-sanae",
+            ])
+            .args([
+                "--kit",
+                "Lee=roland-td",
+                "--kit",
+                "Sanae=alesis-nitro",
+                "-o",
+            ])
             .arg(&out)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -414,7 +519,10 @@ mod jack {
             assert!(Instant::now() < deadline, "pocket live did not start");
             if let Ok(Some(status)) = child.try_wait() {
                 let o = child.wait_with_output().expect("output");
-                panic!("pocket live exited {status}: {}", String::from_utf8_lossy(&o.stderr));
+                panic!(
+                    "pocket live exited {status}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -433,28 +541,49 @@ mod jack {
             }
             let due = t0 + Duration::from_nanos(t.0 as u64);
             while Instant::now() < due {
-                std::thread::sleep(due.saturating_duration_since(Instant::now()).min(Duration::from_millis(2)));
+                std::thread::sleep(
+                    due.saturating_duration_since(Instant::now())
+                        .min(Duration::from_millis(2)),
+                );
             }
             let at_ns = Instant::now().duration_since(t0).as_nanos() as i64;
-            let conn = if *player == 0 { Some(&mut lee_conn) } else { sanae_conn.as_mut() };
+            let conn = if *player == 0 {
+                Some(&mut lee_conn)
+            } else {
+                sanae_conn.as_mut()
+            };
             if let Some(c) = conn {
                 c.send(bytes).expect("JACK send");
-                sent.push(Sent { player: *player, at_ns, bytes: bytes.clone() });
+                sent.push(Sent {
+                    player: *player,
+                    at_ns,
+                    bytes: bytes.clone(),
+                });
             }
         }
         drop(sanae_conn);
         std::thread::sleep(Duration::from_millis(500));
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         let done = child.wait_with_output().expect("pocket exits");
-        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
         drop(lee_conn);
 
         let cap = read_capture(&capture).expect("readable capture");
         let port_of = |player: usize| cap.header.players[player].port;
         let mut diffs: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-        for player in 0..2 {
+        for (player, diff) in diffs.iter_mut().enumerate() {
             let mine: Vec<&Sent> = sent.iter().filter(|s| s.player == player).collect();
-            let got: Vec<_> = cap.events.iter().filter(|e| e.port == port_of(player)).collect();
+            let got: Vec<_> = cap
+                .events
+                .iter()
+                .filter(|e| e.port == port_of(player))
+                .collect();
             if got.len() != mine.len() {
                 let first = mine
                     .iter()
@@ -469,21 +598,32 @@ mod jack {
             }
             for (s, g) in mine.iter().zip(&got) {
                 assert_eq!(g.message(), &s.bytes[..], "note, lane and velocity intact");
-                diffs[player].push((g.time.0 - s.at_ns) as f64);
+                diff.push((g.time.0 - s.at_ns) as f64);
             }
         }
         assert!(!diffs[1].is_empty() && diffs[0].len() > diffs[1].len());
         // One unknown constant links the two clocks; everything else is transport delay.
-        let base = diffs.iter().flatten().cloned().fold(f64::INFINITY, f64::min);
+        let base = diffs
+            .iter()
+            .flatten()
+            .cloned()
+            .fold(f64::INFINITY, f64::min);
         for (player, d) in diffs.iter().enumerate() {
             for x in d {
                 let late = frames(x - base);
-                assert!(late <= 2.0 * period, "player {player}: captured {late:.0} frames after the send (two periods = {})", 2.0 * period);
+                assert!(
+                    late <= 2.0 * period,
+                    "player {player}: captured {late:.0} frames after the send (two periods = {})",
+                    2.0 * period
+                );
             }
         }
         let mean = |d: &Vec<f64>| d.iter().sum::<f64>() / d.len() as f64;
         let asym = frames((mean(&diffs[0]) - mean(&diffs[1])).abs());
-        assert!(asym <= period, "the asynchrony between players moved by {asym:.0} frames on average");
+        assert!(
+            asym <= period,
+            "the asynchrony between players moved by {asym:.0} frames on average"
+        );
         assert!(
             cap.gaps.iter().any(|g| g.port == port_of(1)),
             "Sanae's closed port is marked as a gap: {:?}",
@@ -497,7 +637,11 @@ mod jack {
             .arg(dir.path().join("offline.json"))
             .output()
             .expect("pocket score runs");
-        assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+        assert!(
+            scored.status.success(),
+            "{}",
+            String::from_utf8_lossy(&scored.stderr)
+        );
         assert_eq!(
             std::fs::read_to_string(out.join("report.json")).expect("live report"),
             std::fs::read_to_string(dir.path().join("offline.json")).expect("offline report")

@@ -32,6 +32,10 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(events.len(), pushed, "every queued message comes out");
     let lost = rx.take_lost() as usize;
-    assert_eq!(lost + pushed, messages.len(), "every message is queued or counted");
+    assert_eq!(
+        lost + pushed,
+        messages.len(),
+        "every message is queued or counted"
+    );
     pocket_fuzz::exercise_events(&events);
 });

@@ -4,12 +4,12 @@
 
 use pocket::event::RawEvent;
 use pocket::formats::onsets::{to_chart, Onset};
-use std::path::Path;
 use pocket::kit::KitMap;
 use pocket::score::{score_session, PlayerInput, ScoreOptions};
 use pocket::take::{Hit, Source, Take};
 use pocket::time::Nanos;
 use pocket::Chart;
+use std::path::Path;
 
 /// At most this many notes or hits are scored (the matcher is O(n log n); this keeps one
 /// execution short on huge inputs).

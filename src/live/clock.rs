@@ -152,8 +152,15 @@ mod tests {
         c.time(0, Nanos(0)); // offset 0
                              // Two seconds later every event arrives 2 ms late: after the window, the offset follows.
         let t = c.time(2_000_000, Nanos(2_002_000_000));
-        assert_eq!(t, Nanos(2_002_000_000), "the old minimum has left the window");
-        assert_eq!(c.time(2_010_000, Nanos(2_012_500_000)), Nanos(2_012_000_000));
+        assert_eq!(
+            t,
+            Nanos(2_002_000_000),
+            "the old minimum has left the window"
+        );
+        assert_eq!(
+            c.time(2_010_000, Nanos(2_012_500_000)),
+            Nanos(2_012_000_000)
+        );
     }
 
     #[test]

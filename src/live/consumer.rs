@@ -170,10 +170,7 @@ pub fn run(
     let mut sources_done = false;
     let mut last_flush = Instant::now();
     let mut last_sync = Instant::now();
-    let notes = config
-        .players
-        .first()
-        .map_or(0, |p| p.judge.note_count());
+    let notes = config.players.first().map_or(0, |p| p.judge.note_count());
     let mut note_offsets: Vec<[Option<Nanos>; 2]> = vec![[None, None]; notes];
     let mut sync_recent: VecDeque<Nanos> = VecDeque::with_capacity(SYNC_NOTES);
 
@@ -220,10 +217,7 @@ pub fn run(
         let mut took = 0usize;
         for (index, port) in ports.iter_mut().enumerate() {
             let port_index = index as u16;
-            loop {
-                let Some(ring) = port.rings.front_mut() else {
-                    break;
-                };
+            while let Some(ring) = port.rings.front_mut() {
                 let lost = ring.take_lost();
                 if lost > 0 {
                     summary.lost += lost;

@@ -121,7 +121,12 @@ pub struct OnlineJudge {
 impl OnlineJudge {
     /// A judge for a player with `kit` and latency `offsets`, against `chart` (or none:
     /// free play, where every hit is an extra).
-    pub fn new(kit: KitMap, offsets: Offsets, timing: Timing, chart: Option<&Chart>) -> OnlineJudge {
+    pub fn new(
+        kit: KitMap,
+        offsets: Offsets,
+        timing: Timing,
+        chart: Option<&Chart>,
+    ) -> OnlineJudge {
         let notes: Vec<(Nanos, Lane)> = chart
             .map(|c| {
                 c.notes
@@ -322,7 +327,6 @@ mod tests {
     use crate::chart::{ChartInfo, Note};
     use crate::lane::Dynamic;
     use crate::tempo::{Tempo, TempoMap, TimeSignature};
-    use crate::time::Ticks;
 
     fn chart(notes: &[(i64, Lane)]) -> Chart {
         let map = TempoMap::constant(480, Tempo::from_bpm(120.0), TimeSignature::COMMON)
@@ -377,7 +381,11 @@ mod tests {
         let mut n = 0;
         j.advance(Nanos::from_millis(6000), None, |_| n += 1);
         assert_eq!(n, 0);
-        j.advance(Nanos::from_millis(6000), Some(Nanos::from_millis(5000)), |_| n += 1);
+        j.advance(
+            Nanos::from_millis(6000),
+            Some(Nanos::from_millis(5000)),
+            |_| n += 1,
+        );
         assert_eq!(n, 1);
         assert_eq!(j.stats().matched, 1);
     }

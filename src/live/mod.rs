@@ -14,12 +14,12 @@
 //! docs/live.md is the user-facing description.
 
 pub mod clock;
-pub mod ring;
 pub mod consumer;
 pub mod display;
 pub mod judge;
 pub mod ports;
 pub mod replay;
+pub mod ring;
 pub mod session;
 
 use crate::error::InputError;
@@ -46,7 +46,10 @@ pub enum LiveError {
         available: Vec<String>,
     },
     /// Several ports match.
-    #[error("{query:?} matches several {what}s: {}; give more of the name", list(matches))]
+    #[error(
+        "{query:?} matches several {what}s: {}; give more of the name",
+        list(matches)
+    )]
     AmbiguousPort {
         /// Input or output.
         what: String,
@@ -56,7 +59,9 @@ pub enum LiveError {
         matches: Vec<String>,
     },
     /// The port exists but cannot be opened.
-    #[error("port {name:?} cannot be opened ({reason}); it may be busy: close other programs using it")]
+    #[error(
+        "port {name:?} cannot be opened ({reason}); it may be busy: close other programs using it"
+    )]
     PortBusy {
         /// The port.
         name: String,

@@ -216,8 +216,13 @@ mod io {
         stable: &str,
         port: u16,
         clock: CaptureClock,
-    ) -> Result<(MidiInputConnection<EventSender>, crate::live::ring::EventReceiver), LiveError>
-    {
+    ) -> Result<
+        (
+            MidiInputConnection<EventSender>,
+            crate::live::ring::EventReceiver,
+        ),
+        LiveError,
+    > {
         let m = input(&format!("{CLIENT}-in-{port}"))?;
         let ports = m.ports();
         let names = stable_names(&input_names(&m));
@@ -389,7 +394,10 @@ mod tests {
     #[test]
     fn alsa_numbers_are_stripped() {
         assert_eq!(stable_name("TD-17:TD-17 MIDI 1 20:0"), "TD-17:TD-17 MIDI 1");
-        assert_eq!(stable_name("Midi Through:Midi Through Port-0 14:0"), "Midi Through:Midi Through Port-0");
+        assert_eq!(
+            stable_name("Midi Through:Midi Through Port-0 14:0"),
+            "Midi Through:Midi Through Port-0"
+        );
         assert_eq!(
             stable_name("a2j:TD-17 [20] (capture): TD-17 MIDI 1"),
             "a2j:TD-17 (capture): TD-17 MIDI 1"
@@ -406,18 +414,28 @@ mod tests {
         ];
         assert_eq!(
             stable_names(&raw),
-            ["TD-17:TD-17 MIDI 1", "TD-17:TD-17 MIDI 1 #2", "DTX:DTX MIDI 1"]
+            [
+                "TD-17:TD-17 MIDI 1",
+                "TD-17:TD-17 MIDI 1 #2",
+                "DTX:DTX MIDI 1"
+            ]
         );
     }
 
     #[test]
     fn ports_are_chosen_by_case_insensitive_substring() {
-        let names = vec!["TD-17:TD-17 MIDI 1".to_string(), "DTX:DTX MIDI 1".to_string()];
+        let names = vec![
+            "TD-17:TD-17 MIDI 1".to_string(),
+            "DTX:DTX MIDI 1".to_string(),
+        ];
         assert_eq!(choose("td-17", &names, "input").ok(), Some(0));
         let err = choose("MIDI", &names, "input").expect_err("two match");
         assert!(err.to_string().contains("DTX:DTX MIDI 1"), "{err}");
         let err = choose("Nitro", &names, "input").expect_err("none match");
         let text = err.to_string();
-        assert!(text.contains("TD-17:TD-17 MIDI 1") && text.contains("Nitro"), "{text}");
+        assert!(
+            text.contains("TD-17:TD-17 MIDI 1") && text.contains("Nitro"),
+            "{text}"
+        );
     }
 }

@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_replay_arrives_in_order_and_on_time() {
-        let clock = CaptureClock::with_speed(10.0);
+        let clock = CaptureClock::with_speed(2.0);
         let (tx, mut rx) = ring(4096, clock);
         let events: Vec<RawEvent> = (0..5)
             .map(|i| RawEvent::new(Nanos::from_millis(100 * i), 0, &[0x99, 36, 100]))
@@ -165,15 +165,18 @@ mod tests {
         assert_eq!(times.len(), 5);
         assert!(rx.is_finished());
         for w in times.windows(2) {
-            let gap = w[1] - w[0];
-            assert_eq!(gap, Nanos::from_millis(100), "stamps keep the take's spacing exactly");
+            let gap = (w[1] - w[0] - Nanos::from_millis(100)).abs();
+            // Only a faster delivery than any before can move an event (by lowering the
+            // minimum offset), by as much as the earlier wake-ups were late (a busy machine).
+            assert!(gap < Nanos::from_millis(20), "spacing kept within {gap:?}");
         }
         assert!(times[0] >= Nanos::from_millis(50));
     }
 
     #[test]
     fn a_one_player_capture_needs_no_selector() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/lee-roland-td.jsonl");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/demo/lee-roland-td.jsonl");
         let events = load_events(&path.display().to_string()).expect("one player: no selector");
         assert!(events.len() > 100);
     }

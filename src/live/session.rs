@@ -221,9 +221,7 @@ pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveE
         return Ok(chart.clone());
     }
     let bad = |m: String| LiveError::Settings(m);
-    if !(practice.tempo_scale.is_finite()
-        && (0.1..=4.0).contains(&practice.tempo_scale))
-    {
+    if !(practice.tempo_scale.is_finite() && (0.1..=4.0).contains(&practice.tempo_scale)) {
         return Err(bad(format!(
             "--tempo {}% is out of range; use 10% to 400%",
             practice.tempo_scale * 100.0
@@ -246,7 +244,11 @@ pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveE
                     let names: Vec<&str> = chart.sections.iter().map(|s| s.name.as_str()).collect();
                     bad(format!(
                         "the chart has no section {name:?}; its sections are: {}",
-                        if names.is_empty() { "(none)".to_string() } else { names.join(", ") }
+                        if names.is_empty() {
+                            "(none)".to_string()
+                        } else {
+                            names.join(", ")
+                        }
                     ))
                 })?;
             let s = &chart.sections[i];
@@ -340,7 +342,10 @@ pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveE
         what.push(format!("{loops} times"));
     }
     if practice.tempo_scale != 1.0 {
-        what.push(format!("at {}% tempo", (practice.tempo_scale * 100.0).round()));
+        what.push(format!(
+            "at {}% tempo",
+            (practice.tempo_scale * 100.0).round()
+        ));
     }
     let info = ChartInfo {
         title: format!("{} (practice: {})", chart.info.title, what.join(", ")),
@@ -383,7 +388,10 @@ pub fn report_from_capture(
     let mut loaded = Vec::new();
     for (i, p) in cap.header.players.iter().enumerate() {
         let spec = format!("{}#player={}", capture.display(), p.name);
-        loaded.push(formats::load_take(&spec, kits.get(i).and_then(Option::as_ref))?);
+        loaded.push(formats::load_take(
+            &spec,
+            kits.get(i).and_then(Option::as_ref),
+        )?);
     }
     let inputs: Vec<PlayerInput> = loaded
         .iter()
@@ -403,7 +411,13 @@ pub fn report_from_capture(
 
 fn file_safe(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -445,7 +459,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let mut chart_path_text = None;
     let chart = match &opts.chart {
         Some(path) => {
-            let original = formats::load_chart(path, &smf::SmfChartOptions::default())?;
+            let original = formats::load_chart(path, smf::SmfChartOptions::default())?;
             if opts.practice.is_whole_chart() {
                 chart_path_text = Some(path.display().to_string());
                 Some(original)
@@ -584,7 +598,12 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             port: port as u16,
             receiver: rx,
         });
-        let name = header.players.iter().find(|p| usize::from(p.port) == port).map_or("x", |p| p.name.as_str()).to_string();
+        let name = header
+            .players
+            .iter()
+            .find(|p| usize::from(p.port) == port)
+            .map_or("x", |p| p.name.as_str())
+            .to_string();
         let t = ReplayThread::spawn(&name, events, origin, tx, Arc::clone(&replay_stop))
             .map_err(io_err(&capture_path))?;
         replay_threads.push(t);
@@ -592,9 +611,14 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
 
     // Count-in clicks.
     let click_thread = match (time_zero, click_out) {
-        (Some(zero), Some(out)) if !clicks.is_empty() => {
-            Some(spawn_clicks(out, &clicks, zero, clock, control_tx.clone(), Arc::clone(&opts.stop)))
-        }
+        (Some(zero), Some(out)) if !clicks.is_empty() => Some(spawn_clicks(
+            out,
+            &clicks,
+            zero,
+            clock,
+            control_tx.clone(),
+            Arc::clone(&opts.stop),
+        )),
         _ => None,
     };
 
@@ -874,7 +898,7 @@ mod tests {
 
     fn demo_chart() -> Chart {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::demo::CHART_PATH);
-        formats::load_chart(&path, &smf::SmfChartOptions::default()).expect("demo chart")
+        formats::load_chart(&path, smf::SmfChartOptions::default()).expect("demo chart")
     }
 
     #[test]
@@ -911,12 +935,20 @@ mod tests {
         };
         let c = practice_chart(&chart, &p).expect("valid practice");
         assert_eq!(c.notes.len(), 2 * in_section);
-        assert!(c.info.title.contains("2 times") && c.info.title.contains("80%"), "{}", c.info.title);
+        assert!(
+            c.info.title.contains("2 times") && c.info.title.contains("80%"),
+            "{}",
+            c.info.title
+        );
         let bpm = c.tempo_map.tempo_at(Ticks(0)).bpm();
         let orig = chart.tempo_map.tempo_at(section.tick).bpm();
         assert!((bpm - orig * 0.8).abs() < 0.01, "{bpm} vs {orig}");
         // The first note of the section sits at the same offset from the section start.
-        let first = chart.notes.iter().find(|n| n.tick >= section.tick).map(|n| n.tick.0 - section.tick.0);
+        let first = chart
+            .notes
+            .iter()
+            .find(|n| n.tick >= section.tick)
+            .map(|n| n.tick.0 - section.tick.0);
         assert_eq!(c.notes.first().map(|n| n.tick.0), first);
     }
 
@@ -937,7 +969,9 @@ mod tests {
         let clicks = count_in_clicks(&chart, 1);
         assert_eq!(clicks.len(), 4);
         assert!(clicks[0].1 && !clicks[1].1);
-        let beat = chart.tempo_map.time(Ticks(chart.tempo_map.beat_ticks_at(Ticks(0))));
+        let beat = chart
+            .tempo_map
+            .time(Ticks(chart.tempo_map.beat_ticks_at(Ticks(0))));
         assert_eq!(clicks[3].0, Nanos(-beat.0));
     }
 }
