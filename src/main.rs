@@ -8,9 +8,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pocket: {err:#}");
             if err.downcast_ref::<cli::UsageError>().is_some() {
@@ -20,4 +22,31 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Whether an error is stdout's reader having gone away (see [`quiet_on_closed_stdout`]).
+fn broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `pocket chart show song.json | head -1`: when the reader of stdout goes away, printing fails
+/// with a broken pipe. That is the reader's choice, not an error: stop quietly, like other Unix
+/// tools. Every file pocket writes is finished before the summary is printed.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info)
+    }));
 }

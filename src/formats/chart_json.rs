@@ -627,14 +627,23 @@ impl Reader<'_> {
         }
 
         let resolved = self.notes(&map, &file.notes)?;
+        // Notes are sorted by tick: a chord's notes share one time lookup.
+        let mut last: Option<(i64, crate::time::Nanos)> = None;
         let notes = resolved
             .iter()
-            .map(|r| Note {
-                time: map.time(Ticks(r.tick)),
-                tick: Ticks(r.tick),
-                lane: r.lane,
-                articulation: r.articulation,
-                dynamic: r.dynamic,
+            .map(|r| {
+                let time = match last {
+                    Some((tick, time)) if tick == r.tick => time,
+                    _ => map.time(Ticks(r.tick)),
+                };
+                last = Some((r.tick, time));
+                Note {
+                    time,
+                    tick: Ticks(r.tick),
+                    lane: r.lane,
+                    articulation: r.articulation,
+                    dynamic: r.dynamic,
+                }
             })
             .collect();
         let info = ChartInfo {
@@ -765,13 +774,9 @@ impl Reader<'_> {
             let item = |k: &'static str| [Seg::Key("notes"), Seg::Index(i), Seg::Key(k)];
             let tick = self.tick_of(map, &e.at, &item("at"))?;
             // Each lane with its place: `lane`, or `lanes[j]`.
-            let names: Vec<(&str, Option<usize>)> = match (&e.lane, &e.lanes) {
-                (Some(l), None) => vec![(l.as_str(), None)],
-                (None, Some(ls)) if !ls.is_empty() => ls
-                    .iter()
-                    .enumerate()
-                    .map(|(j, l)| (l.as_str(), Some(j)))
-                    .collect(),
+            let (single, list): (Option<&str>, &[String]) = match (&e.lane, &e.lanes) {
+                (Some(l), None) => (Some(l.as_str()), &[]),
+                (None, Some(ls)) if !ls.is_empty() => (None, ls.as_slice()),
                 _ => {
                     return Err(self.err(
                         &[Seg::Key("notes"), Seg::Index(i)],
@@ -782,6 +787,11 @@ impl Reader<'_> {
                     ))
                 }
             };
+            let names = single.map(|l| (l, None)).into_iter().chain(
+                list.iter()
+                    .enumerate()
+                    .map(|(j, l)| (l.as_str(), Some(j))),
+            );
             for (name, j) in names {
                 let lane: Lane = name.parse().map_err(|err| {
                     let kind = InputErrorKind::UnknownLane(err);
