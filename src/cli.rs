@@ -321,7 +321,7 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn color_stdout() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
 }
 
 fn smf_chart_options(flag: &str, channel: &str) -> Result<SmfChartOptions> {

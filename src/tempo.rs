@@ -433,7 +433,7 @@ impl TempoMap {
     pub fn signatures(&self) -> impl Iterator<Item = SignatureChange> + '_ {
         self.meters.iter().map(|m| SignatureChange {
             tick: Ticks(m.start),
-            bar: if m.start == 0 { m.bar } else { m.bar },
+            bar: m.bar,
             signature: m.sig,
         })
     }
@@ -570,6 +570,25 @@ impl TempoMap {
         let start = self.bar_start(bar);
         let end = self.bar_start(bar + 1);
         (self.time(start), self.time(end))
+    }
+}
+
+impl std::str::FromStr for Position {
+    type Err = String;
+    /// Parses `bar:beat` or `bar:beat:tick`.
+    fn from_str(s: &str) -> Result<Position, String> {
+        let mut parts = s.split(':');
+        let bad = || format!("position {s:?} is not bar:beat or bar:beat:tick (e.g. \"5:2\" or \"5:2:240\")");
+        let bar = parts.next().and_then(|p| p.trim().parse().ok()).ok_or_else(bad)?;
+        let beat = parts.next().and_then(|p| p.trim().parse().ok()).ok_or_else(bad)?;
+        let tick = match parts.next() {
+            Some(p) => p.trim().parse().map_err(|_| bad())?,
+            None => 0,
+        };
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(Position { bar, beat, tick })
     }
 }
 
@@ -755,21 +774,3 @@ mod tests {
     }
 }
 
-impl std::str::FromStr for Position {
-    type Err = String;
-    /// Parses `bar:beat` or `bar:beat:tick`.
-    fn from_str(s: &str) -> Result<Position, String> {
-        let mut parts = s.split(':');
-        let bad = || format!("position {s:?} is not bar:beat or bar:beat:tick (e.g. \"5:2\" or \"5:2:240\")");
-        let bar = parts.next().and_then(|p| p.trim().parse().ok()).ok_or_else(bad)?;
-        let beat = parts.next().and_then(|p| p.trim().parse().ok()).ok_or_else(bad)?;
-        let tick = match parts.next() {
-            Some(p) => p.trim().parse().map_err(|_| bad())?,
-            None => 0,
-        };
-        if parts.next().is_some() {
-            return Err(bad());
-        }
-        Ok(Position { bar, beat, tick })
-    }
-}

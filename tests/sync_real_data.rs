@@ -9,7 +9,7 @@ use pocket::kit::KitMap;
 use pocket::score::Offsets;
 use pocket::sync::{analyse, pair_free, SyncOptions, SyncReport};
 use pocket::time::Nanos;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn data_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("POCKET_DATA_DIR")
@@ -25,7 +25,7 @@ fn data_dir() -> Option<PathBuf> {
     None
 }
 
-fn sync(a: &PathBuf, b: &PathBuf, kit: &KitMap, all_lanes: bool) -> SyncReport {
+fn sync(a: &Path, b: &Path, kit: &KitMap, all_lanes: bool) -> SyncReport {
     let ta = load_take(a.to_str().unwrap(), Some(kit)).unwrap().take;
     let tb = load_take(b.to_str().unwrap(), Some(kit)).unwrap().take;
     let none = Offsets::default();

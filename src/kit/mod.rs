@@ -63,8 +63,10 @@ impl KitMap {
     /// pedal, neighbours or velocity floor above 1. For instruments that are not drum kits (a
     /// keyboard in a duet) and for `pocket sync --lanes all`.
     pub fn all_notes() -> KitMap {
-        let mut options = KitOptions::default();
-        options.velocity_floors = VelocityFloors::uniform(1);
+        let options = KitOptions {
+            velocity_floors: VelocityFloors::uniform(1),
+            ..KitOptions::default()
+        };
         KitMap {
             name: "all-notes".into(),
             description: "every note of every channel as one onset stream (lane any)".into(),
