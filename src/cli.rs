@@ -438,13 +438,17 @@ fn emit_with_html(report: &Report, json: Option<&Path>, html: Option<&Path>) -> 
             "--html needs a file name (the summary goes to stdout); `pocket report REPORT.json -o -` prints a page",
         ));
     }
+    // Files first: if stdout's reader goes away while the summary prints, nothing is lost.
+    if let Some(path) = html {
+        write_html(report, path)?;
+    }
     emit(report, json)?;
-    let Some(path) = html else { return Ok(()) };
-    write_html(report, path)?;
-    if json == Some(Path::new("-")) {
-        eprintln!("HTML report written to {}", path.display());
-    } else {
-        println!("HTML report written to {}", path.display());
+    if let Some(path) = html {
+        if json == Some(Path::new("-")) {
+            eprintln!("HTML report written to {}", path.display());
+        } else {
+            println!("HTML report written to {}", path.display());
+        }
     }
     Ok(())
 }
@@ -522,9 +526,9 @@ fn score_batch(
     if progress {
         eprint!("\r\x1b[2K");
     }
-    print!("{}", batch_table(&rows));
     let csv = out_dir.join("summary.csv");
     write_file(&csv, batch_csv(&rows).as_bytes())?;
+    print!("{}", batch_table(&rows));
     println!(
         "\n{} reports and summary.csv written to {}",
         rows.len(),
@@ -756,8 +760,9 @@ fn emit(report: &Report, output: Option<&Path>) -> Result<()> {
             std::io::stdout().write_all(json.as_bytes())?;
         }
         Some(p) => {
-            print!("{}", pocket::summary::render(report, color_stdout()));
+            // The file first: if stdout's reader goes away while the summary prints, nothing is lost.
             write_file(p, json.as_bytes())?;
+            print!("{}", pocket::summary::render(report, color_stdout()));
             println!("\nreport written to {}", p.display());
         }
         None => print!("{}", pocket::summary::render(report, color_stdout())),
@@ -791,13 +796,17 @@ fn demo(output: &Path, html: Option<&Path>) -> Result<()> {
         std::fs::create_dir_all(output)
             .with_context(|| format!("cannot create {}", output.display()))?;
     }
+    // Files first: if stdout's reader goes away while the summary prints, nothing is lost.
     let path = output.join("demo-report.json");
-    print!("{}", pocket::summary::render(&report, color_stdout()));
     write_file(&path, report.to_json().as_bytes())?;
-    println!("\nreport written to {}", path.display());
     let page = output.join("demo-report.html");
-    for p in std::iter::once(page.as_path()).chain(html) {
+    let pages: Vec<&Path> = std::iter::once(page.as_path()).chain(html).collect();
+    for p in &pages {
         write_html(&detailed, p)?;
+    }
+    print!("{}", pocket::summary::render(&report, color_stdout()));
+    println!("\nreport written to {}", path.display());
+    for p in pages {
         println!("HTML report written to {}", p.display());
     }
     Ok(())
@@ -1122,7 +1131,7 @@ use live_cli::{LiveArgs, RecordArgs};
 
 /// `pocket devices`, `pocket live`, `pocket record`.
 mod live_cli {
-    use super::{roster, usage, write_file, Result};
+    use super::{roster, usage, Result};
     use anyhow::Context;
     use clap::Args;
     use pocket::live::session::{self, PlayerSpec, Practice, SessionOptions, Start};
@@ -1352,7 +1361,6 @@ mod live_cli {
         if let Some(cmd) = &o.score_command {
             println!("same report: {cmd}");
         }
-        let _ = write_file;
         Ok(())
     }
 }

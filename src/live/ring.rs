@@ -18,9 +18,10 @@ use std::time::Instant;
 
 /// Bytes of the record header.
 const HEADER_BYTES: usize = 2 + 8 + 8;
-/// Default ring size per connection: about 2,900 three-byte messages, many seconds of the
-/// densest drumming even if the consumer stalls.
-pub const DEFAULT_RING_BYTES: usize = 1 << 16;
+/// Default ring size per connection: about 50,000 three-byte messages. Real drumming sends at
+/// most a few hundred messages a second, so this absorbs a consumer stalled for minutes (a slow
+/// disk's fsync, a loaded machine); fast replays push thousands a second and need the room.
+pub const DEFAULT_RING_BYTES: usize = 1 << 20;
 
 /// Counters shared by the two ends of a ring.
 #[derive(Debug, Default)]
