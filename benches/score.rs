@@ -9,6 +9,7 @@
 //! cargo bench --bench score                 # everything (a few minutes)
 //! cargo bench --bench score -- pipeline     # one group
 //! POCKET_BENCH_SIZES=1000000 cargo bench --bench score
+//! POCKET_BENCH_BOOTSTRAP=0 cargo bench --bench score   # like `pocket score --bootstrap 0`
 //! ```
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -32,6 +33,19 @@ fn sizes() -> Vec<usize> {
             .collect(),
         Err(_) => vec![10_000, 100_000, 1_000_000],
     }
+}
+
+/// The options `pocket score` uses by default; `POCKET_BENCH_BOOTSTRAP` sets the bootstrap draws
+/// of the two-player sync verdict (`--bootstrap`).
+fn score_options() -> ScoreOptions {
+    let mut options = ScoreOptions::default();
+    if let Some(n) = std::env::var("POCKET_BENCH_BOOTSTRAP")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+    {
+        options.sync.bootstrap = n;
+    }
+    options
 }
 
 /// One size's files, with the temporary directory that holds them.
@@ -102,7 +116,7 @@ fn pipeline(chart: &Path, takes: [&Path; 2], out: &Path) -> usize {
         &chart_data,
         &chart.display().to_string(),
         &inputs,
-        &ScoreOptions::default(),
+        &score_options(),
     );
     let summary = pocket::summary::render(&report, false);
     let json = report.to_json();
@@ -180,7 +194,7 @@ fn stages(c: &mut Criterion) {
             .collect();
         scored.push((input, chart, loaded));
     }
-    let options = ScoreOptions::default();
+    let options = score_options();
 
     let mut group = c.benchmark_group("score_player");
     configure(&mut group);

@@ -183,12 +183,22 @@ pub fn write_chart_compact(chart: &Chart) -> String {
     );
     for (i, t) in map.tempos().enumerate() {
         let sep = if i > 0 { "," } else { "" };
-        let _ = write!(out, "{sep}\n{{\"at\":{},\"bpm\":{}}}", t.tick.0, t.tempo.bpm());
+        let _ = write!(
+            out,
+            "{sep}\n{{\"at\":{},\"bpm\":{}}}",
+            t.tick.0,
+            t.tempo.bpm()
+        );
     }
     out.push_str("],\n\"time_signatures\":[{\"bar\":1,\"signature\":\"4/4\"}],\n\"sections\":[");
     for (i, s) in chart.sections.iter().enumerate() {
         let sep = if i > 0 { "," } else { "" };
-        let _ = write!(out, "{sep}\n{{\"at\":{},\"name\":{}}}", s.tick.0, json(&s.name));
+        let _ = write!(
+            out,
+            "{sep}\n{{\"at\":{},\"name\":{}}}",
+            s.tick.0,
+            json(&s.name)
+        );
     }
     out.push_str("],\n\"notes\":[");
     let joins = |a: &Note, b: &Note| {
@@ -335,7 +345,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or_else(|| PathBuf::from("target/big-take"));
     let started = std::time::Instant::now();
     let big = write_big_take(&dir, hits)?;
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+    let size = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.len() as f64 / 1e6)
+            .unwrap_or(0.0)
+    };
     println!(
         "{}: {} notes, {:.1} MB",
         big.chart.display(),

@@ -427,6 +427,9 @@ struct SpanAcc {
     pairs: Vec<(f64, f64)>,
 }
 
+/// The most bars a player's per-bar table lists (about 24 days at 120 BPM in 4/4).
+const MAX_REPORT_BARS: usize = 1 << 20;
+
 /// Scores one player against a chart. Returns the report entry and the alignment.
 pub fn score_player(
     chart: &Chart,
@@ -737,6 +740,9 @@ pub fn score_player(
         let first_bar = map.position(first.tick).bar;
         let last_bar = map.position(last.tick).bar;
         let nb = (last_bar - first_bar + 1).max(0) as usize;
+        // A chart spanning an absurd number of bars (damaged times) gets no per-bar table
+        // rather than one allocated per bar.
+        let nb = if nb > MAX_REPORT_BARS { 0 } else { nb };
         let mut bar_acc: Vec<SpanAcc> = (0..nb).map(|_| SpanAcc::default()).collect();
         let n_sec = chart.sections.len();
         let mut sec_acc: Vec<SpanAcc> = (0..n_sec).map(|_| SpanAcc::default()).collect();

@@ -677,6 +677,9 @@ pub fn analyse(
     }
 }
 
+/// The most bars without onsets [`bars`] fills in between the first and last bar with onsets.
+const MAX_FILLED_BARS: i64 = 1 << 20;
+
 fn bars(
     pairing: &Pairing,
     chart: Option<&Chart>,
@@ -710,15 +713,23 @@ fn bars(
         by_bar.keys().next().copied(),
         by_bar.keys().next_back().copied(),
     ) {
-        for b in first..=last {
-            by_bar.entry(b).or_default();
+        // Bars without pairs between the first and last are listed too, unless the span is
+        // absurd (damaged times): then only bars with onsets are.
+        if last.saturating_sub(first) <= MAX_FILLED_BARS {
+            for b in first..=last {
+                by_bar.entry(b).or_default();
+            }
         }
     }
-    let played = |r: &PlayerReport, bar: i64| {
-        r.bars
-            .iter()
-            .find(|b| b.bar == bar)
-            .and_then(|b| b.played_bpm)
+    // Each player's played tempo by bar, looked up once per bar (not a scan per bar).
+    let played_by_bar = |r: &PlayerReport| -> BTreeMap<i64, Option<f64>> {
+        r.bars.iter().map(|b| (b.bar, b.played_bpm)).collect()
+    };
+    let played_maps = reports.map(|[ra, rb]| [played_by_bar(ra), played_by_bar(rb)]);
+    let played = |who: usize, bar: i64| {
+        played_maps
+            .as_ref()
+            .and_then(|m| m[who].get(&bar).copied().flatten())
     };
     by_bar
         .into_iter()
@@ -728,10 +739,7 @@ fn bars(
                 .map(|p| p.asynchrony().as_millis_f64())
                 .collect();
             let w20 = v.iter().filter(|a| a.abs() <= 20.0).count();
-            let (bpm_a, bpm_b) = match reports {
-                Some([ra, rb]) => (played(ra, bar), played(rb, bar)),
-                None => (None, None),
-            };
+            let (bpm_a, bpm_b) = (played(0, bar), played(1, bar));
             let tempo_ratio = match (bpm_a, bpm_b, chart) {
                 (Some(a), Some(b), _) if a > 0.0 => Some(b / a),
                 (_, _, Some(_)) => None,

@@ -765,7 +765,19 @@ fn through_every_reader(bytes: &[u8]) -> usize {
         ..smf::SmfChartOptions::default()
     };
     let mut ok = 0;
-    ok += usize::from(smf::read_chart_bytes(path, bytes, &smf::SmfChartOptions::default()).is_ok());
+    let mut charts = Vec::new();
+    let mut keep = |r: Result<pocket::Chart, InputError>| match r {
+        Ok(c) => {
+            charts.push(c);
+            1
+        }
+        Err(_) => 0,
+    };
+    ok += keep(smf::read_chart_bytes(
+        path,
+        bytes,
+        &smf::SmfChartOptions::default(),
+    ));
     ok += usize::from(smf::read_chart_bytes(path, bytes, &all_channels).is_ok());
     if let Ok(ev) = smf::read_events_bytes(
         path,
@@ -778,14 +790,14 @@ fn through_every_reader(bytes: &[u8]) -> usize {
         ok += 1;
         let _ = pocket::kit::build_take(&ev.events, &gm, &gm.options, String::new(), vec![]);
     }
-    ok += usize::from(chart_json::read_chart_bytes(path, bytes).is_ok());
+    ok += keep(chart_json::read_chart_bytes(path, bytes));
     if let Ok(list) = onsets::parse_onsets(path, bytes) {
         ok += 1;
         let _ = onsets::to_chart(path, &list);
     }
-    ok += usize::from(rockband::read_chart_bytes(path, bytes, None, &chart_opts).is_ok());
-    ok += usize::from(clone_hero::read_chart_bytes(path, bytes, None, &chart_opts).is_ok());
-    ok += usize::from(dtx::read_chart_bytes(path, bytes).is_ok());
+    ok += keep(rockband::read_chart_bytes(path, bytes, None, &chart_opts));
+    ok += keep(clone_hero::read_chart_bytes(path, bytes, None, &chart_opts));
+    ok += keep(dtx::read_chart_bytes(path, bytes));
     if let Ok(cap) = capture_log::read_capture_from(bytes, path) {
         ok += 1;
         for i in 0..cap.header.players.len() {
@@ -794,7 +806,48 @@ fn through_every_reader(bytes: &[u8]) -> usize {
         }
     }
     ok += usize::from(KitMap::from_json_str(&String::from_utf8_lossy(bytes), path).is_ok());
+    for chart in &charts {
+        score_two_players(chart);
+    }
     ok
+}
+
+/// Scores two players who play `chart` exactly and 7 ms late, as the fuzz targets do with every
+/// chart a reader accepts: scoring and sync must cope with whatever a reader lets through.
+fn score_two_players(chart: &pocket::Chart) {
+    let hits: Vec<pocket::Hit> = chart
+        .notes
+        .iter()
+        .map(|n| pocket::Hit {
+            time: n.time,
+            lane: n.lane,
+            articulation: n.articulation,
+            velocity: 100,
+            source: pocket::take::Source {
+                note: 38,
+                channel: 10,
+                port: 0,
+            },
+        })
+        .collect();
+    let exact = pocket::Take {
+        hits: hits.clone(),
+        ..pocket::Take::default()
+    };
+    let late = pocket::Take {
+        hits: hits
+            .into_iter()
+            .map(|mut h| {
+                h.time = h.time.saturating_add(Nanos::from_millis(7));
+                h
+            })
+            .collect(),
+        ..pocket::Take::default()
+    };
+    let mut a = PlayerInput::new("a", &exact);
+    a.auto_align = true;
+    let b = PlayerInput::new("b", &late);
+    let _ = pocket::score::score_session(chart, "replay", &[a, b], &ScoreOptions::default());
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -853,4 +906,45 @@ fn fuzz_corpora_through_every_reader() {
         }
     }
     eprintln!("replayed {n} fuzz corpus files");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fuzz findings, kept as fixtures (see docs/fuzzing.md).
+
+#[test]
+fn fuzz_onsets_40_days_into_the_song() {
+    // An onset list whose last onset is 3,500,002 s (40 days) in: as a chart it is refused
+    // (the per-bar tables would need 1.75 million bars); as a take it is read.
+    expect_message(
+        chart_err("fixtures/bad/fuzz-onsets-40-days-into-the-song.txt"),
+        "fixtures/bad/fuzz-onsets-40-days-into-the-song.txt: line 6: 3500002 s is beyond the 1000000 s a chart may last; is the time in seconds?",
+    );
+    in_crate();
+    let t = formats::load_take("fixtures/bad/fuzz-onsets-40-days-into-the-song.txt", None)
+        .expect("as a take it reads");
+    assert_eq!(t.take.hits.len(), 5);
+}
+
+#[test]
+fn fuzz_two_notes_ten_days_apart_score_in_linear_time() {
+    // A chart whose two notes are 873,813 s apart (about 455,000 bars): the sync section's
+    // per-bar table once looked each bar up by scanning every bar, which took hours.
+    let bytes = std::fs::read(crate_path(
+        "fixtures/bad/fuzz-smf-two-notes-ten-days-apart.mid",
+    ))
+    .expect("fixture");
+    let chart = smf::read_chart_bytes(
+        Path::new("fuzz-smf-two-notes-ten-days-apart.mid"),
+        &bytes,
+        &smf::SmfChartOptions::default(),
+    )
+    .expect("the reader accepts it: every time is inside its limits");
+    assert_eq!(chart.notes.len(), 2);
+    let started = std::time::Instant::now();
+    score_two_players(&chart);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "scoring took {:?}",
+        started.elapsed()
+    );
 }

@@ -226,7 +226,7 @@ proptest! {
         let (mut rb, ab) = score_player(&chart, &pb, &o);
         // The report states the offsets it used; everything else must be identical.
         prop_assert_eq!(&aa, &ab);
-        rb.offset_ms = ra.offset_ms.clone();
+        rb.offset_ms = ra.offset_ms;
         prop_assert_eq!(
             serde_json::to_value(&ra).expect("json"),
             serde_json::to_value(&rb).expect("json")

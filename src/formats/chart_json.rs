@@ -787,11 +787,10 @@ impl Reader<'_> {
                     ))
                 }
             };
-            let names = single.map(|l| (l, None)).into_iter().chain(
-                list.iter()
-                    .enumerate()
-                    .map(|(j, l)| (l.as_str(), Some(j))),
-            );
+            let names = single
+                .map(|l| (l, None))
+                .into_iter()
+                .chain(list.iter().enumerate().map(|(j, l)| (l.as_str(), Some(j))));
             for (name, j) in names {
                 let lane: Lane = name.parse().map_err(|err| {
                     let kind = InputErrorKind::UnknownLane(err);

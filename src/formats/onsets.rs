@@ -153,6 +153,18 @@ pub fn onset_tempo_map() -> TempoMap {
 /// exactly as read; ticks come from [`onset_tempo_map`]. `path` names the file in the chart's
 /// source and in errors (a chart refuses negative times).
 pub fn to_chart(path: &Path, onsets: &[Onset]) -> Result<Chart, InputError> {
+    let limit = Nanos(super::smf::MAX_TIME_SECS * 1_000_000_000);
+    if let Some(o) = onsets.iter().find(|o| o.time > limit) {
+        return Err(InputError::at_line(
+            path,
+            o.line,
+            InputErrorKind::Malformed(format!(
+                "{:.0} s is beyond the {} s a chart may last; is the time in seconds?",
+                o.time.as_secs_f64(),
+                super::smf::MAX_TIME_SECS
+            )),
+        ));
+    }
     let tempo_map = onset_tempo_map();
     let notes = onsets
         .iter()
