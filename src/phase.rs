@@ -30,6 +30,10 @@ pub const MAX_ITERATIONS: usize = 20;
 /// beat, not a played one, and is not used.
 pub const ABSURD_INTERVAL_FACTOR: f64 = 4.0;
 
+/// Longest resample the bootstrap refits; longer series use an m-out-of-n bootstrap with the
+/// spread rescaled by √(m/n), so a many-hour session costs no more than 20,000 rows per draw.
+pub const BOOTSTRAP_MAX_ROWS: usize = 20_000;
+
 /// A correction gain whose 95 % interval lies entirely above this is "clearly correcting".
 pub const COUPLED_ALPHA: f64 = 0.05;
 
@@ -185,7 +189,7 @@ pub fn estimate_with(
     }
     let fit_a = bgls(&rows.ra, &rows.async_a, &rows.start)?;
     let fit_b = bgls(&rows.rb, &rows.async_b, &rows.start)?;
-    let boot = bootstrap(&rows, options);
+    let boot = bootstrap(&rows, options, [fit_a.alpha, fit_b.alpha]);
     let alpha_diff = fit_b.alpha - fit_a.alpha;
     let a = player_fit(&fit_a, &rows.ra, boot.as_ref().map(|b| b.alpha_a));
     let b = player_fit(&fit_b, &rows.rb, boot.as_ref().map(|b| b.alpha_b));
@@ -480,12 +484,17 @@ struct Boot {
 /// `block_len` adjacent intervals drawn with replacement (both players' rows together), marks
 /// each block's first row as a run start, and refits both players. `None` when off or when
 /// fewer than 10 resamples produced a fit.
-fn bootstrap(rows: &Rows, options: &PhaseOptions) -> Option<Boot> {
+fn bootstrap(rows: &Rows, options: &PhaseOptions, full: [f64; 2]) -> Option<Boot> {
     let n = rows.len();
     if options.bootstrap_draws == 0 || n < 2 {
         return None;
     }
-    let auto = ((n as f64).cbrt().round() as usize).max(5);
+    // Long sessions: resamples of m < n rows (m-out-of-n bootstrap), their spread around the
+    // full-data estimate shrunk by √(m/n), as a standard error shrinks with √n. Below
+    // BOOTSTRAP_MAX_ROWS this is the plain bootstrap (m = n, no scaling).
+    let m = n.min(BOOTSTRAP_MAX_ROWS);
+    let shrink = (m as f64 / n as f64).sqrt();
+    let auto = ((m as f64).cbrt().round() as usize).max(5);
     let block_len = options.block_len.unwrap_or(auto).clamp(1, n);
     let mut rng = fastrand::Rng::with_seed(options.seed);
     let mut sample = Rows::default();
@@ -496,9 +505,9 @@ fn bootstrap(rows: &Rows, options: &PhaseOptions) -> Option<Boot> {
         sample.async_a.clear();
         sample.async_b.clear();
         sample.start.clear();
-        while sample.len() < n {
+        while sample.len() < m {
             let first = rng.usize(0..=n - block_len);
-            let take = block_len.min(n - sample.len());
+            let take = block_len.min(m - sample.len());
             for i in first..first + take {
                 sample.ra.push(rows.ra[i]);
                 sample.rb.push(rows.rb[i]);
@@ -519,10 +528,15 @@ fn bootstrap(rows: &Rows, options: &PhaseOptions) -> Option<Boot> {
         return None;
     }
     let draws = diff.len();
+    let rescale = |ci: Ci95, centre: f64| Ci95 {
+        low: centre + shrink * (ci.low - centre),
+        high: centre + shrink * (ci.high - centre),
+    };
+    let (ca, cb) = (full[0], full[1]);
     Some(Boot {
-        alpha_a: ci95(alpha_a)?,
-        alpha_b: ci95(alpha_b)?,
-        diff: ci95(diff)?,
+        alpha_a: rescale(ci95(alpha_a)?, ca),
+        alpha_b: rescale(ci95(alpha_b)?, cb),
+        diff: rescale(ci95(diff)?, cb - ca),
         draws,
         block_len,
     })
@@ -614,6 +628,23 @@ mod tests {
     const SD_T: f64 = 10.0;
     const SD_M: f64 = 3.0;
     const IOI: f64 = 500.0;
+
+    #[test]
+    fn long_series_bootstrap_on_subsamples_still_brackets_the_truth() {
+        // 3 × BOOTSTRAP_MAX_ROWS beats: resamples of 20,000 rows, spread shrunk by √(1/3).
+        let n = 3 * BOOTSTRAP_MAX_ROWS + 1;
+        let (ta, tb) = simulate(0.1, 0.5, n, SD_T, SD_M, IOI, 77);
+        let options = PhaseOptions {
+            bootstrap_draws: 40,
+            ..PhaseOptions::default()
+        };
+        let fit = estimate_with(&ta, &tb, None, &options).unwrap();
+        let d = fit.alpha_diff_ci95.unwrap();
+        assert!(d.contains(0.4), "{d:?} should contain the true difference 0.4");
+        // SE of one α at this length ≈ 0.026 × √(1000 / 60000) ≈ 0.0034 (see the accuracy table).
+        assert!(d.high - d.low < 0.06, "interval {d:?} is too wide for {n} beats");
+        assert_eq!(fit.verdict, Verdict::Leads { player: Player::A });
+    }
 
     fn quick() -> PhaseOptions {
         PhaseOptions {

@@ -199,8 +199,10 @@ fn a_replay_through_the_live_path_keeps_every_event() {
         assert_eq!(s.message(), g.message(), "bytes intact and in order");
         let dt = (g.time - zero - s.time).as_millis_f64();
         // At 20x speed a millisecond of scheduling is 20 ms of capture clock; the clock rule
-        // keeps the take's own spacing, so only the first events' delivery shows.
-        assert!(dt.abs() < 40.0, "event moved by {dt} ms");
+        // keeps the take's own spacing, so only the first events' delivery shows. The bound
+        // allows 25 ms of late wake-up on a loaded machine (parallel tests on two cores) and
+        // still catches a schedule in the wrong unit or at the wrong speed.
+        assert!(dt.abs() < 500.0, "event moved by {dt} ms");
     }
 }
 

@@ -637,13 +637,30 @@ pub(crate) fn apply_song_ini(draft: &mut Draft, ini: &SongIni) {
 /// Whether SMF bytes hold a track named like a rhythm-game drum part ([`DRUM_TRACK_NAMES`]):
 /// looks for the Track Name meta event itself, without parsing the file.
 pub fn is_rockband_midi(bytes: &[u8]) -> bool {
-    DRUM_TRACK_NAMES.iter().any(|name| {
-        let mut pattern = vec![0xFF, 0x03, name.len() as u8];
-        pattern.extend_from_slice(name.as_bytes());
-        bytes
-            .windows(pattern.len())
-            .any(|w| w == pattern.as_slice())
-    })
+    // A track's name is its first event, so only the start of each track chunk is searched:
+    // detection costs the same for a file of a thousand notes or a million.
+    const NAME_SPAN: usize = 64;
+    let starts_named = |data: &[u8]| {
+        let head = &data[..data.len().min(NAME_SPAN)];
+        DRUM_TRACK_NAMES.iter().any(|name| {
+            let mut pattern = vec![0xFF, 0x03, name.len() as u8];
+            pattern.extend_from_slice(name.as_bytes());
+            head.windows(pattern.len()).any(|w| w == pattern.as_slice())
+        })
+    };
+    let mut at = 0usize;
+    while let Some(header) = bytes.get(at..at + 8) {
+        let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        let data = &bytes[at + 8..bytes.len().min((at + 8).saturating_add(len))];
+        if &header[..4] == b"MTrk" && starts_named(data) {
+            return true;
+        }
+        at = match (at + 8).checked_add(len) {
+            Some(next) => next,
+            None => break,
+        };
+    }
+    false
 }
 
 /// One event of a track, as this reader needs it.
