@@ -1,6 +1,7 @@
 //! Live capture end to end: replays through the real-time path, what a crash or a signal
 //! leaves on disk, no allocation in pocket's part of the MIDI callback, and (feature `jack`)
-//! two kits played into a real JACK server.
+//! a real JACK server: two kits played into it, a kit unplugged and plugged back in, and the
+//! count-in click.
 
 use assert_cmd::cargo::CommandCargoExt;
 use pocket::formats::capture_log::read_capture;
@@ -427,11 +428,13 @@ fn live_without_a_port_says_how_to_get_midi_or_names_the_ports() {
 
 #[cfg(feature = "jack")]
 mod jack {
-    //! Two kits played into a real JACK server (`jackd -d dummy`): the periods of the server
-    //! (POCKET_JACK_RATE, POCKET_JACK_PERIOD, defaults 48000 and 256) set the tolerances.
+    //! Kits played into a real JACK server (`jackd -d dummy`): the periods of the server
+    //! (POCKET_JACK_RATE, POCKET_JACK_PERIOD, defaults 48000 and 256) and pocket's port-poll
+    //! interval set the tolerances. Without a server the tests skip, unless
+    //! POCKET_REQUIRE_JACK=1.
 
     use super::*;
-    use midir::os::unix::VirtualOutput;
+    use midir::os::unix::{VirtualInput, VirtualOutput};
     use midir::MidiOutput;
 
     fn env_u64(name: &str, default: u64) -> u64 {
@@ -447,8 +450,18 @@ mod jack {
         bytes: Vec<u8>,
     }
 
+    /// The JACK tests share one server: run them one at a time so that one test's client
+    /// (de)activations and load do not eat into another's timing tolerances.
+    fn jack_serial() -> std::sync::MutexGuard<'static, ()> {
+        static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     #[test]
     fn two_kits_through_jack_are_captured_whole_and_on_time() {
+        let _serial = jack_serial();
         let lee_out = match MidiOutput::new("pocket-test-lee") {
             Ok(o) => o,
             Err(e) => {
@@ -648,5 +661,482 @@ mod jack {
             std::fs::read_to_string(out.join("report.json")).expect("live report"),
             std::fs::read_to_string(dir.path().join("offline.json")).expect("offline report")
         );
+    }
+
+    /// A JACK client, or `None` (the test skips) when no server answers, unless
+    /// POCKET_REQUIRE_JACK=1.
+    fn jack_output_or_skip(name: &str) -> Option<MidiOutput> {
+        match MidiOutput::new(name) {
+            Ok(o) => Some(o),
+            Err(e) => {
+                if std::env::var("POCKET_REQUIRE_JACK").is_ok_and(|v| v == "1") {
+                    panic!("POCKET_REQUIRE_JACK=1 but no JACK server answers: {e}");
+                }
+                eprintln!("SKIPPED: no JACK server is running ({e}); start `jackd -d dummy` to run this test");
+                None
+            }
+        }
+    }
+
+    /// The server's sample rate and period (frames), from POCKET_JACK_RATE and
+    /// POCKET_JACK_PERIOD.
+    fn rate_and_period() -> (f64, f64) {
+        (
+            env_u64("POCKET_JACK_RATE", 48_000) as f64,
+            env_u64("POCKET_JACK_PERIOD", 256) as f64,
+        )
+    }
+
+    fn sleep_until(due: Instant) {
+        while Instant::now() < due {
+            std::thread::sleep(
+                due.saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(2)),
+            );
+        }
+    }
+
+    /// Waits for `pocket live` to create its capture log (it has opened its ports by then).
+    fn wait_for_capture(child: &mut std::process::Child, capture: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !capture.exists() {
+            assert!(Instant::now() < deadline, "pocket live did not start");
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut stderr = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+                }
+                panic!("pocket live exited {status}: {stderr}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop_pocket(child: std::process::Child) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let done = child.wait_with_output().expect("pocket exits");
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    }
+
+    enum Step {
+        Send(usize, Vec<u8>),
+        /// Sanae's port is unregistered (her kit is unplugged).
+        Leave,
+        /// Sanae's port is registered again under the same name (plugged back in).
+        Return,
+    }
+
+    #[test]
+    fn a_kit_that_disappears_and_returns_is_reconnected_and_nothing_after_is_lost() {
+        let _serial = jack_serial();
+        let Some(lee_out) = jack_output_or_skip("pocket-rc-lee") else {
+            return;
+        };
+        let sanae_out = MidiOutput::new("pocket-rc-sanae").expect("second JACK client");
+        let mut lee_conn = lee_out.create_virtual("kit").expect("JACK output port");
+        let mut sanae_conn = Some(sanae_out.create_virtual("kit").expect("JACK output port"));
+        let mut sanae_client: Option<MidiOutput> = None;
+
+        let (rate, period) = rate_and_period();
+        let frames = |ns: f64| ns * rate / 1e9;
+        let period_ns = period * 1e9 / rate;
+        // pocket polls the port list this often: a lost or returning port is noticed within
+        // one interval; a second one absorbs the scheduling noise of a loaded machine.
+        let poll_ns = pocket::live::ports::POLL_EVERY.as_nanos() as f64;
+        let notice_ns = 2.0 * poll_ns;
+
+        // Sanae's kit leaves at 4 s and returns after several poll intervals (at least 3 s),
+        // then both play on for 6 s more.
+        let leave_ns = 4_000_000_000i64;
+        let away_ns = (4.0 * poll_ns).max(3e9) as i64;
+        let back_ns = leave_ns + away_ns;
+        let excerpt_ns = back_ns + 6_000_000_000;
+        let mut steps: Vec<(i64, Step)> = vec![(leave_ns, Step::Leave), (back_ns, Step::Return)];
+        for (i, take) in [lee(), sanae()].iter().enumerate() {
+            let cap = read_capture(take).expect("demo take");
+            for e in cap
+                .events
+                .iter()
+                .filter(|e| e.time.0 >= 0 && e.time.0 < excerpt_ns)
+            {
+                steps.push((e.time.0, Step::Send(i, e.message().to_vec())));
+            }
+        }
+        // Stable: at equal times the port changes come first.
+        steps.sort_by_key(|s| s.0);
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("session");
+        let mut child = pocket()
+            .args(["live", "--chart", &chart(), "--start", "now"])
+            .args(["--duration", &(excerpt_ns / 1_000_000_000 + 30).to_string()])
+            .args(["--quiet", "--player", "Lee=pocket-rc-lee"])
+            .args(["--player", "Sanae=pocket-rc-sanae"])
+            .args([
+                "--kit",
+                "Lee=roland-td",
+                "--kit",
+                "Sanae=alesis-nitro",
+                "-o",
+            ])
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pocket live starts");
+        let capture = out.join("capture.jsonl");
+        wait_for_capture(&mut child, &capture);
+        std::thread::sleep(Duration::from_millis(1500));
+
+        let t0 = Instant::now() + Duration::from_millis(200);
+        let since_t0 = || Instant::now().duration_since(t0).as_nanos() as i64;
+        let mut sent: Vec<Sent> = Vec::new();
+        let (mut left_at_ns, mut back_at_ns) = (None, None);
+        for (t, step) in steps {
+            sleep_until(t0 + Duration::from_nanos(t as u64));
+            match step {
+                Step::Leave => {
+                    // Let JACK deliver what is queued, then unregister the port.
+                    std::thread::sleep(Duration::from_secs_f64(4.0 * period / rate));
+                    let conn = sanae_conn.take().expect("Sanae's port is open");
+                    sanae_client = Some(conn.close());
+                    left_at_ns = Some(since_t0());
+                }
+                Step::Return => {
+                    let client = sanae_client.take().expect("Sanae's client");
+                    sanae_conn = Some(
+                        client
+                            .create_virtual("kit")
+                            .expect("the port comes back under its name"),
+                    );
+                    back_at_ns = Some(since_t0());
+                }
+                Step::Send(player, bytes) => {
+                    let conn = if player == 0 {
+                        Some(&mut lee_conn)
+                    } else {
+                        sanae_conn.as_mut()
+                    };
+                    // While Sanae's kit is unplugged she has nothing to send on.
+                    if let Some(c) = conn {
+                        let at_ns = since_t0();
+                        c.send(&bytes).expect("JACK send");
+                        sent.push(Sent {
+                            player,
+                            at_ns,
+                            bytes,
+                        });
+                    }
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        stop_pocket(child);
+        drop(sanae_conn);
+        drop(lee_conn);
+        let left_ns = left_at_ns.expect("the port left") as f64;
+        let back_ns = back_at_ns.expect("the port returned") as f64;
+
+        let cap = read_capture(&capture).expect("readable capture");
+        assert_eq!(cap.end.as_ref().map(|e| e.reason.as_str()), Some("stopped"));
+        assert!(cap.overflows.is_empty(), "{:?}", cap.overflows);
+        let port_of = |player: usize| cap.header.players[player].port;
+        let got_of = |player: usize| -> Vec<&pocket::event::RawEvent> {
+            cap.events
+                .iter()
+                .filter(|e| e.port == port_of(player))
+                .collect()
+        };
+        let sent_of =
+            |player: usize| -> Vec<&Sent> { sent.iter().filter(|s| s.player == player).collect() };
+
+        // One gap for Sanae's port, closed when it came back; none for Lee's.
+        let gaps: Vec<_> = cap.gaps.iter().filter(|g| g.port == port_of(1)).collect();
+        assert_eq!(gaps.len(), 1, "one gap for Sanae's port: {:?}", cap.gaps);
+        assert!(
+            cap.gaps.iter().all(|g| g.port != port_of(0)),
+            "Lee's port never left: {:?}",
+            cap.gaps
+        );
+        let gap = gaps[0];
+
+        // Lee: whole throughout, bytes intact and in order.
+        let (lee_sent, lee_got) = (sent_of(0), got_of(0));
+        assert_eq!(
+            lee_got.len(),
+            lee_sent.len(),
+            "Lee: {} of {} events arrived",
+            lee_got.len(),
+            lee_sent.len()
+        );
+        let mut pairs: Vec<(&Sent, &pocket::event::RawEvent)> = Vec::new();
+        for (s, g) in lee_sent.iter().zip(&lee_got) {
+            assert_eq!(g.message(), &s.bytes[..], "Lee's bytes intact and in order");
+            pairs.push((s, g));
+        }
+
+        // Sanae before she left: every event.
+        let sanae_sent = sent_of(1);
+        let (before, after): (Vec<&Sent>, Vec<&Sent>) =
+            sanae_sent.iter().partition(|s| (s.at_ns as f64) < left_ns);
+        let sanae_got = got_of(1);
+        let (got_before, got_after): (
+            Vec<&pocket::event::RawEvent>,
+            Vec<&pocket::event::RawEvent>,
+        ) = sanae_got.iter().partition(|g| g.time < gap.from);
+        assert_eq!(
+            got_before.len(),
+            before.len(),
+            "Sanae before the gap: {} of {} events arrived",
+            got_before.len(),
+            before.len()
+        );
+        for (s, g) in before.iter().zip(&got_before) {
+            assert_eq!(
+                g.message(),
+                &s.bytes[..],
+                "Sanae's bytes intact and in order"
+            );
+            pairs.push((s, g));
+        }
+        // After she returned: what pocket captured is exactly the tail of what she sent (the
+        // events sent before pocket reconnected are lost inside the gap, checked below).
+        assert!(
+            got_after.len() <= after.len(),
+            "Sanae after the gap: {} captured, {} sent",
+            got_after.len(),
+            after.len()
+        );
+        let missed = after.len() - got_after.len();
+        for (s, g) in after[missed..].iter().zip(&got_after) {
+            assert_eq!(
+                g.message(),
+                &s.bytes[..],
+                "Sanae's bytes after the return intact and in order"
+            );
+            pairs.push((s, g));
+        }
+
+        // One unknown constant links the two clocks (the smallest delay); every captured event
+        // is at most two periods later than its send, before and after the reconnection.
+        let base = pairs
+            .iter()
+            .map(|(s, g)| (g.time.0 - s.at_ns) as f64)
+            .fold(f64::INFINITY, f64::min);
+        for (s, g) in &pairs {
+            let late = frames((g.time.0 - s.at_ns) as f64 - base);
+            assert!(
+                late <= 2.0 * period,
+                "player {}: captured {late:.0} frames after the send (two periods = {})",
+                s.player,
+                2.0 * period
+            );
+        }
+        let capture_time = |test_ns: f64| test_ns + base;
+
+        // The gap starts when the port was noticed missing and ends when it was reconnected,
+        // each within the poll tolerance.
+        let from = gap.from.0 as f64;
+        let to = gap.to.0 as f64;
+        let left = capture_time(left_ns);
+        let back = capture_time(back_ns);
+        assert!(
+            from >= left - 2.0 * period_ns && from <= left + notice_ns,
+            "the gap starts {:.0} ms after the port left (poll interval {:.0} ms)",
+            (from - left) / 1e6,
+            poll_ns / 1e6
+        );
+        assert!(
+            to >= back - 2.0 * period_ns && to <= back + notice_ns,
+            "the gap ends {:.0} ms after the port returned (poll interval {:.0} ms)",
+            (to - back) / 1e6,
+            poll_ns / 1e6
+        );
+        // Only events sent before the reconnection may be missing.
+        for s in &after[..missed] {
+            let at = capture_time(s.at_ns as f64);
+            assert!(
+                at <= to + 2.0 * period_ns,
+                "an event sent {:.0} ms after the reconnection was lost",
+                (at - to) / 1e6
+            );
+        }
+        assert!(
+            got_after.len() >= 20,
+            "Sanae played on after her return: {} events captured",
+            got_after.len()
+        );
+        eprintln!(
+            "gap noticed {:.0} ms after the port left, closed {:.0} ms after it returned; \
+             {missed} events sent before the reconnection, {} after",
+            (from - left) / 1e6,
+            (to - back) / 1e6,
+            got_after.len()
+        );
+    }
+
+    #[test]
+    fn the_count_in_clicks_arrive_accented_and_on_the_beat() {
+        let _serial = jack_serial();
+        // Skip like the other JACK tests when no server answers.
+        if jack_output_or_skip("pocket-test-click-probe").is_none() {
+            return;
+        }
+        let (rate, period) = rate_and_period();
+        let period_ns = period * 1e9 / rate;
+
+        // A chart in 3/4 at 150 bpm, so the click count follows the first time signature and
+        // the spacing the chart's tempo (not a 4/4 or 120 bpm default).
+        let dir = tempfile::tempdir().expect("temp dir");
+        let chart_path = dir.path().join("waltz-150.json");
+        std::fs::write(
+            &chart_path,
+            r#"{
+  "format": "pocket-chart/1",
+  "title": "Waltz",
+  "ppq": 480,
+  "tempos": [{"at": "1:1", "bpm": 150}],
+  "time_signatures": [{"bar": 1, "signature": "3/4"}],
+  "notes": [
+    {"at": "1:1", "lane": "kick"},
+    {"at": "1:2", "lane": "snare"},
+    {"at": "1:3", "lane": "snare"},
+    {"at": "2:1", "lane": "kick"}
+  ]
+}
+"#,
+        )
+        .expect("write the chart");
+        let chart =
+            pocket::formats::load_chart(&chart_path, pocket::formats::ChartLoadOptions::default())
+                .expect("the chart loads");
+        let sig = chart.tempo_map.signature_at(pocket::Ticks(0));
+        let beats = u64::from(sig.numerator);
+        assert_eq!(beats, 3);
+        let beat_ns = 60e9 / chart.tempo_map.tempo_at(pocket::Ticks(0)).bpm();
+        let bars = 2u64;
+
+        // The click port: a JACK MIDI input that stamps what it receives with JACK's clock.
+        type Received = Vec<(u64, Vec<u8>)>;
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Received::new()));
+        let sink = std::sync::Arc::clone(&received);
+        let click_in = midir::MidiInput::new("pocket-test-click").expect("JACK client");
+        let click_conn = click_in
+            .create_virtual(
+                "in",
+                move |stamp_us, message, sink: &mut std::sync::Arc<std::sync::Mutex<Received>>| {
+                    if let Ok(mut r) = sink.lock() {
+                        r.push((stamp_us, message.to_vec()));
+                    }
+                },
+                sink,
+            )
+            .expect("JACK input port");
+
+        let out = dir.path().join("session");
+        let run = pocket()
+            .args(["live", "--chart"])
+            .arg(&chart_path)
+            .args(["--start", "count-in", "--count-in-bars", &bars.to_string()])
+            .args(["--click-port", "pocket-test-click"])
+            .args(["--duration", "4", "--quiet", "-o"])
+            .arg(&out)
+            .arg("--replay")
+            .arg(format!("Lee={}", lee()))
+            .output()
+            .expect("pocket live runs");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        std::thread::sleep(Duration::from_secs_f64(4.0 * period / rate));
+        drop(click_conn);
+        let received = received.lock().expect("the callback did not panic").clone();
+
+        let expected = (bars * beats) as usize;
+        let on: Vec<&(u64, Vec<u8>)> = received
+            .iter()
+            .filter(|(_, m)| m.len() == 3 && m[0] == 0x99 && m[2] > 0)
+            .collect();
+        let off = received
+            .iter()
+            .filter(|(_, m)| m.len() == 3 && (m[0] == 0x89 || (m[0] == 0x99 && m[2] == 0)))
+            .count();
+        assert_eq!(
+            on.len(),
+            expected,
+            "{bars} bars of {beats} clicks: {received:?}"
+        );
+        assert_eq!(off, expected, "every click note is released: {received:?}");
+        assert_eq!(
+            received.len(),
+            2 * expected,
+            "nothing else is sent: {received:?}"
+        );
+
+        // Downbeats: a different note, louder.
+        let accents: Vec<bool> = (0..expected).map(|i| i as u64 % beats == 0).collect();
+        let (accent_note, accent_velocity) = (on[0].1[1], on[0].1[2]);
+        let (beat_note, beat_velocity) = (on[1].1[1], on[1].1[2]);
+        assert!(
+            accent_note != beat_note && accent_velocity > beat_velocity,
+            "the downbeat is told apart: {:?} vs {:?}",
+            on[0].1,
+            on[1].1
+        );
+        for (i, (_, m)) in on.iter().enumerate() {
+            let want = if accents[i] {
+                [0x99, accent_note, accent_velocity]
+            } else {
+                [0x99, beat_note, beat_velocity]
+            };
+            assert_eq!(&m[..], &want[..], "click {i}");
+        }
+
+        // Evenly spaced at the chart's tempo, within two periods, on JACK's clock.
+        let tolerance_ns = 2.0 * period_ns;
+        for w in on.windows(2) {
+            let step_ns = (w[1].0 as f64 - w[0].0 as f64) * 1e3;
+            assert!(
+                (step_ns - beat_ns).abs() <= tolerance_ns,
+                "clicks {:.1} ms apart, the beat is {:.1} ms (two periods = {:.1} ms)",
+                step_ns / 1e6,
+                beat_ns / 1e6,
+                tolerance_ns / 1e6
+            );
+        }
+        let span_ns = (on[expected - 1].0 as f64 - on[0].0 as f64) * 1e3;
+        assert!(
+            (span_ns - (expected - 1) as f64 * beat_ns).abs() <= tolerance_ns,
+            "the count-in lasted {:.1} ms",
+            span_ns / 1e6
+        );
+
+        // The capture log records each click, accented as sent, on the beat before time zero.
+        let cap = read_capture(out.join("capture.jsonl")).expect("readable capture");
+        assert_eq!(
+            cap.clicks.iter().map(|c| c.accent).collect::<Vec<_>>(),
+            accents,
+            "{:?}",
+            cap.clicks
+        );
+        let zero = cap.effective_time_zero();
+        for (i, c) in cap.clicks.iter().enumerate() {
+            let before_zero_ns = (zero - c.time).0 as f64;
+            let want_ns = (expected - i) as f64 * beat_ns;
+            assert!(
+                (before_zero_ns - want_ns).abs() <= tolerance_ns,
+                "click {i} logged {:.1} ms before time zero, expected {:.1} ms",
+                before_zero_ns / 1e6,
+                want_ns / 1e6
+            );
+        }
     }
 }

@@ -666,7 +666,12 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             display.finish();
             r
         })
-        .map_err(io_err(&capture_path))?;
+        .map_err(|e| {
+            // Release the replay and click threads, which wait for the session to end.
+            replay_stop.store(true, Ordering::Relaxed);
+            opts.stop.store(true, Ordering::Relaxed);
+            io_err(&capture_path)(e)
+        })?;
 
     // Tell the consumer when every replay is done; stop the replays when it ends.
     let mut done_sent = replay_count == 0;
@@ -781,7 +786,7 @@ fn recorded_kit(spec: &str) -> Option<KitMap> {
 }
 
 /// Sends the count-in: a note on channel 10 per click (76 accented, 77 otherwise) at its time,
-/// and records each click in the capture log.
+/// and records each click in the capture log. The output stays open until `stop` is set.
 #[cfg(feature = "midi-io")]
 fn spawn_clicks(
     mut out: super::ports::ClickOutput,
@@ -812,6 +817,13 @@ fn spawn_clicks(
             }
             out.send(&[0x89, note, 0]);
         }
+        // Keep the port open until the session ends: closing it at once can drop the last
+        // click before the MIDI system delivers it (JACK sends a port's queue only in its next
+        // period, and closing the port discards what is queued).
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        drop(out);
     })
 }
 
