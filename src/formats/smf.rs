@@ -824,19 +824,7 @@ pub fn read_chart_bytes(
     opts: &SmfChartOptions,
 ) -> Result<Chart, InputError> {
     let layout = layout(path, bytes)?;
-    let ppq = match layout.division {
-        Division::Ppq(p) => p,
-        Division::Smpte { .. } => {
-            return Err(InputError::new(
-                path,
-                Place::Byte {
-                    track: None,
-                    offset: layout.division_offset,
-                },
-                InputErrorKind::SmpteChart,
-            ))
-        }
-    };
+    let ppq = chart_ppq(path, &layout)?;
     let gm;
     let kit = match &opts.kit {
         Some(k) => k,
@@ -1024,6 +1012,22 @@ pub(crate) fn read_file_limited(path: &Path) -> Result<Vec<u8>, InputError> {
     read_limited(path)
 }
 
+/// The resolution of a file read as a chart: SMPTE division has no beat grid and is refused,
+/// naming the division's byte.
+fn chart_ppq(path: &Path, layout: &Layout) -> Result<u16, InputError> {
+    match layout.division {
+        Division::Ppq(p) => Ok(p),
+        Division::Smpte { .. } => Err(InputError::new(
+            path,
+            Place::Byte {
+                track: None,
+                offset: layout.division_offset,
+            },
+            InputErrorKind::SmpteChart,
+        )),
+    }
+}
+
 /// Walks every event of every track of a PPQ-timed file, calling
 /// `f(track, byte offset, tick, event)`; SMPTE time division is refused as for charts. Returns
 /// the resolution in ticks per quarter note.
@@ -1033,19 +1037,7 @@ pub(crate) fn walk_ppq_events<'a>(
     mut f: impl FnMut(usize, usize, i64, TrackEventKind<'a>) -> Result<(), InputError>,
 ) -> Result<u16, InputError> {
     let layout = layout(path, bytes)?;
-    let ppq = match layout.division {
-        Division::Ppq(p) => p,
-        Division::Smpte { .. } => {
-            return Err(InputError::new(
-                path,
-                Place::Byte {
-                    track: None,
-                    offset: layout.division_offset,
-                },
-                InputErrorKind::SmpteChart,
-            ))
-        }
-    };
+    let ppq = chart_ppq(path, &layout)?;
     walk(path, &layout, |at, kind| {
         f(at.track, at.offset, at.tick, kind)
     })?;
