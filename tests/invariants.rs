@@ -326,3 +326,21 @@ fn check_swapped(ab: &SyncReport, ba: &SyncReport) -> Result<(), TestCaseError> 
     prop_assert!(close(ab.score, ba.score));
     Ok(())
 }
+
+/// The swap properties compare real α's: on a plain duet they are defined.
+#[test]
+fn a_plain_duet_has_alphas_to_swap() {
+    let a_ev: Vec<(usize, i64)> = (0..80).map(|i| (i % 2, i as i64 * 250)).collect();
+    let jitter: Vec<i64> = (0..80).map(|i| ((i * 37) % 41) as i64 - 20).collect();
+    let b_ev = player_b(&a_ev, &jitter, 12);
+    let (ta, tb) = (take_of(&a_ev, Nanos::ZERO), take_of(&b_ev, Nanos::ZERO));
+    let none = Offsets::default();
+    let opts = SyncOptions {
+        bootstrap: 50,
+        ..SyncOptions::default()
+    };
+    let ab = pair_free(&ta, &none, &tb, &none, false, None, ms(30));
+    let r = analyse(&ab, ["A", "B"], None, None, &opts);
+    assert!(alpha(&r, "A").is_some() && alpha(&r, "B").is_some(), "{:?}", r.phase_correction);
+    assert!(mean_async(&r).is_some_and(|m| m < 0.0), "b plays 12 ms late: a is ahead");
+}

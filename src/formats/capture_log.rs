@@ -10,7 +10,7 @@
 //! [`read_capture`] reads it back into [`RawEvent`]s for the kit stage.
 
 use crate::error::{InputError, InputErrorKind, Place};
-use crate::event::RawEvent;
+use crate::event::{Message, RawEvent};
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -959,11 +959,18 @@ pub fn read_capture_from<R: BufRead>(mut reader: R, path: &Path) -> Result<Captu
                     }
                 }
                 last_time[slot] = Some(last_time[slot].map_or(t, |prev| prev.max(t)));
-                match classify(&bytes) {
-                    MessageClass::Channel => cap.events.push(RawEvent::new(t, port, &bytes)),
-                    MessageClass::SysEx => cap.sysex_messages += 1,
-                    MessageClass::System => cap.system_messages += 1,
-                    MessageClass::Malformed => cap.malformed_messages += 1,
+                // One line holds what one callback delivered: usually one message, but a
+                // backend may deliver a packet of several (read as the live path reads it).
+                for m in crate::event::split_messages(&bytes) {
+                    match m {
+                        Message::Channel { .. } => {
+                            let b = m.channel_bytes().unwrap_or_default();
+                            cap.events.push(RawEvent::new(t, port, b));
+                        }
+                        Message::SysEx => cap.sysex_messages += 1,
+                        Message::System => cap.system_messages += 1,
+                        Message::Malformed => cap.malformed_messages += 1,
+                    }
                 }
             }
             Line::Gap { port, from, to } => {
@@ -1362,33 +1369,6 @@ fn parse_line(text: &str) -> Result<Line, LineError> {
 
 fn is_known_kind(kind: &str) -> bool {
     matches!(kind, "midi" | "gap" | "overflow" | "click" | "zero" | "end")
-}
-
-enum MessageClass {
-    Channel,
-    SysEx,
-    System,
-    Malformed,
-}
-
-fn classify(m: &[u8]) -> MessageClass {
-    match m.first() {
-        Some(&status @ 0x80..=0xEF) => {
-            let len = if (0xC0..=0xDF).contains(&status) {
-                2
-            } else {
-                3
-            };
-            if m.len() == len && m[1..].iter().all(|&b| b < 0x80) {
-                MessageClass::Channel
-            } else {
-                MessageClass::Malformed
-            }
-        }
-        Some(0xF0) => MessageClass::SysEx,
-        Some(0xF1..=0xFF) => MessageClass::System,
-        _ => MessageClass::Malformed,
-    }
 }
 
 #[cfg(test)]
@@ -1903,8 +1883,10 @@ mod tests {
             .write_midi(Nanos(0), 0, &vec![0xF0; MAX_MESSAGE_BYTES + 1])
             .is_err());
         assert!(w.write_gap(0, Nanos(5), Nanos(4)).is_err());
-        w.write_midi(Nanos(0), 0, &vec![0xF0; MAX_MESSAGE_BYTES])
-            .unwrap();
+        let mut longest = vec![0x7F; MAX_MESSAGE_BYTES];
+        longest[0] = 0xF0;
+        longest[MAX_MESSAGE_BYTES - 1] = 0xF7;
+        w.write_midi(Nanos(0), 0, &longest).unwrap();
         w.finish(Nanos(1), "stopped").unwrap();
         let cap = read_capture(&path).unwrap();
         assert_eq!(

@@ -14,7 +14,7 @@ use super::clock::{CaptureClock, ConnectionClock};
 use super::display::{Display, DisplayEvent};
 use super::judge::{OnlineJudge, Outcome};
 use super::ring::EventReceiver;
-use crate::event::RawEvent;
+use crate::event::{split_messages, RawEvent};
 use crate::formats::capture_log::{CaptureWriteError, CaptureWriter, MAX_MESSAGE_BYTES};
 use crate::time::Nanos;
 use std::collections::VecDeque;
@@ -240,28 +240,33 @@ pub fn run(
                 if config.fail_after_events == Some(summary.events) {
                     panic!("consumer failure requested after {} events", summary.events);
                 }
-                let ev = RawEvent::new(time, port_index, bytes);
-                for p in config.players.iter_mut() {
-                    if p.port != port_index {
+                // The capture log keeps the bytes as delivered; the judges see each message of
+                // them (a backend may deliver a packet of several, or a clock byte inside one).
+                for message in split_messages(bytes) {
+                    let Some(msg) = message.channel_bytes() else {
                         continue;
-                    }
-                    if let Some(ch) = p.channel {
-                        if (bytes[0] & 0x80 == 0) || (bytes[0] & 0x0F) + 1 != ch || bytes[0] >= 0xF0
-                        {
+                    };
+                    let status = msg[0];
+                    let ev = RawEvent::new(time, port_index, msg);
+                    for p in config.players.iter_mut() {
+                        if p.port != port_index {
                             continue;
                         }
-                    }
-                    if summary.time_zero.is_none() && p.judge.counts_as_hit(&ev) {
-                        if let Some(first) = config.first_hit_note {
-                            let zero = time.saturating_sub(first);
-                            summary.time_zero = Some(zero);
-                            writer.write_time_zero(zero)?;
-                            display.send(DisplayEvent::Status(
-                                "first hit: time zero is set, judging".into(),
-                            ));
+                        if p.channel.is_some_and(|ch| (status & 0x0F) + 1 != ch) {
+                            continue;
                         }
+                        if summary.time_zero.is_none() && p.judge.counts_as_hit(&ev) {
+                            if let Some(first) = config.first_hit_note {
+                                let zero = time.saturating_sub(first);
+                                summary.time_zero = Some(zero);
+                                writer.write_time_zero(zero)?;
+                                display.send(DisplayEvent::Status(
+                                    "first hit: time zero is set, judging".into(),
+                                ));
+                            }
+                        }
+                        p.judge.on_event(&ev);
                     }
-                    p.judge.on_event(&ev);
                 }
             }
         }
