@@ -70,7 +70,9 @@ pub enum ChartError {
         time: Nanos,
     },
     /// Notes out of order.
-    #[error("note {index} at {time} comes before the note ahead of it: notes must be sorted by time")]
+    #[error(
+        "note {index} at {time} comes before the note ahead of it: notes must be sorted by time"
+    )]
     Unsorted {
         /// Index of the note in the list.
         index: usize,

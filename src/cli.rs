@@ -183,7 +183,11 @@ struct ScoreArgs {
     kits: Vec<String>,
     /// Latency offset in ms subtracted from a player's hits: NAME=MS, or NAME=HANDS,FEET.
     /// Positive means that kit or player is late.
-    #[arg(long = "offset-ms", value_name = "NAME=MS[,FEET_MS]", allow_hyphen_values = true)]
+    #[arg(
+        long = "offset-ms",
+        value_name = "NAME=MS[,FEET_MS]",
+        allow_hyphen_values = true
+    )]
     offsets: Vec<String>,
     /// Latency profile (saved by `pocket calibrate`) for every player (PROFILE) or for one
     /// (NAME=PROFILE). Without it, a take from a kit with a saved profile gets it; --offset-ms
@@ -240,7 +244,11 @@ struct SyncArgs {
     #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
     kits: Vec<String>,
     /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: late).
-    #[arg(long = "offset-ms", value_name = "NAME=MS[,FEET_MS]", allow_hyphen_values = true)]
+    #[arg(
+        long = "offset-ms",
+        value_name = "NAME=MS[,FEET_MS]",
+        allow_hyphen_values = true
+    )]
     offsets: Vec<String>,
     /// Latency profile for every player (PROFILE) or for one (NAME=PROFILE); see `score`.
     #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
@@ -360,7 +368,8 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     }
     let chart = formats::load_chart(
         &args.chart,
-        args.game.options(smf_chart_options("--chart-channel", &args.chart_channel)?),
+        args.game
+            .options(smf_chart_options("--chart-channel", &args.chart_channel)?),
     )?;
 
     let mut lane_map = LaneMap::new();
@@ -376,7 +385,8 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     for k in &args.kits {
         let profile = k.split_once('=').map_or(k.as_str(), |p| p.1);
         for rule in formats::load_kit(profile)?.options.lanes.rules() {
-            if matches!(rule, pocket::kit::LaneRule::Merge(_)) && !chart_map.rules().contains(rule) {
+            if matches!(rule, pocket::kit::LaneRule::Merge(_)) && !chart_map.rules().contains(rule)
+            {
                 chart_map
                     .add(rule.clone())
                     .map_err(|e| usage(format!("--kit {k:?}: its lane rule {rule}: {e}")))?;
@@ -420,12 +430,8 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
             auto_align: args.auto_align,
         })
         .collect();
-    let (mut report, _) = score::score_session(
-        &chart,
-        &args.chart.display().to_string(),
-        &inputs,
-        &options,
-    );
+    let (mut report, _) =
+        score::score_session(&chart, &args.chart.display().to_string(), &inputs, &options);
     audio_cli::note_profiles(&mut report, &lat);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
@@ -880,8 +886,19 @@ fn chart_show(file: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
     let chart = formats::load_chart(file, game.options(smf_chart_options("--channel", channel)?))?;
     let map = &chart.tempo_map;
     let i = &chart.info;
-    println!("{}", if i.title.is_empty() { "(untitled)" } else { &i.title });
-    for (k, v) in [("artist", &i.artist), ("charter", &i.charter), ("source", &i.source)] {
+    println!(
+        "{}",
+        if i.title.is_empty() {
+            "(untitled)"
+        } else {
+            &i.title
+        }
+    );
+    for (k, v) in [
+        ("artist", &i.artist),
+        ("charter", &i.charter),
+        ("source", &i.source),
+    ] {
         if !v.is_empty() {
             println!("  {k:<9} {v}");
         }
@@ -1159,7 +1176,11 @@ mod live_cli {
         #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
         kits: Vec<String>,
         /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: the kit is late).
-        #[arg(long = "offset-ms", value_name = "NAME=MS[,FEET_MS]", allow_hyphen_values = true)]
+        #[arg(
+            long = "offset-ms",
+            value_name = "NAME=MS[,FEET_MS]",
+            allow_hyphen_values = true
+        )]
         offsets: Vec<String>,
         /// Latency profile for every player (PROFILE) or for one (NAME=PROFILE). Default: the
         /// profile saved for the kit's port by `pocket calibrate`; --offset-ms overrides.
@@ -1227,7 +1248,10 @@ mod live_cli {
             println!("  (none)");
         }
         for p in &d.inputs {
-            let kit = p.suggested_kit.map(|k| format!("  kit {k}")).unwrap_or_default();
+            let kit = p
+                .suggested_kit
+                .map(|k| format!("  kit {k}"))
+                .unwrap_or_default();
             println!("  {}{kit}", p.name);
         }
         println!("MIDI outputs");
@@ -1243,15 +1267,16 @@ mod live_cli {
     fn options(s: &Sources) -> Result<SessionOptions> {
         let all: Vec<String> = s.players.iter().chain(&s.replays).cloned().collect();
         if all.is_empty() {
-            return Err(usage("name a player: --player NAME=PORT (or --replay NAME=TAKE)"));
+            return Err(usage(
+                "name a player: --player NAME=PORT (or --replay NAME=TAKE)",
+            ));
         }
         let r = roster(&all, &s.kits, &s.offsets)?;
         let out_dir = match &s.output {
             Some(o) => o.clone(),
             None => {
-                let stamp = pocket::formats::capture_log::format_rfc3339_utc(
-                    std::time::SystemTime::now(),
-                );
+                let stamp =
+                    pocket::formats::capture_log::format_rfc3339_utc(std::time::SystemTime::now());
                 let compact: String = stamp
                     .chars()
                     .take(19)
@@ -1264,11 +1289,14 @@ mod live_cli {
         let mut opts = SessionOptions::new(out_dir);
         for (i, text) in all.iter().enumerate() {
             let replay = i >= s.players.len();
-            let (name, source) = session::parse_player(text, replay).map_err(|e| usage(e.to_string()))?;
+            let (name, source) =
+                session::parse_player(text, replay).map_err(|e| usage(e.to_string()))?;
             // Without --offset-ms: the calibration profile saved for the kit's port, if any.
             let offsets = match r.offsets[i] {
                 Some(o) => o,
-                None => super::audio_cli::live_offsets(&name, &source, &s.latency_profiles, &r.names)?,
+                None => {
+                    super::audio_cli::live_offsets(&name, &source, &s.latency_profiles, &r.names)?
+                }
             };
             opts.players.push(PlayerSpec {
                 name,
@@ -1288,7 +1316,9 @@ mod live_cli {
             return Err(usage("--speed must be a positive number"));
         }
         if s.speed != 1.0 && !s.players.is_empty() {
-            return Err(usage("--speed only applies to --replay; live kits play in real time"));
+            return Err(usage(
+                "--speed only applies to --replay; live kits play in real time",
+            ));
         }
         opts.speed = s.speed;
         opts.show = !s.quiet;
@@ -1327,10 +1357,24 @@ mod live_cli {
         opts.practice = Practice {
             section: args.section.clone(),
             loops: args.loops.max(1),
-            tempo_scale: args.tempo.as_deref().map(parse_tempo).transpose()?.unwrap_or(1.0),
+            tempo_scale: args
+                .tempo
+                .as_deref()
+                .map(parse_tempo)
+                .transpose()?
+                .unwrap_or(1.0),
         };
-        if opts.start == Start::CountIn && opts.click_port.is_none() && !opts.players.iter().all(|p| matches!(p.source, session::PlayerSource::Replay { .. })) {
-            eprintln!("no --click-port: the count-in is silent; time zero is {} bars after the start", opts.count_in_bars);
+        if opts.start == Start::CountIn
+            && opts.click_port.is_none()
+            && !opts
+                .players
+                .iter()
+                .all(|p| matches!(p.source, session::PlayerSource::Replay { .. }))
+        {
+            eprintln!(
+                "no --click-port: the count-in is silent; time zero is {} bars after the start",
+                opts.count_in_bars
+            );
         }
         finish(session::run(opts)?)
     }
@@ -1345,7 +1389,10 @@ mod live_cli {
             eprintln!("warning: {w}");
         }
         if o.summary.lost > 0 {
-            eprintln!("warning: {} events were lost to buffer overflows (recorded in the capture log)", o.summary.lost);
+            eprintln!(
+                "warning: {} events were lost to buffer overflows (recorded in the capture log)",
+                o.summary.lost
+            );
         }
         if let Some(report) = &o.report {
             print!("{}", pocket::summary::render(report, super::color_stdout()));

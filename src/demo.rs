@@ -42,7 +42,13 @@ pub fn coupling() -> [Coupling; 2] {
 pub const DUET_SEED: u64 = 2026;
 
 /// The demo players: name, kit profile, port name, take file, and how they play.
-pub fn players() -> [(&'static str, &'static str, &'static str, &'static str, Drummer); 2] {
+pub fn players() -> [(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Drummer,
+); 2] {
     let lee = Drummer {
         seed: 114,
         lag_ms: 0.0,
@@ -100,9 +106,8 @@ impl Demo {
         let mut takes = Vec::new();
         for ((name, kit_name, _, file, _), bytes) in players().into_iter().zip([LEE, SANAE]) {
             let cap = capture_log::read_capture_from(bytes, Path::new(file))?;
-            let kit = KitMap::builtin(kit_name).unwrap_or_else(|| {
-                KitMap::builtin("gm").expect("the gm profile is built in")
-            });
+            let kit = KitMap::builtin(kit_name)
+                .unwrap_or_else(|| KitMap::builtin("gm").expect("the gm profile is built in"));
             let take = crate::kit::build_take(
                 &cap.events_for_player(0),
                 &kit,

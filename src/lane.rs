@@ -7,17 +7,7 @@ use std::str::FromStr;
 
 /// A drum or cymbal of the kit. Hits are only ever matched to notes on the same lane.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Lane {
@@ -92,7 +82,11 @@ impl Lane {
 
     /// The comma-separated list of valid lane names, for error messages.
     pub fn valid_names() -> String {
-        Lane::ALL.iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
+        Lane::ALL
+            .iter()
+            .map(|l| l.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Whether this lane is played with a foot (kick and hi-hat pedal). Latency offsets can be

@@ -33,8 +33,8 @@ pub mod simulate;
 pub mod stats;
 pub mod summary;
 pub mod sync;
-pub mod tempo;
 pub mod take;
+pub mod tempo;
 pub mod time;
 
 #[cfg(test)]

@@ -640,9 +640,15 @@ mod tests {
         };
         let fit = estimate_with(&ta, &tb, None, &options).unwrap();
         let d = fit.alpha_diff_ci95.unwrap();
-        assert!(d.contains(0.4), "{d:?} should contain the true difference 0.4");
+        assert!(
+            d.contains(0.4),
+            "{d:?} should contain the true difference 0.4"
+        );
         // SE of one α at this length ≈ 0.026 × √(1000 / 60000) ≈ 0.0034 (see the accuracy table).
-        assert!(d.high - d.low < 0.06, "interval {d:?} is too wide for {n} beats");
+        assert!(
+            d.high - d.low < 0.06,
+            "interval {d:?} is too wide for {n} beats"
+        );
         assert_eq!(fit.verdict, Verdict::Leads { player: Player::A });
     }
 

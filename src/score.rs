@@ -12,9 +12,9 @@ use crate::chart::Chart;
 use crate::lane::{Articulation, Dynamic, Lane};
 use crate::matching;
 use crate::report::{
-    ArticulationCounts, DynamicsCounts, ExtraDetail, ExtrasByKind, FilteredDetail,
-    LaneReport, NoteDetail, OffsetStats, PlayerDetail, PlayerReport, PlayerSettings, Points,
-    SpanReport, TierCounts, TierEdges,
+    ArticulationCounts, DynamicsCounts, ExtraDetail, ExtrasByKind, FilteredDetail, LaneReport,
+    NoteDetail, OffsetStats, PlayerDetail, PlayerReport, PlayerSettings, Points, SpanReport,
+    TierCounts, TierEdges,
 };
 use crate::stats;
 use crate::take::Take;

@@ -136,7 +136,10 @@ pub fn default_window(a: &[Nanos], b: &[Nanos], collapse: Nanos) -> Nanos {
         let mut v = times.to_vec();
         v.sort();
         let c = collapse_onsets(&v, collapse);
-        let iois: Vec<f64> = c.windows(2).map(|w| (w[1] - w[0]).as_millis_f64()).collect();
+        let iois: Vec<f64> = c
+            .windows(2)
+            .map(|w| (w[1] - w[0]).as_millis_f64())
+            .collect();
         stats::median(&iois)
     };
     let m = match (median_ioi(a), median_ioi(b)) {
@@ -923,8 +926,16 @@ mod tests {
 
     #[test]
     fn asynchrony_is_a_minus_b_and_b_ahead_is_named() {
-        let a = take(&[(0.0, Lane::Snare), (500.0, Lane::Snare), (1000.0, Lane::Snare)]);
-        let b = take(&[(-8.0, Lane::Snare), (488.0, Lane::Snare), (992.0, Lane::Snare)]);
+        let a = take(&[
+            (0.0, Lane::Snare),
+            (500.0, Lane::Snare),
+            (1000.0, Lane::Snare),
+        ]);
+        let b = take(&[
+            (-8.0, Lane::Snare),
+            (488.0, Lane::Snare),
+            (992.0, Lane::Snare),
+        ]);
         let r = free(&a, &b, false);
         assert_eq!(r.pairs, 3);
         assert_eq!(r.asynchrony_ms.mean, Some(9.3));
@@ -937,8 +948,17 @@ mod tests {
 
     #[test]
     fn swapping_players_negates_the_mean_and_swaps_the_unpaired() {
-        let a = take(&[(0.0, Lane::Kick), (500.0, Lane::Kick), (900.0, Lane::Snare), (5000.0, Lane::Kick)]);
-        let b = take(&[(12.0, Lane::Kick), (530.0, Lane::Kick), (905.0, Lane::Snare)]);
+        let a = take(&[
+            (0.0, Lane::Kick),
+            (500.0, Lane::Kick),
+            (900.0, Lane::Snare),
+            (5000.0, Lane::Kick),
+        ]);
+        let b = take(&[
+            (12.0, Lane::Kick),
+            (530.0, Lane::Kick),
+            (905.0, Lane::Snare),
+        ]);
         let ab = free(&a, &b, false);
         let ba = free(&b, &a, false);
         assert_eq!(ab.pairs, ba.pairs);
@@ -983,10 +1003,19 @@ mod tests {
     fn default_window_is_half_the_median_interval() {
         let a: Vec<Nanos> = (0..20).map(|i| Nanos::from_millis(i * 250)).collect();
         let b: Vec<Nanos> = (0..20).map(|i| Nanos::from_millis(i * 125)).collect();
-        assert_eq!(default_window(&a, &b, Nanos::from_millis(15)), Nanos::from_millis(62) + Nanos::from_micros(500));
+        assert_eq!(
+            default_window(&a, &b, Nanos::from_millis(15)),
+            Nanos::from_millis(62) + Nanos::from_micros(500)
+        );
         let slow: Vec<Nanos> = (0..20).map(|i| Nanos::from_millis(i * 1000)).collect();
-        assert_eq!(default_window(&slow, &slow, Nanos::ZERO), Nanos::from_millis(250));
-        assert_eq!(default_window(&[], &[], Nanos::ZERO), Nanos::from_millis(100));
+        assert_eq!(
+            default_window(&slow, &slow, Nanos::ZERO),
+            Nanos::from_millis(250)
+        );
+        assert_eq!(
+            default_window(&[], &[], Nanos::ZERO),
+            Nanos::from_millis(100)
+        );
     }
 
     #[test]

@@ -138,10 +138,14 @@ pub enum TempoMapError {
         bpm: f64,
     },
     /// Tempo changes out of order or before tick 0.
-    #[error("tempo change at tick {0} is out of order: tempo changes must be at increasing ticks >= 0")]
+    #[error(
+        "tempo change at tick {0} is out of order: tempo changes must be at increasing ticks >= 0"
+    )]
     TempoOrder(i64),
     /// A time signature with numerator 0 or a denominator that is not a power of two up to 64.
-    #[error("time signature {0} is invalid: numerator 1..=255, denominator 1, 2, 4, 8, 16, 32 or 64")]
+    #[error(
+        "time signature {0} is invalid: numerator 1..=255, denominator 1, 2, 4, 8, 16, 32 or 64"
+    )]
     BadSignature(String),
     /// A bar length that is not a whole number of ticks.
     #[error("time signature {sig} does not divide into whole ticks at {ppq} PPQ")]
@@ -401,7 +405,11 @@ impl TempoMap {
 
     /// Adds a time-signature change at the start of `bar` (as pocket charts give them). Bars must
     /// increase and come after the first bar.
-    pub fn add_signature_at_bar(&mut self, bar: i64, sig: TimeSignature) -> Result<(), TempoMapError> {
+    pub fn add_signature_at_bar(
+        &mut self,
+        bar: i64,
+        sig: TimeSignature,
+    ) -> Result<(), TempoMapError> {
         let last = self.meters.last().expect("a map always has a meter");
         if bar <= last.bar && !(self.meters.len() == 1 && bar == last.bar) {
             return Err(TempoMapError::SignatureOrder(format!("bar {bar}")));
@@ -578,9 +586,17 @@ impl std::str::FromStr for Position {
     /// Parses `bar:beat` or `bar:beat:tick`.
     fn from_str(s: &str) -> Result<Position, String> {
         let mut parts = s.split(':');
-        let bad = || format!("position {s:?} is not bar:beat or bar:beat:tick (e.g. \"5:2\" or \"5:2:240\")");
-        let bar = parts.next().and_then(|p| p.trim().parse().ok()).ok_or_else(bad)?;
-        let beat = parts.next().and_then(|p| p.trim().parse().ok()).ok_or_else(bad)?;
+        let bad = || {
+            format!("position {s:?} is not bar:beat or bar:beat:tick (e.g. \"5:2\" or \"5:2:240\")")
+        };
+        let bar = parts
+            .next()
+            .and_then(|p| p.trim().parse().ok())
+            .ok_or_else(bad)?;
+        let beat = parts
+            .next()
+            .and_then(|p| p.trim().parse().ok())
+            .ok_or_else(bad)?;
         let tick = match parts.next() {
             Some(p) => p.trim().parse().map_err(|_| bad())?,
             None => 0,
@@ -773,4 +789,3 @@ mod tests {
         }
     }
 }
-

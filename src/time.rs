@@ -156,7 +156,8 @@ pub fn parse_seconds(text: &str) -> Option<Nanos> {
     if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
     {
         return None;
     }
@@ -202,7 +203,11 @@ pub fn format_seconds(t: Nanos) -> String {
     let abs = t.0.unsigned_abs();
     let int = abs / 1_000_000_000;
     let frac = abs % 1_000_000_000;
-    let mut s = if neg { String::from("-") } else { String::new() };
+    let mut s = if neg {
+        String::from("-")
+    } else {
+        String::new()
+    };
     s.push_str(&int.to_string());
     if frac != 0 {
         let f = format!("{frac:09}");
@@ -236,7 +241,9 @@ mod tests {
 
     #[test]
     fn refuses_non_numbers() {
-        for bad in ["", "-", ".", "nan", "NaN", "inf", "-inf", "1.2.3", "1e", "abc", "1e400", "0x10"] {
+        for bad in [
+            "", "-", ".", "nan", "NaN", "inf", "-inf", "1.2.3", "1e", "abc", "1e400", "0x10",
+        ] {
             assert_eq!(parse_seconds(bad), None, "{bad:?} should be refused");
         }
     }

@@ -1069,7 +1069,13 @@ fn closed_stdout_does_not_panic() {
     use std::process::{Command, Stdio};
     // A detailed report on stdout is far larger than a pipe's buffer, so the write must fail.
     let mut child = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .args(["score", "--chart", CHART, "--player", "Lee=fixtures/demo/lee-roland-td.jsonl"])
+        .args([
+            "score",
+            "--chart",
+            CHART,
+            "--player",
+            "Lee=fixtures/demo/lee-roland-td.jsonl",
+        ])
         .args(["--detail", "-o", "-"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::piped())

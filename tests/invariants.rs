@@ -341,6 +341,13 @@ fn a_plain_duet_has_alphas_to_swap() {
     };
     let ab = pair_free(&ta, &none, &tb, &none, false, None, ms(30));
     let r = analyse(&ab, ["A", "B"], None, None, &opts);
-    assert!(alpha(&r, "A").is_some() && alpha(&r, "B").is_some(), "{:?}", r.phase_correction);
-    assert!(mean_async(&r).is_some_and(|m| m < 0.0), "b plays 12 ms late: a is ahead");
+    assert!(
+        alpha(&r, "A").is_some() && alpha(&r, "B").is_some(),
+        "{:?}",
+        r.phase_correction
+    );
+    assert!(
+        mean_async(&r).is_some_and(|m| m < 0.0),
+        "b plays 12 ms late: a is ahead"
+    );
 }

@@ -118,7 +118,11 @@ fn an_hour_for_two_loses_nothing_in_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let chart = long_chart();
     let chart_path = dir.path().join("hour.json");
-    std::fs::write(&chart_path, pocket::formats::chart_json::write_chart(&chart)).unwrap();
+    std::fs::write(
+        &chart_path,
+        pocket::formats::chart_json::write_chart(&chart),
+    )
+    .unwrap();
     let kit = KitMap::builtin("gm").unwrap();
     let quiet = |seed, lag_ms| Drummer {
         seed,
@@ -132,9 +136,20 @@ fn an_hour_for_two_loses_nothing_in_bounded_memory() {
     let mut sent = Vec::new();
     for (name, seed, lag) in [("A", 1, 0.0), ("B", 2, 8.0)] {
         let perf = perform(&chart, &kit, &quiet(seed, lag));
-        let notes_on = perf.events.iter().filter(|e| e.bytes[0] & 0xF0 == 0x90).count();
-        assert!(notes_on as i64 >= MINUTES * 60 * 16, "{name}: {notes_on} hits");
-        write_take(&dir.path().join(format!("{name}.jsonl")), name, &perf.events);
+        let notes_on = perf
+            .events
+            .iter()
+            .filter(|e| e.bytes[0] & 0xF0 == 0x90)
+            .count();
+        assert!(
+            notes_on as i64 >= MINUTES * 60 * 16,
+            "{name}: {notes_on} hits"
+        );
+        write_take(
+            &dir.path().join(format!("{name}.jsonl")),
+            name,
+            &perf.events,
+        );
         sent.push(perf.events.len());
     }
     let total_events: usize = sent.iter().sum();
@@ -172,7 +187,12 @@ fn an_hour_for_two_loses_nothing_in_bounded_memory() {
     // machine replays at this speed, which is not what this test is about).
     let report = outcome.report.expect("a chart session has a report");
     for p in &report.players {
-        assert_eq!(p.hits + p.ignored_pedal_hits, p.notes, "{}: every hit reported", p.name);
+        assert_eq!(
+            p.hits + p.ignored_pedal_hits,
+            p.notes,
+            "{}: every hit reported",
+            p.name
+        );
     }
 
     // Memory: everything the session held at its peak (ring, capture buffers, the two takes

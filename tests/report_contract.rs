@@ -503,7 +503,10 @@ fn sync_section_meets_the_contract() {
     }
     // Fractions rise with the bound and stay in 0..1.
     let w = [sync.within.ms10, sync.within.ms20, sync.within.ms50].map(Option::unwrap);
-    assert!(0.0 <= w[0] && w[0] <= w[1] && w[1] <= w[2] && w[2] <= 1.0, "{w:?}");
+    assert!(
+        0.0 <= w[0] && w[0] <= w[1] && w[1] <= w[2] && w[2] <= 1.0,
+        "{w:?}"
+    );
     assert!(["leads", "mutual", "undetermined"].contains(&sync.leader.verdict.as_str()));
     assert_eq!(sync.leader.verdict == "leads", sync.leader.player.is_some());
     // Keyed by player name.

@@ -35,7 +35,13 @@ fn scorer_recovers_the_simulated_truth() {
         channel: 10,
     };
     let perf = perform(&chart, &kit, &drummer);
-    let take = build_take(&perf.events, &kit, &kit.options, "sim".into(), vec!["sim".into()]);
+    let take = build_take(
+        &perf.events,
+        &kit,
+        &kit.options,
+        "sim".into(),
+        vec!["sim".into()],
+    );
     let options = ScoreOptions {
         detail: true,
         ..ScoreOptions::default()
@@ -43,9 +49,16 @@ fn scorer_recovers_the_simulated_truth() {
     let (report, _) = score_player(&chart, &PlayerInput::new("sim", &take), &options);
 
     // Counts are exact: nothing the simulation played can fall outside a 117 ms window at 12 ms SD.
-    let missed = perf.intents.iter().filter(|i| matches!(i, Intent::Missed)).count();
+    let missed = perf
+        .intents
+        .iter()
+        .filter(|i| matches!(i, Intent::Missed))
+        .count();
     assert!(missed > 0, "the simulation should leave some notes out");
-    assert_eq!(report.misses, missed, "misses = notes the simulation left out");
+    assert_eq!(
+        report.misses, missed,
+        "misses = notes the simulation left out"
+    );
     assert_eq!(report.matched, chart.notes.len() - missed);
     assert_eq!(report.extras, 0);
     assert_eq!(report.precision, Some(1.0));
@@ -57,14 +70,22 @@ fn scorer_recovers_the_simulated_truth() {
             Intent::Played(t) => {
                 let truth = (*t - note.time).as_millis_f64();
                 let got = d.offset_ms.expect("a played note is matched");
-                assert!((got - truth).abs() < 1e-3, "note at {}: {got} vs {truth}", note.time);
+                assert!(
+                    (got - truth).abs() < 1e-3,
+                    "note at {}: {got} vs {truth}",
+                    note.time
+                );
             }
             _ => assert_eq!(d.tier, "miss"),
         }
     }
 
     // Means per lane: lag + bias + drift at the mean time, within 4 standard errors.
-    let mean_minutes: f64 = chart.notes.iter().map(|n| n.time.as_secs_f64() / 60.0).sum::<f64>()
+    let mean_minutes: f64 = chart
+        .notes
+        .iter()
+        .map(|n| n.time.as_secs_f64() / 60.0)
+        .sum::<f64>()
         / chart.notes.len() as f64;
     for lane in [Lane::Kick, Lane::Snare, Lane::Hihat] {
         let l = &report.lanes[&lane];
@@ -103,12 +124,21 @@ fn auto_align_recovers_a_large_unknown_latency() {
         channel: 10,
     };
     let perf = perform(&chart, &kit, &drummer);
-    let take = build_take(&perf.events, &kit, &kit.options, "sim".into(), vec!["sim".into()]);
+    let take = build_take(
+        &perf.events,
+        &kit,
+        &kit.options,
+        "sim".into(),
+        vec!["sim".into()],
+    );
     let mut player = PlayerInput::new("sim", &take);
     player.auto_align = true;
     let (report, alignment) = score_player(&chart, &player, &ScoreOptions::default());
     let found = alignment.auto_offset.unwrap().as_millis_f64();
-    assert!((found - 180.0).abs() < 3.0, "auto-align found {found:.2} ms, 180 put in");
+    assert!(
+        (found - 180.0).abs() < 3.0,
+        "auto-align found {found:.2} ms, 180 put in"
+    );
     assert_eq!(report.misses, 0);
     let mean = report.offset_ms.mean.unwrap();
     assert!(mean.abs() < 2.0, "mean offset after auto-align {mean}");
@@ -136,7 +166,13 @@ fn duet_gains_are_recovered_through_the_whole_pipeline() {
         sd_timekeeper_ms: 5.0,
         sd_motor_ms: 4.0,
     };
-    let [pa, pb] = perform_duet(&chart, [&kit, &kit], [&plain, &plain], [c(0.05), c(0.35)], 9);
+    let [pa, pb] = perform_duet(
+        &chart,
+        [&kit, &kit],
+        [&plain, &plain],
+        [c(0.05), c(0.35)],
+        9,
+    );
     let ta = build_take(&pa.events, &kit, &kit.options, "a".into(), vec!["a".into()]);
     let tb = build_take(&pb.events, &kit, &kit.options, "b".into(), vec!["b".into()]);
     let players = [PlayerInput::new("A", &ta), PlayerInput::new("B", &tb)];

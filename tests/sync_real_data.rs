@@ -21,7 +21,10 @@ fn data_dir() -> Option<PathBuf> {
     if std::env::var("POCKET_REQUIRE_DATA").as_deref() == Ok("1") {
         panic!("POCKET_REQUIRE_DATA=1 but {} does not exist", dir.display());
     }
-    eprintln!("skipping: test data directory {} not found (set POCKET_DATA_DIR)", dir.display());
+    eprintln!(
+        "skipping: test data directory {} not found (set POCKET_DATA_DIR)",
+        dir.display()
+    );
     None
 }
 
@@ -29,7 +32,15 @@ fn sync(a: &Path, b: &Path, kit: &KitMap, all_lanes: bool) -> SyncReport {
     let ta = load_take(a.to_str().unwrap(), Some(kit)).unwrap().take;
     let tb = load_take(b.to_str().unwrap(), Some(kit)).unwrap().take;
     let none = Offsets::default();
-    let pairing = pair_free(&ta, &none, &tb, &none, all_lanes, None, Nanos::from_millis(15));
+    let pairing = pair_free(
+        &ta,
+        &none,
+        &tb,
+        &none,
+        all_lanes,
+        None,
+        Nanos::from_millis(15),
+    );
     analyse(&pairing, ["a", "b"], None, None, &SyncOptions::default())
 }
 
@@ -49,7 +60,11 @@ fn jazz_duo_over_a_delayed_link() {
     assert_eq!(r.asynchrony_ms.rms, Some(75.5));
     // Keys behind drums; most beats apart by more than 50 ms.
     assert_eq!(r.ahead.player.as_deref(), Some("b"));
-    assert!(r.within.ms20.unwrap() < 0.2 && r.bands.apart.unwrap() > 0.5, "{:?}", r.bands);
+    assert!(
+        r.within.ms20.unwrap() < 0.2 && r.bands.apart.unwrap() > 0.5,
+        "{:?}",
+        r.bands
+    );
     // The keyboard player corrects much more of each gap than the drummer: the drummer leads.
     let ka = r.phase_correction["a"].alpha.unwrap();
     let da = r.phase_correction["b"].alpha.unwrap();
@@ -77,9 +92,8 @@ fn separate_takes_to_a_click_have_no_leader() {
     for g in grooves {
         for (i, &x) in drummers.iter().enumerate() {
             for &y in &drummers[i + 1..] {
-                let file = |d: i32| {
-                    dir.join(format!("gmd/drummer{d}/eval_session/{g}_beat_4-4.mid"))
-                };
+                let file =
+                    |d: i32| dir.join(format!("gmd/drummer{d}/eval_session/{g}_beat_4-4.mid"));
                 let r = sync(&file(x), &file(y), &kit, false);
                 assert!(r.pairs > 100, "{g} drummers {x}/{y}: {} pairs", r.pairs);
                 assert_eq!(

@@ -172,7 +172,10 @@ mod tests {
             // on a loaded machine (parallel tests on two cores) can be tens of ms late, so the
             // bound catches a wrong schedule (a unit or speed error moves events by 50 ms or
             // more per event), not scheduler noise.
-            assert!(gap < Nanos::from_millis(90), "spacing kept within {gap:?}: {times:?}");
+            assert!(
+                gap < Nanos::from_millis(90),
+                "spacing kept within {gap:?}: {times:?}"
+            );
         }
         assert!(times[0] >= Nanos::from_millis(50));
     }
