@@ -926,8 +926,7 @@ pub fn score_session(
     }
     let sync = match (players, &reports[..], &alignments[..]) {
         ([pa, pb], [ra, rb], [aa, ab]) => {
-            let pairing =
-                crate::sync::pair_on_chart(chart, pa.take, aa, pb.take, ab, options.timing.window);
+            let pairing = crate::sync::pair_on_chart(chart, aa, ab, options.timing.window);
             Some(crate::sync::analyse(
                 &pairing,
                 [&pa.name, &pb.name],

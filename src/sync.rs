@@ -78,23 +78,20 @@ pub struct Pairing {
 /// offsets but never after auto-align (which would erase who is ahead).
 pub fn pair_on_chart(
     chart: &Chart,
-    take_a: &Take,
     align_a: &Alignment,
-    take_b: &Take,
     align_b: &Alignment,
     window: Nanos,
 ) -> Pairing {
-    let time = |take: &Take, al: &Alignment, note: usize| -> Option<Nanos> {
+    let time = |al: &Alignment, note: usize| -> Option<Nanos> {
         let h = al.note_hit.get(note).copied().flatten()?;
         let t = al.hit_time.get(h).copied().flatten()?;
-        debug_assert!(h < take.hits.len());
         Some(t + al.auto_offset.unwrap_or(Nanos::ZERO))
     };
     let mut pairs = Vec::new();
     let mut only_a = Vec::new();
     let mut only_b = Vec::new();
     for (i, n) in chart.notes.iter().enumerate() {
-        match (time(take_a, align_a, i), time(take_b, align_b, i)) {
+        match (time(align_a, i), time(align_b, i)) {
             (Some(a), Some(b)) => pairs.push(SyncPair {
                 time_a: a,
                 time_b: b,
