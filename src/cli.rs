@@ -12,6 +12,14 @@ use pocket::time::Nanos;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// Every chart format pocket reads, for the help of the `--chart` flags.
+macro_rules! chart_formats {
+    () => {
+        "pocket chart JSON, Standard MIDI File, Rock Band/Clone Hero/YARG .mid or song folder, \
+         Clone Hero .chart, DTXMania .dtx, or onset list"
+    };
+}
+
 /// A mistake in the command line (exit code 2).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -77,7 +85,7 @@ enum Command {
     /// Play live against a chart: capture one or two kits, judge each hit as it lands, and
     /// write the capture log, the report and the takes to a session directory.
     Live(LiveArgs),
-    /// Capture one or two kits without a chart (for chart-free sync or later scoring).
+    /// Capture one or more kits without a chart (for chart-free sync or later scoring).
     Record(RecordArgs),
     /// Measure a kit's latency (with its player in it) and suggest offsets: from a take played
     /// against a chart, or from quarter notes tapped with a click; save them as a latency
@@ -156,15 +164,14 @@ enum TakeCommand {
 enum KitsCommand {
     /// Print a kit profile's note map.
     Show {
-        /// Profile name.
+        /// Profile name or kit map JSON file (a file is checked and printed).
         name: String,
     },
 }
 
 #[derive(Debug, Args)]
 struct ScoreArgs {
-    /// The chart: pocket chart JSON, Standard MIDI File or onset list.
-    #[arg(long)]
+    #[arg(long, help = concat!("The chart: ", chart_formats!(), "."))]
     chart: PathBuf,
     /// A player and their take: NAME=TAKE. Give it once or twice; the first is player a.
     #[arg(
@@ -237,8 +244,11 @@ struct SyncArgs {
     /// Two players and their takes: NAME=TAKE (the first is player a).
     #[arg(long = "player", value_name = "NAME=TAKE", required = true)]
     players: Vec<String>,
-    /// Score both against this chart and pair the notes both played.
-    #[arg(long)]
+    #[arg(long, help = concat!(
+        "Score both against this chart and pair the notes both played: ",
+        chart_formats!(),
+        "."
+    ))]
     chart: Option<PathBuf>,
     /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
     #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
@@ -258,8 +268,9 @@ struct SyncArgs {
     /// channel counts with `all`.
     #[arg(long, default_value = "same", value_parser = ["same", "all"])]
     lanes: String,
-    /// Pairing window in ms without a chart (default: half the median inter-onset interval,
-    /// 10 to 250 ms).
+    /// Pairing window in ms, greater than 0 and at most 2000. Without a chart, default: half the
+    /// median inter-onset interval, 10 to 250 ms; with a chart, the matching window as for
+    /// `score --window-ms` (default: the standard preset's 117 ms).
     #[arg(long)]
     window_ms: Option<f64>,
     /// Onsets of one player closer than this (ms) are one onset with `--lanes all`.
@@ -277,6 +288,8 @@ struct SyncArgs {
     /// Also write the HTML page here (turns per-note detail on when there is a chart).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    #[command(flatten)]
+    game: GameChartArgs,
 }
 
 /// Runs a parsed command line.
@@ -414,7 +427,7 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
 
     let mut loaded: Vec<LoadedTake> = Vec::new();
     for (i, spec) in r.specs.iter().enumerate() {
-        loaded.push(formats::load_take(spec, r.kits[i].as_ref())?);
+        loaded.push(load_take(spec, r.kits[i].as_ref())?);
     }
     let refs: Vec<&LoadedTake> = loaded.iter().collect();
     let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;
@@ -573,7 +586,7 @@ fn score_one_take(
         .collect();
     let spec = [format!("{stem}={}", file.display())];
     let r = roster(&spec, &kits, &offsets)?;
-    let loaded = formats::load_take(r.specs[0], r.kits[0].as_ref())?;
+    let loaded = load_take(r.specs[0], r.kits[0].as_ref())?;
     let profiles: Vec<String> = args
         .latency_profiles
         .iter()
@@ -748,13 +761,57 @@ fn custom_timing(args: &ScoreArgs) -> Result<Timing> {
         }
         None => None,
     };
-    Timing::custom(args.timing, window, edges).map_err(|e| {
-        let flag = match e {
-            score::TimingError::BadWindow => "--window-ms",
-            score::TimingError::BadTiers { .. } => "--tiers-ms",
-        };
-        usage(format!("{flag}: {e}"))
-    })
+    Timing::custom(args.timing, window, edges).map_err(timing_usage)
+}
+
+/// A [`score::TimingError`] as a usage error that names its flag once.
+fn timing_usage(e: score::TimingError) -> anyhow::Error {
+    match e {
+        // The message starts with the flag already.
+        score::TimingError::BadWindow => usage(e.to_string()),
+        score::TimingError::BadTiers { .. } => usage(format!("--tiers-ms: {e}")),
+    }
+}
+
+/// `--window-ms` of `sync`, checked like that of `score`: greater than 0, at most 2000 ms.
+fn window_ms(ms: f64) -> Result<Nanos> {
+    let w = parse_ms("--window-ms", &ms.to_string())?;
+    if w <= Nanos::ZERO || w > Nanos::from_millis(2000) {
+        return Err(timing_usage(score::TimingError::BadWindow));
+    }
+    Ok(w)
+}
+
+/// [`formats::load_take`], refusing `#player=` on a take that is not a capture log (where it
+/// would pick nothing and be ignored).
+fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake> {
+    check_player_selector(spec)?;
+    Ok(formats::load_take(spec, kit)?)
+}
+
+/// `#player=NAME` picks a player of a capture log; a MIDI file or onset list has no names.
+fn check_player_selector(spec: &str) -> Result<()> {
+    use pocket::error::{InputError, InputErrorKind, Place};
+    let Some((path_text, _)) = spec.rsplit_once("#player=") else {
+        return Ok(());
+    };
+    let path = formats::smf::TakeSpec::parse(path_text)
+        .map(|t| t.path)
+        .unwrap_or_else(|_| PathBuf::from(path_text));
+    let format = formats::detect(&path)?;
+    if format == formats::Format::CaptureLog {
+        return Ok(());
+    }
+    Err(InputError::new(
+        &path,
+        Place::File,
+        InputErrorKind::Malformed(format!(
+            "#player=NAME picks a player of a capture log, but this is a {}; pick a player of a \
+             MIDI file with #channel=N or #track=N",
+            format.name()
+        )),
+    )
+    .into())
 }
 
 /// Prints the summary to stdout (or stderr when the JSON goes to stdout) and writes the JSON.
@@ -842,7 +899,16 @@ fn report_cmd(input: &Path, output: &Path) -> Result<()> {
             input.display()
         )
     })?;
-    let page = pocket::html::render(&report).with_context(|| input.display().to_string())?;
+    let page = pocket::html::render(&report).map_err(|e| match e {
+        pocket::html::HtmlError::NoDetail { players } => anyhow::anyhow!(
+            "{}: the report has no per-note detail for {}: the HTML page plots every note; make \
+             the report again with `pocket score --detail` (or `score --html FILE`), or with \
+             `pocket sync --chart ... --html FILE`",
+            input.display(),
+            players.join(", ")
+        ),
+        e => anyhow::Error::new(e).context(input.display().to_string()),
+    })?;
     if output == Path::new("-") {
         std::io::stdout().write_all(page.as_bytes())?;
     } else {
@@ -904,16 +970,18 @@ fn chart_show(file: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
         }
     }
     let d = chart.duration().as_secs_f64();
+    let bars = chart
+        .notes
+        .last()
+        .map(|n| map.position(n.tick).bar)
+        .unwrap_or(0);
+    let notes = chart.notes.len();
     println!(
-        "  duration  {}:{:05.2} ({} bars, {} notes, resolution {} PPQ)",
+        "  duration  {}:{:05.2} ({bars} bar{}, {notes} note{}, resolution {} PPQ)",
         (d / 60.0).floor(),
         d % 60.0,
-        chart
-            .notes
-            .last()
-            .map(|n| map.position(n.tick).bar)
-            .unwrap_or(0),
-        chart.notes.len(),
+        if bars == 1 { "" } else { "s" },
+        if notes == 1 { "" } else { "s" },
         map.ppq()
     );
     println!("tempo");
@@ -949,7 +1017,7 @@ fn chart_show(file: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
 
 fn take_show(spec: &str, kit: Option<&str>) -> Result<()> {
     let kit = kit.map(formats::load_kit).transpose()?;
-    let loaded = formats::load_take(spec, kit.as_ref())?;
+    let loaded = load_take(spec, kit.as_ref())?;
     let t = &loaded.take;
     println!("{} ({}, kit {})", spec, loaded.format.name(), loaded.kit);
     match t.span() {
@@ -1072,7 +1140,7 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
             (None, true) => Some(pocket::kit::KitMap::all_notes()),
             (None, false) => None,
         };
-        loaded.push(formats::load_take(spec, kit.as_ref())?);
+        loaded.push(load_take(spec, kit.as_ref())?);
     }
     let refs: Vec<&LoadedTake> = loaded.iter().collect();
     let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;
@@ -1084,8 +1152,10 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
             .ok_or_else(|| usage("--window-s must be a positive number of seconds"))?,
         ..pocket::sync::SyncOptions::default()
     };
+    let window = args.window_ms.map(window_ms).transpose()?;
     let mut report = if let Some(chart_path) = &args.chart {
-        let chart = formats::load_chart(chart_path, SmfChartOptions::default())?;
+        let chart = formats::load_chart(chart_path, args.game.options(SmfChartOptions::default()))?;
+        let timing = Timing::custom(TimingPreset::Standard, window, None).map_err(timing_usage)?;
         let inputs: Vec<PlayerInput> = loaded
             .iter()
             .enumerate()
@@ -1096,16 +1166,13 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
             })
             .collect();
         let options = ScoreOptions {
+            timing,
             sync: sync_options,
             detail: args.html.is_some(),
             ..ScoreOptions::default()
         };
         score::score_session(&chart, &chart_path.display().to_string(), &inputs, &options).0
     } else {
-        let window = args
-            .window_ms
-            .map(|w| parse_ms("--window-ms", &w.to_string()))
-            .transpose()?;
         let collapse = parse_ms("--collapse-ms", &args.collapse_ms.to_string())?;
         let pairing = pocket::sync::pair_free(
             &loaded[0].take,
@@ -1148,12 +1215,14 @@ use live_cli::{LiveArgs, RecordArgs};
 
 /// `pocket devices`, `pocket live`, `pocket record`.
 mod live_cli {
-    use super::{roster, usage, Result};
+    use super::{check_player_selector, roster, usage, GameChartArgs, Result};
     use anyhow::Context;
     use clap::Args;
+    use pocket::formats::smf::SmfChartOptions;
     use pocket::live::session::{self, PlayerSpec, Practice, SessionOptions, Start};
     use pocket::score::{Timing, TimingPreset};
     use pocket::time::Nanos;
+    use std::collections::BTreeMap;
     use std::io::IsTerminal;
     use std::path::PathBuf;
     use std::sync::atomic::AtomicBool;
@@ -1192,18 +1261,15 @@ mod live_cli {
         /// Replay speed (with --replay): 2 plays twice as fast.
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
-        /// Session directory for the capture log, report and takes (default: session-DATE-TIME).
+        /// Session directory for the capture log and takes, and for `live` the report
+        /// (default: session-DATE-TIME).
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Show no judgements while playing.
-        #[arg(long)]
-        quiet: bool,
     }
 
     #[derive(Debug, Args)]
     pub struct LiveArgs {
-        /// The chart: pocket chart JSON, Standard MIDI File or onset list.
-        #[arg(long)]
+        #[arg(long, help = concat!("The chart: ", chart_formats!(), "."))]
         chart: PathBuf,
         #[command(flatten)]
         sources: Sources,
@@ -1211,34 +1277,52 @@ mod live_cli {
         /// first hit of either player lands on the first note), now.
         #[arg(long, default_value = "count-in", value_parser = ["count-in", "first-hit", "now"])]
         start: String,
-        /// Bars of count-in.
-        #[arg(long, default_value_t = 2)]
+        /// Bars of count-in (1 or more; --start now or first-hit plays none).
+        #[arg(long, default_value_t = 2, value_parser = at_least_one)]
         count_in_bars: u32,
         /// MIDI output for the count-in click (part of its name).
         #[arg(long, value_name = "PORT")]
         click_port: Option<String>,
-        /// Play only this section of the chart.
+        /// Play only this section of the chart (its name, case-insensitive; `pocket chart show`
+        /// lists them).
         #[arg(long)]
         section: Option<String>,
-        /// Play the section (or chart) this many times.
-        #[arg(long = "loop", value_name = "N", default_value_t = 1)]
+        /// Play the section (or chart) this many times (1 or more).
+        #[arg(long = "loop", value_name = "N", default_value_t = 1,
+              value_parser = at_least_one)]
         loops: u32,
-        /// Tempo relative to the chart, e.g. 80%.
+        /// Tempo relative to the chart, 10% to 400%, e.g. 80%; a bare number is a factor (0.8).
         #[arg(long, value_name = "PERCENT")]
         tempo: Option<String>,
         /// Timing preset for the live judgements: strict, standard, lax.
         #[arg(long, default_value = "standard")]
         timing: TimingPreset,
+        /// Show no judgements while playing (the summary and the files are still printed at
+        /// the end).
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        game: GameChartArgs,
     }
 
     #[derive(Debug, Args)]
     pub struct RecordArgs {
         #[command(flatten)]
         sources: Sources,
+        /// Print nothing while capturing (the files written are still listed at the end).
+        #[arg(long)]
+        quiet: bool,
     }
 
     pub fn devices(json: bool) -> Result<()> {
-        let d = pocket::live::ports::devices()?;
+        let d = match pocket::live::ports::devices() {
+            Err(pocket::live::LiveError::NotBuilt) => anyhow::bail!(
+                "this pocket was built without MIDI support, so it cannot list MIDI ports; \
+                 rebuild it with `cargo install pocket --features midi-io` (Linux needs \
+                 libasound2-dev), or `--features jack` for JACK"
+            ),
+            d => d?,
+        };
         if json {
             println!("{}", serde_json::to_string_pretty(&d)?);
             return Ok(());
@@ -1264,7 +1348,7 @@ mod live_cli {
         Ok(())
     }
 
-    fn options(s: &Sources) -> Result<SessionOptions> {
+    fn options(s: &Sources, quiet: bool) -> Result<SessionOptions> {
         let all: Vec<String> = s.players.iter().chain(&s.replays).cloned().collect();
         if all.is_empty() {
             return Err(usage(
@@ -1287,10 +1371,14 @@ mod live_cli {
             }
         };
         let mut opts = SessionOptions::new(out_dir);
+        opts.kit_files = kit_files(&r.names, &s.kits);
         for (i, text) in all.iter().enumerate() {
             let replay = i >= s.players.len();
             let (name, source) =
                 session::parse_player(text, replay).map_err(|e| usage(e.to_string()))?;
+            if let session::PlayerSource::Replay { spec } = &source {
+                check_player_selector(spec)?;
+            }
             // Without --offset-ms: the calibration profile saved for the kit's port, if any.
             let offsets = match r.offsets[i] {
                 Some(o) => o,
@@ -1321,7 +1409,7 @@ mod live_cli {
             ));
         }
         opts.speed = s.speed;
-        opts.show = !s.quiet;
+        opts.show = !quiet;
         opts.tty = std::io::stdout().is_terminal();
         let stop = Arc::new(AtomicBool::new(false));
         session::stop_on_signals(&stop).context("cannot install the Ctrl-C handler")?;
@@ -1329,23 +1417,100 @@ mod live_cli {
         Ok(opts)
     }
 
+    /// A count that must be 1 or more (`--count-in-bars`, `--loop`).
+    fn at_least_one(text: &str) -> std::result::Result<u32, String> {
+        match text.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err("use a whole number, 1 or more".into()),
+        }
+    }
+
+    /// The kit map files (not built-in profiles) given with `--kit [NAME=]FILE`, by player.
+    fn kit_files(names: &[&str], kits: &[String]) -> BTreeMap<String, String> {
+        let mut all: Option<&str> = None;
+        let mut each: BTreeMap<&str, &str> = BTreeMap::new();
+        for k in kits {
+            match k.split_once('=') {
+                Some((name, file)) => {
+                    each.insert(name, file);
+                }
+                None => all = Some(k),
+            }
+        }
+        names
+            .iter()
+            .filter_map(|n| {
+                let file = each.get(n).copied().or(all)?;
+                pocket::kit::KitMap::builtin(file)
+                    .is_none()
+                    .then(|| (n.to_string(), file.to_string()))
+            })
+            .collect()
+    }
+
+    /// `--tempo`: `80%`, or a factor such as `0.8`; 10 % to 400 %.
     fn parse_tempo(text: &str) -> Result<f64> {
         let t = text.trim();
-        let v = match t.strip_suffix('%') {
-            Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
-            None => t.parse::<f64>(),
+        let bad = || {
+            usage(format!(
+                "--tempo {text:?}: give a percentage of the chart's tempo from 10% to 400%, such \
+                 as 80% (or a factor such as 0.8)"
+            ))
         };
-        v.ok()
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .ok_or_else(|| usage(format!("--tempo {text:?}: give a percentage such as 80%")))
+        let v = match t.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().map_err(|_| bad())? / 100.0,
+            None => {
+                let f = t.parse::<f64>().map_err(|_| bad())?;
+                if f.is_finite() && f > 4.0 {
+                    return Err(usage(format!(
+                        "--tempo {text:?}: a bare number is a factor of the chart's tempo \
+                         (0.8 plays at 80%); for {t} percent write {t}%"
+                    )));
+                }
+                f
+            }
+        };
+        if !(v.is_finite() && (0.1..=4.0).contains(&v)) {
+            return Err(bad());
+        }
+        Ok(v)
+    }
+
+    /// `--section NAME` must name a section of the chart (case-insensitive).
+    fn check_section(chart: &pocket::Chart, name: &str) -> Result<()> {
+        let q = name.to_lowercase();
+        if chart.sections.iter().any(|s| s.name.to_lowercase() == q) {
+            return Ok(());
+        }
+        let names: Vec<&str> = chart.sections.iter().map(|s| s.name.as_str()).collect();
+        Err(usage(if names.is_empty() {
+            format!("--section {name:?}: the chart has no sections; leave --section out to play the whole chart")
+        } else {
+            format!(
+                "--section {name:?}: the chart has no such section; its sections are: {}",
+                names.join(", ")
+            )
+        }))
     }
 
     pub fn live(args: LiveArgs) -> Result<()> {
-        let mut opts = options(&args.sources)?;
+        let tempo_scale = args
+            .tempo
+            .as_deref()
+            .map(parse_tempo)
+            .transpose()?
+            .unwrap_or(1.0);
+        let chart_options = args.game.options(SmfChartOptions::default());
+        if let Some(section) = &args.section {
+            let chart = pocket::formats::load_chart(&args.chart, &chart_options)?;
+            check_section(&chart, section)?;
+        }
+        let mut opts = options(&args.sources, args.quiet)?;
         if opts.players.len() > 2 {
             return Err(usage("pocket live takes one or two players"));
         }
         opts.chart = Some(args.chart.clone());
+        opts.chart_options = chart_options;
         opts.start = match args.start.as_str() {
             "first-hit" => Start::FirstHit,
             "now" => Start::Now,
@@ -1356,13 +1521,8 @@ mod live_cli {
         opts.timing = Timing::preset(args.timing);
         opts.practice = Practice {
             section: args.section.clone(),
-            loops: args.loops.max(1),
-            tempo_scale: args
-                .tempo
-                .as_deref()
-                .map(parse_tempo)
-                .transpose()?
-                .unwrap_or(1.0),
+            loops: args.loops,
+            tempo_scale,
         };
         if opts.start == Start::CountIn
             && opts.click_port.is_none()
@@ -1380,7 +1540,7 @@ mod live_cli {
     }
 
     pub fn record(args: RecordArgs) -> Result<()> {
-        let opts = options(&args.sources)?;
+        let opts = options(&args.sources, args.quiet)?;
         finish(session::run(opts)?)
     }
 
@@ -1417,7 +1577,7 @@ use audio_cli::{latencies, CalibrateArgs, ClickArgs, RenderArgs};
 /// `pocket calibrate`, `pocket click`, `pocket render`, and the latency offsets every scoring
 /// command applies.
 mod audio_cli {
-    use super::{roster, split_named, usage, Result};
+    use super::{load_take, roster, split_named, usage, GameChartArgs, Result};
     use anyhow::Context;
     use clap::Args;
     use pocket::audio::{self, ClickOptions, Render, RenderPlayer};
@@ -1593,8 +1753,11 @@ mod audio_cli {
 
     #[derive(Debug, Args)]
     pub struct CalibrateArgs {
-        /// Measure from a take played against this chart (with --player).
-        #[arg(long, requires = "player")]
+        #[arg(long, requires = "player", help = concat!(
+            "Measure from a take played against this chart (with --player): ",
+            chart_formats!(),
+            "."
+        ))]
         chart: Option<PathBuf>,
         /// The player and their take: NAME=TAKE (with --chart).
         #[arg(long, value_name = "NAME=TAKE", requires = "chart")]
@@ -1631,6 +1794,8 @@ mod audio_cli {
         /// List the saved latency profiles and where they are kept.
         #[arg(long, conflicts_with_all = ["chart", "port", "replay"])]
         list: bool,
+        #[command(flatten)]
+        game: GameChartArgs,
     }
 
     /// Bars of listening before the tapping.
@@ -1643,8 +1808,9 @@ mod audio_cli {
         let kit = args.kit.as_deref().map(formats::load_kit).transpose()?;
         if let (Some(chart_path), Some(player)) = (&args.chart, &args.player) {
             let (name, spec) = split_named("--player", player)?;
-            let chart = formats::load_chart(chart_path, SmfChartOptions::default())?;
-            let loaded = formats::load_take(spec, kit.as_ref())?;
+            let chart =
+                formats::load_chart(chart_path, args.game.options(SmfChartOptions::default()))?;
+            let loaded = load_take(spec, kit.as_ref())?;
             if loaded.take.hits.is_empty() {
                 anyhow::bail!(
                     "{spec}: the take holds no drum hits; check --kit and the file's channel"
@@ -1687,6 +1853,10 @@ mod audio_cli {
         use pocket::live::session::{self, PlayerSource, PlayerSpec, SessionOptions, Start};
         let (name, source) = match (&args.port, &args.replay) {
             (Some(port), None) => {
+                // Fail before the session directory is created.
+                if !cfg!(feature = "midi-io") {
+                    return Err(pocket::live::LiveError::NotBuilt.into());
+                }
                 if args.click_port.is_none() {
                     return Err(usage(
                         "--port needs --click-port OUT: the player taps along with the click (`pocket devices` lists outputs)",
@@ -1897,8 +2067,11 @@ mod audio_cli {
 
     #[derive(Debug, Args)]
     pub struct ClickArgs {
-        /// The chart whose tempo map and time signatures the click follows.
-        #[arg(long)]
+        #[arg(long, help = concat!(
+            "The chart whose tempo map and time signatures the click follows: ",
+            chart_formats!(),
+            "."
+        ))]
         chart: PathBuf,
         /// The WAV file to write.
         #[arg(short, long)]
@@ -1906,8 +2079,8 @@ mod audio_cli {
         /// Bars of count-in before the chart starts.
         #[arg(long, value_name = "BARS", default_value_t = 0)]
         count_in: u32,
-        /// Samples per second.
-        #[arg(long, default_value_t = audio::DEFAULT_SAMPLE_RATE)]
+        /// Samples per second, 8000 to 192000.
+        #[arg(long, default_value_t = audio::DEFAULT_SAMPLE_RATE, value_parser = sample_rate)]
         sample_rate: u32,
         /// Mix in the chart played by synthesized drum voices.
         #[arg(long)]
@@ -1950,8 +2123,11 @@ mod audio_cli {
 
     #[derive(Debug, Args)]
     pub struct RenderArgs {
-        /// The chart (for --guide, and the length of the render).
-        #[arg(long)]
+        #[arg(long, help = concat!(
+            "The chart (for --guide, and the length of the render): ",
+            chart_formats!(),
+            "."
+        ))]
         chart: Option<PathBuf>,
         /// A player and their take: NAME=TAKE, once or twice. The first is on the left, the
         /// second on the right.
@@ -1976,9 +2152,27 @@ mod audio_cli {
         /// Mix in the chart, in the centre, played by synthesized voices (needs --chart).
         #[arg(long, requires = "chart")]
         guide: bool,
-        /// Samples per second.
-        #[arg(long, default_value_t = audio::DEFAULT_SAMPLE_RATE)]
+        /// Samples per second, 8000 to 192000.
+        #[arg(long, default_value_t = audio::DEFAULT_SAMPLE_RATE, value_parser = sample_rate)]
         sample_rate: u32,
+        #[command(flatten)]
+        game: GameChartArgs,
+    }
+
+    /// `--sample-rate`: a whole number of Hz that [`Render`] accepts.
+    fn sample_rate(text: &str) -> std::result::Result<u32, String> {
+        let range = audio::MIN_SAMPLE_RATE..=audio::MAX_SAMPLE_RATE;
+        text.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|r| range.contains(r))
+            .ok_or_else(|| {
+                format!(
+                    "use {} to {} Hz (48000 or 44100 are usual)",
+                    range.start(),
+                    range.end()
+                )
+            })
     }
 
     pub fn render(args: RenderArgs) -> Result<()> {
@@ -1988,12 +2182,12 @@ mod audio_cli {
         let chart = args
             .chart
             .as_ref()
-            .map(|p| formats::load_chart(p, SmfChartOptions::default()))
+            .map(|p| formats::load_chart(p, args.game.options(SmfChartOptions::default())))
             .transpose()?;
         let r = roster(&args.players, &args.kits, &args.offsets)?;
         let mut loaded = Vec::new();
         for (i, spec) in r.specs.iter().enumerate() {
-            loaded.push(formats::load_take(spec, r.kits[i].as_ref())?);
+            loaded.push(load_take(spec, r.kits[i].as_ref())?);
         }
         let refs: Vec<&LoadedTake> = loaded.iter().collect();
         let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;

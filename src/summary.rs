@@ -52,6 +52,17 @@ fn fmt_ms(v: Option<f64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// A window or tier edge for the heading: rounded to 0.1 ms, without a trailing `.0` (`34`,
+/// `17.4`). The JSON settings keep the exact value.
+fn ms_tenths(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
 fn fmt_sd(v: Option<f64>) -> String {
     v.filter(|v| v.is_finite())
         .map(|v| format!("{v:.1}"))
@@ -283,10 +294,10 @@ pub fn render(report: &Report, color: bool) -> String {
                 d / 60,
                 d % 60,
                 report.settings.timing,
-                report.settings.window_ms,
-                report.settings.tiers_ms.perfect,
-                report.settings.tiers_ms.great,
-                report.settings.tiers_ms.good
+                ms_tenths(report.settings.window_ms),
+                ms_tenths(report.settings.tiers_ms.perfect),
+                ms_tenths(report.settings.tiers_ms.great),
+                ms_tenths(report.settings.tiers_ms.good)
             );
         }
         None => {
@@ -386,6 +397,14 @@ mod tests {
         let inputs = demo.players();
         let options = crate::score::ScoreOptions::default();
         crate::score::score_session(&demo.chart, "demo", &inputs, &options).0
+    }
+
+    #[test]
+    fn tier_edges_are_rounded_to_a_tenth_of_a_millisecond() {
+        assert_eq!(ms_tenths(34.0), "34");
+        assert_eq!(ms_tenths(17.435897), "17.4");
+        assert_eq!(ms_tenths(116.96), "117");
+        assert_eq!(ms_tenths(0.25), "0.3");
     }
 
     #[test]

@@ -1189,3 +1189,360 @@ fn gmd_take_show_with_roland_kit() {
         .sum();
     assert!(total > 100, "a GMD groove has many hits: {}", run.stdout);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Flag checks and messages found by reviewing docs/cli.md against the binary
+
+const ROCKBAND_SONG: &str = "fixtures/rockband/pro-drums-song-ppq192";
+const KIT_FILE: &str = "fixtures/kits/td17-aux-as-tom4-merged-cymbals.json";
+
+#[test]
+fn sample_rate_out_of_range_exits_2_naming_the_flag_and_range() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wav = dir.path().join("x.wav");
+    let wav = wav.to_str().expect("utf-8 path");
+    for args in [
+        vec![
+            "click",
+            "--chart",
+            CHART,
+            "-o",
+            wav,
+            "--sample-rate",
+            "1000",
+        ],
+        vec![
+            "render",
+            "--player",
+            LEE,
+            "-o",
+            wav,
+            "--sample-rate",
+            "1000",
+        ],
+    ] {
+        let run = pocket(&args).expect_code(2);
+        assert!(
+            run.stderr.contains("--sample-rate") && run.stderr.contains("8000 to 192000"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!Path::new(wav).exists(), "nothing written on a usage error");
+}
+
+/// `pocket live` on the demo chart, replaying Lee, into a directory that must not be created.
+fn live_usage_error(extra: &[&str], needles: &[&str]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("session");
+    let out = out.to_str().expect("utf-8 path");
+    let mut args = vec!["live", "--chart", CHART, "--replay", LEE, "-o", out];
+    args.extend_from_slice(extra);
+    let run = pocket(&args).expect_code(2);
+    for n in needles {
+        assert!(run.stderr.contains(n), "{n:?} in: {}", run.stderr);
+    }
+    assert!(
+        !Path::new(out).exists(),
+        "`pocket {}` created the session directory before failing",
+        run.args
+    );
+}
+
+#[test]
+fn live_practice_flags_exit_2_naming_the_flag() {
+    live_usage_error(&["--tempo", "80"], &["--tempo", "80%"]);
+    live_usage_error(&["--tempo", "1000%"], &["--tempo", "10% to 400%"]);
+    live_usage_error(&["--section", "Z"], &["--section", "intro", "chorus 1"]);
+    live_usage_error(&["--count-in-bars", "0"], &["--count-in-bars", "1 or more"]);
+    live_usage_error(&["--loop", "0"], &["--loop", "1 or more"]);
+}
+
+#[test]
+fn window_ms_error_names_the_flag_once() {
+    for args in [
+        vec![
+            "score",
+            "--chart",
+            CHART,
+            "--player",
+            LEE,
+            "--window-ms",
+            "3000",
+        ],
+        vec![
+            "sync",
+            "--player",
+            LEE,
+            "--player",
+            SANAE,
+            "--window-ms",
+            "3000",
+        ],
+        vec![
+            "sync",
+            "--chart",
+            CHART,
+            "--player",
+            LEE,
+            "--player",
+            SANAE,
+            "--window-ms",
+            "0",
+        ],
+    ] {
+        let run = pocket(&args).expect_code(2);
+        assert_eq!(
+            run.stderr.matches("--window-ms").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("at most 2000 ms"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn sync_window_ms_applies_with_a_chart() {
+    let r = pocket(&[
+        "sync",
+        "--chart",
+        CHART,
+        "--player",
+        LEE,
+        "--player",
+        SANAE,
+        "--window-ms",
+        "50",
+        "-o",
+        "-",
+    ])
+    .ok()
+    .report();
+    assert_eq!(r.settings.timing, "custom");
+    assert!(
+        close(r.settings.window_ms, 50.0, 1e-9),
+        "{}",
+        r.settings.window_ms
+    );
+    let scored = score(&["--window-ms", "50"]);
+    assert_eq!(
+        r.sync, scored.sync,
+        "sync --chart --window-ms agrees with score"
+    );
+}
+
+#[test]
+fn report_without_detail_says_how_sync_adds_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("sync.json");
+    let json = json.to_str().expect("utf-8 path");
+    pocket(&[
+        "sync", "--chart", CHART, "--player", LEE, "--player", SANAE, "-o", json,
+    ])
+    .ok();
+    let page = dir.path().join("sync.html");
+    let run = pocket(&["report", json, "-o", page.to_str().expect("utf-8 path")]).expect_code(1);
+    assert!(
+        run.stderr.contains("sync --chart") && run.stderr.contains("--html"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(not(feature = "midi-io"))]
+#[test]
+fn without_midi_support_devices_and_calibrate_say_so_and_write_nothing() {
+    let run = pocket(&["devices"]).expect_code(1);
+    assert!(run.stderr.contains("midi-io"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("--replay"),
+        "devices has no --replay: {}",
+        run.stderr
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("calibration");
+    let out = out.to_str().expect("utf-8 path");
+    let run = pocket(&[
+        "calibrate",
+        "--port",
+        "TD-17",
+        "--click-port",
+        "x",
+        "-o",
+        out,
+    ])
+    .expect_code(1);
+    assert!(run.stderr.contains("MIDI support"), "{}", run.stderr);
+    assert!(
+        !Path::new(out).exists(),
+        "no session directory without MIDI support"
+    );
+}
+
+#[test]
+fn player_selector_on_a_midi_take_is_refused() {
+    let take = "fixtures/smf/duo-type0-channels-10-11.mid";
+    let spec = format!("{take}#player=Ana");
+    for args in [
+        vec!["take", "show", spec.as_str()],
+        vec![
+            "score",
+            "--chart",
+            CHART,
+            "--player",
+            &*format!("Ana={spec}"),
+        ],
+    ] {
+        let run = pocket(&args).expect_code(1);
+        assert!(
+            run.stderr.contains(take)
+                && run.stderr.contains("capture log")
+                && run.stderr.contains("#channel="),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn custom_tier_edges_are_rounded_in_the_summary() {
+    let run = pocket(&[
+        "score",
+        "--chart",
+        CHART,
+        "--player",
+        LEE,
+        "--window-ms",
+        "60",
+    ])
+    .ok();
+    assert!(
+        run.stdout
+            .contains("window ±60 ms; perfect ≤17.4, great ≤34.4, good ≤43.1"),
+        "{}",
+        run.stdout
+    );
+    let r = score(&["--window-ms", "60"]);
+    assert!(
+        r.settings.tiers_ms.perfect > 17.43 && r.settings.tiers_ms.perfect < 17.44,
+        "the JSON keeps the exact edge: {}",
+        r.settings.tiers_ms.perfect
+    );
+}
+
+#[test]
+fn chart_show_says_1_bar() {
+    let run = pocket(&["chart", "show", ROCKBAND_SONG, "--difficulty", "easy"]).ok();
+    assert!(run.stdout.contains("(1 bar, 1 note,"), "{}", run.stdout);
+}
+
+#[test]
+fn live_same_report_command_keeps_the_kit_file_and_difficulty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("s");
+    let out = out.to_str().expect("utf-8 path");
+    let kit = format!("Lee={KIT_FILE}");
+    let run = pocket(&[
+        "live",
+        "--chart",
+        ROCKBAND_SONG,
+        "--replay",
+        LEE,
+        "--kit",
+        &kit,
+        "--difficulty",
+        "hard",
+        "--double-kick",
+        "--speed",
+        "64",
+        "--quiet",
+        "-o",
+        out,
+    ])
+    .ok();
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("same report: "))
+        .unwrap_or_else(|| panic!("no same-report command in:\n{}", run.stdout));
+    assert!(line.contains(&format!("--kit '{kit}'")), "{line}");
+    assert!(line.contains("--difficulty hard --double-kick"), "{line}");
+    let hard = pocket(&[
+        "chart",
+        "show",
+        ROCKBAND_SONG,
+        "--difficulty",
+        "hard",
+        "--double-kick",
+    ])
+    .ok();
+    let report: Report = Report::from_json(
+        &std::fs::read_to_string(Path::new(out).join("report.json")).expect("report.json"),
+    )
+    .expect("a report");
+    let notes = report.chart.expect("a chart").notes;
+    assert!(
+        hard.stdout.contains(&format!(" {notes} note")),
+        "live read the chart at --difficulty hard ({notes} notes):\n{}",
+        hard.stdout
+    );
+}
+
+#[test]
+fn difficulty_and_double_kick_reach_every_command_that_reads_a_chart() {
+    for cmd in ["sync", "render", "calibrate", "live"] {
+        let help = pocket(&[cmd, "--help"]).ok();
+        assert!(
+            help.stdout.contains("--difficulty") && help.stdout.contains("--double-kick"),
+            "{cmd} --help:\n{}",
+            help.stdout
+        );
+    }
+    let notes = |difficulty: &str| {
+        pocket(&[
+            "sync",
+            "--chart",
+            ROCKBAND_SONG,
+            "--difficulty",
+            difficulty,
+            "--player",
+            LEE,
+            "--player",
+            SANAE,
+            "-o",
+            "-",
+        ])
+        .ok()
+        .report()
+        .chart
+        .expect("a chart")
+        .notes
+    };
+    assert_eq!(notes("easy"), 1, "sync reads the easy part");
+    assert!(notes("expert") > 1);
+}
+
+#[test]
+fn help_texts_say_what_is_accepted() {
+    for cmd in [["score", "--help"], ["live", "--help"], ["sync", "--help"]] {
+        let help = pocket(&cmd).ok().stdout;
+        for format in [
+            "Standard MIDI File",
+            "Clone Hero .chart",
+            "DTXMania .dtx",
+            "onset list",
+        ] {
+            assert!(help.contains(format), "{cmd:?} names {format}:\n{help}");
+        }
+    }
+    let help = pocket(&["kits", "show", "--help"]).ok().stdout;
+    assert!(help.contains("kit map JSON file"), "{help}");
+    let help = pocket(&["record", "--help"]).ok().stdout;
+    assert!(help.contains("one or more kits"), "{help}");
+    assert!(
+        !help.contains("judgement"),
+        "record makes no judgements:\n{help}"
+    );
+}

@@ -123,6 +123,11 @@ pub struct SessionOptions {
     pub show: bool,
     /// Redraw in place (a terminal) rather than plain lines.
     pub tty: bool,
+    /// How the chart is read: SMF channel, rhythm-game difficulty and double kicks.
+    pub chart_options: formats::ChartLoadOptions,
+    /// Kit map files given by path, by player name. The printed `pocket score` command passes
+    /// them as `--kit NAME=FILE`, so re-scoring reads the takes with the same kit.
+    pub kit_files: std::collections::BTreeMap<String, String>,
     /// For tests of the crash path: the consumer panics after this many events.
     #[doc(hidden)]
     pub fail_after_events: Option<u64>,
@@ -145,6 +150,8 @@ impl SessionOptions {
             stop: Arc::new(AtomicBool::new(false)),
             show: false,
             tty: false,
+            chart_options: formats::ChartLoadOptions::default(),
+            kit_files: std::collections::BTreeMap::new(),
             fail_after_events: None,
         }
     }
@@ -459,7 +466,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let mut chart_path_text = None;
     let chart = match &opts.chart {
         Some(path) => {
-            let original = formats::load_chart(path, smf::SmfChartOptions::default())?;
+            let original = formats::load_chart(path, &opts.chart_options)?;
             if opts.practice.is_whole_chart() {
                 chart_path_text = Some(path.display().to_string());
                 Some(original)
@@ -728,7 +735,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             let (report, loaded) = report_from_capture(c, path, &capture_path, &file_kits)?;
             let rp = opts.out_dir.join(REPORT_FILE);
             std::fs::write(&rp, report.to_json()).map_err(io_err(&rp))?;
-            let players: Vec<String> = opts
+            let mut args: Vec<String> = opts
                 .players
                 .iter()
                 .map(|p| {
@@ -740,10 +747,24 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
                     )
                 })
                 .collect();
-            outcome.score_command = Some(format!(
-                "pocket score --chart '{path}' {}",
-                players.join(" ")
-            ));
+            // Kit map files by path: the capture log records only the kit's name.
+            for (p, file_kit) in opts.players.iter().zip(&file_kits) {
+                if let (Some(_), Some(file)) = (file_kit, opts.kit_files.get(&p.name)) {
+                    args.push(format!("--kit '{}={file}'", p.name));
+                }
+            }
+            // A practice chart is written as pocket chart JSON; only the original needs these.
+            if opts.practice.is_whole_chart() {
+                let o = &opts.chart_options;
+                if o.difficulty != formats::Difficulty::default() {
+                    args.push(format!("--difficulty {}", o.difficulty.name()));
+                }
+                if o.double_kick {
+                    args.push("--double-kick".into());
+                }
+            }
+            outcome.score_command =
+                Some(format!("pocket score --chart '{path}' {}", args.join(" ")));
             outcome.report = Some(report);
             outcome.report_path = Some(rp);
             loaded
