@@ -315,6 +315,7 @@ pub fn write_big_take(dir: &Path, hits: usize) -> Result<BigTake, Box<dyn Error>
             port: 0,
             channel: None,
             kit: "gm".into(),
+            kit_file: None,
             offset_hands: Nanos::ZERO,
             offset_feet: Nanos::ZERO,
         }];

@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             port: 0,
             channel: None,
             kit: kit_name.into(),
+            kit_file: None,
             offset_hands: Nanos::ZERO,
             offset_feet: Nanos::ZERO,
         }];

@@ -1546,3 +1546,32 @@ fn help_texts_say_what_is_accepted() {
         "record makes no judgements:\n{help}"
     );
 }
+
+#[test]
+fn a_live_capture_remembers_its_kit_file_for_rescoring() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("s");
+    let out = out.to_str().expect("utf-8 path");
+    let kit = format!("Lee={KIT_FILE}");
+    pocket(&[
+        "live", "--chart", CHART, "--replay", LEE, "--kit", &kit, "--speed", "64", "--quiet", "-o",
+        out,
+    ])
+    .ok();
+    let capture = Path::new(out).join("capture.jsonl");
+    let header = std::fs::read_to_string(&capture).expect("capture log");
+    let first = header.lines().next().expect("a header line");
+    assert!(
+        first.contains(&format!("\"kit_file\":\"{KIT_FILE}\"")),
+        "{first}"
+    );
+    // Re-scored without --kit, the capture's own kit file is used: the same report.
+    let spec = format!("Lee={}#player=Lee", capture.display());
+    let rescored = pocket(&["score", "--chart", CHART, "--player", &spec, "-o", "-"]).ok();
+    let live: Report = Report::from_json(
+        &std::fs::read_to_string(Path::new(out).join("report.json")).expect("report.json"),
+    )
+    .expect("a report");
+    let offline = Report::from_json(&rescored.stdout).expect("a report");
+    assert_eq!(live.players, offline.players);
+}

@@ -102,6 +102,7 @@ fn write_take(path: &Path, name: &str, events: &[pocket::event::RawEvent]) {
         port: 0,
         channel: None,
         kit: "gm".into(),
+        kit_file: None,
         offset_hands: Nanos::ZERO,
         offset_feet: Nanos::ZERO,
     }];

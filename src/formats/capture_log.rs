@@ -85,6 +85,10 @@ pub struct PlayerInfo {
     pub channel: Option<u8>,
     /// Kit profile name (e.g. `gm`, `roland-td`).
     pub kit: String,
+    /// The kit map file the kit was read from, when it was not a built-in profile (as given on
+    /// the command line, so relative to where pocket ran). Readers use it when they can open it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kit_file: Option<String>,
     /// Calibrated latency of hand pads: positive = the kit reports hits late. Written in
     /// milliseconds (`offset_hands_ms`).
     #[serde(rename = "offset_hands_ms", with = "millis")]
@@ -1407,6 +1411,7 @@ mod tests {
                     port: 0,
                     channel: Some(10),
                     kit: "roland-td".into(),
+                    kit_file: None,
                     offset_hands: Nanos::from_micros(3_500),
                     offset_feet: Nanos::from_millis(5),
                 },
@@ -1415,6 +1420,7 @@ mod tests {
                     port: 1,
                     channel: None,
                     kit: "gm".into(),
+                    kit_file: None,
                     offset_hands: Nanos::from_millis(-2),
                     offset_feet: Nanos::ZERO,
                 },

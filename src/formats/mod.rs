@@ -275,9 +275,17 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 }
             };
             let info = &players[index];
-            let kit = match kit {
-                Some(k) => k.clone(),
-                None => KitMap::builtin(&info.kit).map_or_else(gm, Ok)?,
+            // The kit: as given, else the kit map file the capture was made with (when it can
+            // still be opened), else the recorded profile, else gm.
+            let recorded_file = info
+                .kit_file
+                .as_deref()
+                .map(Path::new)
+                .filter(|f| f.is_file());
+            let kit = match (kit, recorded_file) {
+                (Some(k), _) => k.clone(),
+                (None, Some(file)) => KitMap::from_json_file(file)?,
+                (None, None) => KitMap::builtin(&info.kit).map_or_else(gm, Ok)?,
             };
             let events: Vec<RawEvent> = cap.events_for_player(index);
             let ports = cap.header.ports.iter().map(|p| p.name.clone()).collect();

@@ -570,6 +570,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             port,
             channel,
             kit: kit.name.clone(),
+            kit_file: opts.kit_files.get(&p.name).cloned(),
             offset_hands: p.offsets.hands,
             offset_feet: p.offsets.feet,
         })
