@@ -287,20 +287,19 @@ impl Rows {
                     .iter()
                     .all(|t| t.is_finite())
         };
-        let positive = |v: Vec<f64>| v.into_iter().filter(|&r| r > 0.0).collect::<Vec<f64>>();
         let last = ta.len().saturating_sub(1);
-        let med_a = stats::median(&positive(
-            (0..last)
+        // The median of the positive intervals. Values equal under total_cmp have the same
+        // bits, so an unstable sort gives the same median as a stable one.
+        let positive_median = |t: &[f64]| {
+            let mut v: Vec<f64> = (0..last)
                 .filter(|&n| candidate(n))
-                .map(|n| ta[n + 1] - ta[n])
-                .collect(),
-        ));
-        let med_b = stats::median(&positive(
-            (0..last)
-                .filter(|&n| candidate(n))
-                .map(|n| tb[n + 1] - tb[n])
-                .collect(),
-        ));
+                .map(|n| t[n + 1] - t[n])
+                .filter(|&r| r > 0.0)
+                .collect();
+            v.sort_unstable_by(f64::total_cmp);
+            stats::percentile_sorted(&v, 50.0)
+        };
+        let (med_a, med_b) = (positive_median(ta), positive_median(tb));
         let (Some(med_a), Some(med_b)) = (med_a, med_b) else {
             return Some(Rows::default());
         };
@@ -381,8 +380,11 @@ fn bgls(y: &[f64], x: &[f64], start: &[bool]) -> Option<Fit> {
     // rho = σM² / (σT² + 2σM²), the negated lag-1 correlation of the noise, in [0, 1/2].
     let mut rho = 0.0;
     let mut fit = None;
+    let (positions, max_position) = run_positions(start);
+    let n = y.len() as f64;
+    let means = (y.iter().sum::<f64>() / n, x.iter().sum::<f64>() / n);
     for _ in 0..MAX_ITERATIONS {
-        let (intercept, slope) = gls_line(y, x, start, rho)?;
+        let (intercept, slope) = gls_line(y, x, &positions, max_position, means, rho)?;
         let (acov0, acov1) = residual_autocovariance(y, x, start, intercept, slope);
         let var_motor = (-acov1).clamp(0.0, acov0 / 2.0);
         let next = Fit {
@@ -402,33 +404,78 @@ fn bgls(y: &[f64], x: &[f64], start: &[bool]) -> Option<Fit> {
     fit.filter(|f| f.alpha.is_finite() && f.var_motor.is_finite() && f.var_timekeeper.is_finite())
 }
 
+/// The Cholesky factor of a tridiagonal block with 1 on the diagonal and `−rho` beside it, by
+/// row position in a run: entry `k` (for `k ≥ 1`) is `(off, l)`, the factor's sub-diagonal and
+/// diagonal at row `k`. The factor depends only on `rho` and the position, not on the data, so
+/// it is computed once per fit rather than once per row. Once an entry repeats the previous one
+/// exactly, every later one equals it too, so the table stops there and longer runs reuse its
+/// last entry. `None` when the factor breaks down (not positive definite) at a position that
+/// some run reaches.
+fn cholesky_table(rho: f64, max_position: usize) -> Option<Vec<(f64, f64)>> {
+    let mut table = vec![(0.0, 1.0)];
+    let mut l_prev = 1.0_f64;
+    for _ in 1..=max_position {
+        let off = -rho / l_prev;
+        let l = (1.0 - off * off).sqrt();
+        if l.is_nan() || l <= 1e-12 {
+            return None;
+        }
+        let repeats = table.len() > 1 && l.to_bits() == l_prev.to_bits();
+        table.push((off, l));
+        if repeats {
+            break;
+        }
+        l_prev = l;
+    }
+    Some(table)
+}
+
+/// The position of each row in its run (0 at a run start) and the largest one.
+fn run_positions(start: &[bool]) -> (Vec<u32>, usize) {
+    let (mut pos, mut max) = (0u32, 0u32);
+    let positions = start
+        .iter()
+        .map(|&s| {
+            pos = if s { 0 } else { pos.saturating_add(1) };
+            max = max.max(pos);
+            pos
+        })
+        .collect();
+    (positions, max as usize)
+}
+
 /// GLS fit of `y = c + s·x` under the noise correlation matrix that is block-tridiagonal with
 /// 1 on the diagonal and `−rho` beside it within runs. Whitens with the Cholesky factor of each
 /// tridiagonal block (O(N)) and solves the 2×2 normal equations. Returns `(c, s)`.
-fn gls_line(y: &[f64], x: &[f64], start: &[bool], rho: f64) -> Option<(f64, f64)> {
+///
+/// `positions` and `max_position` come from [`run_positions`] of the rows' run starts; `means`
+/// are the means of `y` and `x`.
+fn gls_line(
+    y: &[f64],
+    x: &[f64],
+    positions: &[u32],
+    max_position: usize,
+    means: (f64, f64),
+    rho: f64,
+) -> Option<(f64, f64)> {
     // Centre for numerical conditioning (times are ~1e2..1e6 ms); undone at the end.
-    let n = y.len() as f64;
-    let (my, mx) = (y.iter().sum::<f64>() / n, x.iter().sum::<f64>() / n);
+    let (my, mx) = means;
+    let table = cholesky_table(rho, max_position)?;
+    let last = table.len() - 1;
     let (mut s11, mut s1x, mut sxx, mut s1y, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    let (mut l_prev, mut w1, mut wx, mut wy) = (1.0_f64, 0.0, 0.0, 0.0);
-    for i in 0..y.len() {
-        let (v1, vx, vy) = (1.0, x[i] - mx, y[i] - my);
-        if start[i] {
+    let (mut w1, mut wx, mut wy) = (0.0, 0.0, 0.0);
+    for ((&yi, &xi), &k) in y.iter().zip(x).zip(positions) {
+        let (v1, vx, vy) = (1.0, xi - mx, yi - my);
+        if k == 0 {
             // L[i][i] = 1: the whitened values are the raw ones.
-            l_prev = 1.0;
             (w1, wx, wy) = (v1, vx, vy);
         } else {
-            let off = -rho / l_prev;
-            let l = (1.0 - off * off).sqrt();
-            if l.is_nan() || l <= 1e-12 {
-                return None;
-            }
+            let (off, l) = table[(k as usize).min(last)];
             (w1, wx, wy) = (
                 (v1 - off * w1) / l,
                 (vx - off * wx) / l,
                 (vy - off * wy) / l,
             );
-            l_prev = l;
         }
         s11 += w1 * w1;
         s1x += w1 * wx;

@@ -385,14 +385,19 @@ pub fn offset_stats(offsets_ms: &[f64]) -> OffsetStats {
     let mut sorted = offsets_ms.to_vec();
     // Values equal under total_cmp have the same bits, so an unstable sort gives the same order.
     sorted.sort_unstable_by(f64::total_cmp);
+    offset_stats_sorted(&sorted)
+}
+
+/// Offset statistics over offsets in ms already sorted by `f64::total_cmp`.
+fn offset_stats_sorted(sorted: &[f64]) -> OffsetStats {
     let r = |x: Option<f64>| x.map(|v| stats::round_to(v, 4));
     OffsetStats {
-        mean: r(stats::mean(&sorted)),
-        median: r(stats::percentile_sorted(&sorted, 50.0)),
-        sd: r(stats::sd(&sorted)),
-        mae: r(stats::mean_abs(&sorted)),
-        p05: r(stats::percentile_sorted(&sorted, 5.0)),
-        p95: r(stats::percentile_sorted(&sorted, 95.0)),
+        mean: r(stats::mean(sorted)),
+        median: r(stats::percentile_sorted(sorted, 50.0)),
+        sd: r(stats::sd(sorted)),
+        mae: r(stats::mean_abs(sorted)),
+        p05: r(stats::percentile_sorted(sorted, 5.0)),
+        p95: r(stats::percentile_sorted(sorted, 95.0)),
     }
 }
 
@@ -418,13 +423,66 @@ impl ExtraKind {
     }
 }
 
-#[derive(Default)]
-struct SpanAcc {
+/// A matched note for the per-bar and per-section tables: (bar index, section index, offset ms,
+/// (chart time s, hit time s)); `u32::MAX` for no bar or section.
+type MatchedNote = (u32, u32, f64, (f64, f64));
+
+/// Counts of one bar or section.
+#[derive(Debug, Default, Clone, Copy)]
+struct SpanCounts {
     notes: usize,
     matched: usize,
     extras: usize,
-    offsets: Vec<f64>,
+}
+
+/// The matched notes' offsets (ms) and (chart time s, hit time s) pairs grouped by span (bar or
+/// section), each span's in note order: span `i` owns `starts[i]..starts[i + 1]`. One pair of
+/// flat vectors for all spans instead of two vectors per span.
+struct SpanValues {
+    starts: Vec<usize>,
+    offsets_ms: Vec<f64>,
     pairs: Vec<(f64, f64)>,
+}
+
+impl SpanValues {
+    /// Groups `(span, offset ms, pair)` entries (in note order) by span with a counting sort,
+    /// which keeps the note order within each span. Entries with a span of `n_spans` or more
+    /// are dropped.
+    fn group(n_spans: usize, entries: &[MatchedNote], key: fn(&MatchedNote) -> u32) -> SpanValues {
+        let mut starts = vec![0usize; n_spans + 1];
+        for e in entries {
+            let k = key(e) as usize;
+            if k < n_spans {
+                starts[k + 1] += 1;
+            }
+        }
+        for i in 0..n_spans {
+            starts[i + 1] += starts[i];
+        }
+        let total = starts[n_spans];
+        let mut next = starts.clone();
+        let mut offsets_ms = vec![0.0; total];
+        let mut pairs = vec![(0.0, 0.0); total];
+        for e in entries {
+            let k = key(e) as usize;
+            if k < n_spans {
+                offsets_ms[next[k]] = e.2;
+                pairs[next[k]] = e.3;
+                next[k] += 1;
+            }
+        }
+        SpanValues {
+            starts,
+            offsets_ms,
+            pairs,
+        }
+    }
+
+    /// Span `i`'s offsets and pairs.
+    fn span(&self, i: usize) -> (&[f64], &[(f64, f64)]) {
+        let r = self.starts[i]..self.starts[i + 1];
+        (&self.offsets_ms[r.clone()], &self.pairs[r])
+    }
 }
 
 /// The most bars a player's per-bar table lists (about 24 days at 120 BPM in 4/4).
@@ -574,7 +632,7 @@ pub fn score_player(
         Some(hit_time[hi]? - chart.notes[ni].time)
     };
     let mut tiers = TierCounts::default();
-    let mut offsets_ms = Vec::new();
+    let mut matched = 0;
     let (mut early, mut late) = (0, 0);
     let mut drift_points = Vec::new();
     for ni in 0..chart.notes.len() {
@@ -590,13 +648,12 @@ pub fn score_player(
         } else if off > Nanos::ZERO {
             late += 1;
         }
-        offsets_ms.push(off.as_millis_f64());
+        matched += 1;
         drift_points.push((
             chart.notes[ni].time.as_secs_f64() / 60.0,
             off.as_millis_f64(),
         ));
     }
-    let matched = offsets_ms.len();
     let notes = chart.notes.len();
     let extras_list: Vec<usize> = (0..take.hits.len())
         .filter(|&h| extra_kind[h].is_some())
@@ -683,8 +740,10 @@ pub fn score_player(
         }
     }
 
-    // Per lane.
+    // Per lane. Every matched note is on exactly one lane, so the player's offsets, sorted,
+    // are the lanes' sorted offsets merged.
     let mut lanes = BTreeMap::new();
+    let mut all_offsets_ms: Vec<f64> = Vec::with_capacity(matched);
     for lane in Lane::ALL {
         let l = lane.index();
         let lane_notes = &notes_by_lane[l];
@@ -692,10 +751,13 @@ pub fn score_player(
         if lane_notes.is_empty() && lane_hits == 0 {
             continue;
         }
-        let offs: Vec<f64> = lane_notes
-            .iter()
-            .filter_map(|&ni| offset_of(ni).map(|o| o.as_millis_f64()))
-            .collect();
+        // Sorted as integer nanoseconds: converting to ms keeps the order (and equal values
+        // equal), so this is the order `offset_stats` would sort them into.
+        let mut offs_ns: Vec<Nanos> = lane_notes.iter().filter_map(|&ni| offset_of(ni)).collect();
+        offs_ns.sort_unstable();
+        let offs: Vec<f64> = offs_ns.iter().map(|o| o.as_millis_f64()).collect();
+        drop(offs_ns);
+        all_offsets_ms.extend_from_slice(&offs);
         let lane_extras = extras_list.iter().filter(|&&h| hit_lane[h] == lane).count();
         lanes.insert(
             lane,
@@ -706,17 +768,24 @@ pub fn score_player(
                 misses: lane_notes.len() - offs.len(),
                 extras: lane_extras,
                 accuracy_pct: pct(offs.len(), lane_notes.len()),
-                offset_ms: offset_stats(&offs),
+                offset_ms: offset_stats_sorted(&offs),
             },
         );
     }
 
+    // A stable sort finds the lanes' sorted runs and merges them.
+    all_offsets_ms.sort_by(f64::total_cmp);
+
     // Per section and per bar.
     let map = &chart.tempo_map;
-    let span_report = |name: String, bar: i64, start: Nanos, acc: &SpanAcc| {
+    let span_report = |name: String,
+                       bar: i64,
+                       start: Nanos,
+                       acc: &SpanCounts,
+                       (offsets, pairs): (&[f64], &[(f64, f64)])| {
         let start_tick = map.tick(start);
         let chart_bpm = stats::round_to(map.tempo_at(start_tick).bpm(), 4);
-        let played_bpm = stats::slope(&acc.pairs)
+        let played_bpm = stats::slope(pairs)
             .filter(|s| *s > 0.0)
             .map(|s| stats::round_to(chart_bpm / s, 4));
         SpanReport {
@@ -728,8 +797,8 @@ pub fn score_player(
             misses: acc.notes - acc.matched,
             extras: acc.extras,
             accuracy_pct: pct(acc.matched, acc.notes),
-            offset_mean_ms: stats::mean(&acc.offsets).map(|v| stats::round_to(v, 4)),
-            offset_sd_ms: stats::sd(&acc.offsets).map(|v| stats::round_to(v, 4)),
+            offset_mean_ms: stats::mean(offsets).map(|v| stats::round_to(v, 4)),
+            offset_sd_ms: stats::sd(offsets).map(|v| stats::round_to(v, 4)),
             chart_bpm,
             played_bpm,
         }
@@ -743,36 +812,60 @@ pub fn score_player(
         // A chart spanning an absurd number of bars (damaged times) gets no per-bar table
         // rather than one allocated per bar.
         let nb = if nb > MAX_REPORT_BARS { 0 } else { nb };
-        let mut bar_acc: Vec<SpanAcc> = (0..nb).map(|_| SpanAcc::default()).collect();
+        let mut bar_acc = vec![SpanCounts::default(); nb];
         let n_sec = chart.sections.len();
-        let mut sec_acc: Vec<SpanAcc> = (0..n_sec).map(|_| SpanAcc::default()).collect();
+        let mut sec_acc = vec![SpanCounts::default(); n_sec];
         let sec_index = |t: Nanos| {
             chart
                 .sections
                 .partition_point(|s| s.time <= t)
                 .checked_sub(1)
         };
+        // The same as `sec_index`, trying the previous answer first (notes come in time order).
+        let mut sec_cursor: Option<usize> = None;
+        let mut sec_index_from_cursor = |t: Nanos| {
+            let still = |i: usize| {
+                chart.sections[i].time <= t
+                    && chart.sections.get(i + 1).map_or(true, |next| next.time > t)
+            };
+            let s = match sec_cursor {
+                Some(i) if still(i) => Some(i),
+                _ => sec_index(t),
+            };
+            sec_cursor = s;
+            s
+        };
         let bar_index = |t: Nanos| {
             let b = map.bar_at(t) - first_bar;
             (0..nb as i64).contains(&b).then_some(b as usize)
         };
+        // Matched notes: (bar, section, offset ms, (chart s, hit s)); u32::MAX for none.
+        let mut matched_notes: Vec<MatchedNote> = Vec::with_capacity(matched);
         for (ni, n) in chart.notes.iter().enumerate() {
             let off = offset_of(ni);
             let hit = note_hit[ni].and_then(|h| hit_time[h]);
             let b = (map.position(n.tick).bar - first_bar) as usize;
-            for acc in [
-                bar_acc.get_mut(b),
-                sec_index(n.time).and_then(|s| sec_acc.get_mut(s)),
-            ]
-            .into_iter()
-            .flatten()
+            let s = sec_index_from_cursor(n.time);
+            let b = (b < nb).then_some(b);
+            let s = s.filter(|&s| s < n_sec);
+            let matched = matches!((off, hit), (Some(_), Some(_)));
+            for acc in [b.map(|b| &mut bar_acc[b]), s.map(|s| &mut sec_acc[s])]
+                .into_iter()
+                .flatten()
             {
                 acc.notes += 1;
-                if let (Some(o), Some(h)) = (off, hit) {
+                if matched {
                     acc.matched += 1;
-                    acc.offsets.push(o.as_millis_f64());
-                    acc.pairs.push((n.time.as_secs_f64(), h.as_secs_f64()));
                 }
+            }
+            if let (Some(o), Some(h), true) = (off, hit, b.is_some() || s.is_some()) {
+                let key = |i: Option<usize>| i.map_or(u32::MAX, |i| i as u32);
+                matched_notes.push((
+                    key(b),
+                    key(s),
+                    o.as_millis_f64(),
+                    (n.time.as_secs_f64(), h.as_secs_f64()),
+                ));
             }
         }
         for &h in &extras_list {
@@ -784,14 +877,29 @@ pub fn score_player(
                 sec_acc[s].extras += 1;
             }
         }
+        let bar_values = SpanValues::group(nb, &matched_notes, |e| e.0);
+        let sec_values = SpanValues::group(n_sec, &matched_notes, |e| e.1);
+        drop(matched_notes);
         for (i, acc) in bar_acc.iter().enumerate() {
             let bar = first_bar + i as i64;
             let start = map.time(map.bar_start(bar));
-            bars.push(span_report(bar.to_string(), bar, start, acc));
+            bars.push(span_report(
+                bar.to_string(),
+                bar,
+                start,
+                acc,
+                bar_values.span(i),
+            ));
         }
-        for (s, acc) in chart.sections.iter().zip(&sec_acc) {
+        for (i, (s, acc)) in chart.sections.iter().zip(&sec_acc).enumerate() {
             let bar = map.position(s.tick).bar;
-            sections.push(span_report(s.name.clone(), bar, s.time, acc));
+            sections.push(span_report(
+                s.name.clone(),
+                bar,
+                s.time,
+                acc,
+                sec_values.span(i),
+            ));
         }
     }
 
@@ -871,7 +979,7 @@ pub fn score_player(
         longest_streak,
         early,
         late,
-        offset_ms: offset_stats(&offsets_ms),
+        offset_ms: offset_stats_sorted(&all_offsets_ms),
         drift_ms_per_min: stats::slope(&drift_points).map(|s| stats::round_to(s, 4)),
         articulation,
         dynamics,

@@ -780,7 +780,12 @@ fn leadership(
         seed: options.seed,
         block_len: None,
     };
-    let corr = phase::interval_correlation(ta, tb, consecutive);
+    let fitted = phase::estimate_with(ta, tb, consecutive, &phase_options);
+    // A fit carries the same correlations (same rows); only compute them again without one.
+    let corr = match &fitted {
+        Some(fit) => fit.correlation.clone(),
+        None => phase::interval_correlation(ta, tb, consecutive),
+    };
     let intervals = match consecutive {
         Some(c) => c.iter().skip(1).filter(|&&x| x).count(),
         None => ta.len().saturating_sub(1),
@@ -792,7 +797,7 @@ fn leadership(
         a_follows_b: r4(corr.a_follows_b),
     };
     let mut pc = BTreeMap::new();
-    let Some(fit) = phase::estimate_with(ta, tb, consecutive, &phase_options) else {
+    let Some(fit) = fitted else {
         for n in names {
             pc.insert(n.to_string(), PhaseStats::default());
         }

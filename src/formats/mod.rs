@@ -75,20 +75,27 @@ impl Format {
 
 /// Detects a file's format from its extension, then its first bytes.
 pub fn detect(path: &Path) -> Result<Format, InputError> {
+    detect_keeping_midi(path).map(|(format, _)| format)
+}
+
+/// [`detect`], also handing back the bytes of a MIDI file it had to read to tell a Rock
+/// Band-style chart from a plain SMF, so that the reader need not read it again.
+fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputError> {
+    let plain = |format: Format| Ok((format, None));
     if path.is_dir() {
-        return Ok(Format::SongFolder);
+        return plain(Format::SongFolder);
     }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
-        Some("json") => return Ok(Format::ChartJson),
+        Some("json") => return plain(Format::ChartJson),
         Some("mid" | "midi" | "smf") => return Ok(midi_kind(path)),
-        Some("chart") => return Ok(Format::CloneHero),
-        Some("dtx") => return Ok(Format::Dtx),
-        Some("jsonl" | "capture") => return Ok(Format::CaptureLog),
-        Some("txt") => return Ok(Format::Onsets),
+        Some("chart") => return plain(Format::CloneHero),
+        Some("dtx") => return plain(Format::Dtx),
+        Some("jsonl" | "capture") => return plain(Format::CaptureLog),
+        Some("txt") => return plain(Format::Onsets),
         _ => {}
     }
     let mut head = [0u8; 64];
@@ -98,26 +105,31 @@ pub fn detect(path: &Path) -> Result<Format, InputError> {
     let head = &head[..n];
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
-    Ok(if head.starts_with(b"MThd") {
-        midi_kind(path)
-    } else if trimmed.starts_with("[Song]") || trimmed.starts_with("[SyncTrack]") {
-        Format::CloneHero
-    } else if text.contains("#TITLE") || text.contains("#BPM") {
-        Format::Dtx
-    } else if trimmed.starts_with('{') && trimmed.contains("pocket-capture") {
-        Format::CaptureLog
-    } else if trimmed.starts_with('{') {
-        Format::ChartJson
-    } else {
-        Format::Onsets
-    })
+    if head.starts_with(b"MThd") {
+        return Ok(midi_kind(path));
+    }
+    plain(
+        if trimmed.starts_with("[Song]") || trimmed.starts_with("[SyncTrack]") {
+            Format::CloneHero
+        } else if text.contains("#TITLE") || text.contains("#BPM") {
+            Format::Dtx
+        } else if trimmed.starts_with('{') && trimmed.contains("pocket-capture") {
+            Format::CaptureLog
+        } else if trimmed.starts_with('{') {
+            Format::ChartJson
+        } else {
+            Format::Onsets
+        },
+    )
 }
 
 /// A MIDI file is a Rock Band-style chart when it has a drum part track, otherwise a plain SMF.
-fn midi_kind(path: &Path) -> Format {
+/// Also returns the file's bytes when they could be read.
+fn midi_kind(path: &Path) -> (Format, Option<Vec<u8>>) {
     match smf::read_file_limited(path) {
-        Ok(bytes) if rockband::is_rockband_midi(&bytes) => Format::RockBand,
-        _ => Format::Smf,
+        Ok(bytes) if rockband::is_rockband_midi(&bytes) => (Format::RockBand, Some(bytes)),
+        Ok(bytes) => (Format::Smf, Some(bytes)),
+        Err(_) => (Format::Smf, None),
     }
 }
 
@@ -212,7 +224,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
         .map_err(|e| InputError::new(path_text, Place::File, InputErrorKind::Malformed(e)))?;
     let path = spec_smf.path.as_path();
     let source = spec.to_string();
-    let format = detect(path)?;
+    let (format, midi_bytes) = detect_keeping_midi(path)?;
     let gm = || KitMap::builtin("gm").ok_or_else(|| internal(path, "built-in gm kit missing"));
     match format {
         Format::Smf => {
@@ -220,13 +232,15 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 Some(k) => k.clone(),
                 None => gm()?,
             };
-            let ev = smf::read_events(
-                path,
-                &smf::SmfTakeOptions {
-                    selector: spec_smf.selector,
-                    port: 0,
-                },
-            )?;
+            let opts = smf::SmfTakeOptions {
+                selector: spec_smf.selector,
+                port: 0,
+            };
+            // The bytes detection already read (a read error is reported by reading again).
+            let ev = match &midi_bytes {
+                Some(bytes) => smf::read_events_bytes(path, bytes, &opts)?,
+                None => smf::read_events(path, &opts)?,
+            };
             let take = crate::kit::build_take(
                 &ev.events,
                 &kit,
