@@ -112,6 +112,9 @@ impl Matcher {
     }
 
     /// [`Matcher::match_into`] without the debug check that the lists are sorted.
+    ///
+    /// Notes more than two windows before the next note cannot share a hit with it, so they are
+    /// matched in a tight loop ([`take_isolated`]); the others go through [`Matcher::cluster_at`].
     fn match_unchecked(
         &mut self,
         notes: &[Nanos],
@@ -123,47 +126,60 @@ impl Matcher {
         if window.0 < 0 || notes.is_empty() || hits.is_empty() {
             return;
         }
+        pairs.reserve(notes.len().min(hits.len()));
         let w = window.0;
-        let mut cursor = BandCursor { lo: 0, hi: 0 };
-        let mut band = cursor.advance(hits, notes[0], w);
-        let mut i = 0;
+        // Note `i` is next; every hit before `k` is used or earlier than note `i`'s window.
+        let (mut i, mut k) = (0, 0);
         while i < notes.len() {
-            // A cluster is a run of notes whose bands overlap; clusters are independent.
-            let (lo, hi) = band;
-            let mut end = i + 1;
-            let mut cluster_hi = hi;
-            self.band_lo.clear();
-            self.band_hi.clear();
-            while end < notes.len() {
-                let next = cursor.advance(hits, notes[end], w);
-                band = next;
-                if next.0 >= cluster_hi {
-                    break;
-                }
-                if self.band_lo.is_empty() {
-                    self.band_lo.push(lo);
-                    self.band_hi.push(hi);
-                }
-                self.band_lo.push(next.0);
-                self.band_hi.push(next.1);
-                cluster_hi = next.1;
-                end += 1;
-            }
-            if end == i + 1 {
-                // The common case: a note alone, usually with a single hit in its band.
-                let found = if hi == lo + 1 {
-                    (notes[i].0.abs_diff(hits[lo].0) <= w as u64).then_some(lo)
-                } else {
-                    nearest_in_band(notes[i], hits, lo, hi, w as u64)
-                };
-                if let Some(k) = found {
-                    pairs.push((i, k));
-                }
-            } else {
-                self.match_cluster(&notes[i..end], i, hits, w as u64, pairs);
-            }
-            i = end;
+            (i, k) = take_isolated(notes, hits, w, i, k, pairs);
+            (i, k) = self.cluster_at(notes, hits, w, i, k, pairs);
         }
+    }
+
+    /// Matches the cluster of overlapping bands that starts at note `first` (every hit before `k`
+    /// is used or earlier than its window) and returns the next note and its band's first hit.
+    fn cluster_at(
+        &mut self,
+        notes: &[Nanos],
+        hits: &[Nanos],
+        w: i64,
+        first: usize,
+        k: usize,
+        pairs: &mut Vec<Pair>,
+    ) -> (usize, usize) {
+        let Some(&note) = notes.get(first) else {
+            return (notes.len(), k);
+        };
+        let mut cursor = BandCursor { lo: k, hi: k };
+        let (lo, hi) = cursor.advance(hits, note, w);
+        let mut end = first + 1;
+        let mut next_lo = hits.len();
+        let mut cluster_hi = hi;
+        self.band_lo.clear();
+        self.band_hi.clear();
+        while let Some(&next_note) = notes.get(end) {
+            let next = cursor.advance(hits, next_note, w);
+            if next.0 >= cluster_hi {
+                next_lo = next.0;
+                break;
+            }
+            if self.band_lo.is_empty() {
+                self.band_lo.push(lo);
+                self.band_hi.push(hi);
+            }
+            self.band_lo.push(next.0);
+            self.band_hi.push(next.1);
+            cluster_hi = next.1;
+            end += 1;
+        }
+        if end == first + 1 {
+            if let Some(k) = nearest_in_band(note, hits, lo, hi, w as u64) {
+                pairs.push((first, k));
+            }
+        } else {
+            self.match_cluster(&notes[first..end], first, hits, w as u64, pairs);
+        }
+        (end, next_lo)
     }
 
     /// Optimal matching of one cluster of notes (`notes[0]` is note `first` of the lane) whose
@@ -240,6 +256,82 @@ impl Matcher {
             0
         }
     }
+}
+
+/// Matches notes from note `i` on (every hit before `k` is used or earlier than note `i`'s window)
+/// for as long as each note is more than two windows before the next one, so that it shares no hit
+/// with its neighbours: such a note takes the closest hit in its window (the earliest on a tie).
+/// Returns the first note not matched and the first hit not passed over.
+///
+/// This is the common case for real playing and the hot loop of the matcher: usually the window
+/// holds exactly one hit, and a note costs a few comparisons and a push.
+fn take_isolated(
+    notes: &[Nanos],
+    hits: &[Nanos],
+    w: i64,
+    mut i: usize,
+    mut k: usize,
+    pairs: &mut Vec<Pair>,
+) -> (usize, usize) {
+    // Times in this range can have the window added and subtracted without overflow (w ≥ 0).
+    let safe = (i64::MIN + w)..=(i64::MAX - w);
+    let Some(&first) = notes.get(i) else {
+        return (i, k);
+    };
+    if !safe.contains(&first.0) {
+        return (i, k);
+    }
+    let mut earliest = first.0 - w;
+    let mut latest = first.0 + w;
+    while let Some(&next) = notes.get(i + 1) {
+        if !safe.contains(&next.0) || next.0 - w <= latest {
+            break;
+        }
+        while hits.get(k).is_some_and(|h| h.0 < earliest) {
+            k += 1;
+        }
+        // Every hit from `k` to the first one after `latest` is in the window.
+        if hits.get(k).is_some_and(|h| h.0 <= latest) {
+            if !hits.get(k + 1).is_some_and(|h| h.0 <= latest) {
+                pairs.push((i, k));
+                k += 1;
+            } else {
+                k = take_closest(notes[i], hits, k, latest, w, i, pairs);
+            }
+        }
+        earliest = next.0 - w;
+        latest = next.0 + w;
+        i += 1;
+    }
+    (i, k)
+}
+
+/// Pairs note `i` with the closest hit from `hits[k]` (which is in the window) to the last one
+/// not after `latest` (the earliest on a tie), and returns the index after that last one.
+#[cold]
+fn take_closest(
+    note: Nanos,
+    hits: &[Nanos],
+    k: usize,
+    latest: i64,
+    w: i64,
+    i: usize,
+    pairs: &mut Vec<Pair>,
+) -> usize {
+    let mut best: Option<(u64, usize)> = None;
+    let mut end = k;
+    while let Some(h) = hits.get(end).filter(|h| h.0 <= latest) {
+        let offset = note.0.abs_diff(h.0);
+        // The window check only matters for unsorted hits.
+        if offset <= w as u64 && best.map_or(true, |(b, _)| offset < b) {
+            best = Some((offset, end));
+        }
+        end += 1;
+    }
+    if let Some((_, k)) = best {
+        pairs.push((i, k));
+    }
+    end
 }
 
 /// The hit in `hits[lo..hi]` closest to `note` and within the window (the earliest on a tie).
@@ -586,6 +678,27 @@ mod tests {
             match_sorted(&notes[1..2], &hits[1..], Nanos::MAX),
             vec![(0, 0)]
         );
+    }
+
+    #[test]
+    fn isolated_notes_take_the_closest_hit_in_their_window() {
+        // Notes 200 ms apart with a 50 ms window never share a hit, so each takes its closest hit:
+        // one hit; none (a stray hit between windows is skipped); a tie (the earlier hit); three
+        // hits (the middle one); a hit exactly on the edge. The last two notes form a cluster.
+        let notes = ms_list(&[0, 200, 400, 600, 800, 1000, 1060]);
+        let hits = ms_list(&[12, 300, 390, 410, 560, 598, 640, 850, 1010, 1040, 1070]);
+        assert_eq!(
+            match_sorted(&notes, &hits, ms(50)),
+            vec![(0, 0), (2, 2), (3, 5), (4, 7), (5, 8), (6, 10)]
+        );
+        // Near the end of the time range the window cannot be added without overflow.
+        let notes = vec![
+            Nanos(i64::MAX - 300),
+            Nanos(i64::MAX - 100),
+            Nanos(i64::MAX),
+        ];
+        let hits = vec![Nanos(i64::MAX - 290), Nanos(i64::MAX - 5)];
+        assert_eq!(match_sorted(&notes, &hits, Nanos(20)), vec![(0, 0), (2, 1)]);
     }
 
     #[test]
