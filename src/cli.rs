@@ -169,6 +169,26 @@ enum KitsCommand {
     },
 }
 
+/// Per-player kit and latency flags, shared by every command that reads players' takes.
+#[derive(Debug, Args)]
+struct PlayerTuning {
+    /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
+    #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
+    kits: Vec<String>,
+    /// Latency offset in ms subtracted from a player's hits: NAME=MS, or NAME=HANDS,FEET.
+    /// Positive means that kit or player is late; it overrides any latency profile.
+    #[arg(
+        long = "offset-ms",
+        value_name = "NAME=MS[,FEET_MS]",
+        allow_hyphen_values = true
+    )]
+    offsets: Vec<String>,
+    /// Latency profile (saved by `pocket calibrate`) for every player (PROFILE) or for one
+    /// (NAME=PROFILE). Without it, a take or port whose kit has a saved profile gets it.
+    #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
+    latency_profiles: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 struct ScoreArgs {
     #[arg(long, help = concat!("The chart: ", chart_formats!(), "."))]
@@ -185,22 +205,8 @@ struct ScoreArgs {
     /// by the file stem; -o names the folder for one report per take and summary.csv.
     #[arg(long, value_name = "DIR")]
     takes: Option<PathBuf>,
-    /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
-    #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
-    kits: Vec<String>,
-    /// Latency offset in ms subtracted from a player's hits: NAME=MS, or NAME=HANDS,FEET.
-    /// Positive means that kit or player is late.
-    #[arg(
-        long = "offset-ms",
-        value_name = "NAME=MS[,FEET_MS]",
-        allow_hyphen_values = true
-    )]
-    offsets: Vec<String>,
-    /// Latency profile (saved by `pocket calibrate`) for every player (PROFILE) or for one
-    /// (NAME=PROFILE). Without it, a take from a kit with a saved profile gets it; --offset-ms
-    /// overrides both.
-    #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
-    latency_profiles: Vec<String>,
+    #[command(flatten)]
+    tuning: PlayerTuning,
     /// Estimate one global offset per player (within ±2 s) and apply it.
     #[arg(long)]
     auto_align: bool,
@@ -250,19 +256,8 @@ struct SyncArgs {
         "."
     ))]
     chart: Option<PathBuf>,
-    /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
-    #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
-    kits: Vec<String>,
-    /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: late).
-    #[arg(
-        long = "offset-ms",
-        value_name = "NAME=MS[,FEET_MS]",
-        allow_hyphen_values = true
-    )]
-    offsets: Vec<String>,
-    /// Latency profile for every player (PROFILE) or for one (NAME=PROFILE); see `score`.
-    #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
-    latency_profiles: Vec<String>,
+    #[command(flatten)]
+    tuning: PlayerTuning,
     /// `same` pairs hits lane by lane; `all` pools every hit of a player into one onset stream
     /// (for players whose instruments share no lane, e.g. drums and keys). Every note of any
     /// channel counts with `all`.
@@ -395,7 +390,7 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     // A kit profile's own lane merges (applied to its takes by the kit stage) apply to the chart
     // too, so merged hits find merged notes. Its swaps describe the kit only.
     let mut chart_map = lane_map.clone();
-    for k in &args.kits {
+    for k in &args.tuning.kits {
         let profile = k.split_once('=').map_or(k.as_str(), |p| p.1);
         for rule in formats::load_kit(profile)?.options.lanes.rules() {
             if matches!(rule, pocket::kit::LaneRule::Merge(_)) && !chart_map.rules().contains(rule)
@@ -423,14 +418,14 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     if let Some(dir) = &args.takes {
         return score_batch(&args, dir, &chart, &lane_map, &options);
     }
-    let r = roster(&args.players, &args.kits, &args.offsets)?;
+    let r = roster(&args.players, &args.tuning.kits, &args.tuning.offsets)?;
 
     let mut loaded: Vec<LoadedTake> = Vec::new();
     for (i, spec) in r.specs.iter().enumerate() {
         loaded.push(load_take(spec, r.kits[i].as_ref())?);
     }
     let refs: Vec<&LoadedTake> = loaded.iter().collect();
-    let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;
+    let lat = latencies(&r.names, &r.offsets, &args.tuning.latency_profiles, &refs)?;
     let inputs: Vec<PlayerInput> = loaded
         .iter()
         .enumerate()
@@ -573,12 +568,14 @@ fn score_one_take(
 ) -> Result<Report> {
     // Kits and offsets: those for everyone, and those named after this take's stem.
     let kits: Vec<String> = args
+        .tuning
         .kits
         .iter()
         .filter(|k| k.split_once('=').map_or(true, |(n, _)| n == stem))
         .cloned()
         .collect();
     let offsets: Vec<String> = args
+        .tuning
         .offsets
         .iter()
         .filter(|o| o.split_once('=').is_some_and(|(n, _)| n == stem))
@@ -588,6 +585,7 @@ fn score_one_take(
     let r = roster(&spec, &kits, &offsets)?;
     let loaded = load_take(r.specs[0], r.kits[0].as_ref())?;
     let profiles: Vec<String> = args
+        .tuning
         .latency_profiles
         .iter()
         .filter(|p| p.split_once('=').map_or(true, |(n, _)| n == stem))
@@ -1131,7 +1129,7 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
     if args.players.len() != 2 {
         return Err(usage("sync needs exactly two --player NAME=TAKE"));
     }
-    let r = roster(&args.players, &args.kits, &args.offsets)?;
+    let r = roster(&args.players, &args.tuning.kits, &args.tuning.offsets)?;
     let all = args.lanes == "all";
     let mut loaded = Vec::new();
     for (i, spec) in r.specs.iter().enumerate() {
@@ -1143,7 +1141,7 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
         loaded.push(load_take(spec, kit.as_ref())?);
     }
     let refs: Vec<&LoadedTake> = loaded.iter().collect();
-    let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;
+    let lat = latencies(&r.names, &r.offsets, &args.tuning.latency_profiles, &refs)?;
     let offsets: Vec<Offsets> = lat.iter().map(|l| l.offsets).collect();
     let sync_options = pocket::sync::SyncOptions {
         bootstrap: args.bootstrap,
@@ -1215,7 +1213,7 @@ use live_cli::{LiveArgs, RecordArgs};
 
 /// `pocket devices`, `pocket live`, `pocket record`.
 mod live_cli {
-    use super::{check_player_selector, roster, usage, GameChartArgs, Result};
+    use super::{check_player_selector, roster, usage, GameChartArgs, PlayerTuning, Result};
     use anyhow::Context;
     use clap::Args;
     use pocket::formats::smf::SmfChartOptions;
@@ -1240,21 +1238,8 @@ mod live_cli {
         /// FILE or FILE#player=NAME, or a MIDI file). Needs no MIDI support.
         #[arg(long = "replay", value_name = "NAME=TAKE")]
         replays: Vec<String>,
-        /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
-        /// Default: suggested from the port name, else gm.
-        #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
-        kits: Vec<String>,
-        /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: the kit is late).
-        #[arg(
-            long = "offset-ms",
-            value_name = "NAME=MS[,FEET_MS]",
-            allow_hyphen_values = true
-        )]
-        offsets: Vec<String>,
-        /// Latency profile for every player (PROFILE) or for one (NAME=PROFILE). Default: the
-        /// profile saved for the kit's port by `pocket calibrate`; --offset-ms overrides.
-        #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
-        latency_profiles: Vec<String>,
+        #[command(flatten)]
+        tuning: PlayerTuning,
         /// Stop after this many seconds.
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
@@ -1355,7 +1340,7 @@ mod live_cli {
                 "name a player: --player NAME=PORT (or --replay NAME=TAKE)",
             ));
         }
-        let r = roster(&all, &s.kits, &s.offsets)?;
+        let r = roster(&all, &s.tuning.kits, &s.tuning.offsets)?;
         let out_dir = match &s.output {
             Some(o) => o.clone(),
             None => {
@@ -1371,7 +1356,7 @@ mod live_cli {
             }
         };
         let mut opts = SessionOptions::new(out_dir);
-        opts.kit_files = kit_files(&r.names, &s.kits);
+        opts.kit_files = kit_files(&r.names, &s.tuning.kits);
         for (i, text) in all.iter().enumerate() {
             let replay = i >= s.players.len();
             let (name, source) =
@@ -1382,9 +1367,12 @@ mod live_cli {
             // Without --offset-ms: the calibration profile saved for the kit's port, if any.
             let offsets = match r.offsets[i] {
                 Some(o) => o,
-                None => {
-                    super::audio_cli::live_offsets(&name, &source, &s.latency_profiles, &r.names)?
-                }
+                None => super::audio_cli::live_offsets(
+                    &name,
+                    &source,
+                    &s.tuning.latency_profiles,
+                    &r.names,
+                )?,
             };
             opts.players.push(PlayerSpec {
                 name,
@@ -1577,7 +1565,7 @@ use audio_cli::{latencies, CalibrateArgs, ClickArgs, RenderArgs};
 /// `pocket calibrate`, `pocket click`, `pocket render`, and the latency offsets every scoring
 /// command applies.
 mod audio_cli {
-    use super::{load_take, roster, split_named, usage, GameChartArgs, Result};
+    use super::{load_take, roster, split_named, usage, GameChartArgs, PlayerTuning, Result};
     use anyhow::Context;
     use clap::Args;
     use pocket::audio::{self, ClickOptions, Render, RenderPlayer};
@@ -2133,19 +2121,8 @@ mod audio_cli {
         /// second on the right.
         #[arg(long = "player", value_name = "NAME=TAKE", required = true)]
         players: Vec<String>,
-        /// Kit profile or kit map file for every player (PROFILE), or for one (NAME=PROFILE).
-        #[arg(long = "kit", value_name = "[NAME=]PROFILE")]
-        kits: Vec<String>,
-        /// Latency offset in ms: NAME=MS, or NAME=HANDS,FEET (positive: late).
-        #[arg(
-            long = "offset-ms",
-            value_name = "NAME=MS[,FEET_MS]",
-            allow_hyphen_values = true
-        )]
-        offsets: Vec<String>,
-        /// Latency profile for every player (PROFILE) or for one (NAME=PROFILE).
-        #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
-        latency_profiles: Vec<String>,
+        #[command(flatten)]
+        tuning: PlayerTuning,
         /// The WAV file to write.
         #[arg(short, long)]
         output: PathBuf,
@@ -2184,13 +2161,13 @@ mod audio_cli {
             .as_ref()
             .map(|p| formats::load_chart(p, args.game.options(SmfChartOptions::default())))
             .transpose()?;
-        let r = roster(&args.players, &args.kits, &args.offsets)?;
+        let r = roster(&args.players, &args.tuning.kits, &args.tuning.offsets)?;
         let mut loaded = Vec::new();
         for (i, spec) in r.specs.iter().enumerate() {
             loaded.push(load_take(spec, r.kits[i].as_ref())?);
         }
         let refs: Vec<&LoadedTake> = loaded.iter().collect();
-        let lat = latencies(&r.names, &r.offsets, &args.latency_profiles, &refs)?;
+        let lat = latencies(&r.names, &r.offsets, &args.tuning.latency_profiles, &refs)?;
         let players: Vec<RenderPlayer> = loaded
             .iter()
             .zip(&lat)

@@ -1079,7 +1079,6 @@ mod tests {
     use super::*;
     use crate::chart::{ChartInfo, Note, Section};
     use crate::report::DynamicCount;
-    use crate::take::{Hit, Source};
     use crate::tempo::{Tempo, TempoMap, TimeSignature};
     use crate::time::Ticks;
 
@@ -1106,23 +1105,7 @@ mod tests {
     }
 
     fn take(hits: &[(f64, Lane)]) -> Take {
-        Take {
-            hits: hits
-                .iter()
-                .map(|&(ms, lane)| Hit {
-                    time: Nanos::from_millis_f64(ms).unwrap(),
-                    lane,
-                    articulation: None,
-                    velocity: 100,
-                    source: Source {
-                        note: 38,
-                        channel: 10,
-                        port: 0,
-                    },
-                })
-                .collect(),
-            ..Take::default()
-        }
+        crate::testdata::take_ms(hits, 100)
     }
 
     fn score(chart: &Chart, take: &Take, f: impl FnOnce(&mut PlayerInput)) -> PlayerReport {

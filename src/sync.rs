@@ -898,26 +898,9 @@ fn leadership(
 mod tests {
     use super::*;
     use crate::score::Offsets;
-    use crate::take::{Hit, Source};
 
     fn take(hits: &[(f64, Lane)]) -> Take {
-        Take {
-            hits: hits
-                .iter()
-                .map(|&(ms, lane)| Hit {
-                    time: Nanos::from_millis_f64(ms).unwrap(),
-                    lane,
-                    articulation: None,
-                    velocity: 90,
-                    source: Source {
-                        note: 38,
-                        channel: 10,
-                        port: 0,
-                    },
-                })
-                .collect(),
-            ..Take::default()
-        }
+        crate::testdata::take_ms(hits, 90)
     }
 
     fn free(a: &Take, b: &Take, all: bool) -> SyncReport {

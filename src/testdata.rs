@@ -31,3 +31,25 @@ pub fn data_dir() -> Option<PathBuf> {
 pub fn crate_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
+
+/// A take of hits given as (milliseconds, lane), all at `velocity` from note 38 on channel 10.
+pub fn take_ms(hits: &[(f64, crate::lane::Lane)], velocity: u8) -> crate::take::Take {
+    use crate::take::{Hit, Source, Take};
+    Take {
+        hits: hits
+            .iter()
+            .map(|&(ms, lane)| Hit {
+                time: crate::time::Nanos::from_millis_f64(ms).expect("a finite test time"),
+                lane,
+                articulation: None,
+                velocity,
+                source: Source {
+                    note: 38,
+                    channel: 10,
+                    port: 0,
+                },
+            })
+            .collect(),
+        ..Take::default()
+    }
+}
