@@ -387,34 +387,18 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
             .map_err(|e| usage(format!("--lanes {rule:?}: {e}")))?;
     }
 
-    // A kit profile's own lane merges (applied to its takes by the kit stage) apply to the chart
-    // too, so merged hits find merged notes. Its swaps describe the kit only.
-    let mut chart_map = lane_map.clone();
-    for k in &args.tuning.kits {
-        let profile = k.split_once('=').map_or(k.as_str(), |p| p.1);
-        for rule in formats::load_kit(profile)?.options.lanes.rules() {
-            if matches!(rule, pocket::kit::LaneRule::Merge(_)) && !chart_map.rules().contains(rule)
-            {
-                chart_map
-                    .add(rule.clone())
-                    .map_err(|e| usage(format!("--kit {k:?}: its lane rule {rule}: {e}")))?;
-            }
-        }
-    }
-
     let timing = custom_timing(&args)?;
     let options = ScoreOptions {
         timing,
         strict_articulation: args.strict_articulation,
-        lane_merge: Lane::ALL.map(|l| chart_map.apply_chart(l)),
-        lane_merge_text: chart_map.rules().iter().map(|r| r.to_string()).collect(),
         detail: args.detail || args.html.is_some(),
         sync: pocket::sync::SyncOptions {
             bootstrap: args.bootstrap,
             ..pocket::sync::SyncOptions::default()
         },
         ..ScoreOptions::default()
-    };
+    }
+    .with_lane_map(&lane_map);
     if let Some(dir) = &args.takes {
         return score_batch(&args, dir, &chart, &lane_map, &options);
     }
@@ -424,6 +408,7 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
     for (i, spec) in r.specs.iter().enumerate() {
         loaded.push(load_take(spec, r.kits[i].as_ref())?);
     }
+    let options = options.with_lane_map(&chart_lanes(&lane_map, &r.names, &loaded)?);
     let refs: Vec<&LoadedTake> = loaded.iter().collect();
     let lat = latencies(&r.names, &r.offsets, &args.tuning.latency_profiles, &refs)?;
     let inputs: Vec<PlayerInput> = loaded
@@ -442,6 +427,21 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
         score::score_session(&chart, &args.chart.display().to_string(), &inputs, &options);
     audio_cli::note_profiles(&mut report, &lat);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
+}
+
+/// The lane rules for the chart: those given with `--lanes`, plus every merge of the players'
+/// kit maps (a kit's merges were applied to its take; merged hits must find merged notes).
+fn chart_lanes(cli: &LaneMap, names: &[&str], loaded: &[LoadedTake]) -> Result<LaneMap> {
+    let mut map = cli.clone();
+    for (name, l) in names.iter().zip(loaded) {
+        map = map.with_merges_of(&l.kit_merges).map_err(|e| {
+            usage(format!(
+                "{name}'s kit ({}) merges lanes in a way that conflicts with --lanes: {e}",
+                l.kit
+            ))
+        })?;
+    }
+    Ok(map)
 }
 
 /// [`emit`], then the HTML page when asked, saying so on stdout (stderr when stdout carries
@@ -600,11 +600,16 @@ fn score_one_take(
         lane_swap: Lane::ALL.map(|lane| lane_map.apply(lane)),
         auto_align: args.auto_align,
     };
+    let options = options.clone().with_lane_map(&chart_lanes(
+        lane_map,
+        &[stem],
+        std::slice::from_ref(&loaded),
+    )?);
     let (mut report, _) = score::score_session(
         chart,
         &args.chart.display().to_string(),
         std::slice::from_ref(&input),
-        options,
+        &options,
     );
     audio_cli::note_profiles(&mut report, &lat);
     Ok(report)
@@ -1168,7 +1173,8 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
             sync: sync_options,
             detail: args.html.is_some(),
             ..ScoreOptions::default()
-        };
+        }
+        .with_lane_map(&chart_lanes(&LaneMap::new(), &r.names, &loaded)?);
         score::score_session(&chart, &chart_path.display().to_string(), &inputs, &options).0
     } else {
         let collapse = parse_ms("--collapse-ms", &args.collapse_ms.to_string())?;

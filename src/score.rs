@@ -269,6 +269,17 @@ impl Default for ScoreOptions {
     }
 }
 
+impl ScoreOptions {
+    /// These options with the chart-side lane rules of `map`: its merges apply to the chart
+    /// (and again, harmlessly, to the hits), its swaps only describe kits. Every rule is listed
+    /// in the report's settings.
+    pub fn with_lane_map(mut self, map: &crate::kit::LaneMap) -> ScoreOptions {
+        self.lane_merge = Lane::ALL.map(|l| map.apply_chart(l));
+        self.lane_merge_text = map.rules().iter().map(|r| r.to_string()).collect();
+        self
+    }
+}
+
 /// One player to score.
 #[derive(Debug, Clone)]
 pub struct PlayerInput<'a> {
@@ -1314,6 +1325,24 @@ mod tests {
         assert!((bpm - 120.0 / 1.02).abs() < 1e-3, "{bpm}");
         assert_eq!(r.bars.len(), 4);
         assert_eq!(r.sections[0].notes, 16);
+    }
+
+    #[test]
+    fn a_kits_lane_merges_reach_the_chart() {
+        // The kit merged crash2 into crash on the take; the chart still says crash2.
+        let c = chart(&[(0, Lane::Crash2), (480, Lane::Crash)]);
+        let t = take(&[(0.0, Lane::Crash), (500.0, Lane::Crash)]);
+        let plain = score(&c, &t, |_| {});
+        assert_eq!(plain.matched, 1);
+        let kit = crate::kit::LaneMap::parse("merge:crash,crash2 swap:ride,china").unwrap();
+        let map = crate::kit::LaneMap::new()
+            .with_merges_of(&kit.merges_only())
+            .unwrap();
+        let opts = ScoreOptions::default().with_lane_map(&map);
+        let merged = score_player(&c, &PlayerInput::new("a", &t), &opts).0;
+        assert_eq!(merged.matched, 2);
+        assert_eq!(merged.lanes[&Lane::Crash].notes, 2);
+        assert_eq!(map.rules().len(), 1, "the kit's swap stays with the kit");
     }
 
     #[test]

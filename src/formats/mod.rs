@@ -210,6 +210,9 @@ pub struct LoadedTake {
     pub offsets: Option<(Nanos, Nanos)>,
     /// The format read.
     pub format: Format,
+    /// Lane merges of the kit map used (applied to the take already; the chart needs them too,
+    /// see [`crate::kit::LaneMap::with_merges_of`]).
+    pub kit_merges: crate::kit::LaneMap,
 }
 
 /// Reads a take: `path`, or `path#selector` where the selector picks one player of a file that
@@ -250,6 +253,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
             );
             Ok(LoadedTake {
                 take,
+                kit_merges: kit.options.lanes.merges_only(),
                 kit: kit.name,
                 offsets: None,
                 format,
@@ -306,6 +310,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
             let take = crate::kit::build_take(&events, &kit, &kit.options, source, ports);
             Ok(LoadedTake {
                 take,
+                kit_merges: kit.options.lanes.merges_only(),
                 kit: kit.name,
                 offsets: Some((info.offset_hands, info.offset_feet)),
                 format,
@@ -318,6 +323,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 kit: "onsets".into(),
                 offsets: None,
                 format,
+                kit_merges: crate::kit::LaneMap::new(),
             })
         }
         Format::ChartJson

@@ -193,6 +193,30 @@ impl LaneMap {
         &self.rules
     }
 
+    /// The merge rules of this map alone (swaps describe one kit, merges a lane equivalence).
+    pub fn merges_only(&self) -> LaneMap {
+        let mut map = LaneMap::new();
+        for rule in &self.rules {
+            if matches!(rule, LaneRule::Merge(_)) {
+                // Rules of one valid map never conflict with each other.
+                let _ = map.add(rule.clone());
+            }
+        }
+        map
+    }
+
+    /// This map plus the merge rules of `other` that it does not have yet: the merges a chart
+    /// needs so that hits merged by a kit's own rules find their notes.
+    pub fn with_merges_of(&self, other: &LaneMap) -> Result<LaneMap, LaneMapError> {
+        let mut map = self.clone();
+        for rule in &other.rules {
+            if matches!(rule, LaneRule::Merge(_)) && !map.rules.contains(rule) {
+                map.add(rule.clone())?;
+            }
+        }
+        Ok(map)
+    }
+
     /// Whether the map changes no lane.
     pub fn is_identity(&self) -> bool {
         self.rules.is_empty()
