@@ -432,16 +432,13 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
 /// The lane rules for the chart: those given with `--lanes`, plus every merge of the players'
 /// kit maps (a kit's merges were applied to its take; merged hits must find merged notes).
 fn chart_lanes(cli: &LaneMap, names: &[&str], loaded: &[LoadedTake]) -> Result<LaneMap> {
-    let mut map = cli.clone();
-    for (name, l) in names.iter().zip(loaded) {
-        map = map.with_merges_of(&l.kit_merges).map_err(|e| {
-            usage(format!(
-                "{name}'s kit ({}) merges lanes in a way that conflicts with --lanes: {e}",
-                l.kit
-            ))
-        })?;
-    }
-    Ok(map)
+    formats::chart_lane_map(cli, loaded).map_err(|(i, e)| {
+        usage(format!(
+            "{}'s kit ({}) merges lanes in a way that conflicts with --lanes: {e}",
+            names.get(i).copied().unwrap_or("a player"),
+            loaded[i].kit
+        ))
+    })
 }
 
 /// [`emit`], then the HTML page when asked, saying so on stdout (stderr when stdout carries

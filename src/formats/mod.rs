@@ -215,6 +215,20 @@ pub struct LoadedTake {
     pub kit_merges: crate::kit::LaneMap,
 }
 
+/// The lane rules a chart needs when it is scored against these takes: `base` plus every merge
+/// of the kit maps they were read with (a kit's merges were applied to its take, so merged hits
+/// must find merged notes). On a conflict, the index of the take whose kit conflicts.
+pub fn chart_lane_map(
+    base: &crate::kit::LaneMap,
+    takes: &[LoadedTake],
+) -> Result<crate::kit::LaneMap, (usize, crate::kit::LaneMapError)> {
+    let mut map = base.clone();
+    for (i, t) in takes.iter().enumerate() {
+        map = map.with_merges_of(&t.kit_merges).map_err(|e| (i, e))?;
+    }
+    Ok(map)
+}
+
 /// Reads a take: `path`, or `path#selector` where the selector picks one player of a file that
 /// holds two (`#channel=N`, `#track=N` for SMF, `#player=NAME` for capture logs). `kit` is the
 /// kit map to use; `None` uses the capture log's recorded kit or else `gm`.

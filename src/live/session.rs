@@ -414,14 +414,12 @@ pub fn report_from_capture(
         .collect();
     // A kit map's own merges were applied to its take; the chart needs them too, as in
     // `pocket score`, so that the two reports agree.
-    let mut lanes = crate::kit::LaneMap::new();
-    for l in &loaded {
-        lanes = lanes.with_merges_of(&l.kit_merges).map_err(|e| {
+    let lanes =
+        formats::chart_lane_map(&crate::kit::LaneMap::new(), &loaded).map_err(|(_, e)| {
             LiveError::Settings(format!(
                 "the players' kits merge lanes in conflicting ways: {e}"
             ))
         })?;
-    }
     let options = ScoreOptions::default().with_lane_map(&lanes);
     let (report, _) = score::score_session(chart, chart_path, &inputs, &options);
     Ok((report, loaded))
