@@ -37,8 +37,10 @@ pub mod take;
 pub mod tempo;
 pub mod time;
 
-#[cfg(test)]
-pub(crate) mod testdata;
+/// Test support shared by the unit tests and the integration tests in `tests/` (not part of
+/// the API).
+#[doc(hidden)]
+pub mod testdata;
 
 pub use chart::{Chart, Note};
 pub use error::{InputError, InputErrorKind, Place};

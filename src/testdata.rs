@@ -1,4 +1,4 @@
-//! Test-only access to the third-party data kept beside the project (never inside it).
+//! Test support: access to the third-party data kept beside the project (never inside it).
 //!
 //! The directory is `$POCKET_DATA_DIR`, or `../shared/data` next to the crate. When it is missing,
 //! tests that need it are skipped with a message, unless `POCKET_REQUIRE_DATA=1` (set by CI), in

@@ -22,26 +22,7 @@ fn crate_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// The third-party data directory, or `None` (after saying why) when it is absent and not
-/// required. Mirrors the crate's test-only `testdata::data_dir`.
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("POCKET_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate_path("../shared/data"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("POCKET_REQUIRE_DATA").as_deref() != Ok("1"),
-        "POCKET_REQUIRE_DATA=1 but the test data directory {} does not exist; set POCKET_DATA_DIR",
-        dir.display()
-    );
-    eprintln!(
-        "skipping: test data directory {} not found (set POCKET_DATA_DIR)",
-        dir.display()
-    );
-    None
-}
+use pocket::testdata::data_dir;
 
 /// What one run of the binary did.
 struct Run {

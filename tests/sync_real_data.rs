@@ -8,25 +8,9 @@ use pocket::formats::load_take;
 use pocket::kit::KitMap;
 use pocket::score::Offsets;
 use pocket::sync::{analyse, pair_free, SyncOptions, SyncReport};
+use pocket::testdata::data_dir;
 use pocket::time::Nanos;
-use std::path::{Path, PathBuf};
-
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("POCKET_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("POCKET_REQUIRE_DATA").as_deref() == Ok("1") {
-        panic!("POCKET_REQUIRE_DATA=1 but {} does not exist", dir.display());
-    }
-    eprintln!(
-        "skipping: test data directory {} not found (set POCKET_DATA_DIR)",
-        dir.display()
-    );
-    None
-}
+use std::path::Path;
 
 fn sync(a: &Path, b: &Path, kit: &KitMap, all_lanes: bool) -> SyncReport {
     let ta = load_take(a.to_str().unwrap(), Some(kit)).unwrap().take;
