@@ -17,6 +17,8 @@ use pocket::formats::{self, capture_log, chart_json, smf, LoadedTake};
 use pocket::kit::KitMap;
 use pocket::report::Report;
 use pocket::score::{self, PlayerInput, ScoreOptions};
+use pocket::session;
+use pocket::sync::SyncOptions;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -35,15 +37,15 @@ fn sizes() -> Vec<usize> {
     }
 }
 
-/// The options `pocket score` uses by default; `POCKET_BENCH_BOOTSTRAP` sets the bootstrap draws
-/// of the two-player sync verdict (`--bootstrap`).
-fn score_options() -> ScoreOptions {
-    let mut options = ScoreOptions::default();
+/// The sync options `pocket score` uses by default; `POCKET_BENCH_BOOTSTRAP` sets the bootstrap
+/// draws of the two-player sync verdict (`--bootstrap`).
+fn sync_options() -> SyncOptions {
+    let mut options = SyncOptions::default();
     if let Some(n) = std::env::var("POCKET_BENCH_BOOTSTRAP")
         .ok()
         .and_then(|v| v.trim().parse().ok())
     {
-        options.sync.bootstrap = n;
+        options.bootstrap = n;
     }
     options
 }
@@ -112,11 +114,12 @@ fn pipeline(chart: &Path, takes: [&Path; 2], out: &Path) -> usize {
         .map(|t| formats::load_take(&t.display().to_string(), None).expect("take reads"))
         .collect();
     let inputs = players(&loaded, &["a", "b"]);
-    let (report, _) = score::score_session(
+    let (report, _) = session::score_session(
         &chart_data,
         &chart.display().to_string(),
         &inputs,
-        &score_options(),
+        &ScoreOptions::default(),
+        &sync_options(),
     );
     let summary = pocket::summary::render(&report, false);
     let json = report.to_json();
@@ -194,7 +197,8 @@ fn stages(c: &mut Criterion) {
             .collect();
         scored.push((input, chart, loaded));
     }
-    let options = score_options();
+    let options = ScoreOptions::default();
+    let sync = sync_options();
 
     let mut group = c.benchmark_group("score_player");
     configure(&mut group);
@@ -215,7 +219,13 @@ fn stages(c: &mut Criterion) {
         group.throughput(Throughput::Elements(hits as u64));
         group.bench_function(BenchmarkId::from_parameter(input.hits), |b| {
             b.iter(|| {
-                score::score_session(black_box(chart), &input.chart_path(), &inputs, &options)
+                session::score_session(
+                    black_box(chart),
+                    &input.chart_path(),
+                    &inputs,
+                    &options,
+                    &sync,
+                )
             })
         });
     }
@@ -226,7 +236,7 @@ fn stages(c: &mut Criterion) {
     for (input, chart, loaded) in &scored {
         let inputs = players(loaded, &["a", "b"]);
         let (report, _): (Report, _) =
-            score::score_session(chart, &input.chart_path(), &inputs, &options);
+            session::score_session(chart, &input.chart_path(), &inputs, &options, &sync);
         let hits: usize = loaded.iter().map(|l| l.take.hits.len()).sum();
         group.throughput(Throughput::Elements(hits as u64));
         group.bench_function(BenchmarkId::from_parameter(input.hits), |b| {

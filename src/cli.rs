@@ -8,6 +8,8 @@ use pocket::kit::{KitMap, LaneMap};
 use pocket::lane::Lane;
 use pocket::report::Report;
 use pocket::score::{self, Offsets, PlayerInput, ScoreOptions, Timing, TimingPreset};
+use pocket::session;
+use pocket::sync::SyncOptions;
 use pocket::time::Nanos;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -392,13 +394,13 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
         timing,
         strict_articulation: args.strict_articulation,
         detail: args.detail || args.html.is_some(),
-        sync: pocket::sync::SyncOptions {
-            bootstrap: args.bootstrap,
-            ..pocket::sync::SyncOptions::default()
-        },
         ..ScoreOptions::default()
     }
     .with_lane_map(&lane_map);
+    let sync_options = pocket::sync::SyncOptions {
+        bootstrap: args.bootstrap,
+        ..pocket::sync::SyncOptions::default()
+    };
     if let Some(dir) = &args.takes {
         return score_batch(&args, dir, &chart, &lane_map, &options);
     }
@@ -423,8 +425,13 @@ fn score_cmd(args: ScoreArgs) -> Result<()> {
             auto_align: args.auto_align,
         })
         .collect();
-    let (mut report, _) =
-        score::score_session(&chart, &args.chart.display().to_string(), &inputs, &options);
+    let (mut report, _) = session::score_session(
+        &chart,
+        &args.chart.display().to_string(),
+        &inputs,
+        &options,
+        &sync_options,
+    );
     audio_cli::note_profiles(&mut report, &lat);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
@@ -602,11 +609,12 @@ fn score_one_take(
         &[stem],
         std::slice::from_ref(&loaded),
     )?);
-    let (mut report, _) = score::score_session(
+    let (mut report, _) = session::score_session(
         chart,
         &args.chart.display().to_string(),
         std::slice::from_ref(&input),
         &options,
+        &SyncOptions::default(),
     );
     audio_cli::note_profiles(&mut report, &lat);
     Ok(report)
@@ -767,8 +775,7 @@ fn custom_timing(args: &ScoreArgs) -> Result<Timing> {
 /// A [`score::TimingError`] as a usage error that names its flag once.
 fn timing_usage(e: score::TimingError) -> anyhow::Error {
     match e {
-        // The message starts with the flag already.
-        score::TimingError::BadWindow => usage(e.to_string()),
+        score::TimingError::BadWindow => usage(format!("--window-ms: {e}")),
         score::TimingError::BadTiers { .. } => usage(format!("--tiers-ms: {e}")),
     }
 }
@@ -849,7 +856,13 @@ fn demo(output: &Path, html: Option<&Path>) -> Result<()> {
         detail: true,
         ..ScoreOptions::default()
     };
-    let (detailed, _) = score::score_session(&demo.chart, "demo", &inputs, &options);
+    let (detailed, _) = session::score_session(
+        &demo.chart,
+        "demo",
+        &inputs,
+        &options,
+        &SyncOptions::default(),
+    );
     let mut report = detailed.clone();
     report.settings.detail = false;
     for p in &mut report.players {
@@ -1167,46 +1180,32 @@ fn sync_cmd(args: SyncArgs) -> Result<()> {
             .collect();
         let options = ScoreOptions {
             timing,
-            sync: sync_options,
             detail: args.html.is_some(),
             ..ScoreOptions::default()
         }
         .with_lane_map(&chart_lanes(&LaneMap::new(), &r.names, &loaded)?);
-        score::score_session(&chart, &chart_path.display().to_string(), &inputs, &options).0
+        session::score_session(
+            &chart,
+            &chart_path.display().to_string(),
+            &inputs,
+            &options,
+            &sync_options,
+        )
+        .0
     } else {
         let collapse = parse_ms("--collapse-ms", &args.collapse_ms.to_string())?;
-        let pairing = pocket::sync::pair_free(
-            &loaded[0].take,
-            &offsets[0],
-            &loaded[1].take,
-            &offsets[1],
-            all,
+        let player = |i: usize| session::SyncPlayer {
+            name: r.names[i],
+            take: &loaded[i].take,
+            kit: &loaded[i].kit,
+            offsets: offsets[i],
+        };
+        let pairing = session::FreePairing {
+            all_lanes: all,
             window,
             collapse,
-        );
-        let sync = pocket::sync::analyse(
-            &pairing,
-            [r.names[0], r.names[1]],
-            None,
-            None,
-            &sync_options,
-        );
-        pocket::report::Report::sync_only(
-            sync,
-            loaded
-                .iter()
-                .enumerate()
-                .map(|(i, l)| pocket::report::PlayerSettings {
-                    name: r.names[i].to_string(),
-                    take: l.take.source.clone(),
-                    kit: l.kit.clone(),
-                    offset_hands_ms: offsets[i].hands.as_millis_f64(),
-                    offset_feet_ms: offsets[i].feet.as_millis_f64(),
-                    auto_align_ms: None,
-                    latency_profile: None,
-                })
-                .collect(),
-        )
+        };
+        session::sync_without_chart([player(0), player(1)], &pairing, &sync_options)
     };
     audio_cli::note_profiles(&mut report, &lat);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())

@@ -131,4 +131,14 @@ impl Demo {
             })
             .collect()
     }
+
+    /// The demo's report with default settings, with per-note detail or without.
+    pub fn report(&self, detail: bool) -> crate::report::Report {
+        let options = crate::score::ScoreOptions {
+            detail,
+            ..crate::score::ScoreOptions::default()
+        };
+        let sync = crate::sync::SyncOptions::default();
+        crate::session::score_session(&self.chart, "demo", &self.players(), &options, &sync).0
+    }
 }

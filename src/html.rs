@@ -11,8 +11,8 @@
 //! so. Layout and reading guide: docs/html-report.md.
 
 use crate::lane::Lane;
+use crate::report::SyncReport;
 use crate::report::{NoteDetail, PlayerDetail, PlayerReport, Report, TierEdges};
-use crate::sync::SyncReport;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -559,7 +559,7 @@ impl Page<'_> {
         if r.chart.is_some() {
             meta.push(format!(
                 "timing {} (window ±{} ms; perfect ≤ {}, great ≤ {}, good ≤ {} ms)",
-                esc(&r.settings.timing),
+                esc(r.settings.timing.name()),
                 num(Some(r.settings.window_ms), 0),
                 num(Some(t.perfect), 0),
                 num(Some(t.great), 0),
@@ -980,7 +980,7 @@ impl Page<'_> {
                     esc(&n.position),
                     n.lane.name(),
                     signed(Some(*off), 1),
-                    esc(&n.tier)
+                    esc(n.tier.name())
                 );
             } else {
                 o.push_str("/>");
@@ -1602,13 +1602,9 @@ mod tests {
     use crate::report::NoteDetail;
 
     fn demo_report(detail: bool) -> Report {
-        let demo = crate::demo::Demo::load().expect("demo loads");
-        let inputs = demo.players();
-        let options = crate::score::ScoreOptions {
-            detail,
-            ..crate::score::ScoreOptions::default()
-        };
-        crate::score::score_session(&demo.chart, "demo", &inputs, &options).0
+        crate::demo::Demo::load()
+            .expect("demo loads")
+            .report(detail)
     }
 
     /// The `<svg id="{id}" ...>...</svg>` element of a page.

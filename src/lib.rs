@@ -29,6 +29,7 @@ pub mod matching;
 pub mod phase;
 pub mod report;
 pub mod score;
+pub mod session;
 pub mod simulate;
 pub mod stats;
 pub mod summary;

@@ -20,6 +20,7 @@
 //! The caller sorts both lists, splits them by lane and applies the player's latency offset to
 //! the hits before calling [`match_sorted`] or [`Matcher::match_into`].
 
+use crate::lane::Lane;
 use crate::time::Nanos;
 
 /// One pair of a matching: (index into the notes, index into the hits).
@@ -420,6 +421,44 @@ impl std::ops::Add for MatchCounts {
             self.hits + rhs.hits,
         )
     }
+}
+
+/// A latency offset per limb group. Positive means that kit or player is late: it is subtracted
+/// from hit times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Offsets {
+    /// For every lane but kick and hi-hat pedal.
+    pub hands: Nanos,
+    /// For kick and hi-hat pedal.
+    pub feet: Nanos,
+}
+
+impl Offsets {
+    /// The same offset for hands and feet.
+    pub fn both(o: Nanos) -> Offsets {
+        Offsets { hands: o, feet: o }
+    }
+
+    /// The offset for a lane.
+    pub fn for_lane(&self, lane: Lane) -> Nanos {
+        if lane.is_foot() {
+            self.feet
+        } else {
+            self.hands
+        }
+    }
+}
+
+/// The alignment of one player against a chart: which hit each note got, and what each hit
+/// became. The sync stage pairs the two players' hits on shared notes from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    /// For each chart note, the index of the matched hit in the take.
+    pub note_hit: Vec<Option<usize>>,
+    /// For each hit, the corrected time (after offsets), or `None` for an ignored foot chick.
+    pub hit_time: Vec<Option<Nanos>>,
+    /// The global offset found by auto-align (already included in `hit_time`).
+    pub auto_offset: Option<Nanos>,
 }
 
 #[cfg(test)]

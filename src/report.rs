@@ -6,9 +6,12 @@
 //! data is `null`. Negative offsets are early.
 
 use crate::lane::{Articulation, Dynamic, Lane};
+use crate::stats::round_to;
+use crate::time::Nanos;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// Version of the report format. Bumped on any incompatible change; fields may be added within
 /// a version.
@@ -30,7 +33,7 @@ pub struct Report {
     pub players: Vec<PlayerReport>,
     /// How together two players were (two players only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sync: Option<crate::sync::SyncReport>,
+    pub sync: Option<SyncReport>,
 }
 
 /// The program that wrote a report.
@@ -73,12 +76,133 @@ pub struct ChartSummary {
     pub lanes: BTreeMap<Lane, usize>,
 }
 
+/// The name of the timing used (`settings.timing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingName {
+    /// The strict preset.
+    Strict,
+    /// The standard preset.
+    Standard,
+    /// The lax preset.
+    Lax,
+    /// Edges or a window given by hand.
+    Custom,
+    /// A chart-free sync report: no notes were judged.
+    Sync,
+}
+
+/// A judgement tier of a matched note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Within the perfect edge.
+    Perfect,
+    /// Within the great edge.
+    Great,
+    /// Within the good edge.
+    Good,
+    /// Within the window.
+    Poor,
+}
+
+impl Tier {
+    /// Points: 3, 2, 1, 0.
+    pub fn points(self) -> usize {
+        match self {
+            Tier::Perfect => 3,
+            Tier::Great => 2,
+            Tier::Good => 1,
+            Tier::Poor => 0,
+        }
+    }
+}
+
+/// What became of one chart note: its tier, or a miss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteTier {
+    /// Within the perfect edge.
+    Perfect,
+    /// Within the great edge.
+    Great,
+    /// Within the good edge.
+    Good,
+    /// Within the window.
+    Poor,
+    /// Not matched.
+    Miss,
+}
+
+impl From<Option<Tier>> for NoteTier {
+    fn from(t: Option<Tier>) -> NoteTier {
+        match t {
+            Some(Tier::Perfect) => NoteTier::Perfect,
+            Some(Tier::Great) => NoteTier::Great,
+            Some(Tier::Good) => NoteTier::Good,
+            Some(Tier::Poor) => NoteTier::Poor,
+            None => NoteTier::Miss,
+        }
+    }
+}
+
+/// Why a hit is an extra (matched no note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtraKind {
+    /// A note on another lane within the window went unplayed: the wrong drum.
+    WrongLane,
+    /// Nothing to play nearby.
+    Overhit,
+    /// Right drum and time, wrong articulation (only with strict articulation).
+    WrongArticulation,
+}
+
+/// The verdict on who leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// One player leads: the other corrects toward them more.
+    Leads,
+    /// Both correct toward each other alike.
+    Mutual,
+    /// The data cannot tell.
+    Undetermined,
+}
+
+/// `name()` (the JSON value) and `Display` for a wire enum.
+macro_rules! wire_names {
+    ($t:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $t {
+            /// The value written in reports.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($t::$variant => $name),*
+                }
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+wire_names!(TimingName { Strict => "strict", Standard => "standard", Lax => "lax", Custom => "custom", Sync => "sync" });
+wire_names!(Tier { Perfect => "perfect", Great => "great", Good => "good", Poor => "poor" });
+wire_names!(NoteTier { Perfect => "perfect", Great => "great", Good => "good", Poor => "poor", Miss => "miss" });
+wire_names!(ExtraKind { WrongLane => "wrong_lane", Overhit => "overhit", WrongArticulation => "wrong_articulation" });
+wire_names!(Verdict { Leads => "leads", Mutual => "mutual", Undetermined => "undetermined" });
+wire_names!(PairingMode { Chart => "chart", SameLane => "same_lane", AllLanes => "all_lanes" });
+
 /// Settings that influenced the numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// `strict`, `standard`, `lax`, or `custom`.
-    pub timing: String,
+    /// The timing preset, `custom` edges, or `sync` for a chart-free sync report.
+    pub timing: TimingName,
     /// Matching window: a hit may match a note when |hit − note − offset| ≤ this, in ms.
     pub window_ms: f64,
     /// Tier edges in ms: a matched note gets the first tier whose edge its |offset| does not
@@ -364,8 +488,8 @@ pub struct NoteDetail {
     pub hit_time_s: Option<f64>,
     /// Signed offset in ms after latency offsets.
     pub offset_ms: Option<f64>,
-    /// `perfect`, `great`, `good`, `poor`, or `miss`.
-    pub tier: String,
+    /// The tier of the matched hit, or `miss`.
+    pub tier: NoteTier,
     /// Velocity of the matched hit.
     pub velocity: Option<u8>,
     /// Articulation of the matched hit, when the kit gave one.
@@ -384,8 +508,8 @@ pub struct ExtraDetail {
     pub lane: Lane,
     /// Velocity.
     pub velocity: u8,
-    /// `wrong_lane`, `overhit` or `wrong_articulation`.
-    pub kind: String,
+    /// Why the hit is an extra.
+    pub kind: ExtraKind,
 }
 
 /// One filtered event.
@@ -404,6 +528,222 @@ pub struct FilteredDetail {
     pub reason: String,
 }
 
+// ---------------------------------------------------------------------------------------------
+// The sync section (docs/sync.md).
+
+/// How pairs were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PairingMode {
+    /// Notes of a chart that both players matched.
+    Chart,
+    /// The players' hits matched to each other lane by lane, without a chart.
+    SameLane,
+    /// Every hit of each player pooled into one onset stream, then matched.
+    AllLanes,
+}
+
+/// Asynchrony statistics in ms, to 0.1 ms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AsynchronyStats {
+    /// Mean of A = t_a − t_b: positive means b is ahead of a.
+    pub mean: Option<f64>,
+    /// Median of A.
+    pub median: Option<f64>,
+    /// Sample SD of A (n − 1).
+    pub sd: Option<f64>,
+    /// Root mean square of A.
+    pub rms: Option<f64>,
+    /// Mean |A|.
+    pub mae: Option<f64>,
+}
+
+/// Fractions (0..1) of pairs with |A| within a bound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Within {
+    /// |A| ≤ 10 ms.
+    pub ms10: Option<f64>,
+    /// |A| ≤ 20 ms.
+    pub ms20: Option<f64>,
+    /// |A| ≤ 50 ms.
+    pub ms50: Option<f64>,
+}
+
+/// Fractions (0..1) of pairs per perceptual band.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bands {
+    /// |A| ≤ 20 ms: heard as one stroke.
+    pub together: Option<f64>,
+    /// 20 < |A| ≤ 50 ms: a flam, loose but tolerable.
+    pub loose: Option<f64>,
+    /// |A| > 50 ms: heard as two strokes.
+    pub apart: Option<f64>,
+}
+
+/// Who is ahead in phase (sign of the mean asynchrony; not causal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ahead {
+    /// The player ahead on average, `null` when |mean| < 1 ms or no pairs.
+    pub player: Option<String>,
+    /// How far ahead, ms (≥ 0).
+    pub by_ms: Option<f64>,
+}
+
+/// Cross-correlations of inter-onset intervals (Pearson).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IoiCorrelation {
+    /// Intervals used.
+    pub intervals: usize,
+    /// corr(r_a(n), r_b(n)).
+    pub lag0: Option<f64>,
+    /// corr(r_a(n), r_b(n+1)): high when b follows a.
+    pub b_follows_a: Option<f64>,
+    /// corr(r_b(n), r_a(n+1)): high when a follows b.
+    pub a_follows_b: Option<f64>,
+}
+
+/// One player's linear phase-correction estimate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseStats {
+    /// Fraction of the last asynchrony corrected on the next onset.
+    pub alpha: Option<f64>,
+    /// 95 % bootstrap interval of alpha, low end.
+    pub alpha_ci_low: Option<f64>,
+    /// 95 % bootstrap interval of alpha, high end.
+    pub alpha_ci_high: Option<f64>,
+    /// Motor noise SD, ms.
+    pub sd_motor_ms: Option<f64>,
+    /// Timekeeper noise SD, ms.
+    pub sd_timekeeper_ms: Option<f64>,
+}
+
+/// The verdict on who leads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Leader {
+    /// Whether one player leads.
+    pub verdict: Verdict,
+    /// The leader for `leads`, else `null`.
+    pub player: Option<String>,
+    /// α_b − α_a.
+    pub alpha_diff: Option<f64>,
+    /// 95 % bootstrap interval of α_b − α_a, low end.
+    pub ci_low: Option<f64>,
+    /// 95 % bootstrap interval of α_b − α_a, high end.
+    pub ci_high: Option<f64>,
+    /// Onset events the estimate used.
+    pub events: usize,
+    /// Bootstrap draws.
+    pub bootstrap: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// One sentence saying why.
+    pub reason: String,
+}
+
+/// Sync figures for one lane.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncLane {
+    /// Pairs on this lane.
+    pub pairs: usize,
+    /// Mean asynchrony, ms.
+    pub mean_ms: Option<f64>,
+    /// SD of asynchrony, ms.
+    pub sd_ms: Option<f64>,
+    /// Fraction within 20 ms.
+    pub within_ms20: Option<f64>,
+}
+
+/// Sync figures for one bar (or fixed time window without a chart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncBar {
+    /// Bar number (or window number from 1).
+    pub bar: i64,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// Pairs in it.
+    pub pairs: usize,
+    /// Onsets only a played.
+    pub only_a: usize,
+    /// Onsets only b played.
+    pub only_b: usize,
+    /// Mean asynchrony, ms.
+    pub mean_ms: Option<f64>,
+    /// SD of asynchrony, ms.
+    pub sd_ms: Option<f64>,
+    /// Fraction within 20 ms.
+    pub within_ms20: Option<f64>,
+    /// Player a's effective tempo, BPM (with a chart).
+    pub bpm_a: Option<f64>,
+    /// Player b's effective tempo, BPM (with a chart).
+    pub bpm_b: Option<f64>,
+    /// b's tempo relative to a's (1 = same): bpm_b / bpm_a with a chart, else the
+    /// least-squares slope of a's onsets against b's over the pairs in the window.
+    pub tempo_ratio: Option<f64>,
+}
+
+/// How far the two tempos diverged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TempoDivergence {
+    /// Bars (windows) where both tempos were measured.
+    pub bars_compared: usize,
+    /// Mean |bpm_a − bpm_b| over those bars (with a chart).
+    pub mean_abs_bpm_diff: Option<f64>,
+    /// Largest |bpm_a − bpm_b| (with a chart).
+    pub max_abs_bpm_diff: Option<f64>,
+    /// Mean |tempo_ratio − 1| in percent.
+    pub mean_abs_ratio_pct: Option<f64>,
+}
+
+/// The sync section of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncReport {
+    /// How pairs were found.
+    pub mode: PairingMode,
+    /// Player a (first `--player`) and player b.
+    pub players: Vec<String>,
+    /// Pairing window, ms.
+    pub window_ms: f64,
+    /// Number of pairs (notes or onsets both played).
+    pub pairs: usize,
+    /// Notes (onsets) only player a played.
+    pub only_a: usize,
+    /// Notes (onsets) only player b played.
+    pub only_b: usize,
+    /// Asynchrony A = t_a − t_b over the pairs, ms.
+    pub asynchrony_ms: AsynchronyStats,
+    /// Fractions within 10, 20, 50 ms.
+    pub within: Within,
+    /// Perceptual bands.
+    pub bands: Bands,
+    /// 0-100: 100 × Σ max(0, 1 − |A|/50 ms) over pairs ÷ (pairs + only_a + only_b).
+    pub score: Option<f64>,
+    /// Who is ahead in phase.
+    pub ahead: Ahead,
+    /// Interval cross-correlations.
+    pub ioi_correlation: IoiCorrelation,
+    /// Phase-correction estimates, keyed by player name.
+    pub phase_correction: BTreeMap<String, PhaseStats>,
+    /// The verdict on who leads.
+    pub leader: Leader,
+    /// Per lane.
+    pub lanes: BTreeMap<Lane, SyncLane>,
+    /// Per bar (with a chart) or per fixed window (without).
+    pub bars: Vec<SyncBar>,
+    /// Tempo divergence.
+    pub tempo: TempoDivergence,
+}
+
 impl Report {
     /// The report as pretty JSON with a trailing newline. Key order is the struct order, so the
     /// output is byte-for-byte reproducible.
@@ -417,13 +757,13 @@ impl Report {
     }
 
     /// A report of chart-free sync: no chart, no per-player scores, the sync section.
-    pub fn sync_only(sync: crate::sync::SyncReport, players: Vec<PlayerSettings>) -> Report {
+    pub fn sync_only(sync: SyncReport, players: Vec<PlayerSettings>) -> Report {
         Report {
             schema_version: SCHEMA_VERSION,
             generator: Generator::this(),
             chart: None,
             settings: Settings {
-                timing: "sync".into(),
+                timing: TimingName::Sync,
                 window_ms: sync.window_ms,
                 tiers_ms: TierEdges {
                     perfect: 10.0,
@@ -455,4 +795,14 @@ impl Report {
         s.push('\n');
         s
     }
+}
+
+/// A duration as a report writes it in milliseconds: rounded to 0.0001 ms.
+pub fn ms(n: Nanos) -> f64 {
+    round_to(n.as_millis_f64(), 4)
+}
+
+/// A time as a report writes it in seconds: rounded to the nanosecond.
+pub fn secs(n: Nanos) -> f64 {
+    round_to(n.as_secs_f64(), 9)
 }

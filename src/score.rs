@@ -11,10 +11,13 @@
 use crate::chart::Chart;
 use crate::lane::{Articulation, Dynamic, Lane};
 use crate::matching;
+// Transitional re-exports: these types now live in the stages that own them.
+pub use crate::matching::{Alignment, Offsets};
+pub use crate::report::Tier;
 use crate::report::{
-    ArticulationCounts, DynamicsCounts, ExtraDetail, ExtrasByKind, FilteredDetail, LaneReport,
-    NoteDetail, OffsetStats, PlayerDetail, PlayerReport, PlayerSettings, Points, SpanReport,
-    TierCounts, TierEdges,
+    ms, secs, ArticulationCounts, DynamicsCounts, ExtraDetail, ExtraKind, ExtrasByKind,
+    FilteredDetail, LaneReport, NoteDetail, NoteTier, OffsetStats, PlayerDetail, PlayerReport,
+    Points, SpanReport, TierCounts, TierEdges, TimingName,
 };
 use crate::stats;
 use crate::take::Take;
@@ -73,7 +76,7 @@ pub struct Timing {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TimingError {
     /// Window not positive or absurdly wide.
-    #[error("--window-ms must be greater than 0 and at most 2000 ms")]
+    #[error("the matching window must be greater than 0 ms and at most 2000 ms")]
     BadWindow,
     /// Tier edges not ascending or beyond the window.
     #[error("tier edges must be ascending, greater than 0, and not wider than the window ({window_ms} ms)")]
@@ -149,10 +152,13 @@ impl Timing {
     }
 
     /// The name reported in settings.
-    pub fn name(&self) -> String {
-        self.preset
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "custom".into())
+    pub fn name(&self) -> TimingName {
+        match self.preset {
+            Some(TimingPreset::Strict) => TimingName::Strict,
+            Some(TimingPreset::Standard) => TimingName::Standard,
+            Some(TimingPreset::Lax) => TimingName::Lax,
+            None => TimingName::Custom,
+        }
     }
 
     /// Tier edges in ms for the report.
@@ -169,67 +175,6 @@ impl Timing {
 impl Default for Timing {
     fn default() -> Timing {
         Timing::preset(TimingPreset::Standard)
-    }
-}
-
-/// A judgement tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tier {
-    /// Within the perfect edge.
-    Perfect,
-    /// Within the great edge.
-    Great,
-    /// Within the good edge.
-    Good,
-    /// Within the window.
-    Poor,
-}
-
-impl Tier {
-    /// snake_case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Tier::Perfect => "perfect",
-            Tier::Great => "great",
-            Tier::Good => "good",
-            Tier::Poor => "poor",
-        }
-    }
-
-    /// Points: 3, 2, 1, 0.
-    pub fn points(self) -> usize {
-        match self {
-            Tier::Perfect => 3,
-            Tier::Great => 2,
-            Tier::Good => 1,
-            Tier::Poor => 0,
-        }
-    }
-}
-
-/// A latency offset per limb group. Positive means that kit or player is late: it is subtracted
-/// from hit times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Offsets {
-    /// For every lane but kick and hi-hat pedal.
-    pub hands: Nanos,
-    /// For kick and hi-hat pedal.
-    pub feet: Nanos,
-}
-
-impl Offsets {
-    /// The same offset for hands and feet.
-    pub fn both(o: Nanos) -> Offsets {
-        Offsets { hands: o, feet: o }
-    }
-
-    /// The offset for a lane.
-    pub fn for_lane(&self, lane: Lane) -> Nanos {
-        if lane.is_foot() {
-            self.feet
-        } else {
-            self.hands
-        }
     }
 }
 
@@ -250,8 +195,6 @@ pub struct ScoreOptions {
     pub lane_merge_text: Vec<String>,
     /// Include per-note detail.
     pub detail: bool,
-    /// How the sync of two players is analysed.
-    pub sync: crate::sync::SyncOptions,
 }
 
 impl Default for ScoreOptions {
@@ -264,7 +207,6 @@ impl Default for ScoreOptions {
             lane_merge: Lane::ALL,
             lane_merge_text: Vec::new(),
             detail: false,
-            sync: crate::sync::SyncOptions::default(),
         }
     }
 }
@@ -309,18 +251,6 @@ impl<'a> PlayerInput<'a> {
             auto_align: false,
         }
     }
-}
-
-/// The alignment of one player: which hit each note got, and what each hit became. Kept for
-/// the sync stage, which pairs the two players' hits on shared notes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Alignment {
-    /// For each chart note, the index of the matched hit in the take.
-    pub note_hit: Vec<Option<usize>>,
-    /// For each hit, the corrected time (after offsets), or `None` for an ignored foot chick.
-    pub hit_time: Vec<Option<Nanos>>,
-    /// The global offset found by auto-align (already included in `hit_time`).
-    pub auto_offset: Option<Nanos>,
 }
 
 /// Estimates the global offset of a take against a chart: the shift (within ±2 s) that puts the
@@ -383,14 +313,6 @@ pub fn estimate_offset(
     Some(Nanos(center))
 }
 
-fn ms(n: Nanos) -> f64 {
-    stats::round_to(n.as_millis_f64(), 4)
-}
-
-fn secs(n: Nanos) -> f64 {
-    stats::round_to(n.as_secs_f64(), 9)
-}
-
 /// Offset statistics over offsets in ms.
 pub fn offset_stats(offsets_ms: &[f64]) -> OffsetStats {
     let mut sorted = offsets_ms.to_vec();
@@ -414,24 +336,6 @@ fn offset_stats_sorted(sorted: &[f64]) -> OffsetStats {
 
 fn pct(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| stats::round_to(100.0 * part as f64 / whole as f64, 6))
-}
-
-/// Extra-hit kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ExtraKind {
-    WrongLane,
-    Overhit,
-    WrongArticulation,
-}
-
-impl ExtraKind {
-    fn name(self) -> &'static str {
-        match self {
-            ExtraKind::WrongLane => "wrong_lane",
-            ExtraKind::Overhit => "overhit",
-            ExtraKind::WrongArticulation => "wrong_articulation",
-        }
-    }
 }
 
 /// A matched note for the per-bar and per-section tables: (bar index, section index, offset ms,
@@ -936,10 +840,7 @@ pub fn score_player(
                     hit: hi,
                     hit_time_s: hi.map(|h| secs(take.hits[h].time)),
                     offset_ms: off.map(ms),
-                    tier: off
-                        .map(|o| options.timing.tier(o).name())
-                        .unwrap_or("miss")
-                        .to_string(),
+                    tier: NoteTier::from(off.map(|o| options.timing.tier(o))),
                     velocity: hi.map(|h| take.hits[h].velocity),
                     hit_articulation: hi.and_then(|h| take.hits[h].articulation),
                 }
@@ -952,10 +853,7 @@ pub fn score_player(
                 time_s: secs(take.hits[h].time),
                 lane: take.hits[h].lane,
                 velocity: take.hits[h].velocity,
-                kind: extra_kind[h]
-                    .map(ExtraKind::name)
-                    .unwrap_or("overhit")
-                    .into(),
+                kind: extra_kind[h].unwrap_or(ExtraKind::Overhit),
             })
             .collect(),
         filtered: take
@@ -1011,78 +909,6 @@ pub fn score_player(
 /// open nor closed; a cymbal edge satisfies bow and vice versa only when equal.
 fn articulation_matches(want: Articulation, got: Articulation) -> bool {
     want == got
-}
-
-/// The settings entry for a player.
-pub fn player_settings(player: &PlayerInput<'_>, alignment: &Alignment) -> PlayerSettings {
-    PlayerSettings {
-        name: player.name.clone(),
-        take: player.take.source.clone(),
-        kit: player.kit.clone(),
-        offset_hands_ms: ms(player.offsets.hands),
-        offset_feet_ms: ms(player.offsets.feet),
-        auto_align_ms: alignment.auto_offset.map(ms),
-        latency_profile: None,
-    }
-}
-
-/// Scores every player against the chart and assembles the report.
-pub fn score_session(
-    chart: &Chart,
-    chart_path: &str,
-    players: &[PlayerInput<'_>],
-    options: &ScoreOptions,
-) -> (crate::report::Report, Vec<Alignment>) {
-    use crate::report::{ChartSummary, Generator, Report, Settings, SCHEMA_VERSION};
-    let mut reports = Vec::with_capacity(players.len());
-    let mut alignments = Vec::with_capacity(players.len());
-    let mut settings = Vec::with_capacity(players.len());
-    for p in players {
-        let (r, a) = score_player(chart, p, options);
-        settings.push(player_settings(p, &a));
-        reports.push(r);
-        alignments.push(a);
-    }
-    let sync = match (players, &reports[..], &alignments[..]) {
-        ([pa, pb], [ra, rb], [aa, ab]) => {
-            let pairing = crate::sync::pair_on_chart(chart, aa, ab, options.timing.window);
-            Some(crate::sync::analyse(
-                &pairing,
-                [&pa.name, &pb.name],
-                Some(chart),
-                Some([ra, rb]),
-                &options.sync,
-            ))
-        }
-        _ => None,
-    };
-    let report = Report {
-        schema_version: SCHEMA_VERSION,
-        generator: Generator::this(),
-        chart: Some(ChartSummary {
-            title: chart.info.title.clone(),
-            artist: chart.info.artist.clone(),
-            charter: chart.info.charter.clone(),
-            path: chart_path.to_string(),
-            duration_s: secs(chart.duration()),
-            notes: chart.notes.len(),
-            lanes: chart.notes_per_lane().into_iter().collect(),
-        }),
-        settings: Settings {
-            timing: options.timing.name(),
-            window_ms: ms(options.timing.window),
-            tiers_ms: options.timing.edges_ms(),
-            strict_articulation: options.strict_articulation,
-            accent_ratio: options.accent_ratio,
-            ghost_ratio: options.ghost_ratio,
-            lane_merges: options.lane_merge_text.clone(),
-            detail: options.detail,
-            players: settings,
-        },
-        players: reports,
-        sync,
-    };
-    (report, alignments)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use crate::lane::Lane;
 use crate::report::{OffsetStats, PlayerReport, Report};
-use crate::sync::{PairingMode, SyncReport};
+use crate::report::{PairingMode, SyncReport, Verdict};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -125,8 +125,8 @@ pub(crate) fn leader_sentence(s: &SyncReport) -> String {
             .unwrap_or("-".into())
     };
     let reason = s.leader.reason.trim_end_matches('.');
-    match (s.leader.verdict.as_str(), &s.leader.player) {
-        ("leads", Some(p)) => {
+    match (s.leader.verdict, &s.leader.player) {
+        (Verdict::Leads, Some(p)) => {
             let other = if p == a { b } else { a };
             format!(
                 "{p} leads: {other} corrects {} of each timing gap, {p} {}.",
@@ -134,7 +134,7 @@ pub(crate) fn leader_sentence(s: &SyncReport) -> String {
                 share(alpha(p))
             )
         }
-        ("mutual", _) => format!(
+        (Verdict::Mutual, _) => format!(
             "Both adapt to each other: {a} corrects {} of each timing gap, {b} {}.",
             share(alpha(a)),
             share(alpha(b))
@@ -393,10 +393,7 @@ mod tests {
     use super::*;
 
     fn demo_report() -> Report {
-        let demo = crate::demo::Demo::load().expect("demo loads");
-        let inputs = demo.players();
-        let options = crate::score::ScoreOptions::default();
-        crate::score::score_session(&demo.chart, "demo", &inputs, &options).0
+        crate::demo::Demo::load().expect("demo loads").report(false)
     }
 
     #[test]

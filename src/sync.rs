@@ -10,13 +10,14 @@ use crate::chart::Chart;
 use crate::lane::Lane;
 use crate::matching;
 use crate::phase;
-use crate::report::PlayerReport;
+use crate::report::{
+    Ahead, AsynchronyStats, Bands, IoiCorrelation, Leader, PairingMode, PhaseStats, SyncBar,
+    SyncLane, SyncReport, TempoDivergence, Verdict, Within,
+};
 use crate::score::Alignment;
 use crate::stats;
 use crate::take::Take;
 use crate::time::Nanos;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A leader is named only when the 95 % interval of α_b − α_a is at most this wide.
@@ -26,18 +27,6 @@ pub const MAX_DIFF_CI_WIDTH: f64 = 1.0;
 pub const DEFAULT_BOOTSTRAP: usize = 400;
 /// Default bootstrap seed (fixed, so reports are reproducible).
 pub const DEFAULT_SEED: u64 = 0x706f636b6574;
-
-/// How pairs were found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PairingMode {
-    /// Notes of a chart that both players matched.
-    Chart,
-    /// The players' hits matched to each other lane by lane, without a chart.
-    SameLane,
-    /// Every hit of each player pooled into one onset stream, then matched.
-    AllLanes,
-}
 
 /// One pair of onsets judged to be the same musical event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,207 +209,6 @@ pub fn pair_free(
     }
 }
 
-/// Asynchrony statistics in ms, to 0.1 ms.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AsynchronyStats {
-    /// Mean of A = t_a − t_b: positive means b is ahead of a.
-    pub mean: Option<f64>,
-    /// Median of A.
-    pub median: Option<f64>,
-    /// Sample SD of A (n − 1).
-    pub sd: Option<f64>,
-    /// Root mean square of A.
-    pub rms: Option<f64>,
-    /// Mean |A|.
-    pub mae: Option<f64>,
-}
-
-/// Fractions (0..1) of pairs with |A| within a bound.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Within {
-    /// |A| ≤ 10 ms.
-    pub ms10: Option<f64>,
-    /// |A| ≤ 20 ms.
-    pub ms20: Option<f64>,
-    /// |A| ≤ 50 ms.
-    pub ms50: Option<f64>,
-}
-
-/// Fractions (0..1) of pairs per perceptual band.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Bands {
-    /// |A| ≤ 20 ms: heard as one stroke.
-    pub together: Option<f64>,
-    /// 20 < |A| ≤ 50 ms: a flam, loose but tolerable.
-    pub loose: Option<f64>,
-    /// |A| > 50 ms: heard as two strokes.
-    pub apart: Option<f64>,
-}
-
-/// Who is ahead in phase (sign of the mean asynchrony; not causal).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Ahead {
-    /// The player ahead on average, `null` when |mean| < 1 ms or no pairs.
-    pub player: Option<String>,
-    /// How far ahead, ms (≥ 0).
-    pub by_ms: Option<f64>,
-}
-
-/// Cross-correlations of inter-onset intervals (Pearson).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IoiCorrelation {
-    /// Intervals used.
-    pub intervals: usize,
-    /// corr(r_a(n), r_b(n)).
-    pub lag0: Option<f64>,
-    /// corr(r_a(n), r_b(n+1)): high when b follows a.
-    pub b_follows_a: Option<f64>,
-    /// corr(r_b(n), r_a(n+1)): high when a follows b.
-    pub a_follows_b: Option<f64>,
-}
-
-/// One player's linear phase-correction estimate.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PhaseStats {
-    /// Fraction of the last asynchrony corrected on the next onset.
-    pub alpha: Option<f64>,
-    /// 95 % bootstrap interval of alpha, low end.
-    pub alpha_ci_low: Option<f64>,
-    /// 95 % bootstrap interval of alpha, high end.
-    pub alpha_ci_high: Option<f64>,
-    /// Motor noise SD, ms.
-    pub sd_motor_ms: Option<f64>,
-    /// Timekeeper noise SD, ms.
-    pub sd_timekeeper_ms: Option<f64>,
-}
-
-/// The verdict on who leads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Leader {
-    /// `leads`, `mutual` or `undetermined`.
-    pub verdict: String,
-    /// The leader for `leads`, else `null`.
-    pub player: Option<String>,
-    /// α_b − α_a.
-    pub alpha_diff: Option<f64>,
-    /// 95 % bootstrap interval of α_b − α_a, low end.
-    pub ci_low: Option<f64>,
-    /// 95 % bootstrap interval of α_b − α_a, high end.
-    pub ci_high: Option<f64>,
-    /// Onset events the estimate used.
-    pub events: usize,
-    /// Bootstrap draws.
-    pub bootstrap: usize,
-    /// Bootstrap seed.
-    pub seed: u64,
-    /// One sentence saying why.
-    pub reason: String,
-}
-
-/// Sync figures for one lane.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SyncLane {
-    /// Pairs on this lane.
-    pub pairs: usize,
-    /// Mean asynchrony, ms.
-    pub mean_ms: Option<f64>,
-    /// SD of asynchrony, ms.
-    pub sd_ms: Option<f64>,
-    /// Fraction within 20 ms.
-    pub within_ms20: Option<f64>,
-}
-
-/// Sync figures for one bar (or fixed time window without a chart).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SyncBar {
-    /// Bar number (or window number from 1).
-    pub bar: i64,
-    /// Start, seconds.
-    pub start_s: f64,
-    /// Pairs in it.
-    pub pairs: usize,
-    /// Onsets only a played.
-    pub only_a: usize,
-    /// Onsets only b played.
-    pub only_b: usize,
-    /// Mean asynchrony, ms.
-    pub mean_ms: Option<f64>,
-    /// SD of asynchrony, ms.
-    pub sd_ms: Option<f64>,
-    /// Fraction within 20 ms.
-    pub within_ms20: Option<f64>,
-    /// Player a's effective tempo, BPM (with a chart).
-    pub bpm_a: Option<f64>,
-    /// Player b's effective tempo, BPM (with a chart).
-    pub bpm_b: Option<f64>,
-    /// b's tempo relative to a's (1 = same): bpm_b / bpm_a with a chart, else the
-    /// least-squares slope of a's onsets against b's over the pairs in the window.
-    pub tempo_ratio: Option<f64>,
-}
-
-/// How far the two tempos diverged.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TempoDivergence {
-    /// Bars (windows) where both tempos were measured.
-    pub bars_compared: usize,
-    /// Mean |bpm_a − bpm_b| over those bars (with a chart).
-    pub mean_abs_bpm_diff: Option<f64>,
-    /// Largest |bpm_a − bpm_b| (with a chart).
-    pub max_abs_bpm_diff: Option<f64>,
-    /// Mean |tempo_ratio − 1| in percent.
-    pub mean_abs_ratio_pct: Option<f64>,
-}
-
-/// The sync section of a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SyncReport {
-    /// How pairs were found.
-    pub mode: PairingMode,
-    /// Player a (first `--player`) and player b.
-    pub players: Vec<String>,
-    /// Pairing window, ms.
-    pub window_ms: f64,
-    /// Number of pairs (notes or onsets both played).
-    pub pairs: usize,
-    /// Notes (onsets) only player a played.
-    pub only_a: usize,
-    /// Notes (onsets) only player b played.
-    pub only_b: usize,
-    /// Asynchrony A = t_a − t_b over the pairs, ms.
-    pub asynchrony_ms: AsynchronyStats,
-    /// Fractions within 10, 20, 50 ms.
-    pub within: Within,
-    /// Perceptual bands.
-    pub bands: Bands,
-    /// 0-100: 100 × Σ max(0, 1 − |A|/50 ms) over pairs ÷ (pairs + only_a + only_b).
-    pub score: Option<f64>,
-    /// Who is ahead in phase.
-    pub ahead: Ahead,
-    /// Interval cross-correlations.
-    pub ioi_correlation: IoiCorrelation,
-    /// Phase-correction estimates, keyed by player name.
-    pub phase_correction: BTreeMap<String, PhaseStats>,
-    /// The verdict on who leads.
-    pub leader: Leader,
-    /// Per lane.
-    pub lanes: BTreeMap<Lane, SyncLane>,
-    /// Per bar (with a chart) or per fixed window (without).
-    pub bars: Vec<SyncBar>,
-    /// Tempo divergence.
-    pub tempo: TempoDivergence,
-}
-
 /// How to analyse a pairing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncOptions {
@@ -564,13 +352,17 @@ fn phase_series(
     }
 }
 
-/// Analyses a pairing. `chart` and the players' reports supply bars and tempos when scoring
-/// against a chart.
+/// Each player's effective tempo per bar with a chart: bar number → BPM (the scoring stage's
+/// `played_bpm`; bars where it is unknown are left out).
+pub type PlayedTempo = BTreeMap<i64, f64>;
+
+/// Analyses a pairing. With a chart, `chart` gives the bars and `played` each player's tempo
+/// per bar.
 pub fn analyse(
     pairing: &Pairing,
     names: [&str; 2],
     chart: Option<&Chart>,
-    reports: Option<[&PlayerReport; 2]>,
+    played: Option<[&PlayedTempo; 2]>,
     options: &SyncOptions,
 ) -> SyncReport {
     let asyn: Vec<f64> = pairing
@@ -639,7 +431,7 @@ pub fn analyse(
         );
     }
 
-    let bars = bars(pairing, chart, reports, options);
+    let bars = bars(pairing, chart, played, options);
     let compared: Vec<&SyncBar> = bars.iter().filter(|b| b.tempo_ratio.is_some()).collect();
     let diffs: Vec<f64> = compared
         .iter()
@@ -683,7 +475,7 @@ const MAX_FILLED_BARS: i64 = 1 << 20;
 fn bars(
     pairing: &Pairing,
     chart: Option<&Chart>,
-    reports: Option<[&PlayerReport; 2]>,
+    played: Option<[&PlayedTempo; 2]>,
     options: &SyncOptions,
 ) -> Vec<SyncBar> {
     let win = options.window_length.0.max(1);
@@ -721,16 +513,7 @@ fn bars(
             }
         }
     }
-    // Each player's played tempo by bar, looked up once per bar (not a scan per bar).
-    let played_by_bar = |r: &PlayerReport| -> BTreeMap<i64, Option<f64>> {
-        r.bars.iter().map(|b| (b.bar, b.played_bpm)).collect()
-    };
-    let played_maps = reports.map(|[ra, rb]| [played_by_bar(ra), played_by_bar(rb)]);
-    let played = |who: usize, bar: i64| {
-        played_maps
-            .as_ref()
-            .and_then(|m| m[who].get(&bar).copied().flatten())
-    };
+    let played = |who: usize, bar: i64| played.and_then(|p| p[who].get(&bar).copied());
     by_bar
         .into_iter()
         .map(|(bar, (pairs, oa, ob))| {
@@ -802,7 +585,7 @@ fn leadership(
             pc.insert(n.to_string(), PhaseStats::default());
         }
         let leader = Leader {
-            verdict: "undetermined".into(),
+            verdict: Verdict::Undetermined,
             player: None,
             alpha_diff: None,
             ci_low: None,
@@ -849,7 +632,7 @@ fn leadership(
                 phase::Player::B => (names[1], names[0]),
             };
             (
-                "leads",
+                Verdict::Leads,
                 Some(leader.to_string()),
                 format!(
                     "{other} corrects clearly more of each gap than {leader} (95% interval of the difference excludes 0)"
@@ -857,7 +640,7 @@ fn leadership(
             )
         }
         phase::Verdict::Mutual => (
-            "mutual",
+            Verdict::Mutual,
             None,
             format!(
                 "both correct clearly and by about the same amount (difference within ±{})",
@@ -865,7 +648,7 @@ fn leadership(
             ),
         ),
         phase::Verdict::Undetermined => (
-            "undetermined",
+            Verdict::Undetermined,
             None,
             match implausible {
                 Some((name, f)) => format!(
@@ -881,7 +664,7 @@ fn leadership(
         ),
     };
     let leader = Leader {
-        verdict: verdict.into(),
+        verdict,
         player,
         alpha_diff: r4(Some(fit.alpha_diff)),
         ci_low: r4(ci.map(|c| c.low)),

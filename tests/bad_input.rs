@@ -850,7 +850,13 @@ fn score_two_players(chart: &pocket::Chart) {
     let mut a = PlayerInput::new("a", &exact);
     a.auto_align = true;
     let b = PlayerInput::new("b", &late);
-    let _ = pocket::score::score_session(chart, "replay", &[a, b], &ScoreOptions::default());
+    let _ = pocket::session::score_session(
+        chart,
+        "replay",
+        &[a, b],
+        &ScoreOptions::default(),
+        &pocket::sync::SyncOptions::default(),
+    );
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {

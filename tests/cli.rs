@@ -300,18 +300,21 @@ fn detail_adds_every_note_and_extra() {
             "{}: one entry per extra hit",
             p.name
         );
-        let missed = d.notes.iter().filter(|n| n.tier == "miss").count();
+        let missed = d.notes.iter().filter(|n| n.tier.name() == "miss").count();
         assert_eq!(missed, p.misses, "{}: misses in detail", p.name);
         assert!(d
             .notes
             .iter()
-            .all(|n| (n.tier == "miss") == n.hit.is_none()
+            .all(|n| (n.tier.name() == "miss") == n.hit.is_none()
                 && n.offset_ms.is_some() == n.hit.is_some()));
         assert_eq!(
-            d.notes.iter().filter(|n| n.tier == "perfect").count(),
+            d.notes
+                .iter()
+                .filter(|n| n.tier.name() == "perfect")
+                .count(),
             p.tiers.perfect
         );
-        let kinds = |k: &str| d.extras.iter().filter(|e| e.kind == k).count();
+        let kinds = |k: &str| d.extras.iter().filter(|e| e.kind.name() == k).count();
         assert_eq!(kinds("wrong_lane"), p.extras_by_kind.wrong_lane);
         assert_eq!(kinds("overhit"), p.extras_by_kind.overhit);
     }
@@ -412,7 +415,7 @@ fn timing_presets_set_window_and_tiers() {
         (&lax, "lax", [50.0, 100.0, 150.0, 200.0]),
     ] {
         let t = &r.settings.tiers_ms;
-        assert_eq!(r.settings.timing, name);
+        assert_eq!(r.settings.timing.name(), name);
         assert_eq!([t.perfect, t.great, t.good, t.poor], edges, "{name}");
         assert_eq!(r.settings.window_ms, edges[3], "{name}");
     }
@@ -435,7 +438,7 @@ fn timing_presets_set_window_and_tiers() {
 #[test]
 fn window_ms_scales_the_tier_edges() {
     let r = score(&["--window-ms", "50"]);
-    assert_eq!(r.settings.timing, "custom");
+    assert_eq!(r.settings.timing.name(), "custom");
     assert_eq!(r.settings.window_ms, 50.0);
     let t = &r.settings.tiers_ms;
     assert!(close(t.perfect, 34.0 * 50.0 / 117.0, 0.001), "{t:?}");
@@ -452,7 +455,7 @@ fn window_ms_scales_the_tier_edges() {
 fn tiers_ms_sets_the_edges() {
     let r = score(&["--tiers-ms", "10,20,30"]);
     let t = &r.settings.tiers_ms;
-    assert_eq!(r.settings.timing, "custom");
+    assert_eq!(r.settings.timing.name(), "custom");
     assert_eq!(
         [t.perfect, t.great, t.good, t.poor],
         [10.0, 20.0, 30.0, 117.0]
@@ -534,7 +537,7 @@ fn score_detail_strict_report_is_golden_and_deterministic() {
     let b = pocket(&args).ok();
     assert!(a.stdout == b.stdout, "two runs printed different reports");
     let report = a.report();
-    assert_eq!(report.settings.timing, "strict");
+    assert_eq!(report.settings.timing.name(), "strict");
     assert!(report.players.iter().all(|p| p.detail.is_some()));
     check_golden("demo-two-players-detail-strict.json", &a.stdout);
 }
@@ -1300,7 +1303,7 @@ fn sync_window_ms_applies_with_a_chart() {
     ])
     .ok()
     .report();
-    assert_eq!(r.settings.timing, "custom");
+    assert_eq!(r.settings.timing.name(), "custom");
     assert!(
         close(r.settings.window_ms, 50.0, 1e-9),
         "{}",

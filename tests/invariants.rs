@@ -9,8 +9,10 @@
 
 use pocket::formats::onsets::{parse_onsets, to_chart};
 use pocket::matching::match_sorted;
-use pocket::score::{score_player, score_session, Offsets, PlayerInput, ScoreOptions};
-use pocket::sync::{analyse, pair_free, SyncOptions, SyncReport};
+use pocket::report::SyncReport;
+use pocket::score::{score_player, Offsets, PlayerInput, ScoreOptions};
+use pocket::session::score_session;
+use pocket::sync::{analyse, pair_free, SyncOptions};
 use pocket::take::{Hit, Source, Take};
 use pocket::{Chart, Lane, Nanos};
 use proptest::prelude::*;
@@ -287,12 +289,12 @@ proptest! {
         let b_ev = player_b(&a_ev, &jitter, lag);
         let ta = take_of(&a_ev, ms(3));
         let tb = take_of(&b_ev, Nanos::ZERO);
-        let mut o = ScoreOptions::default();
-        o.sync.bootstrap = 50;
+        let o = ScoreOptions::default();
+        let so = pocket::sync::SyncOptions { bootstrap: 50, ..Default::default() };
         let pa = PlayerInput::new("A", &ta);
         let pb = PlayerInput::new("B", &tb);
-        let (rab, _) = score_session(&chart, "c", &[pa.clone(), pb.clone()], &o);
-        let (rba, _) = score_session(&chart, "c", &[pb, pa], &o);
+        let (rab, _) = score_session(&chart, "c", &[pa.clone(), pb.clone()], &o, &so);
+        let (rba, _) = score_session(&chart, "c", &[pb, pa], &o, &so);
         let (sab, sba) = (rab.sync.expect("two players: sync"), rba.sync.expect("sync"));
         check_swapped(&sab, &sba)?;
     }

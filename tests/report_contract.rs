@@ -106,13 +106,7 @@ fn crate_path(rel: &str) -> PathBuf {
 /// The demo report as `pocket demo` writes it.
 fn demo_json() -> String {
     let demo = pocket::demo::Demo::load().expect("the demo loads");
-    let (report, _) = score::score_session(
-        &demo.chart,
-        "demo",
-        &demo.players(),
-        &ScoreOptions::default(),
-    );
-    report.to_json()
+    demo.report(false).to_json()
 }
 
 /// A report of an empty take: a chart of 12 onsets and a take of none.
@@ -126,7 +120,13 @@ fn empty_take_json() -> String {
     let loaded = pocket::formats::load_take(take.to_str().expect("utf-8 path"), None)
         .expect("an empty onset list is a take with no hits");
     let player = score::PlayerInput::new("Nobody", &loaded.take);
-    let (report, _) = score::score_session(&chart, "onsets", &[player], &ScoreOptions::default());
+    let (report, _) = pocket::session::score_session(
+        &chart,
+        "onsets",
+        &[player],
+        &ScoreOptions::default(),
+        &pocket::sync::SyncOptions::default(),
+    );
     report.to_json()
 }
 

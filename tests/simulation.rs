@@ -76,7 +76,7 @@ fn scorer_recovers_the_simulated_truth() {
                     note.time
                 );
             }
-            _ => assert_eq!(d.tier, "miss"),
+            _ => assert_eq!(d.tier.name(), "miss"),
         }
     }
 
@@ -176,13 +176,18 @@ fn duet_gains_are_recovered_through_the_whole_pipeline() {
     let ta = build_take(&pa.events, &kit, &kit.options, "a".into(), vec!["a".into()]);
     let tb = build_take(&pb.events, &kit, &kit.options, "b".into(), vec!["b".into()]);
     let players = [PlayerInput::new("A", &ta), PlayerInput::new("B", &tb)];
-    let (report, _) =
-        pocket::score::score_session(&chart, "chart", &players, &ScoreOptions::default());
+    let (report, _) = pocket::session::score_session(
+        &chart,
+        "chart",
+        &players,
+        &ScoreOptions::default(),
+        &pocket::sync::SyncOptions::default(),
+    );
     let sync = report.sync.expect("two players give a sync section");
     let alpha = |n: &str| sync.phase_correction[n].alpha.unwrap();
     eprintln!("alpha A {} B {}", alpha("A"), alpha("B"));
     assert!((alpha("A") - 0.10).abs() < 0.1, "alpha A {}", alpha("A"));
     assert!((alpha("B") - 0.40).abs() < 0.1, "alpha B {}", alpha("B"));
-    assert_eq!(sync.leader.verdict, "leads");
+    assert_eq!(sync.leader.verdict.name(), "leads");
     assert_eq!(sync.leader.player.as_deref(), Some("A"));
 }

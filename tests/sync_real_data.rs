@@ -6,8 +6,9 @@
 
 use pocket::formats::load_take;
 use pocket::kit::KitMap;
+use pocket::report::SyncReport;
 use pocket::score::Offsets;
-use pocket::sync::{analyse, pair_free, SyncOptions, SyncReport};
+use pocket::sync::{analyse, pair_free, SyncOptions};
 use pocket::testdata::data_dir;
 use pocket::time::Nanos;
 use std::path::Path;
@@ -53,7 +54,7 @@ fn jazz_duo_over_a_delayed_link() {
     let ka = r.phase_correction["a"].alpha.unwrap();
     let da = r.phase_correction["b"].alpha.unwrap();
     assert!(ka > 0.5 && da < 0.2, "alphas keys {ka} drums {da}");
-    assert_eq!(r.leader.verdict, "leads", "{}", r.leader.reason);
+    assert_eq!(r.leader.verdict.name(), "leads", "{}", r.leader.reason);
     assert_eq!(r.leader.player.as_deref(), Some("b"));
     // Both interval cross-correlations agree: keys follow drums more than the reverse.
     let c = r.ioi_correlation;
@@ -81,7 +82,8 @@ fn separate_takes_to_a_click_have_no_leader() {
                 let r = sync(&file(x), &file(y), &kit, false);
                 assert!(r.pairs > 100, "{g} drummers {x}/{y}: {} pairs", r.pairs);
                 assert_eq!(
-                    r.leader.verdict, "undetermined",
+                    r.leader.verdict.name(),
+                    "undetermined",
                     "{g} drummers {x} and {y} never played together: {}",
                     r.leader.reason
                 );

@@ -16,7 +16,7 @@ use crate::formats::capture_log::{
 use crate::formats::{self, chart_json, smf, LoadedTake};
 use crate::kit::KitMap;
 use crate::report::Report;
-use crate::score::{self, Offsets, PlayerInput, ScoreOptions, Timing};
+use crate::score::{Offsets, PlayerInput, ScoreOptions, Timing};
 use crate::tempo::{Tempo, TempoMap};
 use crate::time::{Nanos, Ticks};
 use std::path::{Path, PathBuf};
@@ -421,7 +421,13 @@ pub fn report_from_capture(
             ))
         })?;
     let options = ScoreOptions::default().with_lane_map(&lanes);
-    let (report, _) = score::score_session(chart, chart_path, &inputs, &options);
+    let (report, _) = crate::session::score_session(
+        chart,
+        chart_path,
+        &inputs,
+        &options,
+        &crate::sync::SyncOptions::default(),
+    );
     Ok((report, loaded))
 }
 
