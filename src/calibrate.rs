@@ -13,6 +13,7 @@
 //!   than [`TRIM`] from it are dropped and the median is taken again.
 //! - [`suggest_from_taps`]: quarter notes tapped with a click. Each tap is paired with the
 //!   nearest click; taps more than a quarter beat off are dropped; the median per limb group.
+//!   [`tap_calibration`] runs the tapping as a live session whose count-in is the click.
 //!
 //! Either way the figure is the kit plus the player: a drummer's habit of playing ahead of a
 //! click (common, and larger on the kick) is measured too. docs/calibration.md says how to
@@ -20,6 +21,10 @@
 
 use crate::chart::{Chart, ChartInfo};
 use crate::error::{InputError, InputErrorKind, Place};
+use crate::formats::LoadedTake;
+use crate::kit::KitMap;
+use crate::live::session::{self, PlayerSource, PlayerSpec, SessionOptions, Start};
+use crate::live::LiveError;
 use crate::score::{self, Offsets, PlayerInput, ScoreOptions, Timing, TimingPreset};
 use crate::take::Take;
 use crate::tempo::{Tempo, TempoMap, TimeSignature};
@@ -28,6 +33,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Environment variable naming the config directory, overriding the platform's.
 pub const CONFIG_DIR_ENV: &str = "POCKET_CONFIG_DIR";
@@ -314,9 +321,7 @@ impl LatencyProfiles {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(write_err)?;
         }
-        let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, self.to_json()).map_err(write_err)?;
-        std::fs::rename(&tmp, &self.path).map_err(write_err)
+        write_whole(&self.path, self.to_json().as_bytes()).map_err(write_err)
     }
 }
 
@@ -521,6 +526,162 @@ pub fn advice(group: &str, current: Nanos, suggested: Nanos) -> String {
             suggested.as_millis_f64()
         )
     }
+}
+
+/// Writes a file through a temporary sibling (`NAME.tmp`) and a rename, so that a crash never
+/// leaves half a file.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tap calibration through the live path
+
+/// Bars of listening before the tapping of a tap calibration.
+pub const TAP_LEAD_BARS: u32 = 2;
+/// File name of a tap calibration's chart in its session directory.
+pub const TAP_CHART_FILE: &str = "calibration-chart.json";
+
+/// A tap calibration: one player taps quarter notes with a click for a few bars. It runs as a
+/// live session against a chart of no notes ([`tap_chart`]) whose count-in is the click.
+#[derive(Debug, Clone)]
+pub struct Taps {
+    /// The player's name.
+    pub name: String,
+    /// A live kit's port, or the capture log of an earlier tap calibration replayed.
+    pub source: PlayerSource,
+    /// Kit map for reading the kit (`None`: as a live session picks one).
+    pub kit: Option<KitMap>,
+    /// Tempo of the click, beats per minute.
+    pub bpm: f64,
+    /// Bars of tapping, after [`TAP_LEAD_BARS`] bars of listening.
+    pub bars: u32,
+    /// MIDI output for the click.
+    pub click_port: Option<String>,
+    /// Replay speed (1 = real time).
+    pub speed: f64,
+    /// The session directory (created).
+    pub out_dir: PathBuf,
+    /// Set to stop the session early (signals).
+    pub stop: Arc<AtomicBool>,
+}
+
+/// What a tap calibration measured.
+#[derive(Debug)]
+pub struct TapOutcome {
+    /// The offsets measured per limb group.
+    pub suggestion: Suggestion,
+    /// The player's taps, read back from the capture log.
+    pub take: LoadedTake,
+    /// How many clicks the taps were paired with.
+    pub clicks: usize,
+    /// The capture log.
+    pub capture: PathBuf,
+    /// The stable name of the kit's port, as the capture log recorded it.
+    pub port: Option<String>,
+    /// Warnings about the capture (lost ports, overflows).
+    pub warnings: Vec<String>,
+}
+
+/// Why a tap calibration could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TapError {
+    /// The session directory cannot be created.
+    #[error("cannot create {}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The calibration chart cannot be written.
+    #[error("cannot write {}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The session could not start or finish.
+    #[error(transparent)]
+    Live(#[from] LiveError),
+    /// The chart could not be made, or the capture could not be read back.
+    #[error(transparent)]
+    Input(#[from] InputError),
+}
+
+/// Runs a tap calibration: writes the click's chart to the session directory, captures the
+/// player through the live path until a beat after the last click, and pairs the taps with the
+/// clicks as they left pocket (the scheduled clicks when none was sent) ([`suggest_from_taps`]).
+pub fn tap_calibration(taps: Taps) -> Result<TapOutcome, TapError> {
+    let chart = tap_chart(taps.bpm)?;
+    std::fs::create_dir_all(&taps.out_dir).map_err(|source| TapError::CreateDir {
+        path: taps.out_dir.clone(),
+        source,
+    })?;
+    let chart_path = taps.out_dir.join(TAP_CHART_FILE);
+    write_whole(
+        &chart_path,
+        crate::formats::chart_json::write_chart(&chart).as_bytes(),
+    )
+    .map_err(|source| TapError::Write {
+        path: chart_path.clone(),
+        source,
+    })?;
+
+    let bars = TAP_LEAD_BARS + taps.bars;
+    let scheduled: Vec<Nanos> = session::count_in_clicks(&chart, bars)
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    let span = -scheduled.first().copied().unwrap_or(Nanos::ZERO);
+    let beat = Nanos::from_secs_f64(60.0 / taps.bpm).unwrap_or(Nanos::ZERO);
+    let mut opts = SessionOptions::new(&taps.out_dir);
+    opts.chart = Some(chart_path);
+    opts.players.push(PlayerSpec {
+        name: taps.name.clone(),
+        source: taps.source,
+        kit: taps.kit.clone(),
+        offsets: Offsets::default(),
+    });
+    opts.start = Start::CountIn;
+    opts.count_in_bars = bars;
+    opts.click_port = taps.click_port;
+    // The session starts its clicks half a second in; stop a beat after the last one.
+    opts.duration = Some(Nanos::from_millis(500) + span + beat);
+    opts.speed = taps.speed;
+    opts.stop = taps.stop;
+    let outcome = session::run(opts)?;
+
+    let cap = crate::formats::capture_log::read_capture(&outcome.capture)?;
+    let zero = cap.effective_time_zero();
+    let clicks: Vec<Nanos> = if cap.clicks.is_empty() {
+        scheduled
+    } else {
+        cap.clicks.iter().map(|c| c.time - zero).collect()
+    };
+    let spec = format!("{}#player={}", outcome.capture.display(), taps.name);
+    let take = crate::formats::load_take(&spec, taps.kit.as_ref())?;
+    let suggestion = suggest_from_taps(&take.take, &clicks);
+    let port = cap
+        .header
+        .players
+        .first()
+        .and_then(|p| cap.header.ports.iter().find(|q| q.index == p.port))
+        .map(|q| q.name.clone());
+    Ok(TapOutcome {
+        suggestion,
+        take,
+        clicks: clicks.len(),
+        capture: outcome.capture,
+        port,
+        warnings: outcome.warnings,
+    })
 }
 
 #[cfg(test)]

@@ -10,11 +10,13 @@
 //! | alignment | [`matching`] | optimal hit <-> note pairs |
 //! | judgement | [`score`] | per-player metrics |
 //! | report | [`report`] | the JSON report model |
+//! | batch scoring | [`batch`] | one report per take of a folder, and their summary table and CSV |
 //! | terminal | [`summary`] | the human summary |
 //! | web page | [`html`] | the self-contained HTML report |
 #![warn(missing_docs)]
 
 pub mod audio;
+pub mod batch;
 pub mod calibrate;
 pub mod chart;
 pub mod demo;

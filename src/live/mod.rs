@@ -23,8 +23,22 @@ pub mod ring;
 pub mod session;
 
 use crate::error::InputError;
-use crate::formats::capture_log::CaptureWriteError;
+use crate::formats::capture_log::{format_rfc3339_utc, CaptureWriteError};
 use std::path::PathBuf;
+use std::time::SystemTime;
+
+/// The default folder of a session started at `at`: `PREFIX-YYYYMMDD-HHMMSS` (UTC), e.g.
+/// `session-20250102-030405` or `calibration-20250102-030405`.
+pub fn stamped_dir(prefix: &str, at: SystemTime) -> PathBuf {
+    // `2025-01-02T03:04:05.678Z` -> `20250102-030405`.
+    let compact: String = format_rfc3339_utc(at)
+        .chars()
+        .take(19)
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .map(|c| if c == 'T' { '-' } else { c })
+        .collect();
+    PathBuf::from(format!("{prefix}-{compact}"))
+}
 
 /// Why a live session could not start or finish. The message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -100,5 +114,21 @@ fn list(names: &[String]) -> String {
             .map(|n| format!("{n:?}"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn a_stamped_dir_names_the_utc_date_and_time_to_the_second() {
+        // 2025-01-02T03:04:05.678Z
+        let at = UNIX_EPOCH + Duration::from_millis(1_735_787_045_678);
+        assert_eq!(
+            stamped_dir("session", at),
+            PathBuf::from("session-20250102-030405")
+        );
     }
 }

@@ -1,0 +1,341 @@
+//! `pocket devices`, `pocket live` and `pocket record`: MIDI ports listed, and live sessions
+//! set up from flags and run by [`pocket::live::session`].
+
+use super::args::{check_player_selector, roster, GameChartArgs, PlayerTuning};
+use super::latency::live_offsets;
+use super::output::color_stdout;
+use super::usage;
+use anyhow::{Context, Result};
+use clap::Args;
+use pocket::formats::smf::SmfChartOptions;
+use pocket::live::session::{self, PlayerSpec, Practice, SessionOptions, Start};
+use pocket::score::{Timing, TimingPreset};
+use pocket::time::Nanos;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Where players come from, shared by `live` and `record`.
+#[derive(Debug, Args)]
+pub struct Sources {
+    /// A player and their kit's MIDI input: NAME=PORT, PORT being part of the port name
+    /// (case-insensitive; `pocket devices` lists them). Two players on one port:
+    /// NAME=PORT#channel=N.
+    #[arg(long = "player", value_name = "NAME=PORT")]
+    players: Vec<String>,
+    /// A player replayed from a recorded take in place of a port: NAME=TAKE (capture log
+    /// FILE or FILE#player=NAME, or a MIDI file). Needs no MIDI support.
+    #[arg(long = "replay", value_name = "NAME=TAKE")]
+    replays: Vec<String>,
+    #[command(flatten)]
+    tuning: PlayerTuning,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<f64>,
+    /// Replay speed (with --replay): 2 plays twice as fast.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Session directory for the capture log and takes, and for `live` the report
+    /// (default: session-DATE-TIME).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    #[arg(long, help = concat!("The chart: ", chart_formats!(), "."))]
+    chart: PathBuf,
+    #[command(flatten)]
+    sources: Sources,
+    /// How chart time zero is set: count-in (clicks at the chart's tempo), first-hit (the
+    /// first hit of either player lands on the first note), now.
+    #[arg(long, default_value = "count-in", value_parser = ["count-in", "first-hit", "now"])]
+    start: String,
+    /// Bars of count-in (1 or more; --start now or first-hit plays none).
+    #[arg(long, default_value_t = 2, value_parser = at_least_one)]
+    count_in_bars: u32,
+    /// MIDI output for the count-in click (part of its name).
+    #[arg(long, value_name = "PORT")]
+    click_port: Option<String>,
+    /// Play only this section of the chart (its name, case-insensitive; `pocket chart show`
+    /// lists them).
+    #[arg(long)]
+    section: Option<String>,
+    /// Play the section (or chart) this many times (1 or more).
+    #[arg(long = "loop", value_name = "N", default_value_t = 1,
+          value_parser = at_least_one)]
+    loops: u32,
+    /// Tempo relative to the chart, 10% to 400%, e.g. 80%; a bare number is a factor (0.8).
+    #[arg(long, value_name = "PERCENT")]
+    tempo: Option<String>,
+    /// Timing preset for the live judgements: strict, standard, lax.
+    #[arg(long, default_value = "standard")]
+    timing: TimingPreset,
+    /// Show no judgements while playing (the summary and the files are still printed at
+    /// the end).
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    game: GameChartArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    sources: Sources,
+    /// Print nothing while capturing (the files written are still listed at the end).
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Lists the MIDI inputs and outputs.
+pub fn devices(json: bool) -> Result<()> {
+    let d = match pocket::live::ports::devices() {
+        Err(pocket::live::LiveError::NotBuilt) => anyhow::bail!(
+            "this pocket was built without MIDI support, so it cannot list MIDI ports; \
+             rebuild it with `cargo install pocket --features midi-io` (Linux needs \
+             libasound2-dev), or `--features jack` for JACK"
+        ),
+        d => d?,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+        return Ok(());
+    }
+    println!("MIDI inputs ({})", d.backend);
+    if d.inputs.is_empty() {
+        println!("  (none)");
+    }
+    for p in &d.inputs {
+        let kit = p
+            .suggested_kit
+            .map(|k| format!("  kit {k}"))
+            .unwrap_or_default();
+        println!("  {}{kit}", p.name);
+    }
+    println!("MIDI outputs");
+    if d.outputs.is_empty() {
+        println!("  (none)");
+    }
+    for p in &d.outputs {
+        println!("  {}", p.name);
+    }
+    Ok(())
+}
+
+/// The session options common to `live` and `record`, from the flags.
+fn options(s: &Sources, quiet: bool) -> Result<SessionOptions> {
+    let all: Vec<String> = s.players.iter().chain(&s.replays).cloned().collect();
+    if all.is_empty() {
+        return Err(usage(
+            "name a player: --player NAME=PORT (or --replay NAME=TAKE)",
+        ));
+    }
+    let r = roster(&all, &s.tuning.kits, &s.tuning.offsets)?;
+    let out_dir = match &s.output {
+        Some(o) => o.clone(),
+        None => pocket::live::stamped_dir("session", std::time::SystemTime::now()),
+    };
+    let mut opts = SessionOptions::new(out_dir);
+    opts.kit_files = kit_files(&r.names, &s.tuning.kits);
+    for (i, text) in all.iter().enumerate() {
+        let replay = i >= s.players.len();
+        let (name, source) =
+            session::parse_player(text, replay).map_err(|e| usage(e.to_string()))?;
+        if let session::PlayerSource::Replay { spec } = &source {
+            check_player_selector(spec)?;
+        }
+        // Without --offset-ms: the calibration profile saved for the kit's port, if any.
+        let offsets = match r.offsets[i] {
+            Some(o) => o,
+            None => live_offsets(&name, &source, &s.tuning.latency_profiles, &r.names)?,
+        };
+        opts.players.push(PlayerSpec {
+            name,
+            source,
+            kit: r.kits[i].clone(),
+            offsets,
+        });
+    }
+    if let Some(d) = s.duration {
+        opts.duration = Some(
+            Nanos::from_secs_f64(d)
+                .filter(|d| *d > Nanos::ZERO)
+                .ok_or_else(|| usage("--duration must be a positive number of seconds"))?,
+        );
+    }
+    if !(s.speed.is_finite() && s.speed > 0.0) {
+        return Err(usage("--speed must be a positive number"));
+    }
+    if s.speed != 1.0 && !s.players.is_empty() {
+        return Err(usage(
+            "--speed only applies to --replay; live kits play in real time",
+        ));
+    }
+    opts.speed = s.speed;
+    opts.show = !quiet;
+    opts.tty = std::io::stdout().is_terminal();
+    let stop = Arc::new(AtomicBool::new(false));
+    session::stop_on_signals(&stop).context("cannot install the Ctrl-C handler")?;
+    opts.stop = stop;
+    Ok(opts)
+}
+
+/// A count that must be 1 or more (`--count-in-bars`, `--loop`).
+fn at_least_one(text: &str) -> std::result::Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("use a whole number, 1 or more".into()),
+    }
+}
+
+/// The kit map files (not built-in profiles) given with `--kit [NAME=]FILE`, by player.
+fn kit_files(names: &[&str], kits: &[String]) -> BTreeMap<String, String> {
+    let mut all: Option<&str> = None;
+    let mut each: BTreeMap<&str, &str> = BTreeMap::new();
+    for k in kits {
+        match k.split_once('=') {
+            Some((name, file)) => {
+                each.insert(name, file);
+            }
+            None => all = Some(k),
+        }
+    }
+    names
+        .iter()
+        .filter_map(|n| {
+            let file = each.get(n).copied().or(all)?;
+            pocket::kit::KitMap::builtin(file)
+                .is_none()
+                .then(|| (n.to_string(), file.to_string()))
+        })
+        .collect()
+}
+
+/// `--tempo`: `80%`, or a factor such as `0.8`; 10 % to 400 %.
+fn parse_tempo(text: &str) -> Result<f64> {
+    let t = text.trim();
+    let bad = || {
+        usage(format!(
+            "--tempo {text:?}: give a percentage of the chart's tempo from 10% to 400%, such \
+             as 80% (or a factor such as 0.8)"
+        ))
+    };
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map_err(|_| bad())? / 100.0,
+        None => {
+            let f = t.parse::<f64>().map_err(|_| bad())?;
+            if f.is_finite() && f > 4.0 {
+                return Err(usage(format!(
+                    "--tempo {text:?}: a bare number is a factor of the chart's tempo \
+                     (0.8 plays at 80%); for {t} percent write {t}%"
+                )));
+            }
+            f
+        }
+    };
+    if !(v.is_finite() && (0.1..=4.0).contains(&v)) {
+        return Err(bad());
+    }
+    Ok(v)
+}
+
+/// `--section NAME` must name a section of the chart (case-insensitive).
+fn check_section(chart: &pocket::Chart, name: &str) -> Result<()> {
+    let q = name.to_lowercase();
+    if chart.sections.iter().any(|s| s.name.to_lowercase() == q) {
+        return Ok(());
+    }
+    let names: Vec<&str> = chart.sections.iter().map(|s| s.name.as_str()).collect();
+    Err(usage(if names.is_empty() {
+        format!("--section {name:?}: the chart has no sections; leave --section out to play the whole chart")
+    } else {
+        format!(
+            "--section {name:?}: the chart has no such section; its sections are: {}",
+            names.join(", ")
+        )
+    }))
+}
+
+/// Plays a live session against a chart.
+pub fn live(args: LiveArgs) -> Result<()> {
+    let tempo_scale = args
+        .tempo
+        .as_deref()
+        .map(parse_tempo)
+        .transpose()?
+        .unwrap_or(1.0);
+    let chart_options = args.game.options(SmfChartOptions::default());
+    if let Some(section) = &args.section {
+        let chart = pocket::formats::load_chart(&args.chart, &chart_options)?;
+        check_section(&chart, section)?;
+    }
+    let mut opts = options(&args.sources, args.quiet)?;
+    if opts.players.len() > 2 {
+        return Err(usage("pocket live takes one or two players"));
+    }
+    opts.chart = Some(args.chart.clone());
+    opts.chart_options = chart_options;
+    opts.start = match args.start.as_str() {
+        "first-hit" => Start::FirstHit,
+        "now" => Start::Now,
+        _ => Start::CountIn,
+    };
+    opts.count_in_bars = args.count_in_bars;
+    opts.click_port = args.click_port.clone();
+    opts.timing = Timing::preset(args.timing);
+    opts.practice = Practice {
+        section: args.section.clone(),
+        loops: args.loops,
+        tempo_scale,
+    };
+    if opts.start == Start::CountIn
+        && opts.click_port.is_none()
+        && !opts
+            .players
+            .iter()
+            .all(|p| matches!(p.source, session::PlayerSource::Replay { .. }))
+    {
+        eprintln!(
+            "no --click-port: the count-in is silent; time zero is {} bars after the start",
+            opts.count_in_bars
+        );
+    }
+    finish(session::run(opts)?)
+}
+
+/// Captures kits without a chart.
+pub fn record(args: RecordArgs) -> Result<()> {
+    let opts = options(&args.sources, args.quiet)?;
+    finish(session::run(opts)?)
+}
+
+/// Prints what a session left behind.
+fn finish(o: session::SessionOutcome) -> Result<()> {
+    for w in &o.warnings {
+        eprintln!("warning: {w}");
+    }
+    if o.summary.lost > 0 {
+        eprintln!(
+            "warning: {} events were lost to buffer overflows (recorded in the capture log)",
+            o.summary.lost
+        );
+    }
+    if let Some(report) = &o.report {
+        print!("{}", pocket::summary::render(report, color_stdout()));
+    }
+    println!();
+    println!("capture log  {}", o.capture.display());
+    if let Some(p) = &o.report_path {
+        println!("report       {}", p.display());
+    }
+    for t in &o.takes {
+        println!("take         {}", t.display());
+    }
+    if let Some(cmd) = &o.score_command {
+        println!("same report: {cmd}");
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Command-line interface of the `pocket` binary (not part of the library): the argument types
+//! and one function per command, each reading as parse -> pipeline (the library) -> writers.
+//! Data goes to stdout, diagnostics to stderr.
+//!
+//! | file | commands |
+//! |---|---|
+//! | [`score`] | `score` (one or two players, or a folder of takes) |
+//! | [`sync`] | `sync` |
+//! | [`report`], [`demo`] | `report`, `demo` |
+//! | [`chart`], [`take`], [`kits`] | `chart show`, `chart convert`, `take show`, `kits` |
+//! | [`live`] | `devices`, `live`, `record` |
+//! | [`calibrate`] | `calibrate` |
+//! | [`audio`] | `click`, `render` |
+//! | [`args`] | flags shared by several commands (players, kits, offsets, chart options) |
+//! | [`latency`] | each player's latency offsets, from flags, profiles and capture logs |
+//! | [`output`] | the JSON report, the summary, the HTML page and files written whole |
+
+/// Every chart format pocket reads, for the help of the `--chart` flags.
+macro_rules! chart_formats {
+    () => {
+        "pocket chart JSON, Standard MIDI File, Rock Band/Clone Hero/YARG .mid or song folder, \
+         Clone Hero .chart, DTXMania .dtx, or onset list"
+    };
+}
+
+mod args;
+mod audio;
+mod calibrate;
+mod chart;
+mod demo;
+mod kits;
+mod latency;
+mod live;
+mod output;
+mod report;
+mod score;
+mod sync;
+mod take;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// A mistake in the command line (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// A [`UsageError`] as the error every command returns.
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+/// Scores drummers on electronic kits: against a chart, and against each other.
+#[derive(Debug, Parser)]
+#[command(name = "pocket", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Score the bundled two-player demo and write demo-report.json and demo-report.html.
+    Demo {
+        /// Directory to write demo-report.json and demo-report.html into.
+        #[arg(short, long, default_value = ".")]
+        output: PathBuf,
+        /// Also write the HTML page here.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+    /// Turn a JSON report made with --detail into a self-contained HTML page.
+    Report {
+        /// The JSON report (`-` for stdin).
+        report: PathBuf,
+        /// The HTML file to write (`-` for stdout).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Score one or two players' takes against a chart.
+    Score(score::ScoreArgs),
+    /// How together two players were: with a chart (shared notes) or without (hits paired
+    /// with each other).
+    Sync(sync::SyncArgs),
+    /// Inspect charts.
+    Chart {
+        #[command(subcommand)]
+        command: chart::ChartCommand,
+    },
+    /// Inspect takes.
+    Take {
+        #[command(subcommand)]
+        command: take::TakeCommand,
+    },
+    /// List kit profiles, or show one.
+    Kits {
+        #[command(subcommand)]
+        command: Option<kits::KitsCommand>,
+    },
+    /// List MIDI inputs (kits) and outputs by stable name, with a suggested kit profile.
+    Devices {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play live against a chart: capture one or two kits, judge each hit as it lands, and
+    /// write the capture log, the report and the takes to a session directory.
+    Live(live::LiveArgs),
+    /// Capture one or more kits without a chart (for chart-free sync or later scoring).
+    Record(live::RecordArgs),
+    /// Measure a kit's latency (with its player in it) and suggest offsets: from a take played
+    /// against a chart, or from quarter notes tapped with a click; save them as a latency
+    /// profile.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Write a click track (WAV) that follows a chart's tempo map and time signatures.
+    Click(audio::ClickArgs),
+    /// Render one or two players' takes as a stereo WAV: the first on the left, the second on
+    /// the right, the chart optionally in the centre.
+    Render(audio::RenderArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo { output, html } => demo::demo(&output, html.as_deref()),
+        Command::Report { report, output } => report::report(&report, &output),
+        Command::Score(args) => score::score(args),
+        Command::Sync(args) => sync::sync(args),
+        Command::Chart { command } => chart::chart(command),
+        Command::Take { command } => take::take(command),
+        Command::Kits { command } => kits::kits(command),
+        Command::Devices { json } => live::devices(json),
+        Command::Live(args) => live::live(args),
+        Command::Record(args) => live::record(args),
+        Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Click(args) => audio::click(args),
+        Command::Render(args) => audio::render(args),
+    }
+}

@@ -1,0 +1,78 @@
+//! Writers shared by the commands that make a report: the JSON report, the human summary, the
+//! HTML page, and files written whole.
+
+use super::usage;
+use anyhow::{Context, Result};
+use pocket::report::Report;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// Whether the summary on stdout is coloured: stdout is a terminal and `NO_COLOR` is unset or
+/// empty.
+pub fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+}
+
+/// [`emit`], then the HTML page when asked, saying so on stdout (stderr when stdout carries
+/// the JSON).
+pub fn emit_with_html(report: &Report, json: Option<&Path>, html: Option<&Path>) -> Result<()> {
+    if html == Some(Path::new("-")) {
+        return Err(html_needs_a_file());
+    }
+    // Files first: if stdout's reader goes away while the summary prints, nothing is lost.
+    if let Some(path) = html {
+        write_html(report, path)?;
+    }
+    emit(report, json)?;
+    if let Some(path) = html {
+        if json == Some(Path::new("-")) {
+            eprintln!("HTML report written to {}", path.display());
+        } else {
+            println!("HTML report written to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Prints the summary to stdout (or stderr when the JSON goes to stdout) and writes the JSON.
+pub fn emit(report: &Report, output: Option<&Path>) -> Result<()> {
+    let json = report.to_json();
+    match output {
+        Some(p) if p == Path::new("-") => {
+            eprint!("{}", pocket::summary::render(report, false));
+            std::io::stdout().write_all(json.as_bytes())?;
+        }
+        Some(p) => {
+            // The file first: if stdout's reader goes away while the summary prints, nothing is lost.
+            write_file(p, json.as_bytes())?;
+            print!("{}", pocket::summary::render(report, color_stdout()));
+            println!("\nreport written to {}", p.display());
+        }
+        None => print!("{}", pocket::summary::render(report, color_stdout())),
+    }
+    Ok(())
+}
+
+/// Writes the HTML page of a report made with detail.
+pub fn write_html(report: &Report, path: &Path) -> Result<()> {
+    if path == Path::new("-") {
+        return Err(html_needs_a_file());
+    }
+    let page = pocket::html::render(report)?;
+    write_file(path, page.as_bytes())
+}
+
+/// `--html -`: the summary already goes to stdout.
+fn html_needs_a_file() -> anyhow::Error {
+    usage(
+        "--html needs a file name (the summary goes to stdout); `pocket report REPORT.json -o -` prints a page",
+    )
+}
+
+/// Writes a file through a temporary sibling and a rename, so a crash never leaves half a report.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
