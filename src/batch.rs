@@ -151,18 +151,16 @@ pub fn score_take(settings: &BatchSettings, take: &BatchTake) -> Result<Report, 
         offsets: take.offsets,
         lane_swap: Lane::ALL.map(|lane| settings.lane_map.apply(lane)),
         auto_align: settings.auto_align,
+        latency_profile: take.latency_profile.map(str::to_string),
     };
     // One player: no sync section, so the sync options do not matter.
-    let (mut report, _) = crate::session::score_session(
+    let (report, _) = crate::session::score_session(
         settings.chart,
         settings.chart_source,
         std::slice::from_ref(&input),
         &options,
         &crate::sync::SyncOptions::default(),
     );
-    if let Some(player) = report.settings.players.first_mut() {
-        player.latency_profile = take.latency_profile.map(str::to_string);
-    }
     Ok(report)
 }
 

@@ -26,6 +26,7 @@ pub mod formats;
 pub mod html;
 pub mod kit;
 pub mod lane;
+pub mod latency;
 pub mod live;
 pub mod matching;
 pub mod phase;

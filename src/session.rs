@@ -7,6 +7,7 @@
 //! calibration call it; nothing below calls it.
 
 use crate::chart::Chart;
+use crate::latency::{LatencyError, LatencyProfiles};
 use crate::matching::{Alignment, Offsets};
 use crate::report::{
     ms, secs, ChartSummary, Generator, PlayerSettings, Report, Settings, SCHEMA_VERSION,
@@ -25,7 +26,7 @@ pub fn player_settings(player: &PlayerInput<'_>, alignment: &Alignment) -> Playe
         offset_hands_ms: ms(player.offsets.hands),
         offset_feet_ms: ms(player.offsets.feet),
         auto_align_ms: alignment.auto_offset.map(ms),
-        latency_profile: None,
+        latency_profile: player.latency_profile.clone(),
     }
 }
 
@@ -107,6 +108,8 @@ pub struct SyncPlayer<'a> {
     pub kit: &'a str,
     /// Latency offsets.
     pub offsets: Offsets,
+    /// The latency profile the offsets came from, for the report.
+    pub latency_profile: Option<&'a str>,
 }
 
 /// How two takes are paired without a chart.
@@ -147,8 +150,281 @@ pub fn sync_without_chart(
             offset_hands_ms: ms(p.offsets.hands),
             offset_feet_ms: ms(p.offsets.feet),
             auto_align_ms: None,
-            latency_profile: None,
+            latency_profile: p.latency_profile.map(str::to_string),
         })
         .collect();
     Report::sync_only(analysis, settings)
+}
+
+/// Where a player's latency offsets came from ([`resolve_latencies`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LatencySource {
+    /// Given for this run (`--offset-ms`).
+    Given,
+    /// The latency profile named for the player (`--latency-profile`), by its stored name.
+    Profile(String),
+    /// The profile saved for the take's (or live kit's) port, by its stored name.
+    PortProfile(String),
+    /// The offsets a capture log recorded.
+    CaptureLog,
+    /// Nothing known: zero.
+    Zero,
+}
+
+/// A player's latency offsets and where they came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Latency {
+    /// Hands and feet.
+    pub offsets: Offsets,
+    /// Where they came from.
+    pub source: LatencySource,
+}
+
+impl Latency {
+    /// The latency profile the offsets came from, if any (the report's `latency_profile`).
+    pub fn profile(&self) -> Option<&str> {
+        match &self.source {
+            LatencySource::Profile(p) | LatencySource::PortProfile(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// What is known of one player's latency.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LatencyClaims<'a> {
+    /// Offsets given for this run.
+    pub given: Option<Offsets>,
+    /// The name of a latency profile asked for.
+    pub profile: Option<&'a str>,
+    /// The ports the take was played on (capture logs of live kits record them), or the live
+    /// kit's port.
+    pub ports: &'a [String],
+    /// Offsets the take's capture log recorded.
+    pub recorded: Option<Offsets>,
+}
+
+/// The players' latencies, and a profiles file that could not be read when none was asked for
+/// (the offsets then fall back to the capture log's or zero; the caller shows the warning).
+#[derive(Debug)]
+pub struct Latencies {
+    /// One per player, in order.
+    pub players: Vec<Latency>,
+    /// Why the profiles file was passed over, when it was.
+    pub warning: Option<LatencyError>,
+}
+
+/// Each player's latency offsets, in order of precedence: offsets given for the run, the named
+/// latency profile, the profile saved for the take's port, the offsets a capture log recorded,
+/// zero. `open` reads the profiles file; it is called at most once, and not at all when every
+/// player's offsets are given. A profile asked for by name must exist (an error otherwise);
+/// without one, an unreadable profiles file is a warning.
+pub fn resolve_latencies(
+    claims: &[LatencyClaims<'_>],
+    open: impl FnOnce() -> Result<LatencyProfiles, LatencyError>,
+) -> Result<Latencies, LatencyError> {
+    let mut warning = None;
+    let store = if claims.iter().any(|c| c.profile.is_some()) {
+        Some(open()?)
+    } else if claims.iter().all(|c| c.given.is_some()) {
+        None
+    } else {
+        match open() {
+            Ok(s) => Some(s),
+            Err(LatencyError::NoConfigDir) => None,
+            Err(e) => {
+                warning = Some(e);
+                None
+            }
+        }
+    };
+    let mut players = Vec::with_capacity(claims.len());
+    for c in claims {
+        let from_store = |key: &str, prof: &crate::latency::LatencyProfile, named: bool| Latency {
+            offsets: prof.offsets(),
+            source: if named {
+                LatencySource::Profile(key.to_string())
+            } else {
+                LatencySource::PortProfile(key.to_string())
+            },
+        };
+        let latency = if let Some(o) = c.given {
+            Latency {
+                offsets: o,
+                source: LatencySource::Given,
+            }
+        } else if let (Some(name), Some(s)) = (c.profile, &store) {
+            let (key, prof) = s.get(name)?;
+            from_store(key, prof, true)
+        } else if let Some((key, prof)) = store.as_ref().and_then(|s| s.for_ports(c.ports)) {
+            from_store(key, prof, false)
+        } else if let Some(o) = c.recorded {
+            Latency {
+                offsets: o,
+                source: LatencySource::CaptureLog,
+            }
+        } else {
+            Latency {
+                offsets: Offsets::default(),
+                source: LatencySource::Zero,
+            }
+        };
+        players.push(latency);
+    }
+    Ok(Latencies { players, warning })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::latency::LatencyProfile;
+
+    fn ms(v: i64) -> Offsets {
+        Offsets::both(Nanos::from_millis(v))
+    }
+
+    fn store() -> LatencyProfiles {
+        let dir = std::env::temp_dir().join("pocket-session-test-unused");
+        let mut s =
+            LatencyProfiles::open(dir.join("latency.json")).expect("a missing file is empty");
+        s.insert("TD-17 port", LatencyProfile::from_offsets(ms(7)))
+            .expect("valid");
+        s.insert("slow", LatencyProfile::from_offsets(ms(30)))
+            .expect("valid");
+        s
+    }
+
+    #[test]
+    fn latency_precedence_is_given_then_named_then_port_then_log_then_zero() {
+        let ports = vec!["TD-17 port".to_string()];
+        let claims = [
+            LatencyClaims {
+                given: Some(ms(1)),
+                profile: Some("slow"),
+                ports: &ports,
+                recorded: Some(ms(2)),
+            },
+            LatencyClaims {
+                profile: Some("slow"),
+                ports: &ports,
+                recorded: Some(ms(2)),
+                ..Default::default()
+            },
+            LatencyClaims {
+                ports: &ports,
+                recorded: Some(ms(2)),
+                ..Default::default()
+            },
+            LatencyClaims {
+                recorded: Some(ms(2)),
+                ..Default::default()
+            },
+            LatencyClaims::default(),
+        ];
+        let got = resolve_latencies(&claims, || Ok(store())).expect("resolves");
+        let sources: Vec<LatencySource> = got.players.iter().map(|l| l.source.clone()).collect();
+        assert_eq!(
+            sources,
+            [
+                LatencySource::Given,
+                LatencySource::Profile("slow".into()),
+                LatencySource::PortProfile("TD-17 port".into()),
+                LatencySource::CaptureLog,
+                LatencySource::Zero,
+            ]
+        );
+        let offsets: Vec<Offsets> = got.players.iter().map(|l| l.offsets).collect();
+        assert_eq!(offsets, [ms(1), ms(30), ms(7), ms(2), Offsets::default()]);
+        assert_eq!(got.players[1].profile(), Some("slow"));
+        assert_eq!(got.players[3].profile(), None);
+    }
+
+    #[test]
+    fn a_named_profile_must_exist_and_a_broken_file_is_only_a_warning_without_one() {
+        let named = [LatencyClaims {
+            profile: Some("missing"),
+            ..Default::default()
+        }];
+        assert!(resolve_latencies(&named, || Ok(store())).is_err());
+        let broken = || Err(LatencyError::NoConfigDir);
+        assert!(
+            resolve_latencies(&named, broken).is_err(),
+            "asked for by name"
+        );
+        let auto = [LatencyClaims {
+            recorded: Some(ms(4)),
+            ..Default::default()
+        }];
+        let got = resolve_latencies(&auto, broken).expect("no config dir is fine");
+        assert!(got.warning.is_none());
+        assert_eq!(got.players[0].source, LatencySource::CaptureLog);
+        let all_given = [LatencyClaims {
+            given: Some(ms(3)),
+            ..Default::default()
+        }];
+        let got = resolve_latencies(&all_given, || {
+            panic!("not opened when every offset is given")
+        })
+        .expect("resolves");
+        assert_eq!(got.players[0].offsets, ms(3));
+    }
+
+    #[test]
+    fn sync_without_a_chart_rounds_settings_like_a_scored_session() {
+        let take = crate::testdata::take_ms(&[(0.0, crate::lane::Lane::Snare)], 100);
+        let offsets = Offsets {
+            hands: Nanos(1_234_567),
+            feet: Nanos(-7_654_321),
+        };
+        let free = sync_without_chart(
+            [
+                SyncPlayer {
+                    name: "a",
+                    take: &take,
+                    kit: "gm",
+                    offsets,
+                    latency_profile: None,
+                },
+                SyncPlayer {
+                    name: "b",
+                    take: &take,
+                    kit: "gm",
+                    offsets,
+                    latency_profile: Some("slow"),
+                },
+            ],
+            &FreePairing {
+                all_lanes: false,
+                window: None,
+                collapse: Nanos::ZERO,
+            },
+            &SyncOptions::default(),
+        );
+        let input = PlayerInput {
+            offsets,
+            ..PlayerInput::new("a", &take)
+        };
+        let scored = player_settings(
+            &input,
+            &Alignment {
+                note_hit: Vec::new(),
+                hit_time: Vec::new(),
+                auto_offset: None,
+            },
+        );
+        assert_eq!(
+            free.settings.players[0].offset_hands_ms,
+            scored.offset_hands_ms
+        );
+        assert_eq!(
+            free.settings.players[0].offset_feet_ms,
+            scored.offset_feet_ms
+        );
+        assert_eq!(scored.offset_hands_ms, 1.2346);
+        assert_eq!(scored.offset_feet_ms, -7.6543);
+        assert_eq!(
+            free.settings.players[1].latency_profile.as_deref(),
+            Some("slow")
+        );
+    }
 }

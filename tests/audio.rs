@@ -415,8 +415,7 @@ fn tap_calibration_through_the_live_path_with_a_replay() {
     let text = String::from_utf8_lossy(&out);
     assert!(text.contains("16 clicks"), "{text}");
     assert!(text.contains("8 hits used, 1 dropped"), "{text}");
-    let store =
-        pocket::calibrate::LatencyProfiles::open(config.join("latency.json")).expect("saved");
+    let store = pocket::latency::LatencyProfiles::open(config.join("latency.json")).expect("saved");
     let (_, p) = store.get("td17").expect("the profile");
     // The replay runs in real time through the capture clock: allow its scheduling jitter.
     assert!((p.hands_ms - 9.0).abs() < 2.0, "hands {}", p.hands_ms);

@@ -5,7 +5,7 @@ use super::args::{
     chart_lanes, lane_conflict, load_take, parse_ms, roster, smf_chart_options, timing_usage,
     GameChartArgs, PlayerTuning,
 };
-use super::latency::{latencies, note_profiles};
+use super::latency::latencies;
 use super::output::emit_with_html;
 use super::usage;
 use anyhow::{bail, Result};
@@ -130,16 +130,16 @@ pub fn score(args: ScoreArgs) -> Result<()> {
             offsets: lat[i].offsets,
             lane_swap: Lane::ALL.map(|lane| lane_map.apply(lane)),
             auto_align: args.auto_align,
+            latency_profile: lat[i].profile().map(str::to_string),
         })
         .collect();
-    let (mut report, _) = session::score_session(
+    let (report, _) = session::score_session(
         &chart,
         &args.chart.display().to_string(),
         &inputs,
         &options,
         &sync_options,
     );
-    note_profiles(&mut report, &lat);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
 
@@ -230,7 +230,7 @@ fn score_one_take(
         name,
         loaded: &loaded,
         offsets: lat[0].offsets,
-        latency_profile: lat[0].profile.as_deref(),
+        latency_profile: lat[0].profile(),
     };
     batch::score_take(settings, &take).map_err(|e| match e {
         BatchError::LaneRules {

@@ -4,7 +4,7 @@
 use super::args::{
     chart_lanes, load_take, parse_ms, roster, timing_usage, GameChartArgs, PlayerTuning,
 };
-use super::latency::{latencies, note_profiles};
+use super::latency::latencies;
 use super::output::emit_with_html;
 use super::usage;
 use anyhow::Result;
@@ -85,7 +85,7 @@ pub fn sync(args: SyncArgs) -> Result<()> {
         ..pocket::sync::SyncOptions::default()
     };
     let window = args.window_ms.map(window_ms).transpose()?;
-    let mut report = if let Some(chart_path) = &args.chart {
+    let report = if let Some(chart_path) = &args.chart {
         let chart = formats::load_chart(chart_path, args.game.options(SmfChartOptions::default()))?;
         let timing = Timing::custom(TimingPreset::Standard, window, None).map_err(timing_usage)?;
         let inputs: Vec<PlayerInput> = loaded
@@ -94,6 +94,7 @@ pub fn sync(args: SyncArgs) -> Result<()> {
             .map(|(i, l)| PlayerInput {
                 kit: l.kit.clone(),
                 offsets: offsets[i],
+                latency_profile: lat[i].profile().map(str::to_string),
                 ..PlayerInput::new(r.names[i], &l.take)
             })
             .collect();
@@ -118,6 +119,7 @@ pub fn sync(args: SyncArgs) -> Result<()> {
             take: &loaded[i].take,
             kit: &loaded[i].kit,
             offsets: offsets[i],
+            latency_profile: lat[i].profile(),
         };
         let pairing = session::FreePairing {
             all_lanes: all,
@@ -126,7 +128,6 @@ pub fn sync(args: SyncArgs) -> Result<()> {
         };
         session::sync_without_chart([player(0), player(1)], &pairing, &sync_options)
     };
-    note_profiles(&mut report, &lat);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
 

@@ -66,6 +66,8 @@ pub struct PlayerInput<'a> {
     pub lane_swap: [Lane; Lane::ALL.len()],
     /// Estimate a global offset (within ±2 s) and apply it on top of `offsets`.
     pub auto_align: bool,
+    /// The latency profile `offsets` came from, for the report.
+    pub latency_profile: Option<String>,
 }
 
 impl<'a> PlayerInput<'a> {
@@ -78,6 +80,7 @@ impl<'a> PlayerInput<'a> {
             offsets: Offsets::default(),
             lane_swap: Lane::ALL,
             auto_align: false,
+            latency_profile: None,
         }
     }
 }
