@@ -43,6 +43,12 @@ impl RawEvent {
     pub fn decode(&self) -> Option<wmidi::MidiMessage<'_>> {
         wmidi::MidiMessage::try_from(self.message()).ok()
     }
+
+    /// The channel (1..=16) of a channel message, decoded by wmidi; `None` for system messages
+    /// and for bytes that are not a complete MIDI message.
+    pub fn channel(&self) -> Option<u8> {
+        self.decode()?.channel().map(wmidi::Channel::number)
+    }
 }
 
 /// One message found in a packet of MIDI bytes by [`split_messages`].
