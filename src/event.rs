@@ -209,6 +209,16 @@ mod tests {
     }
 
     #[test]
+    fn channel_messages_know_their_channel() {
+        let ev = |bytes: &[u8]| RawEvent::new(Nanos::ZERO, 0, bytes);
+        assert_eq!(ev(&[0x99, 38, 100]).channel(), Some(10));
+        assert_eq!(ev(&[0x80, 38, 0]).channel(), Some(1));
+        assert_eq!(ev(&[0xCF, 5]).channel(), Some(16));
+        assert_eq!(ev(&[0xF8]).channel(), None, "clock is a system message");
+        assert_eq!(ev(&[0x99, 38]).channel(), None, "a Note On cut short");
+    }
+
+    #[test]
     fn one_whole_message_is_itself() {
         assert_eq!(split(&[0x99, 38, 100]), vec![ch(&[0x99, 38, 100])]);
         assert_eq!(split(&[0xC9, 5]), vec![ch(&[0xC9, 5])]);
