@@ -43,6 +43,12 @@ impl RawEvent {
     pub fn decode(&self) -> Option<wmidi::MidiMessage<'_>> {
         wmidi::MidiMessage::try_from(self.message()).ok()
     }
+
+    /// The channel (1..=16) of a channel message, decoded by wmidi; `None` for system messages
+    /// and for bytes that are not a complete MIDI message.
+    pub fn channel(&self) -> Option<u8> {
+        self.decode()?.channel().map(wmidi::Channel::number)
+    }
 }
 
 /// One message found in a packet of MIDI bytes by [`split_messages`].
@@ -200,6 +206,16 @@ mod tests {
             bytes,
             len: b.len() as u8,
         }
+    }
+
+    #[test]
+    fn channel_messages_know_their_channel() {
+        let ev = |bytes: &[u8]| RawEvent::new(Nanos::ZERO, 0, bytes);
+        assert_eq!(ev(&[0x99, 38, 100]).channel(), Some(10));
+        assert_eq!(ev(&[0x80, 38, 0]).channel(), Some(1));
+        assert_eq!(ev(&[0xCF, 5]).channel(), Some(16));
+        assert_eq!(ev(&[0xF8]).channel(), None, "clock is a system message");
+        assert_eq!(ev(&[0x99, 38]).channel(), None, "a Note On cut short");
     }
 
     #[test]

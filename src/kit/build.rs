@@ -1,49 +1,28 @@
-//! From raw events to a take: the kit map, the hi-hat pedal, chokes and the filters.
-//!
-//! Two passes over the events in time order. The first reads every message once: Note Ons become
-//! candidate hits (or filtered events: other channel, unmapped note, below the velocity floor),
-//! pedal readings set the hi-hat articulation, aftertouch on cymbals becomes chokes. The second
-//! pass filters candidates that other candidates explain: pedal stomps (binary search in the foot
-//! closes of the port) and crosstalk (a sliding-window maximum per port and lane, so the whole
-//! stage stays O(n log n) however dense the events are).
+//! From raw events to a take: sorts the events into time order and runs them through the kit
+//! stage's filter ([`KitFilter`]), the same one the live judge uses.
 
+use super::filter::{KitEvent, KitFilter};
 use super::options::KitOptions;
 use super::KitMap;
 use crate::event::RawEvent;
-use crate::lane::{Articulation, Lane};
-use crate::take::{Choke, FilterReason, Filtered, Hit, PedalSample, Source, Take};
-use crate::time::Nanos;
-use std::collections::{HashMap, HashSet, VecDeque};
-
-const NOTE_ON: u8 = 0x90;
-const POLY_AFTERTOUCH: u8 = 0xA0;
-const CONTROL_CHANGE: u8 = 0xB0;
-
-/// A Note On that passed the first pass: mapped, on the kit's channel, above its floor.
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    time: Nanos,
-    /// The lane as the kit map names the pad (before lane rules).
-    lane: Lane,
-    articulation: Option<Articulation>,
-    velocity: u8,
-    source: Source,
-}
+use crate::take::Take;
 
 /// Turns raw MIDI events (in arrival order) into a take through `kit`, with `options`.
 ///
-/// - Note On (velocity > 0) on a mapped note and the kit's channel becomes a [`Hit`], keeping its
-///   velocity and source note, channel (1..=16) and port. Hi-hat strokes take their articulation
-///   from the latest pedal reading of their port when the kit has sent one; otherwise the note's.
+/// - Note On (velocity > 0) on a mapped note and the kit's channel becomes a [`Hit`](crate::take::Hit),
+///   keeping its velocity and source note, channel (1..=16) and port. Hi-hat strokes take their
+///   articulation from the latest pedal reading of their port when the kit has sent one;
+///   otherwise the note's.
 /// - Pedal readings (controller [`KitMap::pedal_cc`]) all go to [`Take::pedal`].
-/// - Polyphonic aftertouch on a cymbal note becomes a [`Choke`] (once per grab: a new choke needs
-///   a release (value 0) or a new hit on that cymbal first).
+/// - Polyphonic aftertouch on a cymbal note becomes a [`Choke`](crate::take::Choke) (once per
+///   grab: a new choke needs a release (value 0) or a new hit on that cymbal first).
 /// - Unmapped notes, other channels, hits below the velocity floor, pedal stomps and crosstalk
 ///   go to [`Take::filtered`] with their reason.
 /// - Note Offs, clock, active sensing, other controllers and anything else are ignored.
 ///
 /// Lanes in the take are after `options.lanes` (swaps, then merges). Every list of the take is
-/// sorted by time; events with equal times keep their arrival order.
+/// sorted by time; events with equal times keep their arrival order. The whole stage is
+/// O(n log n) however dense the events are.
 pub fn build_take(
     events: &[RawEvent],
     kit: &KitMap,
@@ -56,8 +35,21 @@ pub fn build_take(
         ports,
         ..Take::default()
     };
-    let candidates = read_events(events, kit, options, &mut take);
-    filter_candidates(&candidates, kit, options, &mut take);
+    take.hits.reserve(events.len());
+    let mut filter = KitFilter::new(kit, options);
+    let mut keep = |event: KitEvent| match event {
+        KitEvent::Hit(hit) => take.hits.push(hit),
+        KitEvent::Filtered(filtered) => take.filtered.push(filtered),
+        KitEvent::Pedal(sample) => take.pedal.push(sample),
+        KitEvent::Choke(choke) => take.chokes.push(choke),
+    };
+    match time_order(events) {
+        Some(order) => order
+            .iter()
+            .for_each(|&i| filter.push(&events[i], &mut keep)),
+        None => events.iter().for_each(|ev| filter.push(ev, &mut keep)),
+    }
+    filter.finish(&mut keep);
     take.sort();
     take
 }
@@ -72,286 +64,13 @@ fn time_order(events: &[RawEvent]) -> Option<Vec<usize>> {
     Some(order)
 }
 
-/// A lane and articulation after the lane rules; an articulation the new lane cannot have is
-/// dropped.
-fn map_lane(
-    options: &KitOptions,
-    lane: Lane,
-    art: Option<Articulation>,
-) -> (Lane, Option<Articulation>) {
-    let mapped = options.lanes.apply(lane);
-    (mapped, art.filter(|a| mapped.allows(*a)))
-}
-
-/// First pass: decode, map, read the pedal and chokes. Returns candidate hits in time order.
-fn read_events(
-    events: &[RawEvent],
-    kit: &KitMap,
-    options: &KitOptions,
-    take: &mut Take,
-) -> Vec<Candidate> {
-    let order = time_order(events);
-    let mut candidates = Vec::with_capacity(events.len());
-    // Latest pedal position per port (0 = open .. 127 = closed).
-    let mut pedal: Vec<Option<u8>> = Vec::new();
-    // (port, cymbal lane) pairs that have sent a choke and not been released or hit since.
-    let mut choked: HashSet<(u16, Lane)> = HashSet::new();
-
-    for k in 0..events.len() {
-        let ev = match &order {
-            Some(order) => &events[order[k]],
-            None => &events[k],
-        };
-        let msg = ev.message();
-        let [status, data1, data2] = match *msg {
-            [s, d1, d2] if s & 0x80 != 0 && d1 < 0x80 && d2 < 0x80 => [s, d1, d2],
-            _ => continue,
-        };
-        let kind = status & 0xF0;
-        let channel = (status & 0x0F) + 1;
-        let on_channel = kit.channel.map_or(true, |c| c == channel);
-        let source = Source {
-            note: data1,
-            channel,
-            port: ev.port,
-        };
-        match kind {
-            NOTE_ON if data2 > 0 => {
-                let velocity = data2;
-                let filtered = |lane: Option<Lane>, reason| Filtered {
-                    time: ev.time,
-                    lane,
-                    velocity,
-                    source,
-                    reason,
-                };
-                let Some((lane, note_art)) = kit.lookup(data1) else {
-                    take.filtered
-                        .push(filtered(None, FilterReason::UnmappedNote));
-                    continue;
-                };
-                let mapped = options.lanes.apply(lane);
-                if !on_channel {
-                    take.filtered
-                        .push(filtered(Some(mapped), FilterReason::OtherChannel));
-                    continue;
-                }
-                let floor = options.velocity_floors.get(lane);
-                if velocity < floor {
-                    let reason = FilterReason::BelowVelocityFloor { floor };
-                    take.filtered.push(filtered(Some(mapped), reason));
-                    continue;
-                }
-                let articulation = match pedal.get(usize::from(ev.port)).copied().flatten() {
-                    Some(position) if lane == Lane::Hihat => {
-                        Some(options.hihat.articulation(position))
-                    }
-                    _ => note_art,
-                };
-                if lane.is_cymbal() {
-                    choked.remove(&(ev.port, lane));
-                }
-                candidates.push(Candidate {
-                    time: ev.time,
-                    lane,
-                    articulation,
-                    velocity,
-                    source,
-                });
-            }
-            CONTROL_CHANGE if on_channel && kit.pedal_cc == Some(data1) => {
-                let port = usize::from(ev.port);
-                if pedal.len() <= port {
-                    pedal.resize(port + 1, None);
-                }
-                pedal[port] = Some(data2);
-                take.pedal.push(PedalSample {
-                    time: ev.time,
-                    value: data2,
-                });
-            }
-            POLY_AFTERTOUCH if on_channel => {
-                let Some((lane, _)) = kit.lookup(data1) else {
-                    continue;
-                };
-                if !lane.is_cymbal() {
-                    continue;
-                }
-                if data2 == 0 {
-                    choked.remove(&(ev.port, lane));
-                } else if choked.insert((ev.port, lane)) {
-                    take.chokes.push(Choke {
-                        time: ev.time,
-                        lane: options.lanes.apply(lane),
-                        source,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    candidates
-}
-
-/// Sliding-window maximum over the hits of one lane of one port, queried with windows whose
-/// both ends never move back.
-#[derive(Default)]
-struct LaneWindow {
-    /// Candidate indices of this port and lane, in time order.
-    members: Vec<usize>,
-    /// Next member not yet inside the window.
-    next: usize,
-    /// Members inside the window, velocities strictly decreasing from the front.
-    window: VecDeque<usize>,
-}
-
-impl LaneWindow {
-    /// The loudest member with time in `[from, to]`. Calls must not decrease `from` or `to`.
-    fn loudest(&mut self, cands: &[Candidate], from: Nanos, to: Nanos) -> Option<usize> {
-        while let Some(&m) = self.members.get(self.next) {
-            if cands[m].time > to {
-                break;
-            }
-            while self
-                .window
-                .back()
-                .is_some_and(|&b| cands[b].velocity <= cands[m].velocity)
-            {
-                self.window.pop_back();
-            }
-            self.window.push_back(m);
-            self.next += 1;
-        }
-        while self.window.front().is_some_and(|&f| cands[f].time < from) {
-            self.window.pop_front();
-        }
-        self.window.front().copied()
-    }
-}
-
-/// Second pass: pedal stomps and crosstalk; everything else becomes a hit.
-fn filter_candidates(cands: &[Candidate], kit: &KitMap, options: &KitOptions, take: &mut Take) {
-    let stomp = options.pedal_stomp;
-    let crosstalk = options.crosstalk;
-
-    // Foot closes per port, in time order.
-    let mut closes: HashMap<u16, Vec<Nanos>> = HashMap::new();
-    if stomp.enabled {
-        for c in cands.iter().filter(|c| c.lane == Lane::HihatPedal) {
-            closes.entry(c.source.port).or_default().push(c.time);
-        }
-    }
-
-    // Neighbour lanes of each lane, as bit masks over Lane::index.
-    let mut neighbours = [0u16; Lane::ALL.len()];
-    for &(a, b) in &kit.neighbours {
-        if a != b {
-            neighbours[a.index()] |= 1 << b.index();
-            neighbours[b.index()] |= 1 << a.index();
-        }
-    }
-    let mut windows: HashMap<(u16, Lane), LaneWindow> = HashMap::new();
-    if crosstalk.enabled {
-        for (i, c) in cands.iter().enumerate() {
-            if neighbours[c.lane.index()] != 0 {
-                windows
-                    .entry((c.source.port, c.lane))
-                    .or_default()
-                    .members
-                    .push(i);
-            }
-        }
-    }
-
-    take.hits.reserve(cands.len());
-    for c in cands {
-        let (lane, articulation) = map_lane(options, c.lane, c.articulation);
-        let reason = stomp_reason(c, &closes, options)
-            .or_else(|| crosstalk_reason(c, cands, neighbours, &mut windows, options));
-        match reason {
-            Some(reason) => take.filtered.push(Filtered {
-                time: c.time,
-                lane: Some(lane),
-                velocity: c.velocity,
-                source: c.source,
-                reason,
-            }),
-            None => take.hits.push(Hit {
-                time: c.time,
-                lane,
-                articulation,
-                velocity: c.velocity,
-                source: c.source,
-            }),
-        }
-    }
-}
-
-/// A quiet hi-hat stroke within the stomp window of a foot close on the same port.
-fn stomp_reason(
-    c: &Candidate,
-    closes: &HashMap<u16, Vec<Nanos>>,
-    options: &KitOptions,
-) -> Option<FilterReason> {
-    let stomp = options.pedal_stomp;
-    if !stomp.enabled || c.lane != Lane::Hihat || c.velocity > stomp.max_velocity {
-        return None;
-    }
-    let times = closes.get(&c.source.port)?;
-    // The close must lie in [t - after, t + before].
-    let from = c.time.saturating_sub(stomp.after);
-    let to = c.time.saturating_add(stomp.before);
-    let first = times.partition_point(|&t| t < from);
-    times
-        .get(first)
-        .filter(|&&t| t <= to)
-        .map(|_| FilterReason::PedalStomp)
-}
-
-/// A hit at most `max_percent` as loud as a hit on a neighbouring pad of the same port, within
-/// `before` ahead of it or `after` behind it.
-fn crosstalk_reason(
-    c: &Candidate,
-    cands: &[Candidate],
-    neighbours: [u16; Lane::ALL.len()],
-    windows: &mut HashMap<(u16, Lane), LaneWindow>,
-    options: &KitOptions,
-) -> Option<FilterReason> {
-    let crosstalk = options.crosstalk;
-    let mask = neighbours[c.lane.index()];
-    if !crosstalk.enabled || mask == 0 {
-        return None;
-    }
-    // The loud hit must lie in [t - after, t + before].
-    let from = c.time.saturating_sub(crosstalk.after);
-    let to = c.time.saturating_add(crosstalk.before);
-    let mut loudest: Option<&Candidate> = None;
-    for lane in Lane::ALL {
-        if mask & (1 << lane.index()) == 0 {
-            continue;
-        }
-        let Some(window) = windows.get_mut(&(c.source.port, lane)) else {
-            continue;
-        };
-        if let Some(m) = window.loudest(cands, from, to) {
-            if loudest.map_or(true, |l| cands[m].velocity > l.velocity) {
-                loudest = Some(&cands[m]);
-            }
-        }
-    }
-    let loud = loudest?;
-    let quiet_enough =
-        u32::from(c.velocity) * 100 <= u32::from(loud.velocity) * u32::from(crosstalk.max_percent);
-    quiet_enough.then(|| FilterReason::Crosstalk {
-        from: options.lanes.apply(loud.lane),
-        gap_ns: (loud.time - c.time).0,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kit::{HihatThresholds, LaneMap};
+    use crate::lane::{Articulation, Lane};
+    use crate::take::{FilterReason, Source};
+    use crate::time::Nanos;
     use Articulation::*;
 
     const CH10: u8 = 9;

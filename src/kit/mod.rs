@@ -13,12 +13,14 @@
 //! docs/kits.md is the user-facing description of all of it.
 
 mod build;
+mod filter;
 mod json;
 mod lanes;
 mod options;
 mod profiles;
 
 pub use build::build_take;
+pub use filter::{KitEvent, KitFilter};
 pub use lanes::{parse_rule, LaneMap, LaneMapError, LaneRule};
 pub use options::{
     CrosstalkOptions, HihatThresholds, KitOptions, PedalStompOptions, VelocityFloors,
@@ -339,11 +341,14 @@ mod real_data_tests {
                 let events = events_of(&path);
                 notes += events
                     .iter()
-                    .filter(|e| e.bytes[0] & 0xF0 == 0x90 && e.bytes[2] > 0)
+                    .filter(|e| matches!(e.decode(), Some(wmidi::MidiMessage::NoteOn(..))))
                     .count();
                 let ccs = events
                     .iter()
-                    .filter(|e| e.bytes[0] & 0xF0 == 0xB0 && e.bytes[1] == 4)
+                    .filter(|e| {
+                        matches!(e.decode(), Some(wmidi::MidiMessage::ControlChange(_, cc, _))
+                            if u8::from(cc) == 4)
+                    })
                     .count();
                 let take = build_take(
                     &events,

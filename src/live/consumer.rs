@@ -246,13 +246,13 @@ pub fn run(
                     let Some(msg) = message.channel_bytes() else {
                         continue;
                     };
-                    let status = msg[0];
                     let ev = RawEvent::new(time, port_index, msg);
+                    let channel = ev.channel();
                     for p in config.players.iter_mut() {
                         if p.port != port_index {
                             continue;
                         }
-                        if p.channel.is_some_and(|ch| (status & 0x0F) + 1 != ch) {
+                        if p.channel.is_some_and(|ch| channel != Some(ch)) {
                             continue;
                         }
                         if summary.time_zero.is_none() && p.judge.counts_as_hit(&ev) {

@@ -1,22 +1,23 @@
 //! Online judging: each hit judged as it arrives, for the live display.
 //!
-//! The judge follows the kit stage ([`crate::kit::build_take`]) event by event: channel, note
-//! map, velocity floor, the hi-hat pedal's articulation, and the crosstalk filter. A quiet hit
-//! may be crosstalk from a louder neighbouring pad stamped up to
-//! [`CrosstalkOptions::before`](crate::kit::CrosstalkOptions::before) later (5 ms by default),
-//! so every hit waits out that short pre-mask before it is judged. It is then matched to the
-//! nearest unplayed chart note of its lane within the timing window. A note is missed once its
-//! window has passed.
+//! The judge runs every event through the kit stage's own filter ([`KitFilter`], the one
+//! [`crate::kit::build_take`] uses): channel, note map, velocity floor, the hi-hat pedal, the
+//! pedal-stomp and crosstalk filters. A quiet hit may be crosstalk from a louder neighbouring pad
+//! stamped up to [`CrosstalkOptions::before`](crate::kit::CrosstalkOptions::before) later (5 ms
+//! by default), so every hit waits out the filter's [`horizon`](KitFilter::horizon) before it is
+//! judged. It is then matched to the nearest unplayed chart note of its lane within the timing
+//! window. A note is missed once its window has passed.
 //!
 //! These judgements feed the display only. The session's report is computed afterwards from
 //! the capture log by the offline engine ([`crate::score`]), whose optimal matching may pair a
-//! few hits differently.
+//! few hits differently; the hits themselves are the same.
 
 use crate::chart::Chart;
 use crate::event::RawEvent;
-use crate::kit::KitMap;
+use crate::kit::{KitEvent, KitFilter, KitMap};
 use crate::lane::Lane;
 use crate::score::{Offsets, Tier, Timing};
+use crate::take::Hit;
 use crate::time::Nanos;
 use std::collections::VecDeque;
 
@@ -89,20 +90,11 @@ impl RunningStats {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Pending {
-    /// Capture time.
-    time: Nanos,
-    /// Kit lane (before lane rules), for the crosstalk pairs.
-    kit_lane: Lane,
-    velocity: u8,
-    crosstalk: bool,
-}
-
 /// The online judge of one player.
 #[derive(Debug, Clone)]
 pub struct OnlineJudge {
-    kit: KitMap,
+    /// The kit stage, event by event.
+    filter: KitFilter,
     offsets: Offsets,
     timing: Timing,
     /// Chart notes: (time, lane after the kit's lane rules).
@@ -110,11 +102,8 @@ pub struct OnlineJudge {
     played: Vec<bool>,
     /// First note whose miss has not been decided.
     next_miss: usize,
-    pedal: Option<u8>,
-    /// Hits waiting out the crosstalk pre-mask, in arrival order.
-    pending: VecDeque<Pending>,
-    /// Recent judged hits, for crosstalk against later quiet hits.
-    recent: VecDeque<Pending>,
+    /// Hits the filter has let through, waiting for time zero to be known.
+    ready: VecDeque<Hit>,
     stats: RunningStats,
 }
 
@@ -138,13 +127,11 @@ impl OnlineJudge {
         OnlineJudge {
             played: vec![false; notes.len()],
             notes,
-            kit,
+            filter: KitFilter::new(&kit, &kit.options),
             offsets,
             timing,
             next_miss: 0,
-            pedal: None,
-            pending: VecDeque::with_capacity(64),
-            recent: VecDeque::with_capacity(64),
+            ready: VecDeque::with_capacity(64),
             stats: RunningStats::default(),
         }
     }
@@ -162,104 +149,32 @@ impl OnlineJudge {
     /// Whether an event is a hit for this player's kit (a mapped Note On on the kit's channel,
     /// at or above the velocity floor): what `--start first-hit` waits for.
     pub fn counts_as_hit(&self, ev: &RawEvent) -> bool {
-        match *ev.message() {
-            [s, note, vel] if s & 0xF0 == 0x90 && note < 0x80 && (1..0x80).contains(&vel) => {
-                let channel = (s & 0x0F) + 1;
-                !self.kit.channel.is_some_and(|c| c != channel)
-                    && self
-                        .kit
-                        .lookup(note)
-                        .is_some_and(|(lane, _)| vel >= self.kit.options.velocity_floors.get(lane))
-            }
-            _ => false,
-        }
+        self.filter.counts_as_hit(ev)
     }
 
     /// Takes one raw event of this player (capture time).
     pub fn on_event(&mut self, ev: &RawEvent) {
-        let [status, data1, data2] = match *ev.message() {
-            [s, d1, d2] if s & 0x80 != 0 && d1 < 0x80 && d2 < 0x80 => [s, d1, d2],
-            _ => return,
-        };
-        let channel = (status & 0x0F) + 1;
-        if self.kit.channel.is_some_and(|c| c != channel) {
-            return;
-        }
-        match status & 0xF0 {
-            0xB0 if self.kit.pedal_cc == Some(data1) => self.pedal = Some(data2),
-            0x90 if data2 > 0 => {
-                let Some((lane, _)) = self.kit.lookup(data1) else {
-                    return;
-                };
-                if data2 < self.kit.options.velocity_floors.get(lane) {
-                    return;
-                }
-                let mut hit = Pending {
-                    time: ev.time,
-                    kit_lane: lane,
-                    velocity: data2,
-                    crosstalk: false,
-                };
-                let xt = self.kit.options.crosstalk;
-                if xt.enabled {
-                    let quiet = |q: u8, loud: u8| {
-                        u32::from(q) * 100 <= u32::from(xt.max_percent) * u32::from(loud)
-                    };
-                    // A louder neighbour just before: this one is its echo.
-                    hit.crosstalk = self.recent.iter().chain(self.pending.iter()).any(|r| {
-                        !r.crosstalk
-                            && ev.time.saturating_sub(r.time) <= xt.after
-                            && r.time <= ev.time
-                            && self.kit.are_neighbours(r.kit_lane, lane)
-                            && quiet(data2, r.velocity)
-                    });
-                    // Quiet neighbours stamped just before this one: they are its echo.
-                    for p in self.pending.iter_mut() {
-                        if ev.time.saturating_sub(p.time) <= xt.before
-                            && self.kit.are_neighbours(p.kit_lane, lane)
-                            && quiet(p.velocity, data2)
-                        {
-                            p.crosstalk = true;
-                        }
-                    }
-                }
-                self.pending.push_back(hit);
-            }
-            _ => {}
-        }
+        let ready = &mut self.ready;
+        self.filter.push(ev, |event| keep_hit(ready, event));
     }
 
     /// Judges what can be judged at capture time `now`, with chart time zero at capture time
     /// `zero` (`None` while unknown: nothing is judged yet). Calls `out` for each judgement.
     pub fn advance(&mut self, now: Nanos, zero: Option<Nanos>, mut out: impl FnMut(Judgement)) {
+        let ready = &mut self.ready;
+        self.filter.advance(now, |event| keep_hit(ready, event));
         let Some(zero) = zero else { return };
-        let before = self.kit.options.crosstalk.before;
-        while let Some(p) = self.pending.front().copied() {
-            if now.saturating_sub(p.time) < before {
-                break;
-            }
-            self.pending.pop_front();
-            self.recent.push_back(p);
-            if p.crosstalk {
-                continue;
-            }
-            let lane = self.kit.options.lanes.apply(p.kit_lane);
-            let t = p
+        while let Some(hit) = self.ready.pop_front() {
+            let t = hit
                 .time
                 .saturating_sub(zero)
-                .saturating_sub(self.offsets.for_lane(lane));
-            out(self.judge_hit(t, lane));
+                .saturating_sub(self.offsets.for_lane(hit.lane));
+            out(self.judge_hit(t, hit.lane));
         }
-        let keep = self.kit.options.crosstalk.after;
-        while self
-            .recent
-            .front()
-            .is_some_and(|r| now.saturating_sub(r.time) > keep)
-        {
-            self.recent.pop_front();
-        }
-        // Misses: notes whose window has passed (leave room for hits still in the pre-mask).
-        let chart_now = now.saturating_sub(zero).saturating_sub(before);
+        // Misses: notes whose window has passed (leave room for hits the filter still holds).
+        let chart_now = now
+            .saturating_sub(zero)
+            .saturating_sub(self.filter.horizon());
         while self.next_miss < self.notes.len() {
             let (time, lane) = self.notes[self.next_miss];
             if time.saturating_add(self.timing.window) >= chart_now {
@@ -321,11 +236,20 @@ impl OnlineJudge {
     }
 }
 
+/// Keeps the hits among what the filter decided; the rest (filtered events, pedal readings,
+/// chokes) is for the report, which comes from the capture log.
+fn keep_hit(ready: &mut VecDeque<Hit>, event: KitEvent) {
+    if let KitEvent::Hit(hit) = event {
+        ready.push_back(hit);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::chart::{ChartInfo, Note};
     use crate::lane::Dynamic;
+    use crate::take::FilterReason;
     use crate::tempo::{Tempo, TempoMap, TimeSignature};
 
     fn chart(notes: &[(i64, Lane)]) -> Chart {
@@ -398,5 +322,67 @@ mod tests {
         let mut got = Vec::new();
         j.advance(Nanos::from_millis(110), Some(Nanos::ZERO), |x| got.push(x));
         assert_eq!(got[0].outcome, Outcome::Extra);
+    }
+
+    /// Every event through the judge with the clock running to each event as it arrives, then
+    /// far past the end: the hits it judged, as (time, lane).
+    fn judged_hits(kit: &KitMap, events: &[RawEvent]) -> Vec<(Nanos, Lane)> {
+        let mut j = OnlineJudge::new(kit.clone(), Offsets::default(), Timing::default(), None);
+        let mut got = Vec::new();
+        let mut keep = |x: Judgement| {
+            if x.outcome == Outcome::Extra {
+                got.push((x.time, x.lane));
+            }
+        };
+        for ev in events {
+            j.on_event(ev);
+            j.advance(ev.time, Some(Nanos::ZERO), &mut keep);
+        }
+        j.advance(Nanos(i64::MAX), Some(Nanos::ZERO), &mut keep);
+        got
+    }
+
+    #[test]
+    fn the_judge_hits_exactly_the_takes_hits() {
+        let demo_chart = crate::formats::load_chart(
+            &crate::testdata::crate_path(crate::demo::CHART_PATH),
+            crate::formats::smf::SmfChartOptions::default(),
+        )
+        .expect("demo chart");
+        let drummer = crate::simulate::Drummer {
+            crosstalk_rate: 0.5,
+            overhit_rate: 0.05,
+            ..crate::simulate::Drummer::default()
+        };
+        let takes = [
+            ("fixtures/demo/lee-roland-td.jsonl", "roland-td"),
+            ("fixtures/demo/sanae-alesis-nitro.jsonl", "alesis-nitro"),
+        ];
+        let mut cases: Vec<(String, KitMap, Vec<RawEvent>)> = takes
+            .iter()
+            .map(|&(file, kit)| {
+                let capture =
+                    crate::formats::capture_log::read_capture(crate::testdata::crate_path(file))
+                        .expect("demo capture");
+                let kit = KitMap::builtin(kit).expect("built in");
+                (file.to_string(), kit, capture.events)
+            })
+            .collect();
+        let td = KitMap::builtin("roland-td").expect("built in");
+        let played = crate::simulate::perform(&demo_chart, &td, &drummer);
+        cases.push(("simulated crosstalk".into(), td, played.events));
+
+        let mut filtered = 0;
+        for (what, kit, events) in &cases {
+            let take = crate::kit::build_take(events, kit, &kit.options, String::new(), vec![]);
+            filtered += take
+                .filtered
+                .iter()
+                .filter(|f| matches!(f.reason, FilterReason::Crosstalk { .. }))
+                .count();
+            let expected: Vec<_> = take.hits.iter().map(|h| (h.time, h.lane)).collect();
+            assert_eq!(judged_hits(kit, events), expected, "{what}");
+        }
+        assert!(filtered > 10, "crosstalk was filtered: {filtered}");
     }
 }
