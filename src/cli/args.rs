@@ -1,7 +1,7 @@
 //! Flags and values shared by several commands: players and their kits, offsets and latency
 //! profiles, how a chart is read, milliseconds. Each parser names its flag in a usage error.
 
-use super::usage;
+use super::usage::usage;
 use anyhow::Result;
 use clap::Args;
 use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};

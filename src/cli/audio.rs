@@ -3,7 +3,7 @@
 
 use super::args::{load_take, roster, smf_chart_options, GameChartArgs, PlayerTuning};
 use super::latency::latencies;
-use super::usage;
+use super::usage::usage;
 use anyhow::Result;
 use clap::Args;
 use pocket::audio::{self, ClickOptions, Render, RenderPlayer};

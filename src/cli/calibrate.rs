@@ -3,7 +3,7 @@
 //! latency profile; and the list of saved profiles.
 
 use super::args::{load_take, split_named, GameChartArgs};
-use super::usage;
+use super::usage::usage;
 use anyhow::{Context, Result};
 use clap::Args;
 use pocket::calibrate::{self, Suggestion, Taps};

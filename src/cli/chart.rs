@@ -3,7 +3,7 @@
 
 use super::args::{smf_chart_options, GameChartArgs};
 use super::output::write_file;
-use super::usage;
+use super::usage::usage;
 use anyhow::Result;
 use clap::Subcommand;
 use pocket::formats;

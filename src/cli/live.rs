@@ -4,7 +4,7 @@
 use super::args::{check_player_selector, roster, GameChartArgs, PlayerTuning};
 use super::latency::live_offsets;
 use super::output::color_stdout;
-use super::usage;
+use super::usage::usage;
 use anyhow::{Context, Result};
 use clap::Args;
 use pocket::formats::smf::SmfChartOptions;

@@ -36,20 +36,13 @@ mod report;
 mod score;
 mod sync;
 mod take;
+mod usage;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-/// A mistake in the command line (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-/// A [`UsageError`] as the error every command returns.
-fn usage(msg: impl Into<String>) -> anyhow::Error {
-    UsageError(msg.into()).into()
-}
+pub use usage::UsageError;
 
 /// Scores drummers on electronic kits: against a chart, and against each other.
 #[derive(Debug, Parser)]

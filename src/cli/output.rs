@@ -1,7 +1,7 @@
 //! Writers shared by the commands that make a report: the JSON report, the human summary, the
 //! HTML page, and files written whole.
 
-use super::usage;
+use super::usage::usage;
 use anyhow::{Context, Result};
 use pocket::report::Report;
 use std::io::{IsTerminal, Write};

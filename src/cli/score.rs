@@ -7,7 +7,7 @@ use super::args::{
 };
 use super::latency::latencies;
 use super::output::emit_with_html;
-use super::usage;
+use super::usage::usage;
 use anyhow::{bail, Result};
 use clap::Args;
 use pocket::batch::{self, BatchError, BatchEvent, BatchSettings, BatchTake};

@@ -6,7 +6,7 @@ use super::args::{
 };
 use super::latency::latencies;
 use super::output::emit_with_html;
-use super::usage;
+use super::usage::usage;
 use anyhow::Result;
 use clap::Args;
 use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
