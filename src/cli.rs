@@ -792,12 +792,14 @@ fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake> {
 /// `#player=NAME` picks a player of a capture log; a MIDI file or onset list has no names.
 fn check_player_selector(spec: &str) -> Result<()> {
     use pocket::error::{InputError, InputErrorKind, Place};
-    let Some((path_text, _)) = spec.rsplit_once("#player=") else {
+    let Ok(formats::TakeSpec {
+        path,
+        player: Some(_),
+        ..
+    }) = formats::TakeSpec::parse(spec)
+    else {
         return Ok(());
     };
-    let path = formats::smf::TakeSpec::parse(path_text)
-        .map(|t| t.path)
-        .unwrap_or_else(|_| PathBuf::from(path_text));
     let format = formats::detect(&path)?;
     if format == formats::Format::CaptureLog {
         return Ok(());

@@ -821,19 +821,8 @@ impl Capture {
 /// error naming the line.
 pub fn read_capture(path: impl AsRef<Path>) -> Result<Capture, InputError> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
-    if let Ok(meta) = file.metadata() {
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(InputError::new(
-                path,
-                Place::File,
-                InputErrorKind::TooLarge {
-                    size: meta.len(),
-                    limit: MAX_FILE_BYTES,
-                },
-            ));
-        }
-    }
+    // Refused by its size first; the line reader stops at the limit if the file grows.
+    let file = super::read::open_capped(path, MAX_FILE_BYTES)?;
     read_capture_from(BufReader::with_capacity(64 * 1024, file), path)
 }
 
@@ -1069,13 +1058,10 @@ impl LineReader {
             reader.consume(taken);
             self.bytes_read += taken as u64;
             if self.bytes_read > MAX_FILE_BYTES {
-                return Err(InputError::new(
+                return Err(super::read::too_large(
                     path,
-                    Place::File,
-                    InputErrorKind::TooLarge {
-                        size: self.bytes_read,
-                        limit: MAX_FILE_BYTES,
-                    },
+                    self.bytes_read,
+                    MAX_FILE_BYTES,
                 ));
             }
             if self.buf.len() > MAX_LINE_BYTES {

@@ -52,7 +52,7 @@ pub fn channel_lane(channel: u8) -> Option<(Lane, Option<Articulation>)> {
 
 /// Reads a `.dtx` file.
 pub fn read_chart(path: &Path) -> Result<Chart, InputError> {
-    let bytes = super::smf::read_file_limited(path)?;
+    let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     read_chart_bytes(path, &bytes)
 }
 

@@ -22,13 +22,16 @@ pub mod chart_json;
 pub mod clone_hero;
 pub mod dtx;
 pub mod onsets;
+pub(crate) mod read;
 pub mod rockband;
 pub mod smf;
+mod take_spec;
 
 pub use rockband::Difficulty;
+pub use take_spec::{TakeSelector, TakeSpec, TakeSpecError};
 
 use crate::chart::Chart;
-use crate::error::{InputError, InputErrorKind, Place};
+use crate::error::{InputError, InputErrorKind, Place, Remedy};
 use crate::event::RawEvent;
 use crate::kit::KitMap;
 use crate::take::Take;
@@ -91,7 +94,7 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("json") => return plain(Format::ChartJson),
-        Some("mid" | "midi" | "smf") => return Ok(midi_kind(path)),
+        Some("mid" | "midi" | "smf") => return midi_kind(path),
         Some("chart") => return plain(Format::CloneHero),
         Some("dtx") => return plain(Format::Dtx),
         Some("jsonl" | "capture") => return plain(Format::CaptureLog),
@@ -106,7 +109,7 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
     if head.starts_with(b"MThd") {
-        return Ok(midi_kind(path));
+        return midi_kind(path);
     }
     plain(
         if trimmed.starts_with("[Song]") || trimmed.starts_with("[SyncTrack]") {
@@ -124,13 +127,15 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
 }
 
 /// A MIDI file is a Rock Band-style chart when it has a drum part track, otherwise a plain SMF.
-/// Also returns the file's bytes when they could be read.
-fn midi_kind(path: &Path) -> (Format, Option<Vec<u8>>) {
-    match smf::read_file_limited(path) {
-        Ok(bytes) if rockband::is_rockband_midi(&bytes) => (Format::RockBand, Some(bytes)),
-        Ok(bytes) => (Format::Smf, Some(bytes)),
-        Err(_) => (Format::Smf, None),
-    }
+/// Also returns the file's bytes, so that the file is read once.
+fn midi_kind(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputError> {
+    let bytes = read::read_capped(path, smf::MAX_FILE_BYTES)?;
+    let format = if rockband::is_rockband_midi(&bytes) {
+        Format::RockBand
+    } else {
+        Format::Smf
+    };
+    Ok((format, Some(bytes)))
 }
 
 /// How charts are read: the SMF options for General MIDI files, and the difficulty and
@@ -171,30 +176,36 @@ impl From<&ChartLoadOptions> for ChartLoadOptions {
 pub fn load_chart(path: &Path, options: impl Into<ChartLoadOptions>) -> Result<Chart, InputError> {
     let options: ChartLoadOptions = options.into();
     let smf = &options.smf;
-    match detect(path)? {
-        Format::ChartJson => chart_json::read_chart(path),
-        Format::Smf => smf::read_chart(path, smf),
-        Format::RockBand => rockband::read_chart(path, &options),
-        Format::CloneHero => clone_hero::read_chart(path, &options),
-        Format::Dtx => dtx::read_chart(path),
-        Format::SongFolder => {
+    match detect_keeping_midi(path)? {
+        (Format::ChartJson, _) => chart_json::read_chart(path),
+        (Format::Smf, Some(bytes)) => smf::read_chart_bytes(path, &bytes, smf),
+        (Format::Smf, None) => smf::read_chart(path, smf),
+        (Format::RockBand, Some(bytes)) => {
+            let ini = rockband::song_ini_beside(path)?;
+            rockband::read_chart_bytes(path, &bytes, ini.as_ref(), &options)
+        }
+        (Format::RockBand, None) => rockband::read_chart(path, &options),
+        (Format::CloneHero, _) => clone_hero::read_chart(path, &options),
+        (Format::Dtx, _) => dtx::read_chart(path),
+        (Format::SongFolder, _) => {
             let chart = rockband::song_folder_chart(path)?;
             match detect(&chart)? {
                 Format::CloneHero => clone_hero::read_chart(&chart, &options),
                 _ => rockband::read_chart(&chart, &options),
             }
         }
-        Format::Onsets => {
+        (Format::Onsets, _) => {
             let list = onsets::read_onsets(path)?;
             onsets::to_chart(path, &list)
         }
-        Format::CaptureLog => Err(InputError::new(
+        (Format::CaptureLog, _) => Err(InputError::new(
             path,
             Place::File,
-            InputErrorKind::Malformed(
-                "this is a capture log (a take), not a chart; pass it with --player NAME=FILE"
+            InputErrorKind::WrongChoice {
+                message: "this is a capture log (a take), not a chart; give it as a player's take"
                     .into(),
-            ),
+                remedy: Remedy::GiveAsTake,
+            },
         )),
     }
 }
@@ -233,13 +244,9 @@ pub fn chart_lane_map(
 /// holds two (`#channel=N`, `#track=N` for SMF, `#player=NAME` for capture logs). `kit` is the
 /// kit map to use; `None` uses the capture log's recorded kit or else `gm`.
 pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputError> {
-    let (path_text, player_sel) = match spec.rsplit_once("#player=") {
-        Some((p, name)) => (p, Some(name)),
-        None => (spec, None),
-    };
-    let spec_smf = smf::TakeSpec::parse(path_text)
-        .map_err(|e| InputError::new(path_text, Place::File, InputErrorKind::Malformed(e)))?;
-    let path = spec_smf.path.as_path();
+    let parsed = parse_take_spec(spec)?;
+    let path = parsed.path.as_path();
+    let player_sel = parsed.player.as_deref();
     let source = spec.to_string();
     let (format, midi_bytes) = detect_keeping_midi(path)?;
     let gm = || KitMap::builtin("gm").ok_or_else(|| internal(path, "built-in gm kit missing"));
@@ -250,10 +257,10 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 None => gm()?,
             };
             let opts = smf::SmfTakeOptions {
-                selector: spec_smf.selector,
+                selector: parsed.selector,
                 port: 0,
             };
-            // The bytes detection already read (a read error is reported by reading again).
+            // The bytes detection already read.
             let ev = match &midi_bytes {
                 Some(bytes) => smf::read_events_bytes(path, bytes, &opts)?,
                 None => smf::read_events(path, &opts)?,
@@ -316,7 +323,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 .filter(|f| f.is_file());
             let kit = match (kit, recorded_file) {
                 (Some(k), _) => k.clone(),
-                (None, Some(file)) => KitMap::from_json_file(file)?,
+                (None, Some(file)) => read_kit_map(file)?,
                 (None, None) => KitMap::builtin(&info.kit).map_or_else(gm, Ok)?,
             };
             let events: Vec<RawEvent> = cap.events_for_player(index);
@@ -347,11 +354,18 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
         | Format::SongFolder => Err(InputError::new(
             path,
             Place::File,
-            InputErrorKind::Malformed(
-                "this is a chart, not a take; pass it with --chart (takes are .mid, .jsonl capture logs or .txt onset lists)".into(),
-            ),
+            InputErrorKind::WrongChoice {
+                message: "this is a chart, not a take; give it as the chart (takes are .mid, .jsonl capture logs or .txt onset lists)".into(),
+                remedy: Remedy::GiveAsChart,
+            },
         )),
     }
+}
+
+/// [`TakeSpec::parse`], as an [`InputError`] naming the spec.
+pub fn parse_take_spec(spec: &str) -> Result<TakeSpec, InputError> {
+    TakeSpec::parse(spec)
+        .map_err(|e| InputError::new(spec, Place::File, InputErrorKind::Malformed(e.to_string())))
 }
 
 fn internal(path: &Path, what: &str) -> InputError {
@@ -365,7 +379,7 @@ pub fn load_kit(name_or_path: &str) -> Result<KitMap, InputError> {
     }
     let path = Path::new(name_or_path);
     if path.exists() {
-        return KitMap::from_json_file(path);
+        return read_kit_map(path);
     }
     let names: Vec<&str> = crate::kit::PROFILES.iter().map(|p| p.0).collect();
     Err(InputError::new(
@@ -376,4 +390,24 @@ pub fn load_kit(name_or_path: &str) -> Result<KitMap, InputError> {
             names.join(", ")
         )),
     ))
+}
+
+/// Reads a user kit map file (JSON, format in docs/kits.md). Errors name the file and the line.
+pub fn read_kit_map(path: &Path) -> Result<KitMap, InputError> {
+    let bytes = read::read_capped(path, crate::kit::MAX_KIT_FILE_BYTES)?;
+    KitMap::from_json_bytes(&bytes, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_kit_map_is_an_io_error_naming_it() {
+        let err = read_kit_map(Path::new("fixtures/kits/no-such-kit.json")).unwrap_err();
+        assert_eq!(err.io_error_kind(), Some(std::io::ErrorKind::NotFound));
+        assert!(err
+            .to_string()
+            .starts_with("fixtures/kits/no-such-kit.json: cannot read"));
+    }
 }

@@ -13,7 +13,7 @@
 //! The rules, with their sources, are in `docs/chart-formats.md`.
 
 use crate::chart::{Chart, ChartInfo, Note, Section};
-use crate::error::{InputError, InputErrorKind, Place};
+use crate::error::{InputError, InputErrorKind, Place, Remedy};
 use crate::lane::{Articulation, Dynamic, Lane};
 use crate::tempo::{Tempo, TempoMap, TempoMapError, TimeSignature, MAX_BPM, MIN_BPM};
 use crate::time::{Nanos, Ticks};
@@ -261,7 +261,7 @@ impl SongIni {
 
 /// Reads a `song.ini`.
 pub fn read_song_ini(path: &Path) -> Result<SongIni, InputError> {
-    let bytes = super::smf::read_file_limited(path)?;
+    let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     parse_song_ini(path, &String::from_utf8_lossy(&bytes))
 }
 
@@ -679,7 +679,7 @@ struct Track {
 
 /// Reads a Rock Band / Clone Hero / YARG `.mid` drum chart, with the `song.ini` beside it.
 pub fn read_chart(path: &Path, options: &super::ChartLoadOptions) -> Result<Chart, InputError> {
-    let bytes = super::smf::read_file_limited(path)?;
+    let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     let ini = song_ini_beside(path)?;
     read_chart_bytes(path, &bytes, ini.as_ref(), options)
 }
@@ -878,14 +878,17 @@ pub fn read_chart_bytes(
         return Err(InputError::new(
             path,
             Place::Item(format!("track {drum_index} ({})", names[drum_index])),
-            InputErrorKind::Empty(if have.is_empty() {
-                "the drum track holds no gems at any difficulty".to_string()
+            if have.is_empty() {
+                InputErrorKind::Empty("the drum track holds no gems at any difficulty".into())
             } else {
-                format!(
-                    "the drum track has no {difficulty} gems; it has gems for: {}; choose one with --difficulty",
-                    have.join(", ")
-                )
-            }),
+                InputErrorKind::WrongChoice {
+                    message: format!(
+                        "the drum track has no {difficulty} gems; it has gems for: {}; choose one of those difficulties",
+                        have.join(", ")
+                    ),
+                    remedy: Remedy::ChooseDifficulty,
+                }
+            },
         ));
     }
     if let Some(events) = tracks.iter().find(|t| t.name.as_deref() == Some("EVENTS")) {

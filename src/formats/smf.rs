@@ -8,7 +8,7 @@
 //!   sections from markers). SMPTE time division is refused: a chart needs a beat grid.
 //! - [`read_events`]: every channel message of one player, with exact times, for
 //!   [`crate::kit`] to turn into a take. SMPTE time division is accepted. One file may hold two
-//!   players split by track or channel: see [`TakeSelector`] and [`TakeSpec`].
+//!   players split by track or channel: see [`TakeSelector`] and [`super::TakeSpec`].
 //! - [`write_chart`], [`write_take`]: type 1 files that read back to the same notes.
 //!
 //! The user-facing rules are in `docs/take-formats.md`.
@@ -24,9 +24,7 @@ use crate::time::{Nanos, Ticks};
 use midly::num::{u15, u24, u28, u4, u7};
 use midly::{EventIter, MetaMessage, MidiMessage, TrackEvent, TrackEventKind};
 use std::fmt;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::path::Path;
 
 /// Largest SMF pocket reads, in bytes (64 MiB). Drum takes and charts are a few hundred KiB.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -111,125 +109,7 @@ impl SmfChartOptions {
     }
 }
 
-/// Which part of a file is one player's take: a track, a channel, or both. The empty selector
-/// takes every channel message of every track.
-///
-/// Written after the path with `#`: `take.mid#channel=10`, `take.mid#track=2`,
-/// `duo.mid#track=1,channel=10`. Tracks count from 0 (track 0 of a type 1 file is usually the
-/// tempo track); channels from 1 to 16.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct TakeSelector {
-    /// Only this track (index from 0), if set.
-    pub track: Option<usize>,
-    /// Only this channel (1..=16), if set.
-    pub channel: Option<u8>,
-}
-
-impl TakeSelector {
-    /// Whether the selector takes everything.
-    pub fn is_all(&self) -> bool {
-        self.track.is_none() && self.channel.is_none()
-    }
-}
-
-impl fmt::Display for TakeSelector {
-    /// The selector as written after `#` (empty when it takes everything).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.track, self.channel) {
-            (None, None) => Ok(()),
-            (Some(t), None) => write!(f, "track={t}"),
-            (None, Some(c)) => write!(f, "channel={c}"),
-            (Some(t), Some(c)) => write!(f, "track={t},channel={c}"),
-        }
-    }
-}
-
-impl FromStr for TakeSelector {
-    type Err = String;
-    /// Parses `channel=N`, `track=N` or both separated by a comma (the part after `#`).
-    fn from_str(s: &str) -> Result<TakeSelector, String> {
-        let mut sel = TakeSelector::default();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = part.split_once('=').ok_or_else(|| {
-                format!("take selector {part:?} is not key=value; use channel=N (1..=16) or track=N (from 0)")
-            })?;
-            let value = value.trim();
-            match key.trim() {
-                "channel" | "ch" => {
-                    let c: u8 = value
-                        .parse()
-                        .ok()
-                        .filter(|c| (1..=16).contains(c))
-                        .ok_or_else(|| {
-                            format!("channel {value:?} in take selector: channels are 1..=16")
-                        })?;
-                    if sel.channel.replace(c).is_some() {
-                        return Err(format!("take selector {s:?} gives the channel twice"));
-                    }
-                }
-                "track" => {
-                    let t: usize = value.parse().map_err(|_| {
-                        format!("track {value:?} in take selector: tracks are numbered from 0")
-                    })?;
-                    if sel.track.replace(t).is_some() {
-                        return Err(format!("take selector {s:?} gives the track twice"));
-                    }
-                }
-                other => {
-                    return Err(format!(
-                        "unknown take selector key {other:?}; use channel=N (1..=16) or track=N (from 0)"
-                    ))
-                }
-            }
-        }
-        Ok(sel)
-    }
-}
-
-/// A take file with an optional selector: `take.mid`, `take.mid#channel=10`, `duo.mid#track=2`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TakeSpec {
-    /// The file.
-    pub path: PathBuf,
-    /// Which part of it.
-    pub selector: TakeSelector,
-}
-
-impl TakeSpec {
-    /// Splits `path#selector`. The text after the last `#` is a selector only if it starts with
-    /// `channel=`, `ch=` or `track=`; otherwise the whole text is a path (paths may contain `#`).
-    pub fn parse(spec: &str) -> Result<TakeSpec, String> {
-        if let Some((path, sel)) = spec.rsplit_once('#') {
-            let t = sel.trim_start();
-            if ["channel=", "ch=", "track="]
-                .iter()
-                .any(|k| t.starts_with(k))
-            {
-                if path.is_empty() {
-                    return Err(format!("take {spec:?} has a selector but no file"));
-                }
-                return Ok(TakeSpec {
-                    path: PathBuf::from(path),
-                    selector: sel.parse()?,
-                });
-            }
-        }
-        Ok(TakeSpec {
-            path: PathBuf::from(spec),
-            selector: TakeSelector::default(),
-        })
-    }
-}
-
-impl fmt::Display for TakeSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if !self.selector.is_all() {
-            write!(f, "#{}", self.selector)?;
-        }
-        Ok(())
-    }
-}
+pub use super::take_spec::TakeSelector;
 
 /// How a Standard MIDI File is read as a take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -295,43 +175,14 @@ pub struct SmfEvents {
 
 /// Reads a Standard MIDI File as a chart. See the module docs and `docs/take-formats.md`.
 pub fn read_chart(path: &Path, opts: &SmfChartOptions) -> Result<Chart, InputError> {
-    let bytes = read_limited(path)?;
+    let bytes = super::read::read_capped(path, MAX_FILE_BYTES)?;
     read_chart_bytes(path, &bytes, opts)
 }
 
 /// Reads a Standard MIDI File as one player's take events.
 pub fn read_events(path: &Path, opts: &SmfTakeOptions) -> Result<SmfEvents, InputError> {
-    let bytes = read_limited(path)?;
+    let bytes = super::read::read_capped(path, MAX_FILE_BYTES)?;
     read_events_bytes(path, &bytes, opts)
-}
-
-/// Reads the file, refusing it before reading if it is larger than [`MAX_FILE_BYTES`].
-fn read_limited(path: &Path) -> Result<Vec<u8>, InputError> {
-    let file = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
-    let size = file.metadata().map_err(|e| InputError::io(path, e))?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(too_large(path, size));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    // A file that grows while being read is still capped.
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| InputError::io(path, e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(path, bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-fn too_large(path: &Path, size: u64) -> InputError {
-    InputError::new(
-        path,
-        Place::File,
-        InputErrorKind::TooLarge {
-            size,
-            limit: MAX_FILE_BYTES,
-        },
-    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1007,11 +858,6 @@ fn section_from_text(text: &str) -> Option<String> {
 // Helpers for the other MIDI-based chart reader (`formats::rockband`), which needs the same
 // container walk and error places.
 
-/// Reads a file, refusing it if it is larger than [`MAX_FILE_BYTES`].
-pub(crate) fn read_file_limited(path: &Path) -> Result<Vec<u8>, InputError> {
-    read_limited(path)
-}
-
 /// The resolution of a file read as a chart: SMPTE division has no beat grid and is refused,
 /// naming the division's byte.
 fn chart_ppq(path: &Path, layout: &Layout) -> Result<u16, InputError> {
@@ -1511,6 +1357,7 @@ mod tests {
     use crate::take::{Hit, PedalSample, Source};
     use crate::testdata::{crate_path, data_dir};
     use proptest::prelude::*;
+    use std::path::PathBuf;
 
     // --- Building SMF bytes by hand --------------------------------------------------------
 
@@ -1832,45 +1679,6 @@ mod tests {
     }
 
     // --- Takes -------------------------------------------------------------------------------
-
-    #[test]
-    fn take_selectors_parse() {
-        let sel = |s: &str| s.parse::<TakeSelector>();
-        assert_eq!(sel(""), Ok(TakeSelector::default()));
-        assert_eq!(
-            sel("channel=10"),
-            Ok(TakeSelector {
-                track: None,
-                channel: Some(10)
-            })
-        );
-        assert_eq!(
-            sel("track=2, channel=11"),
-            Ok(TakeSelector {
-                track: Some(2),
-                channel: Some(11)
-            })
-        );
-        for bad in [
-            "channel=0",
-            "channel=17",
-            "track=-1",
-            "port=1",
-            "channel",
-            "track=1,track=2",
-        ] {
-            assert!(sel(bad).is_err(), "{bad:?} must be refused");
-        }
-        let spec = TakeSpec::parse("duo.mid#track=1").unwrap();
-        assert_eq!(spec.path, PathBuf::from("duo.mid"));
-        assert_eq!(spec.selector.track, Some(1));
-        assert_eq!(spec.to_string(), "duo.mid#track=1");
-        let plain = TakeSpec::parse("takes/#3 live.mid").unwrap();
-        assert_eq!(plain.path, PathBuf::from("takes/#3 live.mid"));
-        assert!(plain.selector.is_all());
-        assert!(TakeSpec::parse("a.mid#channel=99").is_err());
-        assert!(TakeSpec::parse("#channel=10").is_err());
-    }
 
     /// Two players in one type 0 file: player A on channel 10, player B on channel 11.
     fn duo_by_channel() -> Vec<u8> {
