@@ -7,8 +7,9 @@
 //! and their sources are in `docs/chart-formats.md`; lanes come from
 //! [`super::rockband::Pad::lane`].
 
+use super::game_draft::Draft;
 use super::rockband::{
-    apply_song_ini, parse_mix_event, song_ini_beside, Difficulty, Draft, DrumLayout, Pad, SongIni,
+    apply_song_ini, parse_mix_event, song_ini_beside, Difficulty, DrumLayout, Pad, SongIni,
 };
 use crate::chart::Chart;
 use crate::error::{InputError, InputErrorKind, Place, Remedy};

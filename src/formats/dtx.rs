@@ -13,7 +13,7 @@
 //! short where the measure ends). Tempos are kept to 0.001 BPM. The rules and their sources are
 //! in `docs/chart-formats.md`.
 
-use super::rockband::Draft;
+use super::game_draft::Draft;
 use crate::chart::Chart;
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::lane::{Articulation, Lane};

@@ -21,6 +21,7 @@ pub mod capture_log;
 pub mod chart_json;
 pub mod clone_hero;
 pub mod dtx;
+mod game_draft;
 pub mod onsets;
 pub(crate) mod read;
 pub mod rockband;

@@ -16,7 +16,7 @@
 use crate::chart::{Chart, ChartInfo, Note, Section};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::event::RawEvent;
-use crate::kit::KitMap;
+use crate::kit::{gm_note, velocity_for, KitMap};
 use crate::lane::{Articulation, Dynamic, Lane};
 use crate::take::Take;
 use crate::tempo::{Tempo, TempoMap, TempoMapError, TimeSignature, MAX_BPM};
@@ -36,13 +36,6 @@ pub const MAX_TIME_SECS: i64 = 1_000_000;
 /// Ticks beyond this are refused while walking a track: even at the finest possible resolution
 /// (32767 PPQ at 1000 BPM, 1.83 µs per tick) they lie beyond [`MAX_TIME_SECS`].
 const MAX_TICK: i64 = 1 << 40;
-
-/// Velocity written for ghost notes by [`write_chart`].
-pub const GHOST_VELOCITY: u8 = 30;
-/// Velocity written for normal notes by [`write_chart`].
-pub const NORMAL_VELOCITY: u8 = 96;
-/// Velocity written for accents by [`write_chart`].
-pub const ACCENT_VELOCITY: u8 = 120;
 
 /// Which MIDI channels a chart's drum notes are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1114,53 +1107,6 @@ fn write_smf(ppq: u16, tracks: Vec<Vec<TrackEvent<'_>>>) -> Vec<u8> {
         out.clear();
     }
     out
-}
-
-/// The General MIDI note written for a lane and articulation: the first note that the `gm` kit
-/// map reads back as exactly this lane and articulation, else as this lane, else a fixed
-/// General MIDI note. Notes on lane `any` are written as acoustic snare (38).
-pub fn gm_note(lane: Lane, articulation: Option<Articulation>) -> u8 {
-    let preferred: &[u8] = match lane {
-        Lane::Kick => &[36, 35],
-        Lane::Snare => &[38, 40, 37],
-        Lane::Hihat => &[42, 46],
-        Lane::HihatPedal => &[44],
-        Lane::Tom1 => &[48, 50],
-        Lane::Tom2 => &[47, 45],
-        Lane::Tom3 => &[43, 41],
-        Lane::Tom4 => &[41, 43],
-        Lane::Crash => &[49],
-        Lane::Crash2 => &[57],
-        Lane::Ride => &[51, 53, 59],
-        Lane::Splash => &[55],
-        Lane::China => &[52],
-        Lane::Any => return 38,
-    };
-    if let Some(kit) = KitMap::builtin("gm") {
-        let candidates = preferred.iter().copied().chain(0..128u8);
-        if let Some(n) = candidates
-            .clone()
-            .find(|n| kit.lookup(*n) == Some((lane, articulation)))
-        {
-            return n;
-        }
-        if let Some(n) = candidates
-            .clone()
-            .find(|n| kit.lookup(*n).map(|(l, _)| l) == Some(lane))
-        {
-            return n;
-        }
-    }
-    preferred[0]
-}
-
-/// The velocity [`write_chart`] gives a dynamic.
-pub fn velocity_for(dynamic: Dynamic) -> u8 {
-    match dynamic {
-        Dynamic::Ghost => GHOST_VELOCITY,
-        Dynamic::Normal => NORMAL_VELOCITY,
-        Dynamic::Accent => ACCENT_VELOCITY,
-    }
 }
 
 /// Writes a chart as a type 1 SMF at `ppq` ticks per quarter (default: the chart's own).

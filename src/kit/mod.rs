@@ -13,12 +13,14 @@
 //! docs/kits.md is the user-facing description of all of it.
 
 mod build;
+mod gm;
 mod json;
 mod lanes;
 mod options;
 mod profiles;
 
 pub use build::build_take;
+pub use gm::{gm_note, velocity_for, ACCENT_VELOCITY, GHOST_VELOCITY, NORMAL_VELOCITY};
 pub use json::MAX_KIT_FILE_BYTES;
 pub use lanes::{parse_rule, LaneMap, LaneMapError, LaneRule};
 pub use options::{
