@@ -9,7 +9,7 @@
 //! - [`SongIni`], the song folder's metadata (`name`, `artist`, `charter`, `delay`);
 //! - the audio offset: a chart whose audio is offset (song.ini `delay`, `.chart` `Offset`) is
 //!   given a lead-in so that pocket's time zero is the start of the audio (by
-//!   [`super::game_draft`], which builds the chart all three readers draft).
+//!   `formats::game_draft`, which builds the chart all three readers draft).
 //!
 //! The rules, with their sources, are in `docs/chart-formats.md`.
 
