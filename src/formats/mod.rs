@@ -37,7 +37,6 @@ use crate::event::RawEvent;
 use crate::kit::KitMap;
 use crate::take::Take;
 use crate::time::Nanos;
-use std::io::Read;
 use std::path::Path;
 
 /// A file format pocket reads.
@@ -103,9 +102,7 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
         _ => {}
     }
     let mut head = [0u8; 64];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| InputError::io(path, e))?;
+    let n = read::read_head(path, &mut head)?;
     let head = &head[..n];
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();

@@ -34,6 +34,14 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     Ok(bytes)
 }
 
+/// Reads the first bytes of a file (up to `buf.len()`), to tell its format from its content;
+/// returns how many were read.
+pub fn read_head(path: &Path, buf: &mut [u8]) -> Result<usize, InputError> {
+    File::open(path)
+        .and_then(|mut f| f.read(buf))
+        .map_err(|e| InputError::io(path, e))
+}
+
 /// The error for a file of `size` bytes over `limit`.
 pub fn too_large(path: &Path, size: u64, limit: u64) -> InputError {
     InputError::new(path, Place::File, InputErrorKind::TooLarge { size, limit })
