@@ -178,18 +178,14 @@ pub fn load_chart(path: &Path, options: impl Into<ChartLoadOptions>) -> Result<C
         (Format::ChartJson, _) => chart_json::read_chart(path),
         (Format::Smf, Some(bytes)) => smf::read_chart_bytes(path, &bytes, smf),
         (Format::Smf, None) => smf::read_chart(path, smf),
-        (Format::RockBand, Some(bytes)) => {
-            let ini = rockband::song_ini_beside(path)?;
-            rockband::read_chart_bytes(path, &bytes, ini.as_ref(), &options)
-        }
-        (Format::RockBand, None) => rockband::read_chart(path, &options),
+        (Format::RockBand, bytes) => rock_band_chart(path, bytes, &options),
         (Format::CloneHero, _) => clone_hero::read_chart(path, &options),
         (Format::Dtx, _) => dtx::read_chart(path),
         (Format::SongFolder, _) => {
             let chart = rockband::song_folder_chart(path)?;
-            match detect(&chart)? {
-                Format::CloneHero => clone_hero::read_chart(&chart, &options),
-                _ => rockband::read_chart(&chart, &options),
+            match detect_keeping_midi(&chart)? {
+                (Format::CloneHero, _) => clone_hero::read_chart(&chart, &options),
+                (_, bytes) => rock_band_chart(&chart, bytes, &options),
             }
         }
         (Format::Onsets, _) => {
@@ -205,6 +201,22 @@ pub fn load_chart(path: &Path, options: impl Into<ChartLoadOptions>) -> Result<C
                 remedy: Remedy::GiveAsTake,
             },
         )),
+    }
+}
+
+/// A Rock Band-style `.mid` chart, from the bytes detection read when it has them, with the
+/// `song.ini` beside it.
+fn rock_band_chart(
+    path: &Path,
+    bytes: Option<Vec<u8>>,
+    options: &ChartLoadOptions,
+) -> Result<Chart, InputError> {
+    match bytes {
+        Some(bytes) => {
+            let ini = rockband::song_ini_beside(path)?;
+            rockband::read_chart_bytes(path, &bytes, ini.as_ref(), options)
+        }
+        None => rockband::read_chart(path, options),
     }
 }
 
