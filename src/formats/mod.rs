@@ -365,7 +365,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
             path,
             Place::File,
             InputErrorKind::WrongChoice {
-                message: "this is a chart, not a take; give it as the chart (takes are .mid, .jsonl capture logs or .txt onset lists)".into(),
+                message: "this is a chart, not a take (takes are .mid, .jsonl capture logs or .txt onset lists); give it as the chart".into(),
                 remedy: Remedy::GiveAsChart,
             },
         )),
