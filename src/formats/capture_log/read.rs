@@ -1,7 +1,9 @@
 //! Reading a capture log back into [`RawEvent`]s for the kit stage, line by line, tolerating
 //! a last line cut off by a crash.
 
-use super::*;
+use super::{
+    CaptureHeader, FORMAT, MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MINOR_VERSION,
+};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::event::{Message, RawEvent};
 use crate::time::Nanos;
@@ -731,6 +733,7 @@ fn is_known_kind(kind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::capture_log::*;
 
     use crate::formats::capture_log::test_files::*;
     use crate::time::Nanos;

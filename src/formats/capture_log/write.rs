@@ -1,7 +1,7 @@
 //! Writing a capture log while drummers play: a MIDI line costs no allocation once the
 //! writer runs, and [`CaptureWriter::finish`] returns the error of the last write.
 
-use super::*;
+use super::{CaptureHeader, FORMAT, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MINOR_VERSION};
 use crate::time::Nanos;
 use serde::Serialize;
 use std::fs::{File, OpenOptions};
@@ -403,6 +403,7 @@ fn push_u8(buf: &mut Vec<u8>, v: u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::capture_log::*;
 
     use crate::formats::capture_log::test_files::*;
     use crate::time::Nanos;

@@ -4,7 +4,7 @@
 use super::container::{
     chart_ppq, check_tempo, check_time, describe_channels, layout, tempo_map, walk, At,
 };
-use super::*;
+use super::SmfChartOptions;
 use crate::chart::{Chart, ChartInfo, Note, Section};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::kit::KitMap;
@@ -202,6 +202,7 @@ pub(crate) fn section_name(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::smf::*;
 
     use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! track with its tick. Walking is done here rather than by midly's parser so that every error
 //! names the track and byte offset; events themselves are decoded by `midly`.
 
-use super::*;
+use super::{Division, MAX_TIME_SECS};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::tempo::{Tempo, TempoMap, TempoMapError, TimeSignature, MAX_BPM};
 use crate::time::{Nanos, Ticks};
@@ -527,6 +527,7 @@ pub(crate) fn walk_ppq_events<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::smf::*;
 
     use std::path::Path;
 

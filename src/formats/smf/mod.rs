@@ -47,6 +47,7 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Latest event time pocket accepts, in seconds (about 11.6 days). Anything later comes from
 /// corrupt delta times.
 pub const MAX_TIME_SECS: i64 = 1_000_000;
+
 /// Which MIDI channels a chart's drum notes are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelFilter {

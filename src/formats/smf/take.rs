@@ -6,7 +6,7 @@ use super::container::{
     channel_bytes, channel_list, check_tempo, check_time, describe_channels, layout, tempo_map,
     walk, At,
 };
-use super::*;
+use super::{Division, SmfEvents, SmfTakeOptions};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::event::RawEvent;
 use crate::tempo::{Tempo, TimeSignature};
@@ -114,6 +114,7 @@ pub fn read_events_bytes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::smf::*;
 
     use crate::formats::smf::test_files::*;
     use crate::time::Nanos;

@@ -320,6 +320,7 @@ mod tests {
     use super::*;
     use crate::chart::{Chart, ChartInfo, Note, Section};
     use crate::formats::smf::*;
+
     use std::path::Path;
 
     use crate::formats::smf::test_files::*;
