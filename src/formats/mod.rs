@@ -420,4 +420,17 @@ mod tests {
             .to_string()
             .starts_with("fixtures/kits/no-such-kit.json: cannot read"));
     }
+
+    #[test]
+    fn a_take_given_as_a_chart_and_back_name_the_choice_not_a_flag() {
+        let root = crate::testdata::crate_path("");
+        let capture = root.join("fixtures/demo/lee-roland-td.jsonl");
+        let err = load_chart(&capture, ChartLoadOptions::default()).unwrap_err();
+        assert_eq!(err.remedy(), Some(Remedy::GiveAsTake), "{err}");
+        assert!(!err.to_string().contains("--"), "{err}");
+        let chart = root.join("fixtures/bad/rb-no-expert-gems.mid");
+        let err = load_chart(&chart, ChartLoadOptions::default()).unwrap_err();
+        assert_eq!(err.remedy(), Some(Remedy::ChooseDifficulty), "{err}");
+        assert!(!err.to_string().contains("--"), "{err}");
+    }
 }

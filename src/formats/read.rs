@@ -2,7 +2,8 @@
 //!
 //! Each format has its own limit (a kit map is small, a capture log may be large); a file over it
 //! is refused by its size before any byte is read, and a file that grows while it is read is cut
-//! at the limit + 1 byte and refused too, so no input makes pocket read without bound.
+//! at the limit + 1 byte and refused too, so no input makes pocket read without bound. Format
+//! detection reads only a file's first bytes ([`read_head`]).
 
 use crate::error::{InputError, InputErrorKind, Place};
 use std::fs::File;

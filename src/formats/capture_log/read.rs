@@ -18,7 +18,7 @@ const MAX_UNKNOWN_KINDS_KEPT: usize = 8;
 /// A port was lost and regained during the capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gap {
-    /// The port ([`PortInfo::index`]).
+    /// The port ([`super::PortInfo::index`]).
     pub port: u16,
     /// Capture-clock time the port was lost.
     pub from: Nanos,
@@ -29,7 +29,7 @@ pub struct Gap {
 /// Events dropped because the capture's ring buffer was full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow {
-    /// The port ([`PortInfo::index`]).
+    /// The port ([`super::PortInfo::index`]).
     pub port: u16,
     /// How many events were lost.
     pub lost: u64,
