@@ -1,7 +1,7 @@
 //! Reading a capture log back into [`RawEvent`]s for the kit stage, line by line, tolerating
 //! a last line cut off by a crash.
 
-use super::{
+use super::header::{
     CaptureHeader, FORMAT, MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MINOR_VERSION,
 };
 use crate::error::{InputError, InputErrorKind, Place};

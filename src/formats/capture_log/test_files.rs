@@ -3,6 +3,7 @@
 use super::*;
 use crate::error::InputError;
 use crate::testdata::crate_path;
+use crate::time::Nanos;
 use std::io::Cursor;
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Writing a capture log while drummers play: a MIDI line costs no allocation once the
 //! writer runs, and [`CaptureWriter::finish`] returns the error of the last write.
 
-use super::{CaptureHeader, FORMAT, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MINOR_VERSION};
+use super::header::{CaptureHeader, FORMAT, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MINOR_VERSION};
 use crate::time::Nanos;
 use serde::Serialize;
 use std::fs::{File, OpenOptions};

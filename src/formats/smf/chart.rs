@@ -4,14 +4,80 @@
 use super::container::{
     chart_ppq, check_tempo, check_time, describe_channels, layout, tempo_map, walk, At,
 };
-use super::SmfChartOptions;
 use crate::chart::{Chart, ChartInfo, Note, Section};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::kit::KitMap;
+use crate::lane::Dynamic;
 use crate::tempo::{Tempo, TempoMapError, TimeSignature};
 use crate::time::Ticks;
 use midly::{MetaMessage, MidiMessage, TrackEventKind};
+use std::fmt;
 use std::path::Path;
+
+/// Which MIDI channels a chart's drum notes are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelFilter {
+    /// One channel, 1..=16 as musicians count them (General MIDI drums: 10).
+    Only(u8),
+    /// Every channel.
+    All,
+}
+
+impl ChannelFilter {
+    fn accepts(self, channel_1: u8) -> bool {
+        match self {
+            ChannelFilter::Only(c) => c == channel_1,
+            ChannelFilter::All => true,
+        }
+    }
+}
+
+impl fmt::Display for ChannelFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChannelFilter::Only(c) => write!(f, "channel {c}"),
+            ChannelFilter::All => f.write_str("any channel"),
+        }
+    }
+}
+
+/// How a Standard MIDI File is read as a chart.
+#[derive(Debug, Clone)]
+pub struct SmfChartOptions {
+    /// Channels holding the drum notes (default: channel 10, the General MIDI drum channel).
+    pub channels: ChannelFilter,
+    /// Note map (default, `None`: the built-in `gm` map).
+    pub kit: Option<KitMap>,
+    /// Velocities up to this are ghost notes (default 40).
+    pub ghost_max_velocity: u8,
+    /// Velocities from this up are accents (default 110).
+    pub accent_min_velocity: u8,
+}
+
+impl Default for SmfChartOptions {
+    fn default() -> Self {
+        SmfChartOptions {
+            channels: ChannelFilter::Only(10),
+            kit: None,
+            ghost_max_velocity: 40,
+            accent_min_velocity: 110,
+        }
+    }
+}
+
+impl SmfChartOptions {
+    /// The dynamic of a note from its Note On velocity (1..=127): `<= ghost_max_velocity` is a
+    /// ghost note, `>= accent_min_velocity` an accent, anything between normal.
+    pub fn dynamic(&self, velocity: u8) -> Dynamic {
+        if velocity <= self.ghost_max_velocity {
+            Dynamic::Ghost
+        } else if velocity >= self.accent_min_velocity {
+            Dynamic::Accent
+        } else {
+            Dynamic::Normal
+        }
+    }
+}
 
 /// Reads SMF bytes as a chart; `path` is used in errors and as the chart's source.
 pub fn read_chart_bytes(

@@ -3,13 +3,52 @@
 //! track with its tick. Walking is done here rather than by midly's parser so that every error
 //! names the track and byte offset; events themselves are decoded by `midly`.
 
-use super::{Division, MAX_TIME_SECS};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::tempo::{Tempo, TempoMap, TempoMapError, TimeSignature, MAX_BPM};
 use crate::time::{Nanos, Ticks};
 use midly::num::u4;
 use midly::{EventIter, MetaMessage, MidiMessage, TrackEventKind};
 use std::path::Path;
+
+/// Latest event time pocket accepts, in seconds (about 11.6 days). Anything later comes from
+/// corrupt delta times.
+pub const MAX_TIME_SECS: i64 = 1_000_000;
+
+/// The time division in an SMF header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Division {
+    /// Ticks per quarter note; times follow the tempo map.
+    Ppq(u16),
+    /// SMPTE: ticks per frame at a frame rate; times do not depend on tempo.
+    Smpte {
+        /// 24, 25, 29 (29.97 drop-frame, timed at 30000/1001 frames per second) or 30.
+        frames_per_second: u8,
+        /// Ticks per frame (1..=255).
+        ticks_per_frame: u8,
+    },
+}
+
+impl Division {
+    /// Nanoseconds of a tick count under SMPTE division, exact to the nearest ns; `None` for PPQ.
+    pub(super) fn smpte_time(self, tick: i64) -> Option<Nanos> {
+        let Division::Smpte {
+            frames_per_second,
+            ticks_per_frame,
+        } = self
+        else {
+            return None;
+        };
+        // Frames per second as num/den.
+        let (num, den): (i128, i128) = match frames_per_second {
+            29 => (30_000, 1_001),
+            f => (f as i128, 1),
+        };
+        let a = tick as i128 * 1_000_000_000 * den;
+        let b = num * ticks_per_frame as i128;
+        let ns = (2 * a + b).div_euclid(2 * b);
+        Some(Nanos(ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64))
+    }
+}
 
 /// Ticks beyond this are refused while walking a track: even at the finest possible resolution
 /// (32767 PPQ at 1000 BPM, 1.83 µs per tick) they lie beyond [`MAX_TIME_SECS`].

@@ -25,155 +25,19 @@ mod test_files;
 mod write;
 
 pub use super::take_spec::TakeSelector;
-pub use chart::read_chart_bytes;
 pub(crate) use chart::section_name;
+pub use chart::{read_chart_bytes, ChannelFilter, SmfChartOptions};
 pub(crate) use container::walk_ppq_events;
-pub use take::read_events_bytes;
+pub use container::{Division, MAX_TIME_SECS};
+pub use take::{read_events_bytes, SmfEvents, SmfTakeOptions};
 pub use write::{write_chart, write_take};
 
 use crate::chart::Chart;
 use crate::error::InputError;
-use crate::event::RawEvent;
-use crate::kit::KitMap;
-use crate::lane::Dynamic;
-use crate::tempo::TempoMap;
-use crate::time::Nanos;
-use std::fmt;
 use std::path::Path;
 
 /// Largest SMF pocket reads, in bytes (64 MiB). Drum takes and charts are a few hundred KiB.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Latest event time pocket accepts, in seconds (about 11.6 days). Anything later comes from
-/// corrupt delta times.
-pub const MAX_TIME_SECS: i64 = 1_000_000;
-
-/// Which MIDI channels a chart's drum notes are read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelFilter {
-    /// One channel, 1..=16 as musicians count them (General MIDI drums: 10).
-    Only(u8),
-    /// Every channel.
-    All,
-}
-
-impl ChannelFilter {
-    fn accepts(self, channel_1: u8) -> bool {
-        match self {
-            ChannelFilter::Only(c) => c == channel_1,
-            ChannelFilter::All => true,
-        }
-    }
-}
-
-impl fmt::Display for ChannelFilter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ChannelFilter::Only(c) => write!(f, "channel {c}"),
-            ChannelFilter::All => f.write_str("any channel"),
-        }
-    }
-}
-
-/// How a Standard MIDI File is read as a chart.
-#[derive(Debug, Clone)]
-pub struct SmfChartOptions {
-    /// Channels holding the drum notes (default: channel 10, the General MIDI drum channel).
-    pub channels: ChannelFilter,
-    /// Note map (default, `None`: the built-in `gm` map).
-    pub kit: Option<KitMap>,
-    /// Velocities up to this are ghost notes (default 40).
-    pub ghost_max_velocity: u8,
-    /// Velocities from this up are accents (default 110).
-    pub accent_min_velocity: u8,
-}
-
-impl Default for SmfChartOptions {
-    fn default() -> Self {
-        SmfChartOptions {
-            channels: ChannelFilter::Only(10),
-            kit: None,
-            ghost_max_velocity: 40,
-            accent_min_velocity: 110,
-        }
-    }
-}
-
-impl SmfChartOptions {
-    /// The dynamic of a note from its Note On velocity (1..=127): `<= ghost_max_velocity` is a
-    /// ghost note, `>= accent_min_velocity` an accent, anything between normal.
-    pub fn dynamic(&self, velocity: u8) -> Dynamic {
-        if velocity <= self.ghost_max_velocity {
-            Dynamic::Ghost
-        } else if velocity >= self.accent_min_velocity {
-            Dynamic::Accent
-        } else {
-            Dynamic::Normal
-        }
-    }
-}
-
-/// How a Standard MIDI File is read as a take.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SmfTakeOptions {
-    /// Which track and/or channel is the player.
-    pub selector: TakeSelector,
-    /// The port index written into every event (0 for a take read from one file).
-    pub port: u16,
-}
-
-/// The time division in an SMF header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Division {
-    /// Ticks per quarter note; times follow the tempo map.
-    Ppq(u16),
-    /// SMPTE: ticks per frame at a frame rate; times do not depend on tempo.
-    Smpte {
-        /// 24, 25, 29 (29.97 drop-frame, timed at 30000/1001 frames per second) or 30.
-        frames_per_second: u8,
-        /// Ticks per frame (1..=255).
-        ticks_per_frame: u8,
-    },
-}
-
-impl Division {
-    /// Nanoseconds of a tick count under SMPTE division, exact to the nearest ns; `None` for PPQ.
-    fn smpte_time(self, tick: i64) -> Option<Nanos> {
-        let Division::Smpte {
-            frames_per_second,
-            ticks_per_frame,
-        } = self
-        else {
-            return None;
-        };
-        // Frames per second as num/den.
-        let (num, den): (i128, i128) = match frames_per_second {
-            29 => (30_000, 1_001),
-            f => (f as i128, 1),
-        };
-        let a = tick as i128 * 1_000_000_000 * den;
-        let b = num * ticks_per_frame as i128;
-        let ns = (2 * a + b).div_euclid(2 * b);
-        Some(Nanos(ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64))
-    }
-}
-
-/// One player's channel messages from an SMF, with exact times.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SmfEvents {
-    /// Channel messages (note on/off, control change, aftertouch, program change, pitch bend)
-    /// with their bytes as stored (Note On velocity 0 stays a Note On), in time order; events at
-    /// the same time keep track order, then file order.
-    pub events: Vec<RawEvent>,
-    /// The file's time division.
-    pub division: Division,
-    /// The tempo map under PPQ division (its time signature is always 4/4: takes ignore them).
-    pub tempo_map: Option<TempoMap>,
-    /// Number of track chunks in the file.
-    pub tracks: usize,
-    /// Channels (1..=16) of the file holding Note Ons with velocity > 0, whatever the selector.
-    pub channels_with_notes: Vec<u8>,
-}
 
 /// Reads a Standard MIDI File as a chart. See the module docs and `docs/take-formats.md`.
 pub fn read_chart(path: &Path, opts: &SmfChartOptions) -> Result<Chart, InputError> {

@@ -4,15 +4,42 @@
 
 use super::container::{
     channel_bytes, channel_list, check_tempo, check_time, describe_channels, layout, tempo_map,
-    walk, At,
+    walk, At, Division,
 };
-use super::{Division, SmfEvents, SmfTakeOptions};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::event::RawEvent;
+use crate::formats::take_spec::TakeSelector;
+use crate::tempo::TempoMap;
 use crate::tempo::{Tempo, TimeSignature};
 use crate::time::{Nanos, Ticks};
 use midly::{MetaMessage, MidiMessage, TrackEventKind};
 use std::path::Path;
+
+/// How a Standard MIDI File is read as a take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SmfTakeOptions {
+    /// Which track and/or channel is the player.
+    pub selector: TakeSelector,
+    /// The port index written into every event (0 for a take read from one file).
+    pub port: u16,
+}
+
+/// One player's channel messages from an SMF, with exact times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmfEvents {
+    /// Channel messages (note on/off, control change, aftertouch, program change, pitch bend)
+    /// with their bytes as stored (Note On velocity 0 stays a Note On), in time order; events at
+    /// the same time keep track order, then file order.
+    pub events: Vec<RawEvent>,
+    /// The file's time division.
+    pub division: Division,
+    /// The tempo map under PPQ division (its time signature is always 4/4: takes ignore them).
+    pub tempo_map: Option<TempoMap>,
+    /// Number of track chunks in the file.
+    pub tracks: usize,
+    /// Channels (1..=16) of the file holding Note Ons with velocity > 0, whatever the selector.
+    pub channels_with_notes: Vec<u8>,
+}
 
 /// Reads SMF bytes as one player's events; `path` is used in errors.
 pub fn read_events_bytes(
