@@ -7,10 +7,9 @@
 //! and their sources are in `docs/chart-formats.md`; lanes come from
 //! [`super::rockband::Pad::lane`].
 
+use super::chart_options::{ChartLoadOptions, Difficulty};
 use super::game_draft::Draft;
-use super::rockband::{
-    apply_song_ini, parse_mix_event, song_ini_beside, Difficulty, DrumLayout, Pad, SongIni,
-};
+use super::rockband::{apply_song_ini, parse_mix_event, song_ini_beside, DrumLayout, Pad, SongIni};
 use crate::chart::Chart;
 use crate::error::{InputError, InputErrorKind, Place, Remedy};
 use crate::lane::Dynamic;
@@ -37,7 +36,7 @@ struct Block {
 }
 
 /// Reads a `.chart` file, with the `song.ini` beside it.
-pub fn read_chart(path: &Path, options: &super::ChartLoadOptions) -> Result<Chart, InputError> {
+pub fn read_chart(path: &Path, options: &ChartLoadOptions) -> Result<Chart, InputError> {
     let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     let ini = song_ini_beside(path)?;
     read_chart_bytes(path, &bytes, ini.as_ref(), options)
@@ -48,7 +47,7 @@ pub fn read_chart_bytes(
     path: &Path,
     bytes: &[u8],
     ini: Option<&SongIni>,
-    options: &super::ChartLoadOptions,
+    options: &ChartLoadOptions,
 ) -> Result<Chart, InputError> {
     let text = String::from_utf8_lossy(bytes);
     read_chart_str(path, &text, ini, options)
@@ -203,7 +202,7 @@ pub fn read_chart_str(
     path: &Path,
     text: &str,
     ini: Option<&SongIni>,
-    options: &super::ChartLoadOptions,
+    options: &ChartLoadOptions,
 ) -> Result<Chart, InputError> {
     let blocks = parse_blocks(path, text)?;
     fn find<'a>(blocks: &'a [Block], name: &'a str) -> impl Iterator<Item = &'a Block> + 'a {

@@ -19,6 +19,7 @@
 
 pub mod capture_log;
 pub mod chart_json;
+mod chart_options;
 pub mod clone_hero;
 pub mod dtx;
 mod game_draft;
@@ -28,7 +29,7 @@ pub mod rockband;
 pub mod smf;
 mod take_spec;
 
-pub use rockband::Difficulty;
+pub use chart_options::{ChartLoadOptions, Difficulty};
 pub use take_spec::{TakeSelector, TakeSpec, TakeSpecError};
 
 use crate::chart::Chart;
@@ -134,39 +135,6 @@ fn midi_kind(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputError> {
         Format::Smf
     };
     Ok((format, Some(bytes)))
-}
-
-/// How charts are read: the SMF options for General MIDI files, and the difficulty and
-/// double-kick choice for rhythm-game charts.
-#[derive(Debug, Clone, Default)]
-pub struct ChartLoadOptions {
-    /// Options for General MIDI (`.mid` without a drum part track) charts.
-    pub smf: smf::SmfChartOptions,
-    /// Difficulty of a rhythm-game chart (default expert).
-    pub difficulty: Difficulty,
-    /// Read Expert+ double-kick gems as kicks (off by default: they are opt-in).
-    pub double_kick: bool,
-}
-
-impl From<smf::SmfChartOptions> for ChartLoadOptions {
-    fn from(smf: smf::SmfChartOptions) -> ChartLoadOptions {
-        ChartLoadOptions {
-            smf,
-            ..ChartLoadOptions::default()
-        }
-    }
-}
-
-impl From<&smf::SmfChartOptions> for ChartLoadOptions {
-    fn from(smf: &smf::SmfChartOptions) -> ChartLoadOptions {
-        ChartLoadOptions::from(smf.clone())
-    }
-}
-
-impl From<&ChartLoadOptions> for ChartLoadOptions {
-    fn from(o: &ChartLoadOptions) -> ChartLoadOptions {
-        o.clone()
-    }
 }
 
 /// Reads a chart in any format pocket knows (see the module docs). `options` is a

@@ -1,18 +1,20 @@
 //! Rock Band / Clone Hero / YARG drum charts in MIDI: `notes.mid` with a `PART DRUMS` track,
 //! usually in a song folder beside a `song.ini`.
 //!
-//! This module also owns what the three rhythm-game formats share (the `.chart` reader in
-//! [`super::clone_hero`] and the `.dtx` reader in [`super::dtx`] use it):
-//! - [`Difficulty`], chosen with `--difficulty`;
+//! This module also owns what the rhythm-game formats share (the `.chart` reader in
+//! [`super::clone_hero`] uses it):
 //! - [`Pad`], the gems of the 4-lane pro and 5-lane layouts, and [`Pad::lane`], the one table
 //!   from a game pad to a pocket lane;
-//! - [`SongIni`], the song folder's metadata (`name`, `artist`, `charter`, `delay`);
-//! - the audio offset: a chart whose audio is offset (song.ini `delay`, `.chart` `Offset`) is
-//!   given a lead-in so that pocket's time zero is the start of the audio (by
-//!   `formats::game_draft`, which builds the chart all three readers draft).
+//! - [`SongIni`], the song folder's metadata (`name`, `artist`, `charter`, `delay`).
+//!
+//! The difficulty to read is a [`super::Difficulty`]. The audio offset (a chart whose audio is
+//! offset by song.ini `delay` or `.chart` `Offset` gets a lead-in, so that pocket's time zero
+//! is the start of the audio) is applied by `formats::game_draft`, which builds the chart that
+//! the `.mid`, `.chart` and `.dtx` readers draft.
 //!
 //! The rules, with their sources, are in `docs/chart-formats.md`.
 
+use super::chart_options::{ChartLoadOptions, Difficulty};
 use super::game_draft::Draft;
 use crate::chart::Chart;
 use crate::error::{InputError, InputErrorKind, Place, Remedy};
@@ -20,9 +22,7 @@ use crate::lane::{Dynamic, Lane};
 use crate::tempo::{Tempo, TimeSignature};
 use crate::time::Nanos;
 use midly::{MetaMessage, MidiMessage, TrackEventKind};
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// Names of the MIDI tracks that hold a drum chart, in order of preference.
 pub const DRUM_TRACK_NAMES: [&str; 3] = ["PART DRUMS", "PART DRUM", "PART REAL_DRUMS_PS"];
@@ -33,87 +33,6 @@ pub const DOUBLE_KICK_NOTE: u8 = 95;
 pub const FLAM_MARKER_NOTE: u8 = 109;
 /// Tom markers for yellow, blue and green: gems of that colour under the marker are toms.
 pub const TOM_MARKER_NOTES: [u8; 3] = [110, 111, 112];
-
-/// A difficulty of a rhythm-game chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub enum Difficulty {
-    /// Expert (the default: the full part).
-    #[default]
-    Expert,
-    /// Hard.
-    Hard,
-    /// Medium.
-    Medium,
-    /// Easy.
-    Easy,
-}
-
-impl Difficulty {
-    /// Every difficulty, hardest first.
-    pub const ALL: [Difficulty; 4] = [
-        Difficulty::Expert,
-        Difficulty::Hard,
-        Difficulty::Medium,
-        Difficulty::Easy,
-    ];
-
-    /// Lower-case name, as given to `--difficulty`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Difficulty::Expert => "expert",
-            Difficulty::Hard => "hard",
-            Difficulty::Medium => "medium",
-            Difficulty::Easy => "easy",
-        }
-    }
-
-    /// The MIDI note of this difficulty's kick gem in `.mid`; the pads follow it (96 for Expert,
-    /// 84 Hard, 72 Medium, 60 Easy).
-    pub fn midi_kick_note(self) -> u8 {
-        match self {
-            Difficulty::Expert => 96,
-            Difficulty::Hard => 84,
-            Difficulty::Medium => 72,
-            Difficulty::Easy => 60,
-        }
-    }
-
-    /// The number written in `[mix <d> drums<n>]` events: 3 for Expert down to 0 for Easy.
-    pub fn mix_index(self) -> u8 {
-        match self {
-            Difficulty::Expert => 3,
-            Difficulty::Hard => 2,
-            Difficulty::Medium => 1,
-            Difficulty::Easy => 0,
-        }
-    }
-
-    /// The `.chart` section holding this difficulty's drums, e.g. `ExpertDrums`.
-    pub fn chart_section(self) -> &'static str {
-        match self {
-            Difficulty::Expert => "ExpertDrums",
-            Difficulty::Hard => "HardDrums",
-            Difficulty::Medium => "MediumDrums",
-            Difficulty::Easy => "EasyDrums",
-        }
-    }
-}
-
-impl fmt::Display for Difficulty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Difficulty {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Difficulty, String> {
-        Difficulty::ALL
-            .into_iter()
-            .find(|d| d.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown difficulty {s:?}; use expert, hard, medium or easy"))
-    }
-}
 
 /// A gem of a rhythm-game drum chart once its cymbal/tom status is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -462,7 +381,7 @@ struct Track {
 }
 
 /// Reads a Rock Band / Clone Hero / YARG `.mid` drum chart, with the `song.ini` beside it.
-pub fn read_chart(path: &Path, options: &super::ChartLoadOptions) -> Result<Chart, InputError> {
+pub fn read_chart(path: &Path, options: &ChartLoadOptions) -> Result<Chart, InputError> {
     let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     let ini = song_ini_beside(path)?;
     read_chart_bytes(path, &bytes, ini.as_ref(), options)
@@ -473,7 +392,7 @@ pub fn read_chart_bytes(
     path: &Path,
     bytes: &[u8],
     ini: Option<&SongIni>,
-    options: &super::ChartLoadOptions,
+    options: &ChartLoadOptions,
 ) -> Result<Chart, InputError> {
     let mut tracks: Vec<Track> = Vec::new();
     let mut tempos: Vec<(i64, Tempo, Place)> = Vec::new();

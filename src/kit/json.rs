@@ -402,7 +402,7 @@ fn json_error(path: &Path, err: &serde_json::Error) -> InputError {
 impl KitMap {
     /// Reads a user kit map (JSON, format in docs/kits.md) from the bytes of its file; `path`
     /// names it in errors (and gives the default name). Errors name the file and the line.
-    /// Files are read by [`crate::formats::read_kit_map`].
+    /// Files are read by `formats::read_kit_map`.
     pub fn from_json_bytes(bytes: &[u8], path: impl AsRef<Path>) -> Result<KitMap, InputError> {
         let path = path.as_ref();
         let text = std::str::from_utf8(bytes)

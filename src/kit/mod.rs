@@ -4,7 +4,7 @@
 //! This module owns the step from raw MIDI events to a [`Take`](crate::take::Take):
 //!
 //! - [`KitMap`]: a note map (built-in profiles in [`PROFILES`], or a user JSON file read by
-//!   [`crate::formats::read_kit_map`]) plus the kit's channel, hi-hat pedal controller, neighbouring
+//!   `formats::read_kit_map`) plus the kit's channel, hi-hat pedal controller, neighbouring
 //!   pads and its own [`KitOptions`];
 //! - [`LaneMap`]: lane merges and swaps (`merge:crash,crash2`, `swap:ride,crash`);
 //! - [`build_take`]: the single entry point that turns events into hits, pedal readings, chokes
