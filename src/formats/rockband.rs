@@ -621,21 +621,12 @@ pub fn read_chart_bytes(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::formats::smf::test_files::vlq;
     use crate::formats::ChartLoadOptions;
     use crate::time::Ticks;
     use std::path::PathBuf;
 
     // ---- A tiny SMF writer for generated fixtures. ------------------------------------------
-
-    fn vlq(mut v: u32) -> Vec<u8> {
-        let mut out = vec![(v & 0x7F) as u8];
-        v >>= 7;
-        while v > 0 {
-            out.insert(0, 0x80 | (v & 0x7F) as u8);
-            v >>= 7;
-        }
-        out
-    }
 
     pub(crate) fn on(key: u8, vel: u8) -> Vec<u8> {
         vec![0x90, key, vel]

@@ -21,7 +21,7 @@ mod chart;
 mod container;
 mod take;
 #[cfg(test)]
-mod test_files;
+pub(crate) mod test_files;
 mod write;
 
 pub use super::take_spec::TakeSelector;

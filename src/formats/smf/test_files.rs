@@ -9,7 +9,8 @@ use crate::testdata::crate_path;
 use crate::time::Nanos;
 use std::path::PathBuf;
 
-pub(super) fn vlq(mut n: u32) -> Vec<u8> {
+/// A MIDI variable-length quantity.
+pub(crate) fn vlq(mut n: u32) -> Vec<u8> {
     let mut out = vec![(n & 0x7F) as u8];
     n >>= 7;
     while n > 0 {
