@@ -77,7 +77,9 @@ impl Format {
     }
 }
 
-/// Detects a file's format from its extension, then its first bytes.
+/// Detects a file's format from its extension, then its first bytes. A MIDI file is read whole
+/// (within [`smf::MAX_FILE_BYTES`]) to tell a rhythm-game chart from a plain SMF, so a MIDI file
+/// that cannot be read is an error here.
 pub fn detect(path: &Path) -> Result<Format, InputError> {
     detect_keeping_midi(path).map(|(format, _)| format)
 }
