@@ -1,4 +1,9 @@
 //! Errors for bad input: every one names the file and the place in it, and says what to fix.
+//!
+//! They name no command-line flag: an input read with the wrong choice (a take given as the
+//! chart, a difficulty the chart lacks) carries a [`Remedy`] that each front end phrases in its
+//! own terms, and a file that could not be read keeps its [`std::io::ErrorKind`]
+//! ([`InputError::io_error_kind`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
