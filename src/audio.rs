@@ -424,7 +424,7 @@ impl Render {
 
     fn add_chart(&mut self, chart: &Chart, gain: f32) {
         for n in &chart.notes {
-            let g = gain * velocity_gain(crate::formats::smf::velocity_for(n.dynamic));
+            let g = gain * velocity_gain(crate::kit::velocity_for(n.dynamic));
             self.add(n.time, Voice::of(n.lane, n.articulation), [g, g]);
         }
     }

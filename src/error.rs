@@ -1,4 +1,9 @@
 //! Errors for bad input: every one names the file and the place in it, and says what to fix.
+//!
+//! They name no command-line flag: an input read with the wrong choice (a take given as the
+//! chart, a difficulty the chart lacks) carries a [`Remedy`] that each front end phrases in its
+//! own terms, and a file that could not be read keeps its [`std::io::ErrorKind`]
+//! ([`InputError::io_error_kind`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -83,18 +88,62 @@ impl InputError {
         InputError::new(path, Place::Line { line, column: None }, kind)
     }
 
-    /// A file that could not be read at all.
+    /// A file that could not be read at all; keeps the [`std::io::ErrorKind`].
     pub fn io(path: impl AsRef<Path>, err: std::io::Error) -> InputError {
-        InputError::new(path, Place::File, InputErrorKind::Io(err.to_string()))
+        InputError::new(
+            path,
+            Place::File,
+            InputErrorKind::Io {
+                kind: err.kind(),
+                message: err.to_string(),
+            },
+        )
     }
+
+    /// The [`std::io::ErrorKind`] when the file could not be opened or read (e.g. `NotFound`),
+    /// `None` when it was read and its content is the problem.
+    pub fn io_error_kind(&self) -> Option<std::io::ErrorKind> {
+        match &self.kind {
+            InputErrorKind::Io { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// What the caller can change to read this input, when the input is fine but was read with
+    /// the wrong choice (front ends name their own control for it: the CLI names its flag).
+    pub fn remedy(&self) -> Option<Remedy> {
+        match &self.kind {
+            InputErrorKind::WrongChoice { remedy, .. } => Some(*remedy),
+            _ => None,
+        }
+    }
+}
+
+/// A choice made when reading an input that the caller can change. The library names no flag
+/// or button: each front end says how to make the choice in its own terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Give the file as a player's take, not as the chart.
+    GiveAsTake,
+    /// Give the file as the chart, not as a player's take.
+    GiveAsChart,
+    /// Read another difficulty of a rhythm-game chart.
+    ChooseDifficulty,
+    /// Read Expert+ double-kick gems.
+    ReadDoubleKick,
 }
 
 /// What is wrong with an input. Each message says what to fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InputErrorKind {
     /// The file could not be opened or read.
-    #[error("cannot read the file: {0}")]
-    Io(String),
+    #[error("cannot read the file: {message}")]
+    Io {
+        /// What went wrong, as the operating system says it (`NotFound`, `PermissionDenied`...).
+        kind: std::io::ErrorKind,
+        /// The operating system's message.
+        message: String,
+    },
     /// The file is larger than pocket will load.
     #[error("the file is {size} bytes, more than the {limit}-byte limit for this kind of file; is it the right file?")]
     TooLarge {
@@ -146,4 +195,13 @@ pub enum InputErrorKind {
     /// The input holds nothing usable.
     #[error("{0}")]
     Empty(String),
+    /// The input is fine but was read with a choice that does not fit it (a take given as the
+    /// chart, a difficulty the chart lacks): `message` says what is wrong and what to choose.
+    #[error("{message}")]
+    WrongChoice {
+        /// What is wrong and what to choose.
+        message: String,
+        /// The choice to change.
+        remedy: Remedy,
+    },
 }

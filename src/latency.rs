@@ -168,21 +168,26 @@ pub struct LatencyProfiles {
     pub profiles: BTreeMap<String, LatencyProfile>,
 }
 
+/// Latency profiles files larger than this are refused (one profile is a few dozen bytes).
+const PROFILES_MAX_BYTES: u64 = 1 << 20;
+
 impl LatencyProfiles {
     /// Reads the profiles in `path`; a file that does not exist holds none.
     pub fn open(path: impl Into<PathBuf>) -> Result<LatencyProfiles, LatencyError> {
         let path = path.into();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let bytes = match crate::formats::read::read_capped(&path, PROFILES_MAX_BYTES) {
+            Ok(b) => b,
+            Err(e) if e.io_error_kind() == Some(std::io::ErrorKind::NotFound) => {
                 return Ok(LatencyProfiles {
                     path,
                     profiles: BTreeMap::new(),
                 })
             }
-            Err(e) => return Err(InputError::io(&path, e).into()),
+            Err(e) => return Err(e.into()),
         };
-        let file: ProfilesFile = serde_json::from_str(&text).map_err(|e| {
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| InputError::new(&path, Place::File, InputErrorKind::NotUtf8))?;
+        let file: ProfilesFile = serde_json::from_str(text).map_err(|e| {
             InputError::new(
                 &path,
                 Place::Line {

@@ -14,13 +14,30 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("pocket: {err:#}");
+            eprintln!("pocket: {err:#}{}", flag_hint(&err));
             if err.downcast_ref::<cli::UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// The flag that makes the choice an input error asks for, to append to its message: the
+/// library says what to choose ("choose one of those difficulties"), the CLI says how.
+fn flag_hint(err: &anyhow::Error) -> &'static str {
+    use pocket::error::{InputError, Remedy};
+    let remedy = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<InputError>())
+        .and_then(InputError::remedy);
+    match remedy {
+        Some(Remedy::GiveAsTake) => " (--player NAME=FILE)",
+        Some(Remedy::GiveAsChart) => " (--chart FILE)",
+        Some(Remedy::ChooseDifficulty) => " (--difficulty)",
+        Some(Remedy::ReadDoubleKick) => " (--double-kick)",
+        None => "",
     }
 }
 

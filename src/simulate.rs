@@ -140,7 +140,7 @@ fn crosstalk_victim(kit: &KitMap, lane: Lane) -> Option<Lane> {
 /// plain note.
 fn note_for(kit: &KitMap, lane: Lane, art: Option<Articulation>) -> Option<u8> {
     // The General MIDI note first (a kit's main pad, not an edge or aux trigger).
-    let gm = crate::formats::smf::gm_note(lane, art);
+    let gm = crate::kit::gm_note(lane, art);
     if matches!(kit.lookup(gm), Some((l, a)) if l == lane && (art.is_none() || a == art || a.is_none()))
     {
         return Some(gm);

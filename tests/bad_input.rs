@@ -552,7 +552,7 @@ fn rockband_track_ends_inside_note() {
 
 #[test]
 fn rockband_no_expert_gems() {
-    expect_message(chart_err("fixtures/bad/rb-no-expert-gems.mid"), "fixtures/bad/rb-no-expert-gems.mid: track 1 (PART DRUMS): the drum track has no expert gems; it has gems for: hard; choose one with --difficulty");
+    expect_message(chart_err("fixtures/bad/rb-no-expert-gems.mid"), "fixtures/bad/rb-no-expert-gems.mid: track 1 (PART DRUMS): the drum track has no expert gems; it has gems for: hard; choose one of those difficulties");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -664,7 +664,7 @@ fn huge_kit_map_is_refused() {
     let p = sparse(dir.path(), "huge-kit.json", b"{", 1 << 30);
     expect_message(
         message(
-            KitMap::from_json_file(&p).map(|k| k.name),
+            formats::read_kit_map(&p).map(|k| k.name),
             Some(dir.path()),
         ),
         "$TMP/huge-kit.json: the file is 1073741824 bytes, more than the 1048576-byte limit for this kind of file; is it the right file?",

@@ -1004,8 +1004,23 @@ fn bad_input_files_exit_1_naming_file_and_place() {
     // A take given as a chart and a chart given as a take say so.
     let run = pocket(&["chart", "show", "fixtures/demo/lee-roland-td.jsonl"]).expect_code(1);
     assert!(run.stderr.contains("not a chart"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(--player NAME=FILE)"),
+        "{}",
+        run.stderr
+    );
     let run = pocket(&["take", "show", CHART]).expect_code(1);
     assert!(run.stderr.contains("not a take"), "{}", run.stderr);
+    assert!(run.stderr.contains("(--chart FILE)"), "{}", run.stderr);
+    // The library says what to choose; the CLI names the flag that chooses it.
+    let f = "fixtures/bad/rb-no-expert-gems.mid";
+    let run = pocket(&["chart", "show", f]).expect_code(1);
+    assert!(
+        run.stderr
+            .contains("gems for: hard; choose one of those difficulties (--difficulty)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

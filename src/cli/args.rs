@@ -8,7 +8,6 @@ use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
 use pocket::kit::{KitMap, LaneMap};
 use pocket::score::{self, Offsets};
 use pocket::time::Nanos;
-use std::path::PathBuf;
 
 /// Options for rhythm-game charts (Rock Band / Clone Hero / YARG .mid and .chart).
 #[derive(Debug, Clone, Args)]
@@ -177,12 +176,14 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake> {
 /// `#player=NAME` picks a player of a capture log; a MIDI file or onset list has no names.
 pub fn check_player_selector(spec: &str) -> Result<()> {
     use pocket::error::{InputError, InputErrorKind, Place};
-    let Some((path_text, _)) = spec.rsplit_once("#player=") else {
+    let Ok(formats::TakeSpec {
+        path,
+        player: Some(_),
+        ..
+    }) = formats::TakeSpec::parse(spec)
+    else {
         return Ok(());
     };
-    let path = formats::smf::TakeSpec::parse(path_text)
-        .map(|t| t.path)
-        .unwrap_or_else(|_| PathBuf::from(path_text));
     let format = formats::detect(&path)?;
     if format == formats::Format::CaptureLog {
         return Ok(());

@@ -203,18 +203,7 @@ impl JsonSchema for At {
 
 /// Reads a pocket chart file.
 pub fn read_chart(path: &Path) -> Result<Chart, InputError> {
-    let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, e))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(InputError::new(
-            path,
-            Place::File,
-            InputErrorKind::TooLarge {
-                size: meta.len(),
-                limit: MAX_FILE_BYTES,
-            },
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| InputError::io(path, e))?;
+    let bytes = super::read::read_capped(path, MAX_FILE_BYTES)?;
     read_chart_bytes(path, &bytes)
 }
 

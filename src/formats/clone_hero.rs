@@ -7,11 +7,11 @@
 //! and their sources are in `docs/chart-formats.md`; lanes come from
 //! [`super::rockband::Pad::lane`].
 
-use super::rockband::{
-    apply_song_ini, parse_mix_event, song_ini_beside, Difficulty, Draft, DrumLayout, Pad, SongIni,
-};
+use super::chart_options::{ChartLoadOptions, Difficulty};
+use super::game_draft::Draft;
+use super::rockband::{apply_song_ini, parse_mix_event, song_ini_beside, DrumLayout, Pad, SongIni};
 use crate::chart::Chart;
-use crate::error::{InputError, InputErrorKind, Place};
+use crate::error::{InputError, InputErrorKind, Place, Remedy};
 use crate::lane::Dynamic;
 use crate::tempo::{Tempo, TimeSignature};
 use std::collections::BTreeMap;
@@ -36,8 +36,8 @@ struct Block {
 }
 
 /// Reads a `.chart` file, with the `song.ini` beside it.
-pub fn read_chart(path: &Path, options: &super::ChartLoadOptions) -> Result<Chart, InputError> {
-    let bytes = super::smf::read_file_limited(path)?;
+pub fn read_chart(path: &Path, options: &ChartLoadOptions) -> Result<Chart, InputError> {
+    let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     let ini = song_ini_beside(path)?;
     read_chart_bytes(path, &bytes, ini.as_ref(), options)
 }
@@ -47,7 +47,7 @@ pub fn read_chart_bytes(
     path: &Path,
     bytes: &[u8],
     ini: Option<&SongIni>,
-    options: &super::ChartLoadOptions,
+    options: &ChartLoadOptions,
 ) -> Result<Chart, InputError> {
     let text = String::from_utf8_lossy(bytes);
     read_chart_str(path, &text, ini, options)
@@ -202,7 +202,7 @@ pub fn read_chart_str(
     path: &Path,
     text: &str,
     ini: Option<&SongIni>,
-    options: &super::ChartLoadOptions,
+    options: &ChartLoadOptions,
 ) -> Result<Chart, InputError> {
     let blocks = parse_blocks(path, text)?;
     fn find<'a>(blocks: &'a [Block], name: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
@@ -328,19 +328,19 @@ pub fn read_chart_str(
             .filter(|d| find(&blocks, d.chart_section()).next().is_some())
             .map(|d| d.name())
             .collect();
-        return Err(InputError::new(
-            path,
-            Place::File,
-            InputErrorKind::Empty(if have.is_empty() {
-                "no drum part: the file has no [ExpertDrums], [HardDrums], [MediumDrums] or [EasyDrums] section".into()
-            } else {
-                format!(
-                    "no [{}] section; the file has drums for: {}; choose one with --difficulty",
+        let kind = if have.is_empty() {
+            InputErrorKind::Empty("no drum part: the file has no [ExpertDrums], [HardDrums], [MediumDrums] or [EasyDrums] section".into())
+        } else {
+            InputErrorKind::WrongChoice {
+                message: format!(
+                    "no [{}] section; the file has drums for: {}; choose one of those difficulties",
                     difficulty.chart_section(),
                     have.join(", ")
-                )
-            }),
-        ));
+                ),
+                remedy: Remedy::ChooseDifficulty,
+            }
+        };
+        return Err(InputError::new(path, Place::File, kind));
     };
     // Per tick: gems (0..=5, 32 as 6), accent/ghost/cymbal modifiers by pad.
     #[derive(Default)]
@@ -421,12 +421,21 @@ pub fn read_chart_str(
         }
     }
     if draft.notes.is_empty() {
+        let skipped_double_kick =
+            !options.double_kick && ticks.iter().any(|(_, slot)| slot.gems.contains(&6));
         return Err(InputError::new(
             path,
             Place::Item(format!("[{}]", difficulty.chart_section())),
-            InputErrorKind::Empty(
-                "the section holds no notes (N 0-5, or N 32 with --double-kick)".into(),
-            ),
+            if skipped_double_kick {
+                InputErrorKind::WrongChoice {
+                    message: "the section holds no notes but Expert+ double kicks (N 32), which are read only when asked for".into(),
+                    remedy: Remedy::ReadDoubleKick,
+                }
+            } else {
+                InputErrorKind::Empty(
+                    "the section holds no notes (N 0-5, or N 32 for Expert+ double kicks)".into(),
+                )
+            },
         ));
     }
     if let Some(ini) = ini {

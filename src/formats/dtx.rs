@@ -13,7 +13,7 @@
 //! short where the measure ends). Tempos are kept to 0.001 BPM. The rules and their sources are
 //! in `docs/chart-formats.md`.
 
-use super::rockband::Draft;
+use super::game_draft::Draft;
 use crate::chart::Chart;
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::lane::{Articulation, Lane};
@@ -52,7 +52,7 @@ pub fn channel_lane(channel: u8) -> Option<(Lane, Option<Articulation>)> {
 
 /// Reads a `.dtx` file.
 pub fn read_chart(path: &Path) -> Result<Chart, InputError> {
-    let bytes = super::smf::read_file_limited(path)?;
+    let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     read_chart_bytes(path, &bytes)
 }
 

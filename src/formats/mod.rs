@@ -19,21 +19,25 @@
 
 pub mod capture_log;
 pub mod chart_json;
+mod chart_options;
 pub mod clone_hero;
 pub mod dtx;
+mod game_draft;
 pub mod onsets;
+pub(crate) mod read;
 pub mod rockband;
 pub mod smf;
+mod take_spec;
 
-pub use rockband::Difficulty;
+pub use chart_options::{ChartLoadOptions, Difficulty};
+pub use take_spec::{TakeSelector, TakeSpec, TakeSpecError};
 
 use crate::chart::Chart;
-use crate::error::{InputError, InputErrorKind, Place};
+use crate::error::{InputError, InputErrorKind, Place, Remedy};
 use crate::event::RawEvent;
 use crate::kit::KitMap;
 use crate::take::Take;
 use crate::time::Nanos;
-use std::io::Read;
 use std::path::Path;
 
 /// A file format pocket reads.
@@ -73,7 +77,9 @@ impl Format {
     }
 }
 
-/// Detects a file's format from its extension, then its first bytes.
+/// Detects a file's format from its extension, then its first bytes. A MIDI file is read whole
+/// (within [`smf::MAX_FILE_BYTES`]) to tell a rhythm-game chart from a plain SMF, so a MIDI file
+/// that cannot be read is an error here.
 pub fn detect(path: &Path) -> Result<Format, InputError> {
     detect_keeping_midi(path).map(|(format, _)| format)
 }
@@ -91,7 +97,7 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("json") => return plain(Format::ChartJson),
-        Some("mid" | "midi" | "smf") => return Ok(midi_kind(path)),
+        Some("mid" | "midi" | "smf") => return midi_kind(path),
         Some("chart") => return plain(Format::CloneHero),
         Some("dtx") => return plain(Format::Dtx),
         Some("jsonl" | "capture") => return plain(Format::CaptureLog),
@@ -99,14 +105,12 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
         _ => {}
     }
     let mut head = [0u8; 64];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| InputError::io(path, e))?;
+    let n = read::read_head(path, &mut head)?;
     let head = &head[..n];
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
     if head.starts_with(b"MThd") {
-        return Ok(midi_kind(path));
+        return midi_kind(path);
     }
     plain(
         if trimmed.starts_with("[Song]") || trimmed.starts_with("[SyncTrack]") {
@@ -124,46 +128,15 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
 }
 
 /// A MIDI file is a Rock Band-style chart when it has a drum part track, otherwise a plain SMF.
-/// Also returns the file's bytes when they could be read.
-fn midi_kind(path: &Path) -> (Format, Option<Vec<u8>>) {
-    match smf::read_file_limited(path) {
-        Ok(bytes) if rockband::is_rockband_midi(&bytes) => (Format::RockBand, Some(bytes)),
-        Ok(bytes) => (Format::Smf, Some(bytes)),
-        Err(_) => (Format::Smf, None),
-    }
-}
-
-/// How charts are read: the SMF options for General MIDI files, and the difficulty and
-/// double-kick choice for rhythm-game charts.
-#[derive(Debug, Clone, Default)]
-pub struct ChartLoadOptions {
-    /// Options for General MIDI (`.mid` without a drum part track) charts.
-    pub smf: smf::SmfChartOptions,
-    /// Difficulty of a rhythm-game chart (default expert).
-    pub difficulty: Difficulty,
-    /// Read Expert+ double-kick gems as kicks (off by default: they are opt-in).
-    pub double_kick: bool,
-}
-
-impl From<smf::SmfChartOptions> for ChartLoadOptions {
-    fn from(smf: smf::SmfChartOptions) -> ChartLoadOptions {
-        ChartLoadOptions {
-            smf,
-            ..ChartLoadOptions::default()
-        }
-    }
-}
-
-impl From<&smf::SmfChartOptions> for ChartLoadOptions {
-    fn from(smf: &smf::SmfChartOptions) -> ChartLoadOptions {
-        ChartLoadOptions::from(smf.clone())
-    }
-}
-
-impl From<&ChartLoadOptions> for ChartLoadOptions {
-    fn from(o: &ChartLoadOptions) -> ChartLoadOptions {
-        o.clone()
-    }
+/// Also returns the file's bytes, so that the file is read once.
+fn midi_kind(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputError> {
+    let bytes = read::read_capped(path, smf::MAX_FILE_BYTES)?;
+    let format = if rockband::is_rockband_midi(&bytes) {
+        Format::RockBand
+    } else {
+        Format::Smf
+    };
+    Ok((format, Some(bytes)))
 }
 
 /// Reads a chart in any format pocket knows (see the module docs). `options` is a
@@ -171,31 +144,49 @@ impl From<&ChartLoadOptions> for ChartLoadOptions {
 pub fn load_chart(path: &Path, options: impl Into<ChartLoadOptions>) -> Result<Chart, InputError> {
     let options: ChartLoadOptions = options.into();
     let smf = &options.smf;
-    match detect(path)? {
-        Format::ChartJson => chart_json::read_chart(path),
-        Format::Smf => smf::read_chart(path, smf),
-        Format::RockBand => rockband::read_chart(path, &options),
-        Format::CloneHero => clone_hero::read_chart(path, &options),
-        Format::Dtx => dtx::read_chart(path),
-        Format::SongFolder => {
+    match detect_keeping_midi(path)? {
+        (Format::ChartJson, _) => chart_json::read_chart(path),
+        (Format::Smf, Some(bytes)) => smf::read_chart_bytes(path, &bytes, smf),
+        (Format::Smf, None) => smf::read_chart(path, smf),
+        (Format::RockBand, bytes) => rock_band_chart(path, bytes, &options),
+        (Format::CloneHero, _) => clone_hero::read_chart(path, &options),
+        (Format::Dtx, _) => dtx::read_chart(path),
+        (Format::SongFolder, _) => {
             let chart = rockband::song_folder_chart(path)?;
-            match detect(&chart)? {
-                Format::CloneHero => clone_hero::read_chart(&chart, &options),
-                _ => rockband::read_chart(&chart, &options),
+            match detect_keeping_midi(&chart)? {
+                (Format::CloneHero, _) => clone_hero::read_chart(&chart, &options),
+                (_, bytes) => rock_band_chart(&chart, bytes, &options),
             }
         }
-        Format::Onsets => {
+        (Format::Onsets, _) => {
             let list = onsets::read_onsets(path)?;
             onsets::to_chart(path, &list)
         }
-        Format::CaptureLog => Err(InputError::new(
+        (Format::CaptureLog, _) => Err(InputError::new(
             path,
             Place::File,
-            InputErrorKind::Malformed(
-                "this is a capture log (a take), not a chart; pass it with --player NAME=FILE"
+            InputErrorKind::WrongChoice {
+                message: "this is a capture log (a take), not a chart; give it as a player's take"
                     .into(),
-            ),
+                remedy: Remedy::GiveAsTake,
+            },
         )),
+    }
+}
+
+/// A Rock Band-style `.mid` chart, from the bytes detection read when it has them, with the
+/// `song.ini` beside it.
+fn rock_band_chart(
+    path: &Path,
+    bytes: Option<Vec<u8>>,
+    options: &ChartLoadOptions,
+) -> Result<Chart, InputError> {
+    match bytes {
+        Some(bytes) => {
+            let ini = rockband::song_ini_beside(path)?;
+            rockband::read_chart_bytes(path, &bytes, ini.as_ref(), options)
+        }
+        None => rockband::read_chart(path, options),
     }
 }
 
@@ -233,13 +224,9 @@ pub fn chart_lane_map(
 /// holds two (`#channel=N`, `#track=N` for SMF, `#player=NAME` for capture logs). `kit` is the
 /// kit map to use; `None` uses the capture log's recorded kit or else `gm`.
 pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputError> {
-    let (path_text, player_sel) = match spec.rsplit_once("#player=") {
-        Some((p, name)) => (p, Some(name)),
-        None => (spec, None),
-    };
-    let spec_smf = smf::TakeSpec::parse(path_text)
-        .map_err(|e| InputError::new(path_text, Place::File, InputErrorKind::Malformed(e)))?;
-    let path = spec_smf.path.as_path();
+    let parsed = parse_take_spec(spec)?;
+    let path = parsed.path.as_path();
+    let player_sel = parsed.player.as_deref();
     let source = spec.to_string();
     let (format, midi_bytes) = detect_keeping_midi(path)?;
     let gm = || KitMap::builtin("gm").ok_or_else(|| internal(path, "built-in gm kit missing"));
@@ -250,10 +237,10 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 None => gm()?,
             };
             let opts = smf::SmfTakeOptions {
-                selector: spec_smf.selector,
+                selector: parsed.selector,
                 port: 0,
             };
-            // The bytes detection already read (a read error is reported by reading again).
+            // The bytes detection already read.
             let ev = match &midi_bytes {
                 Some(bytes) => smf::read_events_bytes(path, bytes, &opts)?,
                 None => smf::read_events(path, &opts)?,
@@ -316,7 +303,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 .filter(|f| f.is_file());
             let kit = match (kit, recorded_file) {
                 (Some(k), _) => k.clone(),
-                (None, Some(file)) => KitMap::from_json_file(file)?,
+                (None, Some(file)) => read_kit_map(file)?,
                 (None, None) => KitMap::builtin(&info.kit).map_or_else(gm, Ok)?,
             };
             let events: Vec<RawEvent> = cap.events_for_player(index);
@@ -347,11 +334,18 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
         | Format::SongFolder => Err(InputError::new(
             path,
             Place::File,
-            InputErrorKind::Malformed(
-                "this is a chart, not a take; pass it with --chart (takes are .mid, .jsonl capture logs or .txt onset lists)".into(),
-            ),
+            InputErrorKind::WrongChoice {
+                message: "this is a chart, not a take (takes are .mid, .jsonl capture logs or .txt onset lists); give it as the chart".into(),
+                remedy: Remedy::GiveAsChart,
+            },
         )),
     }
+}
+
+/// [`TakeSpec::parse`], as an [`InputError`] naming the spec.
+pub fn parse_take_spec(spec: &str) -> Result<TakeSpec, InputError> {
+    TakeSpec::parse(spec)
+        .map_err(|e| InputError::new(spec, Place::File, InputErrorKind::Malformed(e.to_string())))
 }
 
 fn internal(path: &Path, what: &str) -> InputError {
@@ -365,7 +359,7 @@ pub fn load_kit(name_or_path: &str) -> Result<KitMap, InputError> {
     }
     let path = Path::new(name_or_path);
     if path.exists() {
-        return KitMap::from_json_file(path);
+        return read_kit_map(path);
     }
     let names: Vec<&str> = crate::kit::PROFILES.iter().map(|p| p.0).collect();
     Err(InputError::new(
@@ -376,4 +370,37 @@ pub fn load_kit(name_or_path: &str) -> Result<KitMap, InputError> {
             names.join(", ")
         )),
     ))
+}
+
+/// Reads a user kit map file (JSON, format in docs/kits.md). Errors name the file and the line.
+pub fn read_kit_map(path: &Path) -> Result<KitMap, InputError> {
+    let bytes = read::read_capped(path, crate::kit::MAX_KIT_FILE_BYTES)?;
+    KitMap::from_json_bytes(&bytes, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_kit_map_is_an_io_error_naming_it() {
+        let err = read_kit_map(Path::new("fixtures/kits/no-such-kit.json")).unwrap_err();
+        assert_eq!(err.io_error_kind(), Some(std::io::ErrorKind::NotFound));
+        assert!(err
+            .to_string()
+            .starts_with("fixtures/kits/no-such-kit.json: cannot read"));
+    }
+
+    #[test]
+    fn a_take_given_as_a_chart_and_back_name_the_choice_not_a_flag() {
+        let root = crate::testdata::crate_path("");
+        let capture = root.join("fixtures/demo/lee-roland-td.jsonl");
+        let err = load_chart(&capture, ChartLoadOptions::default()).unwrap_err();
+        assert_eq!(err.remedy(), Some(Remedy::GiveAsTake), "{err}");
+        assert!(!err.to_string().contains("--"), "{err}");
+        let chart = root.join("fixtures/bad/rb-no-expert-gems.mid");
+        let err = load_chart(&chart, ChartLoadOptions::default()).unwrap_err();
+        assert_eq!(err.remedy(), Some(Remedy::ChooseDifficulty), "{err}");
+        assert!(!err.to_string().contains("--"), "{err}");
+    }
 }

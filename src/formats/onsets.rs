@@ -23,7 +23,7 @@ use crate::lane::{Dynamic, Lane};
 use crate::take::{Hit, Source, Take};
 use crate::tempo::{Tempo, TempoMap, TimeSignature};
 use crate::time::{format_seconds, parse_seconds, Nanos};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 /// The largest onset list pocket reads (64 MiB, about four million lines).
@@ -55,22 +55,7 @@ pub fn read_onsets(path: impl AsRef<Path>) -> Result<Vec<Onset>, InputError> {
 }
 
 fn read_onsets_limited(path: &Path, limit: u64) -> Result<Vec<Onset>, InputError> {
-    let file = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
-    let too_large =
-        |size| InputError::new(path, Place::File, InputErrorKind::TooLarge { size, limit });
-    if let Ok(meta) = file.metadata() {
-        if meta.len() > limit {
-            return Err(too_large(meta.len()));
-        }
-    }
-    // The size may change between the check and the read: never read more than the limit + 1.
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| InputError::io(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
+    let bytes = super::read::read_capped(path, limit)?;
     parse_onsets(path, &bytes)
 }
 

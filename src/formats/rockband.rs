@@ -1,26 +1,28 @@
 //! Rock Band / Clone Hero / YARG drum charts in MIDI: `notes.mid` with a `PART DRUMS` track,
 //! usually in a song folder beside a `song.ini`.
 //!
-//! This module also owns what the three rhythm-game formats share (the `.chart` reader in
-//! [`super::clone_hero`] and the `.dtx` reader in [`super::dtx`] use it):
-//! - [`Difficulty`], chosen with `--difficulty`;
+//! This module also owns what the rhythm-game formats share (the `.chart` reader in
+//! [`super::clone_hero`] uses it):
 //! - [`Pad`], the gems of the 4-lane pro and 5-lane layouts, and [`Pad::lane`], the one table
 //!   from a game pad to a pocket lane;
-//! - [`SongIni`], the song folder's metadata (`name`, `artist`, `charter`, `delay`);
-//! - the audio offset: a chart whose audio is offset (song.ini `delay`, `.chart` `Offset`) is
-//!   given a lead-in so that pocket's time zero is the start of the audio.
+//! - [`SongIni`], the song folder's metadata (`name`, `artist`, `charter`, `delay`).
+//!
+//! The difficulty to read is a [`super::Difficulty`]. The audio offset (a chart whose audio is
+//! offset by song.ini `delay` or `.chart` `Offset` gets a lead-in, so that pocket's time zero
+//! is the start of the audio) is applied by `formats::game_draft`, which builds the chart that
+//! the `.mid`, `.chart` and `.dtx` readers draft.
 //!
 //! The rules, with their sources, are in `docs/chart-formats.md`.
 
-use crate::chart::{Chart, ChartInfo, Note, Section};
-use crate::error::{InputError, InputErrorKind, Place};
-use crate::lane::{Articulation, Dynamic, Lane};
-use crate::tempo::{Tempo, TempoMap, TempoMapError, TimeSignature, MAX_BPM, MIN_BPM};
-use crate::time::{Nanos, Ticks};
+use super::chart_options::{ChartLoadOptions, Difficulty};
+use super::game_draft::Draft;
+use crate::chart::Chart;
+use crate::error::{InputError, InputErrorKind, Place, Remedy};
+use crate::lane::{Dynamic, Lane};
+use crate::tempo::{Tempo, TimeSignature};
+use crate::time::Nanos;
 use midly::{MetaMessage, MidiMessage, TrackEventKind};
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// Names of the MIDI tracks that hold a drum chart, in order of preference.
 pub const DRUM_TRACK_NAMES: [&str; 3] = ["PART DRUMS", "PART DRUM", "PART REAL_DRUMS_PS"];
@@ -31,87 +33,6 @@ pub const DOUBLE_KICK_NOTE: u8 = 95;
 pub const FLAM_MARKER_NOTE: u8 = 109;
 /// Tom markers for yellow, blue and green: gems of that colour under the marker are toms.
 pub const TOM_MARKER_NOTES: [u8; 3] = [110, 111, 112];
-
-/// A difficulty of a rhythm-game chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub enum Difficulty {
-    /// Expert (the default: the full part).
-    #[default]
-    Expert,
-    /// Hard.
-    Hard,
-    /// Medium.
-    Medium,
-    /// Easy.
-    Easy,
-}
-
-impl Difficulty {
-    /// Every difficulty, hardest first.
-    pub const ALL: [Difficulty; 4] = [
-        Difficulty::Expert,
-        Difficulty::Hard,
-        Difficulty::Medium,
-        Difficulty::Easy,
-    ];
-
-    /// Lower-case name, as given to `--difficulty`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Difficulty::Expert => "expert",
-            Difficulty::Hard => "hard",
-            Difficulty::Medium => "medium",
-            Difficulty::Easy => "easy",
-        }
-    }
-
-    /// The MIDI note of this difficulty's kick gem in `.mid`; the pads follow it (96 for Expert,
-    /// 84 Hard, 72 Medium, 60 Easy).
-    pub fn midi_kick_note(self) -> u8 {
-        match self {
-            Difficulty::Expert => 96,
-            Difficulty::Hard => 84,
-            Difficulty::Medium => 72,
-            Difficulty::Easy => 60,
-        }
-    }
-
-    /// The number written in `[mix <d> drums<n>]` events: 3 for Expert down to 0 for Easy.
-    pub fn mix_index(self) -> u8 {
-        match self {
-            Difficulty::Expert => 3,
-            Difficulty::Hard => 2,
-            Difficulty::Medium => 1,
-            Difficulty::Easy => 0,
-        }
-    }
-
-    /// The `.chart` section holding this difficulty's drums, e.g. `ExpertDrums`.
-    pub fn chart_section(self) -> &'static str {
-        match self {
-            Difficulty::Expert => "ExpertDrums",
-            Difficulty::Hard => "HardDrums",
-            Difficulty::Medium => "MediumDrums",
-            Difficulty::Easy => "EasyDrums",
-        }
-    }
-}
-
-impl fmt::Display for Difficulty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Difficulty {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Difficulty, String> {
-        Difficulty::ALL
-            .into_iter()
-            .find(|d| d.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown difficulty {s:?}; use expert, hard, medium or easy"))
-    }
-}
 
 /// A gem of a rhythm-game drum chart once its cymbal/tom status is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -261,7 +182,7 @@ impl SongIni {
 
 /// Reads a `song.ini`.
 pub fn read_song_ini(path: &Path) -> Result<SongIni, InputError> {
-    let bytes = super::smf::read_file_limited(path)?;
+    let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     parse_song_ini(path, &String::from_utf8_lossy(&bytes))
 }
 
@@ -390,224 +311,6 @@ pub fn song_folder_chart(dir: &Path) -> Result<PathBuf, InputError> {
     })
 }
 
-// ---------------------------------------------------------------------------------------------
-// Building a chart from ticks (shared by the three game readers).
-
-/// A chart as read, in the file's own ticks, before the audio offset and checks.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Draft {
-    pub ppq: u32,
-    /// Tempo changes with the place that gave them (any order).
-    pub tempos: Vec<(i64, Tempo, Place)>,
-    /// Time signature changes with their place (any order).
-    pub signatures: Vec<(i64, TimeSignature, Place)>,
-    pub sections: Vec<(i64, String)>,
-    pub notes: Vec<(i64, Lane, Option<Articulation>, Dynamic)>,
-    pub info: ChartInfo,
-    /// Positive: the notes sound this much later than the chart's tick 0 (after the start of
-    /// the audio).
-    pub audio_offset: Nanos,
-    /// Where the offset came from, for errors.
-    pub offset_origin: Option<(PathBuf, Place)>,
-}
-
-fn tempo_error(path: &Path, place: &Place, e: TempoMapError) -> InputError {
-    InputError::new(path, place.clone(), InputErrorKind::Tempo(e))
-}
-
-impl Draft {
-    /// Applies the audio offset, builds the tempo map and checks everything.
-    pub fn build(mut self, path: &Path) -> Result<Chart, InputError> {
-        if self.ppq == 0 || self.ppq > crate::tempo::MAX_PPQ {
-            return Err(tempo_error(
-                path,
-                &Place::File,
-                TempoMapError::BadPpq(self.ppq),
-            ));
-        }
-        self.tempos.sort_by_key(|t| t.0);
-        self.signatures.sort_by_key(|s| s.0);
-        for (tick, tempo, place) in &self.tempos {
-            let bpm = tempo.bpm();
-            if matches!(tempo, Tempo::MicrosPerQuarter(0) | Tempo::MilliBpm(0)) {
-                return Err(tempo_error(path, place, TempoMapError::TempoZero(*tick)));
-            }
-            if !(MIN_BPM..=MAX_BPM).contains(&bpm) {
-                return Err(tempo_error(
-                    path,
-                    place,
-                    TempoMapError::AbsurdTempo { tick: *tick, bpm },
-                ));
-            }
-        }
-        for (_, sig, place) in &self.signatures {
-            if sig.numerator == 0 || !matches!(sig.denominator, 1 | 2 | 4 | 8 | 16 | 32 | 64) {
-                return Err(tempo_error(
-                    path,
-                    place,
-                    TempoMapError::BadSignature(sig.to_string()),
-                ));
-            }
-        }
-        let first_sig = self
-            .signatures
-            .iter()
-            .take_while(|s| s.0 == 0)
-            .last()
-            .map(|s| s.1)
-            .unwrap_or(TimeSignature::COMMON);
-        let first_sig_place = self
-            .signatures
-            .first()
-            .map(|s| s.2.clone())
-            .unwrap_or(Place::File);
-        let mut tempos: Vec<(Ticks, Tempo)> =
-            self.tempos.iter().map(|t| (Ticks(t.0), t.1)).collect();
-        if tempos.first().map(|t| t.0 .0 > 0).unwrap_or(true) {
-            tempos.insert(0, (Ticks(0), Tempo::MicrosPerQuarter(500_000)));
-        }
-        let (origin_path, origin_place) = self
-            .offset_origin
-            .clone()
-            .unwrap_or_else(|| (path.to_path_buf(), Place::File));
-        let offset_err = |msg: String| {
-            InputError::new(
-                &origin_path,
-                origin_place.clone(),
-                InputErrorKind::Malformed(msg),
-            )
-        };
-        let ppq = self.ppq as i128;
-        let mut shift = 0i64;
-        let mut pickup = 0i64;
-        let offset = self.audio_offset.0 as i128;
-        if offset > 0 {
-            let whole = 4 * ppq;
-            let bar = whole / first_sig.denominator.max(1) as i128 * first_sig.numerator as i128;
-            // A lead-in of `len` ticks lasting exactly `offset`: us per quarter = offset·ppq/(len·1000).
-            let upq = |len: i128| -> (i128, bool) {
-                let num = offset * ppq;
-                let den = len * 1000;
-                ((2 * num + den).div_euclid(2 * den), num % den == 0)
-            };
-            let in_range = |u: i128| (60_000..=60_000_000).contains(&u);
-            let mut choice = None;
-            let mut candidates: Vec<i128> = Vec::new();
-            if ppq < bar {
-                candidates.push(ppq);
-            }
-            candidates.extend((1..bar).rev());
-            for &len in &candidates {
-                let (u, exact) = upq(len);
-                if exact && in_range(u) {
-                    choice = Some((len, u));
-                    break;
-                }
-            }
-            if choice.is_none() {
-                choice = candidates
-                    .iter()
-                    .map(|&len| (len, upq(len).0))
-                    .find(|(_, u)| in_range(*u));
-            }
-            let Some((len, u)) = choice else {
-                return Err(offset_err(format!(
-                    "an audio offset of {:.3} s is longer than pocket can place before the first bar ({} ticks at 1 BPM); check the delay",
-                    self.audio_offset.as_secs_f64(),
-                    bar - 1
-                )));
-            };
-            shift = len as i64;
-            pickup = len as i64;
-            for t in tempos.iter_mut() {
-                t.0 = Ticks(t.0 .0 + shift);
-            }
-            tempos.insert(0, (Ticks(0), Tempo::MicrosPerQuarter(u as u32)));
-        } else if offset < 0 {
-            let first_note = self.notes.iter().map(|n| n.0).min().unwrap_or(0);
-            let first_change = tempos.iter().map(|t| t.0 .0).find(|t| *t > 0);
-            let x = first_change.map_or(first_note, |c| c.min(first_note)) as i128;
-            let (num, den) = tempos[0].1.ns_per_quarter();
-            let lead = if x > 0 {
-                (2 * x * num + den * ppq).div_euclid(2 * den * ppq)
-            } else {
-                0
-            };
-            let remaining = lead + offset;
-            if x == 0 || remaining <= 0 {
-                return Err(offset_err(format!(
-                    "the audio offset of {:.3} s puts the first note before the start of the audio; pocket charts start at the audio's start",
-                    self.audio_offset.as_secs_f64()
-                )));
-            }
-            let den2 = x * 1000;
-            let u = (2 * remaining * ppq + den2).div_euclid(2 * den2);
-            if !(60_000..=60_000_000).contains(&u) {
-                return Err(offset_err(format!(
-                    "the audio offset of {:.3} s leaves {:.3} s before the first note, which pocket cannot time; check the delay",
-                    self.audio_offset.as_secs_f64(),
-                    remaining as f64 / 1e9
-                )));
-            }
-            let original = tempos[0].1;
-            tempos[0].1 = Tempo::MicrosPerQuarter(u as u32);
-            if !tempos.iter().any(|t| t.0 .0 == x as i64) {
-                let at = tempos.partition_point(|t| t.0 .0 < x as i64);
-                tempos.insert(at, (Ticks(x as i64), original));
-            }
-        }
-        let mut map = TempoMap::new(self.ppq, &tempos, first_sig, Ticks(pickup))
-            .map_err(|e| tempo_error(path, &first_sig_place, e))?;
-        for (tick, sig, place) in self.signatures.iter().filter(|s| s.0 > 0) {
-            map.add_signature_at_tick(Ticks(tick + shift), *sig)
-                .map_err(|e| tempo_error(path, place, e))?;
-        }
-        let limit = Nanos(super::smf::MAX_TIME_SECS * 1_000_000_000);
-        let time_of = |tick: i64| -> Result<Nanos, InputError> {
-            let t = map.time(Ticks(tick));
-            if t > limit {
-                Err(InputError::new(
-                    path,
-                    Place::Item(format!("tick {tick}")),
-                    InputErrorKind::Malformed(format!(
-                        "an event at tick {tick} falls at {:.0} s, beyond the {} s limit; the positions are damaged",
-                        t.as_secs_f64(),
-                        super::smf::MAX_TIME_SECS
-                    )),
-                ))
-            } else {
-                Ok(t)
-            }
-        };
-        self.notes.sort_by_key(|n| (n.0, n.1));
-        self.notes.dedup_by_key(|n| (n.0, n.1));
-        let mut notes = Vec::with_capacity(self.notes.len());
-        for (tick, lane, articulation, dynamic) in &self.notes {
-            let tick = tick + shift;
-            notes.push(Note {
-                time: time_of(tick)?,
-                tick: Ticks(tick),
-                lane: *lane,
-                articulation: *articulation,
-                dynamic: *dynamic,
-            });
-        }
-        self.sections.sort_by_key(|s| s.0);
-        self.sections.dedup();
-        let mut sections = Vec::with_capacity(self.sections.len());
-        for (tick, name) in &self.sections {
-            let tick = tick + shift;
-            sections.push(Section {
-                name: name.clone(),
-                tick: Ticks(tick),
-                time: time_of(tick)?,
-            });
-        }
-        Chart::new(self.info, map, sections, notes)
-            .map_err(|e| InputError::new(path, Place::File, InputErrorKind::Chart(e)))
-    }
-}
-
 /// Fills title, artist, charter and the audio offset from a song.ini.
 pub(crate) fn apply_song_ini(draft: &mut Draft, ini: &SongIni) {
     if let Some(n) = ini.name.as_ref().filter(|n| !n.is_empty()) {
@@ -678,8 +381,8 @@ struct Track {
 }
 
 /// Reads a Rock Band / Clone Hero / YARG `.mid` drum chart, with the `song.ini` beside it.
-pub fn read_chart(path: &Path, options: &super::ChartLoadOptions) -> Result<Chart, InputError> {
-    let bytes = super::smf::read_file_limited(path)?;
+pub fn read_chart(path: &Path, options: &ChartLoadOptions) -> Result<Chart, InputError> {
+    let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     let ini = song_ini_beside(path)?;
     read_chart_bytes(path, &bytes, ini.as_ref(), options)
 }
@@ -689,7 +392,7 @@ pub fn read_chart_bytes(
     path: &Path,
     bytes: &[u8],
     ini: Option<&SongIni>,
-    options: &super::ChartLoadOptions,
+    options: &ChartLoadOptions,
 ) -> Result<Chart, InputError> {
     let mut tracks: Vec<Track> = Vec::new();
     let mut tempos: Vec<(i64, Tempo, Place)> = Vec::new();
@@ -878,14 +581,17 @@ pub fn read_chart_bytes(
         return Err(InputError::new(
             path,
             Place::Item(format!("track {drum_index} ({})", names[drum_index])),
-            InputErrorKind::Empty(if have.is_empty() {
-                "the drum track holds no gems at any difficulty".to_string()
+            if have.is_empty() {
+                InputErrorKind::Empty("the drum track holds no gems at any difficulty".into())
             } else {
-                format!(
-                    "the drum track has no {difficulty} gems; it has gems for: {}; choose one with --difficulty",
-                    have.join(", ")
-                )
-            }),
+                InputErrorKind::WrongChoice {
+                    message: format!(
+                        "the drum track has no {difficulty} gems; it has gems for: {}; choose one of those difficulties",
+                        have.join(", ")
+                    ),
+                    remedy: Remedy::ChooseDifficulty,
+                }
+            },
         ));
     }
     if let Some(events) = tracks.iter().find(|t| t.name.as_deref() == Some("EVENTS")) {
@@ -915,20 +621,12 @@ pub fn read_chart_bytes(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::formats::smf::test_files::vlq;
     use crate::formats::ChartLoadOptions;
+    use crate::time::Ticks;
     use std::path::PathBuf;
 
     // ---- A tiny SMF writer for generated fixtures. ------------------------------------------
-
-    fn vlq(mut v: u32) -> Vec<u8> {
-        let mut out = vec![(v & 0x7F) as u8];
-        v >>= 7;
-        while v > 0 {
-            out.insert(0, 0x80 | (v & 0x7F) as u8);
-            v >>= 7;
-        }
-        out
-    }
 
     pub(crate) fn on(key: u8, vel: u8) -> Vec<u8> {
         vec![0x90, key, vel]

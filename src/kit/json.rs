@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::Path;
 
 /// Kit files larger than this are refused (a full map is a few kilobytes).
-const MAX_FILE_BYTES: u64 = 1 << 20;
+pub const MAX_KIT_FILE_BYTES: u64 = 1 << 20;
 
 /// The whole file, as written.
 #[derive(Deserialize)]
@@ -400,26 +400,14 @@ fn json_error(path: &Path, err: &serde_json::Error) -> InputError {
 }
 
 impl KitMap {
-    /// Reads a user kit map (JSON, format in docs/kits.md). Errors name the file and the line.
-    pub fn from_json_file(path: impl AsRef<Path>) -> Result<KitMap, InputError> {
+    /// Reads a user kit map (JSON, format in docs/kits.md) from the bytes of its file; `path`
+    /// names it in errors (and gives the default name). Errors name the file and the line.
+    /// Files are read by `formats::read_kit_map`.
+    pub fn from_json_bytes(bytes: &[u8], path: impl AsRef<Path>) -> Result<KitMap, InputError> {
         let path = path.as_ref();
-        let size = std::fs::metadata(path)
-            .map_err(|e| InputError::io(path, e))?
-            .len();
-        if size > MAX_FILE_BYTES {
-            return Err(InputError::new(
-                path,
-                Place::File,
-                InputErrorKind::TooLarge {
-                    size,
-                    limit: MAX_FILE_BYTES,
-                },
-            ));
-        }
-        let bytes = std::fs::read(path).map_err(|e| InputError::io(path, e))?;
-        let text = String::from_utf8(bytes)
+        let text = std::str::from_utf8(bytes)
             .map_err(|_| InputError::new(path, Place::File, InputErrorKind::NotUtf8))?;
-        KitMap::from_json_str(&text, path)
+        KitMap::from_json_str(text, path)
     }
 
     /// Reads a user kit map from JSON text; `path` names it in errors (and gives the default name).
@@ -550,7 +538,7 @@ mod tests {
 
     fn bad(name: &str) -> InputError {
         let path = crate_path(&format!("fixtures/bad/{name}"));
-        match KitMap::from_json_file(&path) {
+        match KitMap::from_json_bytes(&std::fs::read(&path).unwrap(), &path) {
             Ok(_) => panic!("{name} was accepted"),
             Err(e) => e,
         }
@@ -566,7 +554,7 @@ mod tests {
     #[test]
     fn user_map_extends_a_profile() {
         let path = crate_path("fixtures/kits/td17-aux-as-tom4-merged-cymbals.json");
-        let kit = KitMap::from_json_file(&path).unwrap();
+        let kit = KitMap::from_json_bytes(&std::fs::read(&path).unwrap(), &path).unwrap();
         assert_eq!(kit.name, "td17-home");
         assert_eq!(
             kit.description,
@@ -759,14 +747,5 @@ mod tests {
         let neighbour = "{\n  \"base\": \"gm\",\n  \"neighbours\": [\n    [\"tom1\", \"tom2\"],\n    [\"tom2\", \"gong\"]\n  ]\n}";
         let err = KitMap::from_json_str(neighbour, "k.json").unwrap_err();
         assert_eq!(line_of(&err), Some(5), "{err}");
-    }
-
-    #[test]
-    fn missing_file_is_an_io_error_naming_it() {
-        let err = KitMap::from_json_file("fixtures/kits/no-such-kit.json").unwrap_err();
-        assert!(matches!(err.kind, InputErrorKind::Io(_)));
-        assert!(err
-            .to_string()
-            .starts_with("fixtures/kits/no-such-kit.json: cannot read"));
     }
 }

@@ -4,7 +4,7 @@
 //! This module owns the step from raw MIDI events to a [`Take`](crate::take::Take):
 //!
 //! - [`KitMap`]: a note map (built-in profiles in [`PROFILES`], or a user JSON file read by
-//!   [`KitMap::from_json_file`]) plus the kit's channel, hi-hat pedal controller, neighbouring
+//!   `formats::read_kit_map`) plus the kit's channel, hi-hat pedal controller, neighbouring
 //!   pads and its own [`KitOptions`];
 //! - [`LaneMap`]: lane merges and swaps (`merge:crash,crash2`, `swap:ride,crash`);
 //! - [`build_take`]: the single entry point that turns events into hits, pedal readings, chokes
@@ -14,6 +14,7 @@
 
 mod build;
 mod filter;
+mod gm;
 mod json;
 mod lanes;
 mod options;
@@ -21,6 +22,8 @@ mod profiles;
 
 pub use build::build_take;
 pub use filter::{KitEvent, KitFilter};
+pub use gm::{gm_note, velocity_for, ACCENT_VELOCITY, GHOST_VELOCITY, NORMAL_VELOCITY};
+pub use json::MAX_KIT_FILE_BYTES;
 pub use lanes::{parse_rule, LaneMap, LaneMapError, LaneRule};
 pub use options::{
     CrosstalkOptions, HihatThresholds, KitOptions, PedalStompOptions, VelocityFloors,

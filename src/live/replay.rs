@@ -21,13 +21,8 @@ use std::time::{Duration, Instant};
 /// several players) or a Standard MIDI File (`FILE#channel=N`, `FILE#track=N`). Times are on the
 /// take's chart clock (its time zero is 0).
 pub fn load_events(spec: &str) -> Result<Vec<RawEvent>, InputError> {
-    let (path_text, player) = match spec.rsplit_once("#player=") {
-        Some((p, name)) => (p, Some(name)),
-        None => (spec, None),
-    };
-    let parsed = smf::TakeSpec::parse(path_text)
-        .map_err(|e| InputError::new(path_text, Place::File, InputErrorKind::Malformed(e)))?;
-    let path = parsed.path.as_path();
+    let parsed = formats::parse_take_spec(spec)?;
+    let (path, player) = (parsed.path.as_path(), parsed.player.as_deref());
     match formats::detect(path)? {
         Format::CaptureLog => {
             let cap = capture_log::read_capture(path)?;

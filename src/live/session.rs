@@ -807,15 +807,13 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
 
 /// The kit recorded in a replayed capture log, if it is a built-in profile.
 fn recorded_kit(spec: &str) -> Option<KitMap> {
-    let (path, player) = match spec.rsplit_once("#player=") {
-        Some((p, n)) => (p, Some(n)),
-        None => (spec, None),
-    };
-    if formats::detect(Path::new(path)).ok()? != formats::Format::CaptureLog {
+    let spec = formats::TakeSpec::parse(spec).ok()?;
+    let path = spec.path.as_path();
+    if formats::detect(path).ok()? != formats::Format::CaptureLog {
         return None;
     }
     let cap = capture_log::read_capture(path).ok()?;
-    let p = match player {
+    let p = match spec.player.as_deref() {
         Some(n) => cap.header.players.iter().find(|p| p.name == n)?,
         None => cap.header.players.first()?,
     };

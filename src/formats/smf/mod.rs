@@ -1,0 +1,113 @@
+//! Standard MIDI Files (`.mid`): read as a chart or as one player's raw events, and written back.
+//!
+//! This module owns the SMF container: the `MThd`/`MTrk` chunk walk (done here, so that every
+//! error can name the track and byte offset), tempo and time-signature meta events, and the
+//! time of each event. Events themselves are decoded by `midly`.
+//!
+//! - [`read_chart`]: a drum chart (General MIDI drum channel, kit map, dynamics from velocity,
+//!   sections from markers). SMPTE time division is refused: a chart needs a beat grid.
+//! - [`read_events`]: every channel message of one player, with exact times, for
+//!   [`crate::kit`] to turn into a take. SMPTE time division is accepted. One file may hold two
+//!   players split by track or channel: see [`TakeSelector`] and [`super::TakeSpec`].
+//! - [`write_chart`], [`write_take`]: type 1 files that read back to the same notes.
+//!
+//! The user-facing rules are in `docs/take-formats.md`.
+//!
+//! The work is split by job: `container` walks the `MThd`/`MTrk` chunks (and unwraps RIFF
+//! `RMID` files) with byte-level diagnostics, `chart` and `take` read what the walk yields, and
+//! `write` writes files back.
+
+mod chart;
+mod container;
+mod take;
+#[cfg(test)]
+pub(crate) mod test_files;
+mod write;
+
+pub use super::take_spec::TakeSelector;
+pub(crate) use chart::section_name;
+pub use chart::{read_chart_bytes, ChannelFilter, SmfChartOptions};
+pub(crate) use container::walk_ppq_events;
+pub use container::{Division, MAX_TIME_SECS};
+pub use take::{read_events_bytes, SmfEvents, SmfTakeOptions};
+pub use write::{write_chart, write_take};
+
+use crate::chart::Chart;
+use crate::error::InputError;
+use std::path::Path;
+
+/// Largest SMF pocket reads, in bytes (64 MiB). Drum takes and charts are a few hundred KiB.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a Standard MIDI File as a chart. See the module docs and `docs/take-formats.md`.
+pub fn read_chart(path: &Path, opts: &SmfChartOptions) -> Result<Chart, InputError> {
+    let bytes = super::read::read_capped(path, MAX_FILE_BYTES)?;
+    read_chart_bytes(path, &bytes, opts)
+}
+
+/// Reads a Standard MIDI File as one player's take events.
+pub fn read_events(path: &Path, opts: &SmfTakeOptions) -> Result<SmfEvents, InputError> {
+    let bytes = super::read::read_capped(path, MAX_FILE_BYTES)?;
+    read_events_bytes(path, &bytes, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::path::Path;
+
+    use crate::error::InputErrorKind;
+
+    use crate::formats::smf::test_files::*;
+
+    use proptest::prelude::*;
+
+    #[test]
+    fn bad_file_too_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.mid");
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(MAX_FILE_BYTES + 1).unwrap(); // sparse: nothing is written
+        let e = read_chart(&path, &chart_opts()).unwrap_err();
+        assert!(matches!(e.kind, InputErrorKind::TooLarge { .. }), "{e}");
+        let e = read_events(&path, &take_opts("")).unwrap_err();
+        assert!(matches!(e.kind, InputErrorKind::TooLarge { .. }), "{e}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = read_chart_bytes(Path::new("r.mid"), &bytes, &chart_opts());
+            let _ = read_events_bytes(Path::new("r.mid"), &bytes, &take_opts(""));
+            let mut with_header = b"MThd".to_vec();
+            with_header.extend(&bytes);
+            let _ = read_chart_bytes(Path::new("r.mid"), &with_header, &chart_opts());
+            let _ = read_events_bytes(Path::new("r.mid"), &with_header, &take_opts("track=1"));
+        }
+
+        #[test]
+        fn mutated_files_never_panic(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            which in 0usize..3,
+        ) {
+            let mut bytes = match which {
+                0 => type1_tempo_change(),
+                1 => type0_running_status(),
+                _ => duo_by_channel(),
+            };
+            for (i, b) in &edits {
+                let i = i.index(bytes.len());
+                bytes[i] = *b;
+            }
+            if edits.len() % 3 == 0 {
+                bytes.truncate(cut.index(bytes.len() + 1));
+            }
+            let _ = read_chart_bytes(Path::new("m.mid"), &bytes, &chart_opts());
+            let _ = read_events_bytes(Path::new("m.mid"), &bytes, &take_opts("channel=10"));
+        }
+    }
+}
