@@ -10,6 +10,7 @@ use assert_cmd::Command;
 use pocket::formats::{self, capture_log, chart_json, clone_hero, dtx, onsets, rockband, smf};
 use pocket::kit::KitMap;
 use pocket::score::{score_player, PlayerInput, ScoreOptions};
+use pocket::testdata::check_golden;
 use pocket::{InputError, Nanos};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -22,15 +23,11 @@ fn crate_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Writes `bytes` to `rel` (inside the crate) unless it already holds them; returns the
-/// relative path, so that messages name it as a user would type it.
+/// Checks that the generated fixture `rel` (inside the crate) holds exactly `bytes`
+/// (`POCKET_BLESS=1` writes it); returns the relative path, so that messages name it as a user
+/// would type it.
 fn fixture(rel: &str, bytes: &[u8]) -> PathBuf {
-    let path = crate_path(rel);
-    if std::fs::read(&path).ok().as_deref() != Some(bytes) {
-        std::fs::create_dir_all(path.parent().expect("fixture has a folder"))
-            .expect("create fixture folder");
-        std::fs::write(&path, bytes).expect("write fixture");
-    }
+    check_golden(rel, bytes);
     PathBuf::from(rel)
 }
 
