@@ -42,7 +42,8 @@ pub mod tempo;
 pub mod time;
 
 /// Test support shared by the unit tests and the integration tests in `tests/` (not part of
-/// the API).
+/// the API; only with `cfg(test)` or the `testing` feature).
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testdata;
 

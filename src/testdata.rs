@@ -1,8 +1,16 @@
-//! Test support: access to the third-party data kept beside the project (never inside it).
+//! Test support for the unit tests and the integration tests (built with `cfg(test)` or the
+//! `testing` feature only): golden files, the third-party data kept beside the project, small
+//! takes.
 //!
-//! The directory is `$POCKET_DATA_DIR`, or `../shared/data` next to the crate. When it is missing,
-//! tests that need it are skipped with a message, unless `POCKET_REQUIRE_DATA=1` (set by CI), in
-//! which case they fail.
+//! **Golden files.** Every file a test compares output against byte for byte (the golden
+//! reports in fixtures/golden/, generated fixtures, the JSON Schemas and the examples in docs/)
+//! goes through [`check_golden`]. One switch rewrites them all: `POCKET_BLESS=1 cargo test`;
+//! then review the diff before committing. Without it a golden that differs, or is missing, is
+//! a failure: nothing is ever written silently.
+//!
+//! **Third-party data.** The directory is `$POCKET_DATA_DIR`, or `../shared/data` next to the
+//! crate. When it is missing, tests that need it are skipped with a message, unless
+//! `POCKET_REQUIRE_DATA=1` (set by CI), in which case they fail.
 
 use std::path::PathBuf;
 
@@ -32,6 +40,67 @@ pub fn crate_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// The environment variable that rewrites golden files when set to `1`.
+pub const BLESS_VAR: &str = "POCKET_BLESS";
+
+/// Whether this run rewrites golden files (`POCKET_BLESS=1`) instead of comparing them.
+pub fn blessing() -> bool {
+    std::env::var(BLESS_VAR).as_deref() == Ok("1")
+}
+
+/// Compares `actual` with the golden file `rel` (a path inside the crate) byte for byte and
+/// panics, naming the first difference, when they differ or the file is missing. With
+/// `POCKET_BLESS=1` it writes `actual` to the file instead.
+#[track_caller]
+pub fn check_golden(rel: &str, actual: impl AsRef<[u8]>) {
+    let actual = actual.as_ref();
+    let path = crate_path(rel);
+    if blessing() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        }
+        std::fs::write(&path, actual).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        return;
+    }
+    let expected = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!("{rel}: {e}: the golden file is missing; run with {BLESS_VAR}=1 to write it")
+    });
+    if expected != actual {
+        panic!(
+            "{rel} differs from the output, {}\n\
+             If the change is intended, rerun with {BLESS_VAR}=1 and review the diff.",
+            first_difference(&expected, actual)
+        );
+    }
+}
+
+/// Where two different contents first differ: a line of text, or a byte offset.
+fn first_difference(expected: &[u8], actual: &[u8]) -> String {
+    if let (Ok(e), Ok(a)) = (std::str::from_utf8(expected), std::str::from_utf8(actual)) {
+        let line = e
+            .lines()
+            .zip(a.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or_else(|| e.lines().count().min(a.lines().count()));
+        return format!(
+            "first at line {}:\n  golden: {}\n  output: {}",
+            line + 1,
+            e.lines().nth(line).unwrap_or("(end of file)"),
+            a.lines().nth(line).unwrap_or("(end of file)"),
+        );
+    }
+    let at = expected
+        .iter()
+        .zip(actual)
+        .position(|(x, y)| x != y)
+        .unwrap_or_else(|| expected.len().min(actual.len()));
+    format!(
+        "first at byte {at} (golden {} bytes, output {} bytes)",
+        expected.len(),
+        actual.len()
+    )
+}
+
 /// A take of hits given as (milliseconds, lane), all at `velocity` from note 38 on channel 10.
 pub fn take_ms(hits: &[(f64, crate::lane::Lane)], velocity: u8) -> crate::take::Take {
     use crate::take::{Hit, Source, Take};
@@ -51,5 +120,39 @@ pub fn take_ms(hits: &[(f64, crate::lane::Lane)], velocity: u8) -> crate::take::
             })
             .collect(),
         ..Take::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_difference_names_the_line_of_text() {
+        assert_eq!(
+            first_difference(b"a\nb\nc\n", b"a\nx\nc\n"),
+            "first at line 2:\n  golden: b\n  output: x"
+        );
+        assert_eq!(
+            first_difference(b"a\n", b"a\nb\n"),
+            "first at line 2:\n  golden: (end of file)\n  output: b"
+        );
+    }
+
+    #[test]
+    fn first_difference_names_the_byte_of_binary_files() {
+        assert_eq!(
+            first_difference(b"ab\xff", b"ab\xfe!"),
+            "first at byte 2 (golden 3 bytes, output 4 bytes)"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "the golden file is missing")]
+    fn a_missing_golden_is_a_failure() {
+        if blessing() {
+            panic!("the golden file is missing (not checked while blessing)");
+        }
+        check_golden("fixtures/golden/no-such-golden.json", "{}");
     }
 }

@@ -1,6 +1,6 @@
 //! Hostile and broken input: every case of docs/bad-input.md, with the exact message pocket
-//! gives, and a replay of every file in fixtures/bad/ (and of the fuzz corpora, when they have
-//! been made locally with fuzz/seed-corpora.sh and cargo fuzz) through every reader: each must
+//! gives, and a replay of every file in fixtures/bad/ and in the fuzz corpora (the seeds kept
+//! in fuzz/corpus/, plus whatever a local fuzzer run added) through every reader: each must
 //! return `Ok` or a clean `Err`, never panic.
 //!
 //! When a message changes on purpose, update docs/bad-input.md with it: the test prints the
@@ -10,6 +10,7 @@ use assert_cmd::Command;
 use pocket::formats::{self, capture_log, chart_json, clone_hero, dtx, onsets, rockband, smf};
 use pocket::kit::KitMap;
 use pocket::score::{score_player, PlayerInput, ScoreOptions};
+use pocket::testdata::check_golden;
 use pocket::{InputError, Nanos};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -22,15 +23,11 @@ fn crate_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Writes `bytes` to `rel` (inside the crate) unless it already holds them; returns the
-/// relative path, so that messages name it as a user would type it.
+/// Checks that the generated fixture `rel` (inside the crate) holds exactly `bytes`
+/// (`POCKET_BLESS=1` writes it); returns the relative path, so that messages name it as a user
+/// would type it.
 fn fixture(rel: &str, bytes: &[u8]) -> PathBuf {
-    let path = crate_path(rel);
-    if std::fs::read(&path).ok().as_deref() != Some(bytes) {
-        std::fs::create_dir_all(path.parent().expect("fixture has a folder"))
-            .expect("create fixture folder");
-        std::fs::write(&path, bytes).expect("write fixture");
-    }
+    check_golden(rel, bytes);
     PathBuf::from(rel)
 }
 
@@ -753,7 +750,7 @@ fn cli_unreadable_chart_exit_1() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Replays: every file in fixtures/bad/ and every local fuzz corpus file through every reader.
+// Replays: every file in fixtures/bad/ and in the fuzz corpora through every reader.
 
 /// Feeds `bytes` to every reader; none may panic. With `score`, every chart a reader accepts
 /// is also scored with two players. Returns how many readers accepted it.
@@ -901,22 +898,70 @@ fn every_bad_fixture_through_the_loaders() {
     }
 }
 
+/// The fuzz targets: one file per target in fuzz/fuzz_targets/.
+fn fuzz_targets() -> Vec<String> {
+    files_in(&crate_path("fuzz/fuzz_targets"))
+        .iter()
+        .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
+        .collect()
+}
+
 #[test]
 fn fuzz_corpora_through_every_reader() {
-    // fuzz/corpus and fuzz/artifacts are local (not in the repository): made by
-    // fuzz/seed-corpora.sh and cargo fuzz. Everything they hold must read cleanly too.
+    // fuzz/corpus/<target>/seed-* is the seed corpus kept in the repository (written by
+    // fuzz/seed-corpora.sh; it holds every past finding); whatever a local fuzzer run added
+    // beside it, and fuzz/artifacts, are replayed too. Everything must read cleanly.
+    let targets = fuzz_targets();
+    assert!(
+        targets.len() >= 9,
+        "only {} fuzz targets in fuzz/fuzz_targets",
+        targets.len()
+    );
+    for target in &targets {
+        let seeds = files_in(&crate_path(&format!("fuzz/corpus/{target}")));
+        assert!(
+            !seeds.is_empty(),
+            "fuzz/corpus/{target}/ holds no files; run fuzz/seed-corpora.sh and commit the seeds"
+        );
+    }
     let mut n = 0;
     for dir in ["fuzz/corpus", "fuzz/artifacts"] {
         for f in files_in(&crate_path(dir)) {
-            if let Ok(bytes) = std::fs::read(&f) {
-                // Readers only: the fuzz targets score what they accept already, and the
-                // corpora are large.
-                through_every_reader(&bytes, false);
-                n += 1;
-            }
+            let bytes = std::fs::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            // Readers only: the fuzz targets score what they accept already, and the
+            // corpora grow large.
+            through_every_reader(&bytes, false);
+            n += 1;
         }
     }
     eprintln!("replayed {n} fuzz corpus files");
+    assert!(n > 0, "no fuzz corpus files were replayed");
+}
+
+#[test]
+fn every_fuzz_finding_is_in_a_seed_corpus() {
+    // A finding kept in fixtures/bad/ (named fuzz-*) is also a seed of some target, so that
+    // the fuzzers start from it.
+    let seeds: Vec<Vec<u8>> = files_in(&crate_path("fuzz/corpus"))
+        .iter()
+        .map(|f| std::fs::read(f).expect("read seed"))
+        .collect();
+    let findings: Vec<PathBuf> = files_in(&crate_path("fixtures/bad"))
+        .into_iter()
+        .filter(|f| {
+            f.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("fuzz-"))
+        })
+        .collect();
+    assert!(!findings.is_empty(), "no fuzz findings in fixtures/bad/");
+    for f in findings {
+        let bytes = std::fs::read(&f).expect("read finding");
+        assert!(
+            seeds.contains(&bytes),
+            "{} is in no fuzz/corpus/<target>/; add it in fuzz/seed-corpora.sh and rerun it",
+            f.display()
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

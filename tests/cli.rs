@@ -1,8 +1,8 @@
 //! The `pocket` binary as a user runs it: exit codes, what goes to stdout and stderr, the JSON
 //! report each flag produces, golden reports, and real third-party MIDI files.
 //!
-//! Golden reports live in fixtures/golden/ and are compared byte for byte; `POCKET_BLESS=1`
-//! rewrites them. Tests that read the Groove MIDI Dataset find it through `$POCKET_DATA_DIR`
+//! Golden reports live in fixtures/golden/ and are compared byte for byte by
+//! `pocket::testdata::check_golden`; `POCKET_BLESS=1` rewrites them. Tests that read the Groove MIDI Dataset find it through `$POCKET_DATA_DIR`
 //! (default `../shared/data` next to the crate) and are skipped when it is absent, unless
 //! `POCKET_REQUIRE_DATA=1`.
 
@@ -22,7 +22,7 @@ fn crate_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-use pocket::testdata::data_dir;
+use pocket::testdata::{check_golden, data_dir};
 
 /// What one run of the binary did.
 struct Run {
@@ -121,38 +121,6 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
 
-/// Compares `actual` with the golden file `fixtures/golden/<name>`, or rewrites it when
-/// `POCKET_BLESS=1`.
-fn check_golden(name: &str, actual: &str) {
-    let path = crate_path("fixtures/golden").join(name);
-    if std::env::var("POCKET_BLESS").as_deref() == Ok("1") {
-        std::fs::create_dir_all(path.parent().expect("golden dir")).expect("create golden dir");
-        std::fs::write(&path, actual).expect("write golden file");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e}; run with POCKET_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{} differs from the output, first at line {}:\n  golden: {}\n  output: {}\n\
-             If the change is intended, rerun with POCKET_BLESS=1 and review the diff.",
-            path.display(),
-            line + 1,
-            expected.lines().nth(line).unwrap_or("(end of file)"),
-            actual.lines().nth(line).unwrap_or("(end of file)"),
-        );
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // pocket demo
 
@@ -207,7 +175,10 @@ fn demo_report_is_golden_and_deterministic() {
         outputs[0] == outputs[1],
         "two demo runs wrote different reports"
     );
-    check_golden("demo-two-players-standard.json", &outputs[0]);
+    check_golden(
+        "fixtures/golden/demo-two-players-standard.json",
+        &outputs[0],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -539,7 +510,10 @@ fn score_detail_strict_report_is_golden_and_deterministic() {
     let report = a.report();
     assert_eq!(report.settings.timing.name(), "strict");
     assert!(report.players.iter().all(|p| p.detail.is_some()));
-    check_golden("demo-two-players-detail-strict.json", &a.stdout);
+    check_golden(
+        "fixtures/golden/demo-two-players-detail-strict.json",
+        &a.stdout,
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@
 
 use pocket::report::Report;
 use pocket::score::{self, ScoreOptions};
+use pocket::testdata::check_golden;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -395,19 +396,9 @@ fn keys_come_in_the_documented_order() {
 
 #[test]
 fn json_schema_matches_docs() {
-    let path = crate_path("docs/report.schema.json");
     let schema = Report::json_schema();
-    if std::env::var("POCKET_BLESS").as_deref() == Ok("1") {
-        std::fs::write(&path, &schema).expect("write docs/report.schema.json");
-        return;
-    }
-    let on_disk = std::fs::read_to_string(&path)
-        .expect("docs/report.schema.json exists (POCKET_BLESS=1 writes it)");
-    assert!(
-        on_disk == schema,
-        "docs/report.schema.json is out of date with pocket::report; \
-         rerun with POCKET_BLESS=1 and update docs/report-format.md"
-    );
+    // When it differs, update docs/report-format.md too.
+    check_golden("docs/report.schema.json", &schema);
     // The schema knows every stable field.
     let v: Value = serde_json::from_str(&schema).expect("the schema is JSON");
     let player = &v["$defs"]["PlayerReport"]["properties"];
@@ -433,22 +424,17 @@ fn docs_example_json() -> String {
 
 #[test]
 fn docs_example_is_real_demo_output() {
-    let path = crate_path("docs/report-format.md");
-    let doc = std::fs::read_to_string(&path).expect("docs/report-format.md");
+    let doc = std::fs::read_to_string(crate_path("docs/report-format.md"))
+        .expect("docs/report-format.md");
     let start_marker = "## Example";
     let section = doc.find(start_marker).expect("an Example section");
     let open = section + doc[section..].find("```json\n").expect("a ```json block") + 8;
     let close = open + doc[open..].find("```\n").expect("the block ends");
     let example = docs_example_json();
-    if std::env::var("POCKET_BLESS").as_deref() == Ok("1") {
-        let updated = format!("{}{}{}", &doc[..open], example, &doc[close..]);
-        std::fs::write(&path, updated).expect("write docs/report-format.md");
-        return;
-    }
-    assert!(
-        doc[open..close] == example,
-        "the example in docs/report-format.md is not the current demo output; \
-         rerun with POCKET_BLESS=1 and check the prose around it"
+    // When it differs, check the prose around the example too.
+    check_golden(
+        "docs/report-format.md",
+        format!("{}{}{}", &doc[..open], example, &doc[close..]),
     );
 }
 

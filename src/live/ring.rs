@@ -12,7 +12,9 @@
 use super::clock::CaptureClock;
 use crate::formats::capture_log::MAX_MESSAGE_BYTES;
 use crate::time::Nanos;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(feature = "testing")]
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -80,16 +82,21 @@ pub fn ring(bytes: usize, clock: CaptureClock) -> (EventSender, EventReceiver) {
 
 /// A function called with `true` on entering and `false` on leaving [`EventSender::push`], for
 /// tests that check what happens inside pocket's part of the callback (e.g. that nothing is
-/// allocated there). Set with [`set_callback_probe`].
+/// allocated there). Set with [`set_callback_probe`]. Only in builds with the `testing`
+/// feature: a normal build has no probe in the callback at all.
+#[cfg(feature = "testing")]
 pub type CallbackProbe = fn(bool);
 
+#[cfg(feature = "testing")]
 static PROBE: AtomicUsize = AtomicUsize::new(0);
 
 /// Installs (or with `None` removes) the [`CallbackProbe`] for every callback of the process.
+#[cfg(feature = "testing")]
 pub fn set_callback_probe(probe: Option<CallbackProbe>) {
     PROBE.store(probe.map_or(0, |f| f as usize), Ordering::SeqCst);
 }
 
+#[cfg(feature = "testing")]
 #[inline]
 fn probe(entering: bool) {
     let p = PROBE.load(Ordering::Relaxed);
@@ -99,6 +106,11 @@ fn probe(entering: bool) {
         f(entering);
     }
 }
+
+/// Without the `testing` feature the probe compiles to nothing.
+#[cfg(not(feature = "testing"))]
+#[inline(always)]
+fn probe(_entering: bool) {}
 
 impl EventSender {
     /// The callback body: stamps the message with the capture clock, copies it into the ring
