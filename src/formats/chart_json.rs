@@ -1323,17 +1323,9 @@ mod tests {
     /// POCKET_BLESS=1).
     #[test]
     fn bad_not_utf8() {
-        let path = crate_path("fixtures/bad/chart-not-utf8.json");
         let bytes: &[u8] =
             b"{\n  \"format\": \"pocket-chart/1\",\n  \"title\": \"Caf\xe9\",\n  \"tempos\": []\n}\n";
-        if std::env::var_os("POCKET_BLESS").is_some() || !path.exists() {
-            std::fs::write(&path, bytes).unwrap();
-        }
-        assert_eq!(
-            std::fs::read(&path).unwrap(),
-            bytes,
-            "rerun with POCKET_BLESS=1"
-        );
+        crate::testdata::check_golden("fixtures/bad/chart-not-utf8.json", bytes);
         let err = bad("chart-not-utf8.json", 3);
         assert_eq!(err.kind, InputErrorKind::NotUtf8);
     }
@@ -1425,15 +1417,7 @@ mod tests {
     fn json_schema_is_in_sync() {
         let schema = schemars::schema_for!(ChartFile);
         let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
-        let path = crate_path("docs/chart.schema.json");
-        if std::env::var_os("POCKET_BLESS").is_some() {
-            std::fs::write(&path, &text).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == text,
-            "docs/chart.schema.json is out of date: rerun with POCKET_BLESS=1"
-        );
+        crate::testdata::check_golden("docs/chart.schema.json", text);
     }
 
     fn chart_paths() -> Vec<PathBuf> {

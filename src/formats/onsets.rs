@@ -463,18 +463,11 @@ mod tests {
     }
 
     /// The not-UTF-8 fixture is binary, so its bytes live here; this test checks the file in the
-    /// tree is exactly these bytes (`POCKET_WRITE_FIXTURES=1` rewrites it).
+    /// tree is exactly these bytes (`POCKET_BLESS=1` rewrites it).
     const NOT_UTF8_FIXTURE: &[u8] = b"0.5 kick\n1.0 sn\xe9re\n";
 
     #[test]
     fn not_utf8_fixture_matches_its_generator() {
-        let path = crate_path("fixtures/bad/onsets-not-utf8.txt");
-        if std::env::var("POCKET_WRITE_FIXTURES").as_deref() == Ok("1") {
-            std::fs::write(&path, NOT_UTF8_FIXTURE).expect("write fixture");
-        }
-        assert_eq!(
-            std::fs::read(&path).expect("fixture exists"),
-            NOT_UTF8_FIXTURE
-        );
+        crate::testdata::check_golden("fixtures/bad/onsets-not-utf8.txt", NOT_UTF8_FIXTURE);
     }
 }

@@ -823,21 +823,10 @@ pub(crate) mod tests {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
     }
 
-    /// Writes a generated fixture when it is missing or `POCKET_REGEN_FIXTURES` is set, and
-    /// otherwise checks that the file in the tree is exactly what the generator makes.
+    /// Checks that a generated fixture in the tree is exactly what the generator makes
+    /// (`POCKET_BLESS=1` rewrites it; a missing one is a failure).
     pub(crate) fn check_fixture(rel: &str, bytes: &[u8]) {
-        let path = root().join(rel);
-        let regen = std::env::var_os("POCKET_REGEN_FIXTURES").is_some();
-        match std::fs::read(&path) {
-            Ok(old) if old == bytes => {}
-            Ok(_) if !regen => panic!(
-                "{rel} differs from its generator; rerun with POCKET_REGEN_FIXTURES=1 to rewrite it"
-            ),
-            _ => {
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(&path, bytes).unwrap();
-            }
-        }
+        crate::testdata::check_golden(rel, bytes);
     }
 
     fn fixtures() -> Vec<(&'static str, Vec<u8>)> {

@@ -16,8 +16,8 @@
 
 mod plots;
 
-use crate::report::{PlayerDetail, PlayerReport, Report};
 use crate::report::SyncReport;
+use crate::report::{PlayerDetail, PlayerReport, Report};
 use std::fmt::Write;
 
 /// Most points drawn in one plot; above it every k-th point is kept ([`thinning_step`]).

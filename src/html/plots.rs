@@ -6,8 +6,8 @@
 use super::{c, esc, mmss, num, pct, player_class, positive_or, signed, Page};
 use super::{thinning_step, MAX_POINTS_PER_PLOT, MAX_POINT_TOOLTIPS};
 use crate::lane::Lane;
-use crate::report::{NoteDetail, PlayerDetail, PlayerReport, TierEdges};
 use crate::report::SyncReport;
+use crate::report::{NoteDetail, PlayerDetail, PlayerReport, TierEdges};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 

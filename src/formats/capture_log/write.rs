@@ -408,27 +408,10 @@ mod tests {
     use crate::formats::capture_log::test_files::*;
     use crate::time::Nanos;
 
-    use crate::testdata::crate_path;
-
     #[test]
     fn golden_fixture_matches_the_writer() {
-        let written = golden_bytes();
-        let fixture = crate_path(GOLDEN);
-        if std::env::var("POCKET_BLESS").as_deref() == Ok("1") {
-            std::fs::create_dir_all(fixture.parent().unwrap()).unwrap();
-            std::fs::write(&fixture, &written).unwrap();
-        }
-        let expected = std::fs::read(&fixture).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}; run with POCKET_BLESS=1 to create it",
-                fixture.display()
-            )
-        });
-        assert_eq!(
-            String::from_utf8_lossy(&written),
-            String::from_utf8_lossy(&expected),
-            "the writer's output changed; if intended, regenerate with POCKET_BLESS=1"
-        );
+        // When it differs, the writer's output changed.
+        crate::testdata::check_golden(GOLDEN, golden_bytes());
     }
 
     #[test]
