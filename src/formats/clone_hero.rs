@@ -553,7 +553,13 @@ mod tests {
             double_kick,
             ..ChartLoadOptions::default()
         };
-        crate::formats::load_chart(&root().join(rel), opts)
+        let path = root().join(rel);
+        let path = if path.is_dir() {
+            crate::formats::rockband::song_folder_chart(&path)?
+        } else {
+            path
+        };
+        read_chart(&path, &opts)
     }
 
     #[test]

@@ -485,10 +485,7 @@ mod tests {
         for (r, bytes) in fixtures() {
             check_fixture(r, &bytes);
         }
-        crate::formats::load_chart(
-            &root().join(rel),
-            crate::formats::ChartLoadOptions::default(),
-        )
+        read_chart(&root().join(rel))
     }
 
     #[test]

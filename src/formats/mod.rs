@@ -403,4 +403,21 @@ mod tests {
         assert_eq!(err.remedy(), Some(Remedy::ChooseDifficulty), "{err}");
         assert!(!err.to_string().contains("--"), "{err}");
     }
+
+    #[test]
+    fn detection_tells_rock_band_from_general_midi() {
+        for (r, bytes) in rockband::tests::fixtures() {
+            rockband::tests::check_fixture(r, &bytes);
+        }
+        let mid = rockband::tests::root()
+            .join(rockband::tests::SONG)
+            .join("notes.mid");
+        assert_eq!(detect(&mid).unwrap(), Format::RockBand);
+        assert_eq!(
+            detect(&rockband::tests::root().join(rockband::tests::SONG)).unwrap(),
+            Format::SongFolder
+        );
+        let gm = rockband::tests::root().join("fixtures/smf/type1-ppq96-tempo-change-3-4.mid");
+        assert_eq!(detect(&gm).unwrap(), Format::Smf);
+    }
 }

@@ -621,7 +621,7 @@ pub fn read_chart_bytes(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::formats::smf::test_files::vlq;
+    use crate::formats::smf::tests::vlq;
     use crate::formats::ChartLoadOptions;
     use crate::time::Ticks;
     use std::path::PathBuf;
@@ -829,7 +829,7 @@ pub(crate) mod tests {
         crate::testdata::check_golden(rel, bytes);
     }
 
-    fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
+    pub(crate) fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
         vec![
             (
                 "fixtures/rockband/pro-drums-song-ppq192/notes.mid",
@@ -871,7 +871,17 @@ pub(crate) mod tests {
         for (r, bytes) in fixtures() {
             check_fixture(r, &bytes);
         }
-        crate::formats::load_chart(&root().join(rel), opts)
+        read_path(&root().join(rel), opts)
+    }
+
+    /// A `.mid` chart, or the chart of a song folder, read as `formats::load_chart` reads it.
+    fn read_path(path: &Path, opts: ChartLoadOptions) -> Result<Chart, InputError> {
+        let chart = if path.is_dir() {
+            song_folder_chart(path)?
+        } else {
+            path.to_path_buf()
+        };
+        read_chart(&chart, &opts)
     }
 
     fn opts(difficulty: Difficulty, double_kick: bool) -> ChartLoadOptions {
@@ -956,7 +966,7 @@ pub(crate) mod tests {
         e
     }
 
-    const SONG: &str = "fixtures/rockband/pro-drums-song-ppq192";
+    pub(crate) const SONG: &str = "fixtures/rockband/pro-drums-song-ppq192";
 
     #[test]
     fn pro_song_expert_follows_every_rule() {
@@ -1096,25 +1106,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn detection_tells_rock_band_from_general_midi() {
-        load(SONG, opts(Difficulty::Expert, false)).unwrap();
-        let mid = root().join(SONG).join("notes.mid");
-        assert_eq!(
-            crate::formats::detect(&mid).unwrap(),
-            crate::formats::Format::RockBand
-        );
-        assert_eq!(
-            crate::formats::detect(&root().join(SONG)).unwrap(),
-            crate::formats::Format::SongFolder
-        );
-        let gm = root().join("fixtures/smf/type1-ppq96-tempo-change-3-4.mid");
-        assert_eq!(
-            crate::formats::detect(&gm).unwrap(),
-            crate::formats::Format::Smf
-        );
-    }
-
-    #[test]
     fn mix_events_in_every_spelling() {
         assert_eq!(parse_mix_event("[mix 3 drums0d]"), Some((3, true)));
         assert_eq!(parse_mix_event("mix_2_drums4d"), Some((2, true)));
@@ -1139,8 +1130,7 @@ pub(crate) mod tests {
         )
         .unwrap();
         std::fs::write(err_dir.path().join("song.ini"), "[song]\ndelay = -100\n").unwrap();
-        let moved =
-            crate::formats::load_chart(err_dir.path(), opts(Difficulty::Expert, false)).unwrap();
+        let moved = read_path(err_dir.path(), opts(Difficulty::Expert, false)).unwrap();
         assert_eq!(
             moved.notes[0].time,
             Nanos::from_millis(400),
@@ -1164,8 +1154,7 @@ pub(crate) mod tests {
             "[song]\nname = x\ndelay = -100\n",
         )
         .unwrap();
-        let err =
-            crate::formats::load_chart(dir.path(), opts(Difficulty::Expert, false)).unwrap_err();
+        let err = read_path(dir.path(), opts(Difficulty::Expert, false)).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("song.ini: line 3"), "{msg}");
     }

@@ -3,8 +3,8 @@
 //! asynchrony per bar, tempo per bar). Each plot is a method of the page that appends one
 //! `<figure>` with its `<svg>` to the page.
 
-use super::{c, esc, mmss, num, pct, player_class, positive_or, signed, Page};
-use super::{thinning_step, MAX_POINTS_PER_PLOT, MAX_POINT_TOOLTIPS};
+use super::sheet::{thinning_step, Page, MAX_POINTS_PER_PLOT, MAX_POINT_TOOLTIPS};
+use super::text::{c, esc, mmss, num, pct, player_class, positive_or, signed};
 use crate::lane::Lane;
 use crate::report::SyncReport;
 use crate::report::{NoteDetail, PlayerDetail, PlayerReport, TierEdges};

@@ -2,8 +2,8 @@
 //! stage's filter ([`KitFilter`]), the same one the live judge uses.
 
 use super::filter::{KitEvent, KitFilter};
+use super::map::KitMap;
 use super::options::KitOptions;
-use super::KitMap;
 use crate::event::RawEvent;
 use crate::take::Take;
 
@@ -67,7 +67,8 @@ fn time_order(events: &[RawEvent]) -> Option<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kit::{HihatThresholds, LaneMap};
+    use crate::kit::lanes::LaneMap;
+    use crate::kit::options::HihatThresholds;
     use crate::lane::{Articulation, Lane};
     use crate::take::{FilterReason, Source};
     use crate::time::Nanos;

@@ -12,8 +12,8 @@
 //! amortised O(1) however dense the playing is, and once the buffers have grown to the densest
 //! stretch seen, nothing is allocated per event (the live path relies on that).
 
+use super::map::KitMap;
 use super::options::KitOptions;
-use super::KitMap;
 use crate::event::RawEvent;
 use crate::lane::{Articulation, Lane};
 use crate::take::{Choke, FilterReason, Filtered, Hit, PedalSample, Source};
@@ -479,7 +479,7 @@ fn crosstalk_reason(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kit::build_take;
+    use crate::kit::build::build_take;
     use crate::take::Take;
 
     fn ms(t: i64) -> Nanos {

@@ -2,7 +2,7 @@
 //! velocity for each dynamic. Written files (charts, takes, demo performances) use these; the
 //! `gm` profile in [`super::PROFILES`] is the map they read back through.
 
-use super::KitMap;
+use super::map::KitMap;
 use crate::lane::{Articulation, Dynamic, Lane};
 
 /// Velocity written for ghost notes in a written chart.

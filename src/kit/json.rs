@@ -4,9 +4,9 @@
 //! a bad lane name included, is reported with its line and column.
 
 use super::lanes::{parse_rule, LaneRule};
+use super::map::KitMap;
 use super::options::{HihatThresholds, KitOptions};
 use super::profiles::{DEFAULT_NEIGHBOURS, PROFILES};
-use super::KitMap;
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::lane::{Articulation, Lane};
 use crate::time::Nanos;

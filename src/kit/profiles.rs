@@ -2,8 +2,8 @@
 //!
 //! The tables here are the single source for `pocket kits show` and docs/kits.md.
 
+use super::map::KitMap;
 use super::options::KitOptions;
-use super::KitMap;
 use crate::lane::{Articulation, Lane};
 
 use Articulation::*;
@@ -159,8 +159,15 @@ fn table(name: &str) -> Option<&'static [Row]> {
     }
 }
 
+impl KitMap {
+    /// A built-in profile by name (see [`PROFILES`]).
+    pub fn builtin(name: &str) -> Option<KitMap> {
+        builtin(name)
+    }
+}
+
 /// Builds a built-in profile.
-pub(super) fn builtin(name: &str) -> Option<KitMap> {
+fn builtin(name: &str) -> Option<KitMap> {
     let rows = table(name)?;
     let description = PROFILES
         .iter()

@@ -21,7 +21,7 @@ mod chart;
 mod container;
 mod take;
 #[cfg(test)]
-pub(crate) mod test_files;
+pub(crate) mod tests;
 mod write;
 
 pub use super::take_spec::TakeSelector;
@@ -49,65 +49,4 @@ pub fn read_chart(path: &Path, opts: &SmfChartOptions) -> Result<Chart, InputErr
 pub fn read_events(path: &Path, opts: &SmfTakeOptions) -> Result<SmfEvents, InputError> {
     let bytes = super::read::read_capped(path, MAX_FILE_BYTES)?;
     read_events_bytes(path, &bytes, opts)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    use std::path::Path;
-
-    use crate::error::InputErrorKind;
-
-    use crate::formats::smf::test_files::*;
-
-    use proptest::prelude::*;
-
-    #[test]
-    fn bad_file_too_large() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("huge.mid");
-        let f = std::fs::File::create(&path).unwrap();
-        f.set_len(MAX_FILE_BYTES + 1).unwrap(); // sparse: nothing is written
-        let e = read_chart(&path, &chart_opts()).unwrap_err();
-        assert!(matches!(e.kind, InputErrorKind::TooLarge { .. }), "{e}");
-        let e = read_events(&path, &take_opts("")).unwrap_err();
-        assert!(matches!(e.kind, InputErrorKind::TooLarge { .. }), "{e}");
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
-
-        #[test]
-        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let _ = read_chart_bytes(Path::new("r.mid"), &bytes, &chart_opts());
-            let _ = read_events_bytes(Path::new("r.mid"), &bytes, &take_opts(""));
-            let mut with_header = b"MThd".to_vec();
-            with_header.extend(&bytes);
-            let _ = read_chart_bytes(Path::new("r.mid"), &with_header, &chart_opts());
-            let _ = read_events_bytes(Path::new("r.mid"), &with_header, &take_opts("track=1"));
-        }
-
-        #[test]
-        fn mutated_files_never_panic(
-            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-            cut in any::<prop::sample::Index>(),
-            which in 0usize..3,
-        ) {
-            let mut bytes = match which {
-                0 => type1_tempo_change(),
-                1 => type0_running_status(),
-                _ => duo_by_channel(),
-            };
-            for (i, b) in &edits {
-                let i = i.index(bytes.len());
-                bytes[i] = *b;
-            }
-            if edits.len() % 3 == 0 {
-                bytes.truncate(cut.index(bytes.len() + 1));
-            }
-            let _ = read_chart_bytes(Path::new("m.mid"), &bytes, &chart_opts());
-            let _ = read_events_bytes(Path::new("m.mid"), &bytes, &take_opts("channel=10"));
-        }
-    }
 }
