@@ -447,8 +447,8 @@ pub fn read_chart_str(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::chart_options::ChartLoadOptions;
     use crate::formats::rockband::tests::{check_fixture, root};
-    use crate::formats::ChartLoadOptions;
     use crate::lane::Lane;
     use crate::time::{Nanos, Ticks};
 

@@ -7,7 +7,7 @@
 //!   from a game pad to a pocket lane;
 //! - [`SongIni`], the song folder's metadata (`name`, `artist`, `charter`, `delay`).
 //!
-//! The difficulty to read is a [`super::Difficulty`]. The audio offset (a chart whose audio is
+//! The difficulty to read is a [`Difficulty`]. The audio offset (a chart whose audio is
 //! offset by song.ini `delay` or `.chart` `Offset` gets a lead-in, so that pocket's time zero
 //! is the start of the audio) is applied by `formats::game_draft`, which builds the chart that
 //! the `.mid`, `.chart` and `.dtx` readers draft.
@@ -621,8 +621,8 @@ pub fn read_chart_bytes(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::formats::chart_options::ChartLoadOptions;
     use crate::formats::smf::tests::vlq;
-    use crate::formats::ChartLoadOptions;
     use crate::time::Ticks;
     use std::path::PathBuf;
 

@@ -67,9 +67,12 @@ fn time_order(events: &[RawEvent]) -> Option<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kit::filter::tests::random_events;
+    use crate::kit::filter::{KitEvent, KitFilter};
     use crate::kit::lanes::LaneMap;
     use crate::kit::options::HihatThresholds;
     use crate::lane::{Articulation, Lane};
+    use crate::take::Take;
     use crate::take::{FilterReason, Source};
     use crate::time::Nanos;
     use Articulation::*;
@@ -592,5 +595,36 @@ mod tests {
         assert_eq!(take.hits.len() + take.filtered.len(), events.len());
         assert!(take.hits.windows(2).all(|w| w[0].time <= w[1].time));
         assert!(take.filtered.windows(2).all(|w| w[0].time <= w[1].time));
+    }
+
+    #[test]
+    fn a_clock_driven_filter_gives_the_take_of_the_file() {
+        let kit = crate::kit::map::KitMap::builtin("roland-td").unwrap();
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut filtered = 0;
+        for round in 0..100 {
+            let events = random_events(&mut rng, 200);
+            let expected = build_take(&events, &kit, &kit.options, String::new(), vec![]);
+            filtered += expected.filtered.len();
+            let mut got = Take::default();
+            let mut keep = |e: KitEvent| match e {
+                KitEvent::Hit(h) => got.hits.push(h),
+                KitEvent::Filtered(f) => got.filtered.push(f),
+                KitEvent::Pedal(p) => got.pedal.push(p),
+                KitEvent::Choke(c) => got.chokes.push(c),
+            };
+            let mut f = KitFilter::new(&kit, &kit.options);
+            for (i, ev) in events.iter().enumerate() {
+                f.push(ev, &mut keep);
+                // The clock runs up to (never past) the next event, as on a live port.
+                let next = events.get(i + 1).map_or(ev.time, |e| e.time);
+                let now = ev.time + Nanos(rng.i64(0..=(next - ev.time).0));
+                f.advance(now, &mut keep);
+            }
+            f.finish(&mut keep);
+            got.sort();
+            assert_eq!(got, expected, "round {round}");
+        }
+        assert!(filtered > 100, "the filters fired: {filtered}");
     }
 }
