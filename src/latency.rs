@@ -90,7 +90,7 @@ pub enum LatencyError {
 
 fn known(names: &[String]) -> String {
     if names.is_empty() {
-        "it holds none yet: make one with `pocket calibrate ... --save-latency NAME`".into()
+        "it holds none yet: calibrate a kit and save its latency under a name first".into()
     } else {
         let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
         format!("it holds {}", quoted.join(", "))

@@ -24,10 +24,24 @@ fn main() -> ExitCode {
     }
 }
 
-/// The flag that makes the choice an input error asks for, to append to its message: the
-/// library says what to choose ("choose one of those difficulties"), the CLI says how.
+/// The flag that does what an error asks for, to append to its message: the library says what
+/// to do ("choose one of those difficulties"), the CLI says how.
 fn flag_hint(err: &anyhow::Error) -> &'static str {
     use pocket::error::{InputError, Remedy};
+    use pocket::html::HtmlError;
+    use pocket::latency::LatencyError;
+    use pocket::live::LiveError;
+    for e in err.chain() {
+        if let Some(HtmlError::NoDetail { .. }) = e.downcast_ref::<HtmlError>() {
+            return " (--detail, or --html FILE, which turns detail on)";
+        }
+        if let Some(LatencyError::Unknown { .. }) = e.downcast_ref::<LatencyError>() {
+            return " (pocket calibrate ... --save-latency NAME)";
+        }
+        if let Some(LiveError::NotBuilt) = e.downcast_ref::<LiveError>() {
+            return " (--replay NAME=TAKE)";
+        }
+    }
     let remedy = err
         .chain()
         .find_map(|e| e.downcast_ref::<InputError>())

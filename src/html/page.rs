@@ -13,8 +13,8 @@ use std::fmt::Write;
 pub enum HtmlError {
     /// Some players have no per-note detail.
     #[error(
-        "the report has no per-note detail for {}: the HTML page plots every note, so re-run \
-         the command with --detail (or with --html FILE, which turns detail on)",
+        "the report has no per-note detail for {}: the HTML page plots every note, so make \
+         the report again with per-note detail",
         .players.join(", ")
     )]
     NoDetail {

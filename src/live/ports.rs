@@ -368,7 +368,7 @@ mod io {
                 .map(|p| o.port_name(p).unwrap_or_default())
                 .collect();
             let names = stable_names(&raw);
-            let k = choose(query, &names, "MIDI output (--click-port)")?;
+            let k = choose(query, &names, "MIDI output")?;
             let conn = o
                 .connect(&ports[k], "click")
                 .map_err(|e| LiveError::PortBusy {

@@ -230,7 +230,7 @@ pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveE
     let bad = |m: String| LiveError::Settings(m);
     if !(practice.tempo_scale.is_finite() && (0.1..=4.0).contains(&practice.tempo_scale)) {
         return Err(bad(format!(
-            "--tempo {}% is out of range; use 10% to 400%",
+            "a tempo of {}% is out of range; use 10% to 400%",
             practice.tempo_scale * 100.0
         )));
     }
