@@ -5,12 +5,13 @@
 use criterion::{black_box, criterion_group, Criterion};
 use pocket::event::RawEvent;
 use pocket::formats::capture_log::{CaptureHeader, CaptureWriter, PortInfo, StartMode};
+use pocket::internals::live::OnlineJudge;
+use pocket::internals::live::IDLE_SLEEP;
+use pocket::internals::live::{ring, EventReceiver, EventSender};
+use pocket::internals::live::{CaptureClock, ConnectionClock};
 use pocket::kit::KitMap;
-use pocket::live::clock::{CaptureClock, ConnectionClock};
-use pocket::live::consumer::IDLE_SLEEP;
-use pocket::live::judge::OnlineJudge;
-use pocket::live::ring::{ring, EventReceiver, EventSender};
-use pocket::score::{Offsets, Timing};
+use pocket::matching::Offsets;
+use pocket::score::Timing;
 use pocket::Nanos;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -159,7 +160,7 @@ fn end_to_end() {
         let now = clock.now();
         let mut judged = 0;
         judge.advance(now, Some(Nanos::ZERO), |j| {
-            if !matches!(j.outcome, pocket::live::judge::Outcome::Miss { .. }) {
+            if !matches!(j.outcome, pocket::internals::live::Outcome::Miss { .. }) {
                 judged += 1;
             }
         });

@@ -176,7 +176,7 @@ fn stages(c: &mut Criterion) {
         group.throughput(Throughput::Elements(input.big.players[0].3 as u64));
         group.bench_function(BenchmarkId::from_parameter(input.hits), |b| {
             b.iter(|| {
-                pocket::kit::build_take(
+                pocket::internals::build_take(
                     black_box(&events),
                     &gm,
                     &gm.options,

@@ -289,7 +289,7 @@ pub fn write_big_take(dir: &Path, hits: usize) -> Result<BigTake, Box<dyn Error>
     let mut players = Vec::new();
     for (name, drummer) in drummers() {
         let perf = perform(&chart, &kit, &drummer);
-        let take = pocket::kit::build_take(
+        let take = pocket::internals::build_take(
             &perf.events,
             &kit,
             &kit.options,

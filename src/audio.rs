@@ -13,7 +13,7 @@
 
 use crate::chart::Chart;
 use crate::lane::{Articulation, Lane};
-use crate::score::Offsets;
+use crate::matching::Offsets;
 use crate::take::Take;
 use crate::time::Nanos;
 use std::path::{Path, PathBuf};

@@ -9,8 +9,9 @@ use crate::chart::Chart;
 use crate::formats::LoadedTake;
 use crate::kit::{LaneMap, LaneMapError};
 use crate::lane::Lane;
+use crate::matching::Offsets;
 use crate::report::{PlayerReport, Report};
-use crate::score::{Offsets, PlayerInput, ScoreOptions};
+use crate::score::{PlayerInput, ScoreOptions};
 use std::fmt;
 use std::path::{Path, PathBuf};
 

@@ -34,7 +34,7 @@ pub mod report;
 pub mod score;
 pub mod session;
 pub mod simulate;
-pub mod stats;
+pub(crate) mod stats;
 pub mod summary;
 pub mod sync;
 pub mod take;
@@ -46,6 +46,12 @@ pub mod time;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testdata;
+
+/// The one door to the inside of the pipeline, for pocket's own fuzz targets, benches and
+/// integration tests (the `testing` feature; not part of the API).
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod internals;
 
 pub use chart::{Chart, Note};
 pub use error::{InputError, InputErrorKind, Place};

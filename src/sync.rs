@@ -9,12 +9,12 @@
 use crate::chart::Chart;
 use crate::lane::Lane;
 use crate::matching;
+use crate::matching::{Alignment, Offsets};
 use crate::phase;
 use crate::report::{
     Ahead, AsynchronyStats, Bands, IoiCorrelation, Leader, PairingMode, PhaseStats, SyncBar,
     SyncLane, SyncReport, TempoDivergence, Verdict, Within,
 };
-use crate::score::Alignment;
 use crate::stats;
 use crate::take::Take;
 use crate::time::Nanos;
@@ -141,14 +141,14 @@ pub fn default_window(a: &[Nanos], b: &[Nanos], collapse: Nanos) -> Nanos {
 /// the given offsets (positive: that player is late).
 pub fn pair_free(
     take_a: &Take,
-    offsets_a: &crate::score::Offsets,
+    offsets_a: &Offsets,
     take_b: &Take,
-    offsets_b: &crate::score::Offsets,
+    offsets_b: &Offsets,
     all_lanes: bool,
     window: Option<Nanos>,
     collapse: Nanos,
 ) -> Pairing {
-    let times = |take: &Take, off: &crate::score::Offsets| -> Vec<(Lane, Nanos)> {
+    let times = |take: &Take, off: &Offsets| -> Vec<(Lane, Nanos)> {
         take.hits
             .iter()
             .map(|h| {
@@ -680,7 +680,6 @@ fn leadership(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::score::Offsets;
 
     fn take(hits: &[(f64, Lane)]) -> Take {
         crate::testdata::take_ms(hits, 90)

@@ -7,7 +7,7 @@
 //! message it got next to the one it expected.
 
 use assert_cmd::Command;
-use pocket::formats::{self, capture_log, chart_json, clone_hero, dtx, onsets, rockband, smf};
+use pocket::formats::{self, onsets, smf};
 use pocket::kit::KitMap;
 use pocket::score::{score_player, PlayerInput, ScoreOptions};
 use pocket::testdata::check_golden;
@@ -771,13 +771,15 @@ fn through_every_reader(bytes: &[u8], score: bool) -> usize {
         }
         Err(_) => 0,
     };
-    ok += keep(smf::read_chart_bytes(
+    ok += keep(pocket::internals::readers::smf::read_chart_bytes(
         path,
         bytes,
         &smf::SmfChartOptions::default(),
     ));
-    ok += usize::from(smf::read_chart_bytes(path, bytes, &all_channels).is_ok());
-    if let Ok(ev) = smf::read_events_bytes(
+    ok += usize::from(
+        pocket::internals::readers::smf::read_chart_bytes(path, bytes, &all_channels).is_ok(),
+    );
+    if let Ok(ev) = pocket::internals::readers::smf::read_events_bytes(
         path,
         bytes,
         &smf::SmfTakeOptions {
@@ -786,21 +788,35 @@ fn through_every_reader(bytes: &[u8], score: bool) -> usize {
         },
     ) {
         ok += 1;
-        let _ = pocket::kit::build_take(&ev.events, &gm, &gm.options, String::new(), vec![]);
+        let _ = pocket::internals::build_take(&ev.events, &gm, &gm.options, String::new(), vec![]);
     }
-    ok += keep(chart_json::read_chart_bytes(path, bytes));
-    if let Ok(list) = onsets::parse_onsets(path, bytes) {
+    ok += keep(pocket::internals::readers::chart_json::read_chart_bytes(
+        path, bytes,
+    ));
+    if let Ok(list) = pocket::internals::readers::onsets::parse_onsets(path, bytes) {
         ok += 1;
         let _ = onsets::to_chart(path, &list);
     }
-    ok += keep(rockband::read_chart_bytes(path, bytes, None, &chart_opts));
-    ok += keep(clone_hero::read_chart_bytes(path, bytes, None, &chart_opts));
-    ok += keep(dtx::read_chart_bytes(path, bytes));
-    if let Ok(cap) = capture_log::read_capture_from(bytes, path) {
+    ok += keep(pocket::internals::readers::rockband::read_chart_bytes(
+        path,
+        bytes,
+        None,
+        &chart_opts,
+    ));
+    ok += keep(pocket::internals::readers::clone_hero::read_chart_bytes(
+        path,
+        bytes,
+        None,
+        &chart_opts,
+    ));
+    ok += keep(pocket::internals::readers::dtx::read_chart_bytes(
+        path, bytes,
+    ));
+    if let Ok(cap) = pocket::internals::readers::capture_log::read_capture_from(bytes, path) {
         ok += 1;
         for i in 0..cap.header.players.len() {
             let ev = cap.events_for_player(i);
-            let _ = pocket::kit::build_take(&ev, &gm, &gm.options, String::new(), vec![]);
+            let _ = pocket::internals::build_take(&ev, &gm, &gm.options, String::new(), vec![]);
         }
     }
     ok += usize::from(KitMap::from_json_str(&String::from_utf8_lossy(bytes), path).is_ok());
@@ -1021,7 +1037,7 @@ fn fuzz_two_notes_ten_days_apart_score_in_linear_time() {
         "fixtures/bad/fuzz-smf-two-notes-ten-days-apart.mid",
     ))
     .expect("fixture");
-    let chart = smf::read_chart_bytes(
+    let chart = pocket::internals::readers::smf::read_chart_bytes(
         Path::new("fuzz-smf-two-notes-ten-days-apart.mid"),
         &bytes,
         &smf::SmfChartOptions::default(),

@@ -7,10 +7,12 @@
 //! - swapping the two players negates the mean asynchrony and swaps the α's (chart-free pairing
 //!   with `sync::pair_free` + `sync::analyse`, and the sync section of `score_session`).
 
-use pocket::formats::onsets::{parse_onsets, to_chart};
+use pocket::formats::onsets::to_chart;
+use pocket::internals::readers::onsets::parse_onsets;
 use pocket::matching::match_sorted;
+use pocket::matching::Offsets;
 use pocket::report::SyncReport;
-use pocket::score::{score_player, Offsets, PlayerInput, ScoreOptions};
+use pocket::score::{score_player, PlayerInput, ScoreOptions};
 use pocket::session::score_session;
 use pocket::sync::{analyse, pair_free, SyncOptions};
 use pocket::take::{Hit, Source, Take};

@@ -5,7 +5,7 @@
 
 use assert_cmd::cargo::CommandCargoExt;
 use pocket::formats::capture_log::read_capture;
-use pocket::live::ring::{ring, set_callback_probe};
+use pocket::internals::live::{ring, set_callback_probe};
 use pocket::live::session::{self, PlayerSource, PlayerSpec, SessionOptions};
 use pocket::live::LiveError;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -370,7 +370,7 @@ fn sigterm_stops_cleanly_with_report_and_takes() {
 fn pockets_part_of_the_callback_allocates_nothing() {
     set_callback_probe(Some(probe));
     // Directly: normal pushes, a SysEx, a full ring and the wrap-around.
-    let clock = pocket::live::clock::CaptureClock::start();
+    let clock = pocket::internals::live::CaptureClock::start();
     let (mut tx, mut rx) = ring(256, clock);
     let mut buf = vec![0u8; 20_000];
     let sysex = [0xF0, 0x41, 0x10, 0x00, 0xF7];

@@ -13,7 +13,7 @@ use pocket::formats::capture_log::{
 use pocket::kit::KitMap;
 use pocket::lane::{Articulation, Dynamic, Lane};
 use pocket::live::session::{self, PlayerSource, PlayerSpec, SessionOptions, Start};
-use pocket::score::Offsets;
+use pocket::matching::Offsets;
 use pocket::simulate::{perform, Drummer};
 use pocket::tempo::{Tempo, TempoMap, TimeSignature};
 use pocket::time::{Nanos, Ticks};

@@ -3,7 +3,8 @@
 //! the kit stage and the scorer, and the report must recover what the simulation put in.
 
 use pocket::formats::chart_json;
-use pocket::kit::{build_take, KitMap};
+use pocket::internals::build_take;
+use pocket::kit::KitMap;
 use pocket::lane::Lane;
 use pocket::score::{score_player, PlayerInput, ScoreOptions};
 use pocket::simulate::{perform, Drummer, Intent};

@@ -6,8 +6,8 @@
 
 use pocket::formats::load_take;
 use pocket::kit::KitMap;
+use pocket::matching::Offsets;
 use pocket::report::SyncReport;
-use pocket::score::Offsets;
 use pocket::sync::{analyse, pair_free, SyncOptions};
 use pocket::testdata::data_dir;
 use pocket::time::Nanos;

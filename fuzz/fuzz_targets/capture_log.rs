@@ -1,7 +1,7 @@
 //! The capture log reader over a byte slice, then every player's take through the kit stage.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pocket::formats::capture_log::read_capture_from;
+use pocket::internals::readers::capture_log::read_capture_from;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,8 +6,8 @@
 use libfuzzer_sys::fuzz_target;
 use pocket::event::RawEvent;
 use pocket::formats::capture_log::MAX_MESSAGE_BYTES;
-use pocket::live::clock::CaptureClock;
-use pocket::live::ring::ring;
+use pocket::internals::live::ring;
+use pocket::internals::live::CaptureClock;
 use pocket::time::Nanos;
 
 fuzz_target!(|data: &[u8]| {

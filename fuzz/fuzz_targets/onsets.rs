@@ -1,7 +1,8 @@
 //! Onset lists, then as a chart and as a take.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pocket::formats::onsets::{parse_onsets, to_chart, to_take};
+use pocket::formats::onsets::{to_chart, to_take};
+use pocket::internals::readers::onsets::parse_onsets;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

@@ -7,12 +7,17 @@ use std::path::Path;
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("notes.mid");
     let _ = rockband::is_rockband_midi(data);
-    if let Ok(chart) = rockband::read_chart_bytes(path, data, None, &ChartLoadOptions::default()) {
+    if let Ok(chart) = pocket::internals::readers::rockband::read_chart_bytes(
+        path,
+        data,
+        None,
+        &ChartLoadOptions::default(),
+    ) {
         pocket_fuzz::exercise_chart(&chart);
     }
     let opts = ChartLoadOptions {
         double_kick: true,
         ..ChartLoadOptions::default()
     };
-    let _ = rockband::read_chart_bytes(path, data, None, &opts);
+    let _ = pocket::internals::readers::rockband::read_chart_bytes(path, data, None, &opts);
 });

@@ -1,7 +1,8 @@
 //! The General MIDI SMF chart reader, on drum channel 10 and on every channel.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pocket::formats::smf::{read_chart_bytes, ChannelFilter, SmfChartOptions};
+use pocket::formats::smf::{ChannelFilter, SmfChartOptions};
+use pocket::internals::readers::smf::read_chart_bytes;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

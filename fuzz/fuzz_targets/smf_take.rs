@@ -1,7 +1,8 @@
 //! The SMF take reader (every event, then one track and one channel), then the kit stage.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pocket::formats::smf::{read_events_bytes, SmfTakeOptions, TakeSelector};
+use pocket::formats::smf::{SmfTakeOptions, TakeSelector};
+use pocket::internals::readers::smf::read_events_bytes;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,11 +5,24 @@
 use pocket::event::RawEvent;
 use pocket::formats::onsets::{to_chart, Onset};
 use pocket::kit::KitMap;
-use pocket::score::{score_session, PlayerInput, ScoreOptions};
+use pocket::score::{PlayerInput, ScoreOptions};
+use pocket::sync::SyncOptions;
+
 use pocket::take::{Hit, Source, Take};
 use pocket::time::Nanos;
 use pocket::Chart;
 use std::path::Path;
+
+/// Scores players as `pocket score` does (default settings).
+fn score_session(chart: &Chart, players: &[PlayerInput<'_>]) {
+    let _ = pocket::session::score_session(
+        chart,
+        "fuzz",
+        players,
+        &ScoreOptions::default(),
+        &SyncOptions::default(),
+    );
+}
 
 /// At most this many notes or hits are scored (the matcher is O(n log n); this keeps one
 /// execution short on huge inputs).
@@ -59,7 +72,7 @@ pub fn exercise_chart(chart: &Chart) {
     let mut pa = PlayerInput::new("a", &a);
     pa.auto_align = true;
     let pb = PlayerInput::new("b", &b);
-    let _ = score_session(chart, "fuzz", &[pa, pb], &ScoreOptions::default());
+    score_session(chart, &[pa, pb]);
 }
 
 /// Scores an accepted take against a chart made of its own hits.
@@ -80,7 +93,7 @@ pub fn exercise_take(take: &Take) {
         .collect();
     if let Ok(chart) = to_chart(Path::new("fuzz"), &onsets) {
         let p = PlayerInput::new("p", take);
-        let _ = score_session(&chart, "fuzz", &[p], &ScoreOptions::default());
+        score_session(&chart, &[p]);
     }
 }
 
@@ -88,7 +101,7 @@ pub fn exercise_take(take: &Take) {
 pub fn exercise_events(events: &[RawEvent]) {
     for name in ["gm", "td17"] {
         if let Some(kit) = KitMap::builtin(name) {
-            let take = pocket::kit::build_take(
+            let take = pocket::internals::build_take(
                 events,
                 &kit,
                 &kit.options,

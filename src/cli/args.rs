@@ -6,7 +6,8 @@ use anyhow::Result;
 use clap::Args;
 use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
 use pocket::kit::{KitMap, LaneMap};
-use pocket::score::{self, Offsets};
+use pocket::matching::Offsets;
+use pocket::score;
 use pocket::time::Nanos;
 
 /// Options for rhythm-game charts (Rock Band / Clone Hero / YARG .mid and .chart).

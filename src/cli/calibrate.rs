@@ -10,7 +10,7 @@ use pocket::calibrate::{self, Suggestion, Taps};
 use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
 use pocket::latency::{LatencyProfile, LatencyProfiles};
 use pocket::live::session::{self, PlayerSource};
-use pocket::score::Offsets;
+use pocket::matching::Offsets;
 use pocket::time::Nanos;
 use std::path::PathBuf;
 

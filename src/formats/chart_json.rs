@@ -208,7 +208,7 @@ pub fn read_chart(path: &Path) -> Result<Chart, InputError> {
 }
 
 /// Reads a pocket chart from bytes that should be UTF-8 text; `path` is only used in errors.
-pub fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, InputError> {
+pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, InputError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => read_chart_str(path, text),
         Err(e) => {
@@ -220,7 +220,7 @@ pub fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, InputError> 
 }
 
 /// Reads a pocket chart from text; `path` is only used in errors.
-pub fn read_chart_str(path: &Path, text: &str) -> Result<Chart, InputError> {
+pub(crate) fn read_chart_str(path: &Path, text: &str) -> Result<Chart, InputError> {
     // A byte-order mark is tolerated (some editors add one).
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let file = parse_file(path, text)?;

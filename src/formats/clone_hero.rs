@@ -43,7 +43,7 @@ pub fn read_chart(path: &Path, options: &ChartLoadOptions) -> Result<Chart, Inpu
 }
 
 /// Reads `.chart` bytes (UTF-8, a byte-order mark allowed; other bytes are replaced).
-pub fn read_chart_bytes(
+pub(crate) fn read_chart_bytes(
     path: &Path,
     bytes: &[u8],
     ini: Option<&SongIni>,

@@ -133,7 +133,7 @@ struct ObjLine {
 
 /// Reads `.dtx` bytes: UTF-8 (byte-order mark allowed) or UTF-16 with a byte-order mark;
 /// Shift_JIS text (common in older files) reads, but its titles show replacement characters.
-pub fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, InputError> {
+pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, InputError> {
     let text = decode(bytes);
     let bad =
         |line: usize, msg: String| InputError::at_line(path, line, InputErrorKind::Malformed(msg));

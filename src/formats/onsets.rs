@@ -60,7 +60,7 @@ fn read_onsets_limited(path: &Path, limit: u64) -> Result<Vec<Onset>, InputError
 }
 
 /// Parses the bytes of an onset list (`path` is only used in errors), sorted by time.
-pub fn parse_onsets(path: &Path, bytes: &[u8]) -> Result<Vec<Onset>, InputError> {
+pub(crate) fn parse_onsets(path: &Path, bytes: &[u8]) -> Result<Vec<Onset>, InputError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()]
             .iter()

@@ -388,7 +388,7 @@ pub fn read_chart(path: &Path, options: &ChartLoadOptions) -> Result<Chart, Inpu
 }
 
 /// Reads `.mid` bytes as a drum chart; `ini` is the song folder's metadata, if any.
-pub fn read_chart_bytes(
+pub(crate) fn read_chart_bytes(
     path: &Path,
     bytes: &[u8],
     ini: Option<&SongIni>,

@@ -5,7 +5,7 @@
 //! plotting dependency, gives exact control over every mark (tier bands, miss marks, lane
 //! colours as CSS classes) and keeps the file small: a point is one short `<circle>`.
 //!
-//! Every plotted number comes from the [`Report`]; the offset plots need the per-note detail
+//! Every plotted number comes from the [`Report`](crate::report::Report); the offset plots need the per-note detail
 //! (`--detail`), so [`render`] refuses a report without it. Points are thinned only above
 //! [`MAX_POINTS_PER_PLOT`] per plot (every k-th point, see [`thinning_step`]), and the page says
 //! so. Layout and reading guide: docs/html-report.md.

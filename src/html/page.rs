@@ -521,7 +521,7 @@ mod tests {
         );
         let msg = err.to_string();
         assert!(
-            msg.contains("--detail") && msg.contains("Lee, Sanae"),
+            msg.contains("per-note detail") && msg.contains("Lee, Sanae") && !msg.contains("--"),
             "{msg}"
         );
     }

@@ -23,7 +23,7 @@ use crate::take::Take;
 /// Lanes in the take are after `options.lanes` (swaps, then merges). Every list of the take is
 /// sorted by time; events with equal times keep their arrival order. The whole stage is
 /// O(n log n) however dense the events are.
-pub fn build_take(
+pub(crate) fn build_take(
     events: &[RawEvent],
     kit: &KitMap,
     options: &KitOptions,

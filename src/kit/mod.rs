@@ -7,8 +7,9 @@
 //!   `formats::read_kit_map`) plus the kit's channel, hi-hat pedal controller, neighbouring
 //!   pads and its own [`KitOptions`];
 //! - [`LaneMap`]: lane merges and swaps (`merge:crash,crash2`, `swap:ride,crash`);
-//! - [`build_take`]: the single entry point that turns events into hits, pedal readings, chokes
-//!   and filtered events (with their reasons; nothing is dropped silently).
+//! - `build_take`: the single entry point that turns events into hits, pedal readings, chokes
+//!   and filtered events (with their reasons; nothing is dropped silently); library users reach
+//!   it through [`crate::formats::load_take`].
 //!
 //! docs/kits.md is the user-facing description of all of it.
 
@@ -23,7 +24,7 @@ mod profiles;
 #[cfg(test)]
 mod tests;
 
-pub use build::build_take;
+pub(crate) use build::build_take;
 pub use filter::{KitEvent, KitFilter};
 pub use gm::{gm_note, velocity_for, ACCENT_VELOCITY, GHOST_VELOCITY, NORMAL_VELOCITY};
 pub use json::MAX_KIT_FILE_BYTES;

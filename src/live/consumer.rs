@@ -43,8 +43,10 @@ pub struct ConsumerPlayer {
     pub judge: OnlineJudge,
 }
 
-/// Messages from the session's other threads to the consumer.
+/// Messages from the session's other threads to the consumer. Ports are watched and clicks sent
+/// only in builds with MIDI support.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "midi-io"), allow(dead_code))]
 pub enum Control {
     /// A port was (re)connected: its events now come through this ring. A new connection has
     /// a new timestamp epoch, so the port's clock starts over once the old ring is drained.

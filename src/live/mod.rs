@@ -5,21 +5,23 @@
 //!
 //! | step | file | thread |
 //! |---|---|---|
-//! | MIDI port -> callback (stamp, copy, return) | [`ports`] (midir, feature `midi-io`), [`ring`] | the backend's |
+//! | MIDI port -> callback (stamp, copy, return) | [`ports`] (midir, feature `midi-io`), `ring` | the backend's |
 //! | recorded take -> the same callback | [`replay`] | one per replayed player |
-//! | ring -> capture clock ([`clock`]) -> capture log, online judge ([`judge`]) | [`consumer`] | the consumer |
-//! | judgements -> terminal | [`display`] | the display |
+//! | ring -> capture clock (`clock`) -> capture log, online judge (`judge`) | `consumer` | the consumer |
+//! | judgements -> terminal | `display` | the display |
 //! | setting up and finishing a session (report, takes) | [`session`] | the caller's |
 //!
-//! docs/live.md is the user-facing description.
+//! docs/live.md is the user-facing description. The ring, clock, consumer, judge and display are
+//! the session's inside (`pub(crate)`); pocket's own tests and benches reach them through
+//! `internals` (feature `testing`).
 
-pub mod clock;
-pub mod consumer;
-pub mod display;
-pub mod judge;
+pub(crate) mod clock;
+pub(crate) mod consumer;
+pub(crate) mod display;
+pub(crate) mod judge;
 pub mod ports;
 pub mod replay;
-pub mod ring;
+pub(crate) mod ring;
 pub mod session;
 
 use crate::error::InputError;

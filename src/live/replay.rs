@@ -3,8 +3,8 @@
 //! for demos and tests.
 //!
 //! Each replayed player is its own "connection": a thread that sleeps until each event is due
-//! and calls the same [`EventSender::push`] a MIDI callback calls, with timestamps on an epoch
-//! of its own, so the clock rule of [`super::clock`] is exercised exactly as with a real port.
+//! and calls the same `EventSender::push` a MIDI callback calls, with timestamps on an epoch
+//! of its own, so the clock rule of the live clock is exercised exactly as with a real port.
 
 use super::clock::CaptureClock;
 use super::ring::EventSender;

@@ -15,8 +15,9 @@ use crate::formats::capture_log::{
 };
 use crate::formats::{self, chart_json, smf, LoadedTake};
 use crate::kit::KitMap;
+use crate::matching::Offsets;
 use crate::report::Report;
-use crate::score::{Offsets, PlayerInput, ScoreOptions, Timing};
+use crate::score::{PlayerInput, ScoreOptions, Timing};
 use crate::tempo::{Tempo, TempoMap};
 use crate::time::{Nanos, Ticks};
 use std::path::{Path, PathBuf};

@@ -23,7 +23,3 @@ pub use figures::offset_stats;
 pub use options::{PlayerInput, ScoreOptions};
 pub use player::score_player;
 pub use timing::{Timing, TimingError, TimingPreset};
-
-// Transitional re-exports: these types now live in the stages that own them.
-pub use crate::matching::{Alignment, Offsets};
-pub use crate::report::Tier;

@@ -22,5 +22,6 @@ pub use header::{
     format_rfc3339_utc, CaptureHeader, ChartRef, PlayerInfo, PortInfo, StartMode, FORMAT,
     MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MAX_OFFSET_MS, MINOR_VERSION,
 };
-pub use read::{read_capture, read_capture_from, Capture, Click, End, Gap, Overflow};
+pub(crate) use read::read_capture_from;
+pub use read::{read_capture, Capture, Click, End, Gap, Overflow};
 pub use write::{CaptureWriteError, CaptureWriter};

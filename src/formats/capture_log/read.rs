@@ -196,7 +196,10 @@ pub fn read_capture(path: impl AsRef<Path>) -> Result<Capture, InputError> {
 }
 
 /// Reads a capture log from any buffered reader; `path` names it in errors.
-pub fn read_capture_from<R: BufRead>(mut reader: R, path: &Path) -> Result<Capture, InputError> {
+pub(crate) fn read_capture_from<R: BufRead>(
+    mut reader: R,
+    path: &Path,
+) -> Result<Capture, InputError> {
     let mut lines = LineReader {
         buf: Vec::with_capacity(256),
         bytes_read: 0,

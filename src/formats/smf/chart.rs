@@ -80,7 +80,7 @@ impl SmfChartOptions {
 }
 
 /// Reads SMF bytes as a chart; `path` is used in errors and as the chart's source.
-pub fn read_chart_bytes(
+pub(crate) fn read_chart_bytes(
     path: &Path,
     bytes: &[u8],
     opts: &SmfChartOptions,

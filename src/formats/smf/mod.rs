@@ -25,11 +25,13 @@ pub(crate) mod tests;
 mod write;
 
 pub use super::take_spec::TakeSelector;
+pub(crate) use chart::read_chart_bytes;
 pub(crate) use chart::section_name;
-pub use chart::{read_chart_bytes, ChannelFilter, SmfChartOptions};
+pub use chart::{ChannelFilter, SmfChartOptions};
 pub(crate) use container::walk_ppq_events;
 pub use container::{Division, MAX_TIME_SECS};
-pub use take::{read_events_bytes, SmfEvents, SmfTakeOptions};
+pub(crate) use take::read_events_bytes;
+pub use take::{SmfEvents, SmfTakeOptions};
 pub use write::{write_chart, write_take};
 
 use crate::chart::Chart;

@@ -42,7 +42,7 @@ pub struct SmfEvents {
 }
 
 /// Reads SMF bytes as one player's events; `path` is used in errors.
-pub fn read_events_bytes(
+pub(crate) fn read_events_bytes(
     path: &Path,
     bytes: &[u8],
     opts: &SmfTakeOptions,
