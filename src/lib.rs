@@ -1,18 +1,27 @@
 //! pocket scores drummers playing electronic drum kits: against a reference chart, and against
 //! each other.
 //!
-//! The pipeline, one module per stage, each named by what it produces:
+//! The pipeline, one module per stage, each named by what it produces (docs/architecture.md
+//! draws it; no module imports one that imports it back):
 //!
 //! | stage | module | produces |
 //! |---|---|---|
-//! | file readers | [`formats`] | [`chart::Chart`], raw MIDI events |
+//! | file readers and writers | [`formats`] | [`chart::Chart`], raw MIDI events ([`event::RawEvent`]), capture logs |
 //! | kit map and filters | [`kit`] | [`take::Take`] (hits, pedal, chokes, filtered events) |
-//! | alignment | [`matching`] | optimal hit <-> note pairs |
+//! | alignment | [`matching`] | optimal hit <-> note pairs, a player's [`matching::Alignment`] |
 //! | judgement | [`score`] | per-player metrics |
-//! | report | [`report`] | the JSON report model |
-//! | batch scoring | [`batch`] | one report per take of a folder, and their summary table and CSV |
+//! | two players together | [`sync`] (with [`phase`]: who leads) | asynchrony, sync score, leader |
+//! | a whole session | [`session`] | the [`report::Report`] of a session; latency precedence |
+//! | report | [`report`] | the JSON report model (a leaf: every stage above fills it in) |
 //! | terminal | [`summary`] | the human summary |
 //! | web page | [`html`] | the self-contained HTML report |
+//! | batch scoring | [`batch`] | one report per take of a folder, and their summary table and CSV |
+//! | live capture | [`live`] | capture logs and live judgements from MIDI ports or replays |
+//! | latency | [`latency`], [`calibrate`] | latency profiles; offsets measured from play |
+//! | audio | [`audio`] | WAV click tracks and duo renders |
+//!
+//! Beside them: the domain types ([`chart`], [`tempo`], [`time`], [`lane`], [`take`],
+//! [`event`]), input errors ([`error`]), and seeded simulated drummers ([`simulate`], [`demo`]).
 #![warn(missing_docs)]
 
 pub mod audio;
