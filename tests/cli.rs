@@ -1548,3 +1548,22 @@ fn a_live_capture_remembers_its_kit_file_for_rescoring() {
     let offline = Report::from_json(&rescored.stdout).expect("a report");
     assert_eq!(live.players, offline.players);
 }
+
+#[test]
+fn an_oversized_report_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = dir.path().join("big-report.json");
+    // A sparse file one byte over the limit: nothing is written to disk.
+    std::fs::File::create(&big)
+        .and_then(|f| f.set_len(pocket::formats::MAX_REPORT_BYTES + 1))
+        .expect("sparse file");
+    let out = dir.path().join("page.html");
+    let run =
+        pocket(&["report", big.to_str().unwrap(), "-o", out.to_str().unwrap()]).expect_code(1);
+    assert!(
+        run.stderr.contains("big-report.json") && run.stderr.contains("limit"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists(), "no page is written");
+}

@@ -2,18 +2,32 @@
 
 use super::output::write_file;
 use anyhow::{Context, Result};
+use pocket::formats::{read_report_bytes, MAX_REPORT_BYTES};
 use pocket::report::Report;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// Reads the report at `input` (`-`: stdin) and writes its page to `output` (`-`: stdout).
 pub fn report(input: &Path, output: &Path) -> Result<()> {
-    let text = if input == Path::new("-") {
-        std::io::read_to_string(std::io::stdin()).context("cannot read the report from stdin")?
+    let bytes = if input == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(MAX_REPORT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .context("cannot read the report from stdin")?;
+        if bytes.len() as u64 > MAX_REPORT_BYTES {
+            anyhow::bail!("the report on stdin is larger than {MAX_REPORT_BYTES} bytes");
+        }
+        bytes
     } else {
-        std::fs::read_to_string(input)
-            .with_context(|| format!("cannot read {}", input.display()))?
+        read_report_bytes(input)?
     };
+    let text = String::from_utf8(bytes).with_context(|| {
+        format!(
+            "{}: not UTF-8, so not a pocket JSON report",
+            input.display()
+        )
+    })?;
     let report = Report::from_json(&text).with_context(|| {
         format!(
             "{}: not a pocket JSON report (made by `pocket score`, `sync` or `demo` with -o)",

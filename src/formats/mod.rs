@@ -352,6 +352,16 @@ fn internal(path: &Path, what: &str) -> InputError {
     InputError::new(path, Place::File, InputErrorKind::Malformed(what.into()))
 }
 
+/// The largest JSON report pocket reads back (a million-hit report with per-note detail is about
+/// 100 MB).
+pub const MAX_REPORT_BYTES: u64 = 1 << 30;
+
+/// The bytes of a JSON report file, read through the one capped read (files over
+/// [`MAX_REPORT_BYTES`] are refused with an error naming the file).
+pub fn read_report_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
+    read::read_capped(path, MAX_REPORT_BYTES)
+}
+
 /// Resolves a kit given on the command line: a built-in profile name or a kit map JSON file.
 pub fn load_kit(name_or_path: &str) -> Result<KitMap, InputError> {
     if let Some(k) = KitMap::builtin(name_or_path) {
