@@ -979,7 +979,7 @@ fn bad_input_files_exit_1_naming_file_and_place() {
     let run = pocket(&["chart", "show", "fixtures/demo/lee-roland-td.jsonl"]).expect_code(1);
     assert!(run.stderr.contains("not a chart"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("(--player NAME=FILE)"),
+        run.stderr.contains("(--player NAME=TAKE)"),
         "{}",
         run.stderr
     );
@@ -1547,4 +1547,91 @@ fn a_live_capture_remembers_its_kit_file_for_rescoring() {
     .expect("a report");
     let offline = Report::from_json(&rescored.stdout).expect("a report");
     assert_eq!(live.players, offline.players);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a new user reads: hints and the commands they name
+
+#[test]
+fn sync_of_instruments_sharing_no_lane_hints_at_lanes_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let drums = dir.path().join("drums.txt");
+    let keys = dir.path().join("keys.txt");
+    std::fs::write(&drums, "0.5 kick\n1.0 kick\n1.5 kick\n").expect("write");
+    std::fs::write(&keys, "0.51 snare\n1.01 snare\n1.49 snare\n").expect("write");
+    let a = format!("Lee={}", drums.display());
+    let b = format!("Kim={}", keys.display());
+    let run = pocket(&["sync", "--player", &a, "--player", &b]).ok();
+    assert!(run.stdout.contains("no paired onsets"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("Lee: kick; Kim: snare") && run.stderr.contains("--lanes all"),
+        "the hint names each player's lanes and the flag:\n{}",
+        run.stderr
+    );
+    let run = pocket(&["sync", "--player", &a, "--player", &b, "--lanes", "all"]).ok();
+    assert!(!run.stderr.contains("--lanes all"), "{}", run.stderr);
+    assert!(!run.stdout.contains("no paired onsets"), "{}", run.stdout);
+}
+
+#[test]
+fn the_rebuild_hint_is_the_readme_command() {
+    const INSTALL: &str = "cargo install --path . --features midi-io";
+    let readme = std::fs::read_to_string(crate_path("README.md")).expect("README");
+    assert!(readme.contains(INSTALL), "the README shows {INSTALL:?}");
+    let message = pocket::live::LiveError::NotBuilt.to_string();
+    assert!(message.contains(INSTALL), "{message}");
+    if !cfg!(any(feature = "midi-io", feature = "jack")) {
+        let run = pocket(&["devices"]).expect_code(1);
+        assert!(run.stderr.contains(INSTALL), "{}", run.stderr);
+        assert!(!run.stderr.contains("install pocket"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn replay_errors_name_the_replay_flag() {
+    let run = pocket(&["live", "--chart", CHART, "--replay", LEE, "--replay", LEE]).expect_code(2);
+    assert!(
+        run.stderr.contains("--replay \"Lee\" is given twice"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("--player"), "{}", run.stderr);
+    let run = pocket(&["record", "--player", "Lee=TD-17", "--replay", LEE]).expect_code(2);
+    assert!(
+        run.stderr
+            .contains("\"Lee\" names two players (--player and --replay)"),
+        "{}",
+        run.stderr
+    );
+    let run =
+        pocket(&["calibrate", "--replay", "fixtures/demo/lee-roland-td.jsonl"]).expect_code(2);
+    assert!(
+        run.stderr
+            .contains("--replay \"fixtures/demo/lee-roland-td.jsonl\": expected NAME=TAKE"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn numbers_out_of_range_are_refused_with_the_range() {
+    usage_error(&["--offset-ms", "Lee=1e9"], "from -2000 to 2000 ms");
+    usage_error(&["--offset-ms", "Lee=3,-2500"], "from -2000 to 2000 ms");
+    usage_error(&["--bootstrap", "100000000"], "from 0 (off) to 100000");
+    usage_error(&["--window-ms", "-5"], "greater than 0 ms");
+    usage_error(&["--window-ms=-5"], "greater than 0 ms");
+    let run = pocket(&[
+        "sync",
+        "--player",
+        LEE,
+        "--player",
+        SANAE,
+        "--window-ms",
+        "-5",
+    ])
+    .expect_code(2);
+    assert!(run.stderr.contains("greater than 0 ms"), "{}", run.stderr);
+    // The edges of the range are accepted.
+    let r = score(&["--offset-ms", "Lee=-2000", "--bootstrap", "0"]);
+    assert_eq!(r.settings.players[0].offset_hands_ms, -2000.0);
 }
