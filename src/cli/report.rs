@@ -6,8 +6,16 @@ use pocket::report::Report;
 use std::io::Write;
 use std::path::Path;
 
-/// Reads the report at `input` (`-`: stdin) and writes its page to `output` (`-`: stdout).
-pub fn report(input: &Path, output: &Path) -> Result<()> {
+/// Reads the report at `input` (`-`: stdin) and writes its page to `output` (`-`: stdout;
+/// default: `input` with the extension `.html`, stdout for stdin).
+pub fn report(input: &Path, output: Option<&Path>) -> Result<()> {
+    let stdin = Path::new("-");
+    let default = if input == stdin {
+        stdin.to_path_buf()
+    } else {
+        input.with_extension("html")
+    };
+    let output = output.unwrap_or(&default);
     let text = if input == Path::new("-") {
         std::io::read_to_string(std::io::stdin()).context("cannot read the report from stdin")?
     } else {
