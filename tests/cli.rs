@@ -1647,3 +1647,19 @@ fn numbers_out_of_range_are_refused_with_the_range() {
     let r = score(&["--offset-ms", "Lee=-2000", "--bootstrap", "0"]);
     assert_eq!(r.settings.players[0].offset_hands_ms, -2000.0);
 }
+
+#[test]
+fn readme_says_how_to_get_the_pocket_it_calls() {
+    let readme = std::fs::read_to_string(crate_path("README.md")).expect("README");
+    let using = readme
+        .split("## Using it")
+        .nth(1)
+        .expect("README has a Using it section");
+    let before_first_call = &using[..using.find("pocket score").expect("calls pocket score")];
+    for needle in ["cargo install --path .", "cargo run --release --"] {
+        assert!(
+            before_first_call.contains(needle),
+            "\"Using it\" says {needle:?} before it calls `pocket`"
+        );
+    }
+}
