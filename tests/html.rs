@@ -292,10 +292,11 @@ fn chromium() -> Option<PathBuf> {
         "POCKET_REQUIRE_CHROMIUM=1 but {} does not exist: apt-get install -y chromium",
         path.display()
     );
-    eprintln!(
-        "skipping: {} not found (apt-get install -y chromium, or set POCKET_CHROMIUM)",
+    pocket::testdata::skip(&format!(
+        "no browser: {} not found (apt-get install -y chromium, or set POCKET_CHROMIUM; \
+         POCKET_REQUIRE_CHROMIUM=1 fails instead)",
         path.display()
-    );
+    ));
     None
 }
 
