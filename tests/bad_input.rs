@@ -940,7 +940,7 @@ fn cli_offset_out_of_range() {
             "--offset-ms",
             "Lee=1e9",
         ],
-        "pocket: --offset-ms: \"1e9\" is out of range; a latency offset is from -2000 to 2000 ms (a take that starts seconds off: score --auto-align)",
+        "pocket: --offset-ms: \"1e9\" is out of range; a latency offset is from -1000 to 1000 ms (a take that starts seconds off: score --auto-align)",
     );
 }
 

@@ -1627,8 +1627,8 @@ fn replay_errors_name_the_replay_flag() {
 
 #[test]
 fn numbers_out_of_range_are_refused_with_the_range() {
-    usage_error(&["--offset-ms", "Lee=1e9"], "from -2000 to 2000 ms");
-    usage_error(&["--offset-ms", "Lee=3,-2500"], "from -2000 to 2000 ms");
+    usage_error(&["--offset-ms", "Lee=1e9"], "from -1000 to 1000 ms");
+    usage_error(&["--offset-ms", "Lee=3,-1500"], "from -1000 to 1000 ms");
     usage_error(&["--bootstrap", "100000000"], "from 0 (off) to 100000");
     usage_error(&["--window-ms", "-5"], "greater than 0 ms");
     usage_error(&["--window-ms=-5"], "greater than 0 ms");
@@ -1644,8 +1644,8 @@ fn numbers_out_of_range_are_refused_with_the_range() {
     .expect_code(2);
     assert!(run.stderr.contains("greater than 0 ms"), "{}", run.stderr);
     // The edges of the range are accepted.
-    let r = score(&["--offset-ms", "Lee=-2000", "--bootstrap", "0"]);
-    assert_eq!(r.settings.players[0].offset_hands_ms, -2000.0);
+    let r = score(&["--offset-ms", "Lee=-1000", "--bootstrap", "0"]);
+    assert_eq!(r.settings.players[0].offset_hands_ms, -1000.0);
 }
 
 #[test]

@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
 use pocket::kit::{KitMap, LaneMap};
+use pocket::latency::MAX_OFFSET_MS;
 use pocket::matching::Offsets;
 use pocket::score;
 use pocket::time::Nanos;
@@ -60,7 +61,7 @@ pub fn smf_chart_options(flag: &str, channel: &str) -> Result<SmfChartOptions> {
     } else {
         match channel.parse::<u8>() {
             Ok(c @ 1..=16) => ChannelFilter::Only(c),
-            _ => return Err(usage(format!("{flag} {channel:?}: use 1-16 or all"))),
+            _ => return Err(usage(format!("{flag} {channel:?}: use 1 to 16, or all"))),
         }
     };
     Ok(SmfChartOptions {
@@ -131,10 +132,6 @@ pub fn parse_ms(flag: &str, s: &str) -> Result<Nanos> {
         .ok_or_else(|| usage(format!("{flag}: {s:?} is not a number of milliseconds")))
 }
 
-/// The largest latency offset `--offset-ms` takes either way, in ms: a kit or player later
-/// than this is not latency but a take that starts elsewhere (`score --auto-align`).
-pub const MAX_OFFSET_MS: i64 = 2000;
-
 /// The most bootstrap draws `--bootstrap` takes: the verdict settles long before (the default
 /// is [`pocket::sync::DEFAULT_BOOTSTRAP`]), and each draw refits the phase model.
 pub const MAX_BOOTSTRAP: usize = 100_000;
@@ -150,10 +147,12 @@ pub fn bootstrap_draws(text: &str) -> std::result::Result<usize, String> {
     }
 }
 
-/// A latency offset of `--offset-ms`: milliseconds within ±[`MAX_OFFSET_MS`].
+/// A latency offset of `--offset-ms`: milliseconds within ±[`MAX_OFFSET_MS`], the range
+/// latency profiles and capture logs keep (a kit or player later than that is not latency
+/// but a take that starts elsewhere: `score --auto-align`).
 fn parse_offset(s: &str) -> Result<Nanos> {
     let v = parse_ms(OFFSET.flag, s)?;
-    if v.abs() > Nanos::from_millis(MAX_OFFSET_MS) {
+    if v.as_millis_f64().abs() > MAX_OFFSET_MS {
         return Err(usage(format!(
             "--offset-ms: {s:?} is out of range; a latency offset is from -{MAX_OFFSET_MS} to \
              {MAX_OFFSET_MS} ms (a take that starts seconds off: score --auto-align)"
