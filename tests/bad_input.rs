@@ -962,7 +962,7 @@ fn cli_bootstrap_out_of_range() {
     let first = got.lines().next().unwrap_or_default().to_string();
     expect_message(
         first,
-        "error: invalid value '100000000' for '--bootstrap <BOOTSTRAP>': use a whole number of draws from 0 (off) to 100000; the default is 400",
+        "error: invalid value '100000000' for '--bootstrap <BOOTSTRAP>': use a whole number of draws from 0 (off) to 10000; the default is 400",
     );
 }
 

@@ -1629,7 +1629,7 @@ fn replay_errors_name_the_replay_flag() {
 fn numbers_out_of_range_are_refused_with_the_range() {
     usage_error(&["--offset-ms", "Lee=1e9"], "from -1000 to 1000 ms");
     usage_error(&["--offset-ms", "Lee=3,-1500"], "from -1000 to 1000 ms");
-    usage_error(&["--bootstrap", "100000000"], "from 0 (off) to 100000");
+    usage_error(&["--bootstrap", "100000000"], "from 0 (off) to 10000");
     usage_error(&["--window-ms", "-5"], "greater than 0 ms");
     usage_error(&["--window-ms=-5"], "greater than 0 ms");
     let run = pocket(&[

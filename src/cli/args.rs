@@ -134,7 +134,7 @@ pub fn parse_ms(flag: &str, s: &str) -> Result<Nanos> {
 
 /// The most bootstrap draws `--bootstrap` takes: the verdict settles long before (the default
 /// is [`pocket::sync::DEFAULT_BOOTSTRAP`]), and each draw refits the phase model.
-pub const MAX_BOOTSTRAP: usize = 100_000;
+pub const MAX_BOOTSTRAP: usize = 10_000;
 
 /// `--bootstrap N`: a whole number from 0 to [`MAX_BOOTSTRAP`].
 pub fn bootstrap_draws(text: &str) -> std::result::Result<usize, String> {
