@@ -1632,6 +1632,11 @@ fn numbers_out_of_range_are_refused_with_the_range() {
     usage_error(&["--bootstrap", "100000000"], "from 0 (off) to 10000");
     usage_error(&["--window-ms", "-5"], "greater than 0 ms");
     usage_error(&["--window-ms=-5"], "greater than 0 ms");
+    live_usage_error(
+        &["--duration", "-5"],
+        &["--duration must be a positive number"],
+    );
+    live_usage_error(&["--speed", "-2"], &["--speed must be a positive number"]);
     let run = pocket(&[
         "sync",
         "--player",

@@ -43,13 +43,13 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "NAME")]
     save_latency: Option<String>,
     /// Tempo of the tap calibration's click.
-    #[arg(long, default_value_t = calibrate::TAP_BPM)]
+    #[arg(long, default_value_t = calibrate::TAP_BPM, allow_negative_numbers = true)]
     bpm: f64,
     /// Bars of tapping (after two bars of listening).
     #[arg(long, default_value_t = 8)]
     bars: u32,
     /// Replay speed (with --replay).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     speed: f64,
     /// Session directory for the tap calibration's capture (default: calibration-DATE-TIME).
     #[arg(short, long)]

@@ -34,10 +34,10 @@ pub struct Sources {
     #[command(flatten)]
     tuning: PlayerTuning,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     duration: Option<f64>,
     /// Replay speed (with --replay): 2 plays twice as fast.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     speed: f64,
     /// Session directory for the capture log and takes, and for `live` the report
     /// (default: session-DATE-TIME).
