@@ -131,6 +131,8 @@ pub enum Remedy {
     ChooseDifficulty,
     /// Read Expert+ double-kick gems.
     ReadDoubleKick,
+    /// Score every take of a folder (the folder was given as one take).
+    ScoreFolder,
 }
 
 /// What is wrong with an input. Each message says what to fix.

@@ -47,10 +47,11 @@ fn flag_hint(err: &anyhow::Error) -> &'static str {
         .find_map(|e| e.downcast_ref::<InputError>())
         .and_then(InputError::remedy);
     match remedy {
-        Some(Remedy::GiveAsTake) => " (--player NAME=FILE)",
+        Some(Remedy::GiveAsTake) => " (--player NAME=TAKE)",
         Some(Remedy::GiveAsChart) => " (--chart FILE)",
         Some(Remedy::ChooseDifficulty) => " (--difficulty)",
         Some(Remedy::ReadDoubleKick) => " (--double-kick)",
+        Some(Remedy::ScoreFolder) => " (pocket score --takes DIR)",
         None => "",
     }
 }

@@ -9,8 +9,9 @@
 //! a failure: nothing is ever written silently.
 //!
 //! **Third-party data.** The directory is `$POCKET_DATA_DIR`, or `../shared/data` next to the
-//! crate. When it is missing, tests that need it are skipped with a message, unless
-//! `POCKET_REQUIRE_DATA=1` (set by CI), in which case they fail.
+//! crate. When it is missing, tests that need it are skipped with a `SKIPPED` line on stderr
+//! ([`skip`], shown without `--nocapture`), unless `POCKET_REQUIRE_DATA=1` (set by CI), in
+//! which case they fail.
 
 use std::path::PathBuf;
 
@@ -28,11 +29,26 @@ pub fn data_dir() -> Option<PathBuf> {
             dir.display()
         );
     }
-    eprintln!(
-        "skipping: test data directory {} not found (set POCKET_DATA_DIR)",
+    skip(&format!(
+        "the test data directory {} is not there (set POCKET_DATA_DIR, or POCKET_REQUIRE_DATA=1 \
+         to fail instead)",
         dir.display()
-    );
+    ));
     None
+}
+
+/// Says on stderr that the running test is skipped and why, in a way `cargo test` shows
+/// without `--nocapture`: the test harness captures `print!` and `eprint!` (and a passing
+/// test's captured output is thrown away), but not what is written to the stderr handle
+/// itself. A skipped test still counts as passed; this line is how a reader of the test run
+/// learns that it did not run. The line names the test (the harness names each test's thread
+/// after it).
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().filter(|n| *n != "main").unwrap_or("a test");
+    // Nothing to do if stderr is gone.
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
 }
 
 /// A path inside the crate (fixtures, charts).

@@ -749,6 +749,223 @@ fn cli_unreadable_chart_exit_1() {
     expect_message(String::from_utf8_lossy(&out.stderr).trim_end().to_string(), "pocket: fixtures/bad/smf-header-claims-65535-tracks.mid: byte 10: the file is truncated: the header declares 65535 tracks but the file holds 1 track chunks; the file was cut short or its header is damaged");
 }
 
+/// Runs `pocket` in the crate folder; returns the exit code and stderr's text (the temporary
+/// folder `tmp`, if any, shown as `$TMP`).
+fn cli(args: &[&str], tmp: Option<&Path>) -> (Option<i32>, String) {
+    let out = Command::cargo_bin("pocket")
+        .expect("binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("run pocket");
+    let text = String::from_utf8_lossy(&out.stderr).trim_end().to_string();
+    let text = match tmp {
+        Some(t) => text.replace(&t.display().to_string(), "$TMP"),
+        None => text,
+    };
+    (out.status.code(), text)
+}
+
+/// `pocket score` of the demo chart with `args` after it: exit code 2 and exactly `want`.
+#[track_caller]
+fn score_usage(args: &[&str], want: &str) {
+    let mut all = vec!["score", "--chart", "charts/disco-pop-114.json"];
+    all.extend_from_slice(args);
+    let (code, got) = cli(&all, None);
+    assert_eq!(code, Some(2), "{got}");
+    expect_message(got, want);
+}
+
+#[test]
+fn cli_replay_named_twice_names_the_replay_flag() {
+    let (code, got) = cli(
+        &[
+            "live",
+            "--chart",
+            "charts/disco-pop-114.json",
+            "--replay",
+            "Lee=fixtures/demo/lee-roland-td.jsonl",
+            "--replay",
+            "Lee=fixtures/demo/sanae-alesis-nitro.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2), "{got}");
+    expect_message(
+        got,
+        "pocket: --replay \"Lee\" is given twice; player names must differ",
+    );
+}
+
+#[test]
+fn cli_replay_without_a_name() {
+    let (code, got) = cli(
+        &["record", "--replay", "fixtures/demo/lee-roland-td.jsonl"],
+        None,
+    );
+    assert_eq!(code, Some(2), "{got}");
+    expect_message(
+        got,
+        "pocket: --replay \"fixtures/demo/lee-roland-td.jsonl\": expected NAME=TAKE, such as --replay Lee=session.jsonl",
+    );
+}
+
+#[test]
+fn cli_player_without_a_name() {
+    score_usage(
+        &["--player", "fixtures/demo/lee-roland-td.jsonl"],
+        "pocket: --player \"fixtures/demo/lee-roland-td.jsonl\": expected NAME=TAKE, such as --player Lee=take.mid",
+    );
+}
+
+#[test]
+fn cli_output_folder_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("missing-dir/x.json");
+    let (code, got) = cli(
+        &[
+            "score",
+            "--chart",
+            "charts/disco-pop-114.json",
+            "--player",
+            "Lee=fixtures/demo/lee-roland-td.jsonl",
+            "-o",
+            out.to_str().expect("utf-8 path"),
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(code, Some(1), "{got}");
+    expect_message(
+        got,
+        "pocket: cannot write $TMP/missing-dir/x.json: the folder $TMP/missing-dir does not exist; create it first",
+    );
+}
+
+#[test]
+fn cli_folder_given_as_a_take() {
+    let (code, got) = cli(
+        &[
+            "score",
+            "--chart",
+            "charts/disco-pop-114.json",
+            "--player",
+            "Lee=fixtures/demo",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(1), "{got}");
+    expect_message(
+        got,
+        "pocket: fixtures/demo: this is a folder, not a take (takes are .mid, .jsonl capture logs or .txt onset lists); name one take in it, or score every take in it as a folder of takes (pocket score --takes DIR)",
+    );
+}
+
+#[test]
+fn cli_report_given_as_a_take() {
+    let (code, got) = cli(
+        &[
+            "score",
+            "--chart",
+            "charts/disco-pop-114.json",
+            "--player",
+            "Lee=fixtures/golden/demo-two-players-standard.json",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(1), "{got}");
+    expect_message(
+        got,
+        "pocket: fixtures/golden/demo-two-players-standard.json: this is a pocket report, not a take (takes are .mid, .jsonl capture logs or .txt onset lists); give the take the report was made from",
+    );
+}
+
+#[test]
+fn cli_misspelt_take_selector() {
+    let (code, got) = cli(
+        &[
+            "score",
+            "--chart",
+            "charts/disco-pop-114.json",
+            "--player",
+            "Lee=fixtures/smf/duo-type0-channels-10-11.mid#chanel=10",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(1), "{got}");
+    expect_message(
+        got,
+        "pocket: fixtures/smf/duo-type0-channels-10-11.mid#chanel=10: unknown take selector \"chanel\"; the selectors are #channel=N (1 to 16), #track=N (from 0) and #player=NAME (a player of a capture log)",
+    );
+}
+
+#[test]
+fn cli_take_selector_channel_17() {
+    let (code, got) = cli(
+        &[
+            "score",
+            "--chart",
+            "charts/disco-pop-114.json",
+            "--player",
+            "Lee=fixtures/smf/duo-type0-channels-10-11.mid#channel=17",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(1), "{got}");
+    expect_message(
+        got,
+        "pocket: fixtures/smf/duo-type0-channels-10-11.mid#channel=17: channel \"17\" in take selector: channels are 1 to 16",
+    );
+}
+
+#[test]
+fn cli_negative_window() {
+    score_usage(
+        &[
+            "--player",
+            "Lee=fixtures/demo/lee-roland-td.jsonl",
+            "--window-ms",
+            "-5",
+        ],
+        "pocket: --window-ms: the matching window must be greater than 0 ms and at most 2000 ms",
+    );
+}
+
+#[test]
+fn cli_offset_out_of_range() {
+    score_usage(
+        &[
+            "--player",
+            "Lee=fixtures/demo/lee-roland-td.jsonl",
+            "--offset-ms",
+            "Lee=1e9",
+        ],
+        "pocket: --offset-ms: \"1e9\" is out of range; a latency offset is from -1000 to 1000 ms (a take that starts seconds off: score --auto-align)",
+    );
+}
+
+#[test]
+fn cli_bootstrap_out_of_range() {
+    let (code, got) = cli(
+        &[
+            "score",
+            "--chart",
+            "charts/disco-pop-114.json",
+            "--player",
+            "Lee=fixtures/demo/lee-roland-td.jsonl",
+            "--bootstrap",
+            "100000000",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2), "{got}");
+    let first = got.lines().next().unwrap_or_default().to_string();
+    expect_message(
+        first,
+        "error: invalid value '100000000' for '--bootstrap <BOOTSTRAP>': use a whole number of draws from 0 (off) to 10000; the default is 400",
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Replays: every file in fixtures/bad/ and in the fuzz corpora through every reader.
 

@@ -175,9 +175,21 @@ fn demo_report_is_golden_and_deterministic() {
         outputs[0] == outputs[1],
         "two demo runs wrote different reports"
     );
+    // The demo's report carries per-note detail (so `pocket report` can make its page); the
+    // golden is the report without it, as `pocket score` writes it without --detail. The
+    // detail itself is pinned by the strict golden below.
+    let mut report = Report::from_json(&outputs[0]).expect("the demo report decodes");
+    assert!(
+        report.settings.detail && report.players.iter().all(|p| p.detail.is_some()),
+        "the demo's JSON report carries per-note detail"
+    );
+    report.settings.detail = false;
+    for p in &mut report.players {
+        p.detail = None;
+    }
     check_golden(
         "fixtures/golden/demo-two-players-standard.json",
-        &outputs[0],
+        report.to_json(),
     );
 }
 
@@ -192,7 +204,7 @@ fn score_gives_the_demo_numbers() {
         &std::fs::read_to_string(dir.path().join("demo-report.json")).expect("demo report"),
     )
     .expect("demo report decodes");
-    let scored = score(&[]);
+    let scored = score(&["--detail"]);
     assert_eq!(
         scored.players, demo.players,
         "score with the demo files must give the demo's numbers"
@@ -979,7 +991,7 @@ fn bad_input_files_exit_1_naming_file_and_place() {
     let run = pocket(&["chart", "show", "fixtures/demo/lee-roland-td.jsonl"]).expect_code(1);
     assert!(run.stderr.contains("not a chart"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("(--player NAME=FILE)"),
+        run.stderr.contains("(--player NAME=TAKE)"),
         "{}",
         run.stderr
     );
@@ -1547,6 +1559,114 @@ fn a_live_capture_remembers_its_kit_file_for_rescoring() {
     .expect("a report");
     let offline = Report::from_json(&rescored.stdout).expect("a report");
     assert_eq!(live.players, offline.players);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a new user reads: hints and the commands they name
+
+#[test]
+fn sync_of_instruments_sharing_no_lane_hints_at_lanes_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let drums = dir.path().join("drums.txt");
+    let keys = dir.path().join("keys.txt");
+    std::fs::write(&drums, "0.5 kick\n1.0 kick\n1.5 kick\n").expect("write");
+    std::fs::write(&keys, "0.51 snare\n1.01 snare\n1.49 snare\n").expect("write");
+    let a = format!("Lee={}", drums.display());
+    let b = format!("Kim={}", keys.display());
+    let run = pocket(&["sync", "--player", &a, "--player", &b]).ok();
+    assert!(run.stdout.contains("no paired onsets"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("Lee: kick; Kim: snare") && run.stderr.contains("--lanes all"),
+        "the hint names each player's lanes and the flag:\n{}",
+        run.stderr
+    );
+    let run = pocket(&["sync", "--player", &a, "--player", &b, "--lanes", "all"]).ok();
+    assert!(!run.stderr.contains("--lanes all"), "{}", run.stderr);
+    assert!(!run.stdout.contains("no paired onsets"), "{}", run.stdout);
+}
+
+#[test]
+fn the_rebuild_hint_is_the_readme_command() {
+    const INSTALL: &str = "cargo install --path . --features midi-io";
+    let readme = std::fs::read_to_string(crate_path("README.md")).expect("README");
+    assert!(readme.contains(INSTALL), "the README shows {INSTALL:?}");
+    let message = pocket::live::LiveError::NotBuilt.to_string();
+    assert!(message.contains(INSTALL), "{message}");
+    if !cfg!(any(feature = "midi-io", feature = "jack")) {
+        let run = pocket(&["devices"]).expect_code(1);
+        assert!(run.stderr.contains(INSTALL), "{}", run.stderr);
+        assert!(!run.stderr.contains("install pocket"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn replay_errors_name_the_replay_flag() {
+    let run = pocket(&["live", "--chart", CHART, "--replay", LEE, "--replay", LEE]).expect_code(2);
+    assert!(
+        run.stderr.contains("--replay \"Lee\" is given twice"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("--player"), "{}", run.stderr);
+    let run = pocket(&["record", "--player", "Lee=TD-17", "--replay", LEE]).expect_code(2);
+    assert!(
+        run.stderr
+            .contains("\"Lee\" names two players (--player and --replay)"),
+        "{}",
+        run.stderr
+    );
+    let run =
+        pocket(&["calibrate", "--replay", "fixtures/demo/lee-roland-td.jsonl"]).expect_code(2);
+    assert!(
+        run.stderr
+            .contains("--replay \"fixtures/demo/lee-roland-td.jsonl\": expected NAME=TAKE"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn numbers_out_of_range_are_refused_with_the_range() {
+    usage_error(&["--offset-ms", "Lee=1e9"], "from -1000 to 1000 ms");
+    usage_error(&["--offset-ms", "Lee=3,-1500"], "from -1000 to 1000 ms");
+    usage_error(&["--bootstrap", "100000000"], "from 0 (off) to 10000");
+    usage_error(&["--window-ms", "-5"], "greater than 0 ms");
+    usage_error(&["--window-ms=-5"], "greater than 0 ms");
+    live_usage_error(
+        &["--duration", "-5"],
+        &["--duration must be a positive number"],
+    );
+    live_usage_error(&["--speed", "-2"], &["--speed must be a positive number"]);
+    let run = pocket(&[
+        "sync",
+        "--player",
+        LEE,
+        "--player",
+        SANAE,
+        "--window-ms",
+        "-5",
+    ])
+    .expect_code(2);
+    assert!(run.stderr.contains("greater than 0 ms"), "{}", run.stderr);
+    // The edges of the range are accepted.
+    let r = score(&["--offset-ms", "Lee=-1000", "--bootstrap", "0"]);
+    assert_eq!(r.settings.players[0].offset_hands_ms, -1000.0);
+}
+
+#[test]
+fn readme_says_how_to_get_the_pocket_it_calls() {
+    let readme = std::fs::read_to_string(crate_path("README.md")).expect("README");
+    let using = readme
+        .split("## Using it")
+        .nth(1)
+        .expect("README has a Using it section");
+    let before_first_call = &using[..using.find("pocket score").expect("calls pocket score")];
+    for needle in ["cargo install --path .", "cargo run --release --"] {
+        assert!(
+            before_first_call.contains(needle),
+            "\"Using it\" says {needle:?} before it calls `pocket`"
+        );
+    }
 }
 
 #[test]

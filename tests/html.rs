@@ -69,8 +69,8 @@ fn demo_writes_a_page_with_a_point_per_matched_note_beside_its_json() {
     let report =
         Report::from_json(&std::fs::read_to_string(&json).expect("json")).expect("decodes");
     assert!(
-        !report.settings.detail && report.players.iter().all(|p| p.detail.is_none()),
-        "demo-report.json stays without detail"
+        report.settings.detail && report.players.iter().all(|p| p.detail.is_some()),
+        "demo-report.json carries the detail its page was made from"
     );
     let page = std::fs::read_to_string(&html).expect("html written");
     for (i, p) in report.players.iter().enumerate() {
@@ -124,8 +124,29 @@ fn report_turns_a_detailed_json_report_into_the_same_page_as_html() {
 }
 
 #[test]
+fn report_of_the_demo_json_is_the_demo_page() {
+    let (dir, json, html) = demo();
+    let first = std::fs::read_to_string(&html).expect("demo page");
+    std::fs::remove_file(&html).expect("remove the page");
+    // No -o: the page goes beside the report, named after it.
+    let stdout = ok(&["report", s(&json)]);
+    assert!(
+        stdout.contains(&format!("HTML report written to {}", html.display())),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&html).expect("page remade"),
+        first,
+        "`pocket report demo-report.json` makes the demo's page"
+    );
+    drop(dir);
+}
+
+#[test]
 fn report_refuses_a_report_without_detail_and_says_how_to_fix_it() {
-    let (dir, json, _) = demo();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("plain-report.json");
+    ok(&["score", "--chart", CHART, "--player", LEE, "-o", s(&json)]);
     let out = dir.path().join("no.html");
     let (code, _, stderr) = pocket(&["report", s(&json), "-o", s(&out)]);
     assert_eq!(code, 1, "{stderr}");
@@ -134,7 +155,7 @@ fn report_refuses_a_report_without_detail_and_says_how_to_fix_it() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("demo-report.json"),
+        stderr.contains("plain-report.json"),
         "names the file: {stderr}"
     );
     assert!(!out.exists(), "no page written");
@@ -271,10 +292,11 @@ fn chromium() -> Option<PathBuf> {
         "POCKET_REQUIRE_CHROMIUM=1 but {} does not exist: apt-get install -y chromium",
         path.display()
     );
-    eprintln!(
-        "skipping: {} not found (apt-get install -y chromium, or set POCKET_CHROMIUM)",
+    pocket::testdata::skip(&format!(
+        "no browser: {} not found (apt-get install -y chromium, or set POCKET_CHROMIUM; \
+         POCKET_REQUIRE_CHROMIUM=1 fails instead)",
         path.display()
-    );
+    ));
     None
 }
 

@@ -468,7 +468,10 @@ mod jack {
                 if std::env::var("POCKET_REQUIRE_JACK").is_ok_and(|v| v == "1") {
                     panic!("POCKET_REQUIRE_JACK=1 but no JACK server answers: {e}");
                 }
-                eprintln!("SKIPPED: no JACK server is running ({e}); start `jackd -d dummy` to run this test");
+                pocket::testdata::skip(&format!(
+                    "no JACK server is running ({e}); start `jackd -d dummy` to run this test \
+                     (POCKET_REQUIRE_JACK=1 fails instead)"
+                ));
                 return;
             }
         };
@@ -672,7 +675,10 @@ mod jack {
                 if std::env::var("POCKET_REQUIRE_JACK").is_ok_and(|v| v == "1") {
                     panic!("POCKET_REQUIRE_JACK=1 but no JACK server answers: {e}");
                 }
-                eprintln!("SKIPPED: no JACK server is running ({e}); start `jackd -d dummy` to run this test");
+                pocket::testdata::skip(&format!(
+                    "no JACK server is running ({e}); start `jackd -d dummy` to run this test \
+                     (POCKET_REQUIRE_JACK=1 fails instead)"
+                ));
                 None
             }
         }

@@ -94,3 +94,34 @@ fn separate_takes_to_a_click_have_no_leader() {
     }
     assert_eq!(runs, 30);
 }
+
+/// Without the data, a data test is skipped with a line on stderr that `cargo test` shows
+/// without `--nocapture` (the harness captures `eprintln!`, so that alone would hide it).
+#[test]
+fn a_test_skipped_for_lack_of_data_says_so_without_nocapture() {
+    let missing = std::env::temp_dir().join("pocket-no-such-data-dir");
+    let out = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+        .args(["--exact", "jazz_duo_over_a_delayed_link"])
+        .env("POCKET_DATA_DIR", &missing)
+        .env_remove("POCKET_REQUIRE_DATA")
+        .output()
+        .expect("the test binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let want = format!(
+        "SKIPPED jazz_duo_over_a_delayed_link: the test data directory {} is not there",
+        missing.display()
+    );
+    assert!(stderr.contains(&want), "stderr lacks {want:?}:\n{stderr}");
+    // With POCKET_REQUIRE_DATA=1 the same test fails instead.
+    let out = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+        .args(["--exact", "jazz_duo_over_a_delayed_link"])
+        .env("POCKET_DATA_DIR", &missing)
+        .env("POCKET_REQUIRE_DATA", "1")
+        .output()
+        .expect("the test binary runs");
+    assert!(
+        !out.status.success(),
+        "POCKET_REQUIRE_DATA=1 makes the skip a failure"
+    );
+}

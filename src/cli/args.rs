@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
 use pocket::kit::{KitMap, LaneMap};
+use pocket::latency::MAX_OFFSET_MS;
 use pocket::matching::Offsets;
 use pocket::score;
 use pocket::time::Nanos;
@@ -60,7 +61,7 @@ pub fn smf_chart_options(flag: &str, channel: &str) -> Result<SmfChartOptions> {
     } else {
         match channel.parse::<u8>() {
             Ok(c @ 1..=16) => ChannelFilter::Only(c),
-            _ => return Err(usage(format!("{flag} {channel:?}: use 1-16 or all"))),
+            _ => return Err(usage(format!("{flag} {channel:?}: use 1 to 16, or all"))),
         }
     };
     Ok(SmfChartOptions {
@@ -69,11 +70,57 @@ pub fn smf_chart_options(flag: &str, channel: &str) -> Result<SmfChartOptions> {
     })
 }
 
-/// `NAME=VALUE`, neither empty.
-pub fn split_named<'a>(flag: &str, text: &'a str) -> Result<(&'a str, &'a str)> {
+/// A flag whose values are `NAME=VALUE`, for messages: the flag, the form its help gives and
+/// an example of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamedFlag {
+    /// The flag, e.g. `--player`.
+    pub flag: &'static str,
+    /// The form in the flag's help, e.g. `NAME=TAKE`.
+    pub form: &'static str,
+    /// A value of that form, e.g. `Lee=take.mid`.
+    pub example: &'static str,
+}
+
+/// `--player NAME=TAKE` of the commands that read takes.
+pub const PLAYER_TAKE: NamedFlag = NamedFlag {
+    flag: "--player",
+    form: "NAME=TAKE",
+    example: "Lee=take.mid",
+};
+/// `--player NAME=PORT` of `live` and `record`.
+pub const PLAYER_PORT: NamedFlag = NamedFlag {
+    flag: "--player",
+    form: "NAME=PORT",
+    example: "Lee=TD-17",
+};
+/// `--replay NAME=TAKE` of `live`, `record` and `calibrate`.
+pub const REPLAY: NamedFlag = NamedFlag {
+    flag: "--replay",
+    form: "NAME=TAKE",
+    example: "Lee=session.jsonl",
+};
+/// `--offset-ms NAME=MS[,FEET_MS]`.
+const OFFSET: NamedFlag = NamedFlag {
+    flag: "--offset-ms",
+    form: "NAME=MS or NAME=HANDS,FEET",
+    example: "Lee=12.5",
+};
+
+/// `NAME=VALUE`, neither empty; the message gives the flag's form and an example.
+pub fn split_named(named: NamedFlag, text: &str) -> Result<(&str, &str)> {
+    let NamedFlag {
+        flag,
+        form,
+        example,
+    } = named;
     text.split_once('=')
         .filter(|(n, v)| !n.is_empty() && !v.is_empty())
-        .ok_or_else(|| usage(format!("{flag} {text:?}: expected NAME=VALUE")))
+        .ok_or_else(|| {
+            usage(format!(
+                "{flag} {text:?}: expected {form}, such as {flag} {example}"
+            ))
+        })
 }
 
 /// A number of milliseconds.
@@ -83,6 +130,35 @@ pub fn parse_ms(flag: &str, s: &str) -> Result<Nanos> {
         .ok()
         .and_then(Nanos::from_millis_f64)
         .ok_or_else(|| usage(format!("{flag}: {s:?} is not a number of milliseconds")))
+}
+
+/// The most bootstrap draws `--bootstrap` takes: the verdict settles long before (the default
+/// is [`pocket::sync::DEFAULT_BOOTSTRAP`]), and each draw refits the phase model.
+pub const MAX_BOOTSTRAP: usize = 10_000;
+
+/// `--bootstrap N`: a whole number from 0 to [`MAX_BOOTSTRAP`].
+pub fn bootstrap_draws(text: &str) -> std::result::Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n <= MAX_BOOTSTRAP => Ok(n),
+        _ => Err(format!(
+            "use a whole number of draws from 0 (off) to {MAX_BOOTSTRAP}; the default is {}",
+            pocket::sync::DEFAULT_BOOTSTRAP
+        )),
+    }
+}
+
+/// A latency offset of `--offset-ms`: milliseconds within ±[`MAX_OFFSET_MS`], the range
+/// latency profiles and capture logs keep (a kit or player later than that is not latency
+/// but a take that starts elsewhere: `score --auto-align`).
+fn parse_offset(s: &str) -> Result<Nanos> {
+    let v = parse_ms(OFFSET.flag, s)?;
+    if v.as_millis_f64().abs() > MAX_OFFSET_MS {
+        return Err(usage(format!(
+            "--offset-ms: {s:?} is out of range; a latency offset is from -{MAX_OFFSET_MS} to \
+             {MAX_OFFSET_MS} ms (a take that starts seconds off: score --auto-align)"
+        )));
+    }
+    Ok(v)
 }
 
 /// A [`score::TimingError`] as a usage error that names its flag once.
@@ -105,24 +181,43 @@ pub struct Roster<'a> {
     pub offsets: Vec<Option<Offsets>>,
 }
 
-/// Reads `--player NAME=TAKE` (or `NAME=PORT`), `--kit [NAME=]PROFILE` and
-/// `--offset-ms NAME=MS[,FEET_MS]`.
+/// Reads `--player NAME=TAKE`, `--kit [NAME=]PROFILE` and `--offset-ms NAME=MS[,FEET_MS]`.
 pub fn roster<'a>(
     players: &'a [String],
     kits: &[String],
     offsets: &[String],
 ) -> Result<Roster<'a>> {
+    let tagged: Vec<(NamedFlag, &str)> =
+        players.iter().map(|p| (PLAYER_TAKE, p.as_str())).collect();
+    roster_of(&tagged, kits, offsets)
+}
+
+/// [`roster`] of players given with several flags (`--player NAME=PORT` and
+/// `--replay NAME=TAKE`), each message naming the flag that was used.
+pub fn roster_of<'a>(
+    players: &[(NamedFlag, &'a str)],
+    kits: &[String],
+    offsets: &[String],
+) -> Result<Roster<'a>> {
     let mut names = Vec::new();
     let mut specs = Vec::new();
-    for p in players {
-        let (name, take) = split_named("--player", p)?;
-        if names.contains(&name) {
-            return Err(usage(format!(
-                "--player {name:?} is given twice; player names must differ"
-            )));
+    let mut flags: Vec<&str> = Vec::new();
+    for &(named, p) in players {
+        let (name, take) = split_named(named, p)?;
+        if let Some(i) = names.iter().position(|n| *n == name) {
+            let flag = named.flag;
+            return Err(usage(if flags[i] == flag {
+                format!("{flag} {name:?} is given twice; player names must differ")
+            } else {
+                format!(
+                    "{name:?} names two players ({} and {flag}); player names must differ",
+                    flags[i]
+                )
+            }));
         }
         names.push(name);
         specs.push(take);
+        flags.push(named.flag);
     }
     let mut kit_all: Option<KitMap> = None;
     let mut kit_for: Vec<Option<KitMap>> = vec![None; names.len()];
@@ -145,15 +240,15 @@ pub fn roster<'a>(
     }
     let mut offs: Vec<Option<Offsets>> = vec![None; names.len()];
     for o in offsets {
-        let (name, value) = split_named("--offset-ms", o)?;
+        let (name, value) = split_named(OFFSET, o)?;
         let i = names
             .iter()
             .position(|n| *n == name)
             .ok_or_else(|| usage(format!("--offset-ms {o:?}: no player named {name:?}")))?;
         let (hands, feet) = match value.split_once(',') {
-            Some((h, f)) => (parse_ms("--offset-ms", h)?, parse_ms("--offset-ms", f)?),
+            Some((h, f)) => (parse_offset(h)?, parse_offset(f)?),
             None => {
-                let v = parse_ms("--offset-ms", value)?;
+                let v = parse_offset(value)?;
                 (v, v)
             }
         };

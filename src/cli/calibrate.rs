@@ -2,7 +2,7 @@
 //! quarter notes tapped with a click ([`pocket::calibrate`]), printed with advice and saved as a
 //! latency profile; and the list of saved profiles.
 
-use super::args::{load_take, split_named, GameChartArgs};
+use super::args::{load_take, split_named, GameChartArgs, PLAYER_TAKE, REPLAY};
 use super::usage::usage;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -43,13 +43,13 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "NAME")]
     save_latency: Option<String>,
     /// Tempo of the tap calibration's click.
-    #[arg(long, default_value_t = calibrate::TAP_BPM)]
+    #[arg(long, default_value_t = calibrate::TAP_BPM, allow_negative_numbers = true)]
     bpm: f64,
     /// Bars of tapping (after two bars of listening).
     #[arg(long, default_value_t = 8)]
     bars: u32,
     /// Replay speed (with --replay).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     speed: f64,
     /// Session directory for the tap calibration's capture (default: calibration-DATE-TIME).
     #[arg(short, long)]
@@ -68,7 +68,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     }
     let kit = args.kit.as_deref().map(formats::load_kit).transpose()?;
     if let (Some(chart_path), Some(player)) = (&args.chart, &args.player) {
-        let (name, spec) = split_named("--player", player)?;
+        let (name, spec) = split_named(PLAYER_TAKE, player)?;
         let chart = formats::load_chart(chart_path, args.game.options(SmfChartOptions::default()))?;
         let loaded = load_take(spec, kit.as_ref())?;
         if loaded.take.hits.is_empty() {
@@ -124,7 +124,10 @@ fn taps(args: &CalibrateArgs, kit: Option<pocket::kit::KitMap>) -> Result<()> {
             }
             ("kit".to_string(), PlayerSource::Port { query: port.clone(), channel: None })
         }
-        (None, Some(r)) => session::parse_player(r, true).map_err(|e| usage(e.to_string()))?,
+        (None, Some(r)) => {
+            split_named(REPLAY, r)?;
+            session::parse_player(r, true).map_err(|e| usage(format!("--replay {e}")))?
+        }
         _ => {
             return Err(usage(
                 "give --chart CHART --player NAME=TAKE, or --port PORT --click-port OUT, or --replay NAME=CAPTURE (or --list)",

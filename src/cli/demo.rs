@@ -8,13 +8,8 @@ use std::path::Path;
 /// also to `html`).
 pub fn demo(output: &Path, html: Option<&Path>) -> Result<()> {
     let demo = pocket::demo::Demo::load()?;
-    // Scored once with detail for the page; the JSON is the same report without detail.
-    let detailed = demo.report(true);
-    let mut report = detailed.clone();
-    report.settings.detail = false;
-    for p in &mut report.players {
-        p.detail = None;
-    }
+    // With per-note detail, so that `pocket report demo-report.json` makes the same page.
+    let report = demo.report(true);
     if !output.is_dir() {
         std::fs::create_dir_all(output)
             .with_context(|| format!("cannot create {}", output.display()))?;
@@ -25,7 +20,7 @@ pub fn demo(output: &Path, html: Option<&Path>) -> Result<()> {
     let page = output.join("demo-report.html");
     let pages: Vec<&Path> = std::iter::once(page.as_path()).chain(html).collect();
     for p in &pages {
-        write_html(&detailed, p)?;
+        write_html(&report, p)?;
     }
     print!("{}", pocket::summary::render(&report, color_stdout()));
     println!("\nreport written to {}", path.display());

@@ -1,7 +1,9 @@
 //! `pocket devices`, `pocket live` and `pocket record`: MIDI ports listed, and live sessions
 //! set up from flags and run by [`pocket::live::session`].
 
-use super::args::{check_player_selector, roster, GameChartArgs, PlayerTuning};
+use super::args::{
+    check_player_selector, roster_of, GameChartArgs, PlayerTuning, PLAYER_PORT, REPLAY,
+};
 use super::latency::live_offsets;
 use super::output::color_stdout;
 use super::usage::usage;
@@ -32,10 +34,10 @@ pub struct Sources {
     #[command(flatten)]
     tuning: PlayerTuning,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     duration: Option<f64>,
     /// Replay speed (with --replay): 2 plays twice as fast.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     speed: f64,
     /// Session directory for the capture log and takes, and for `live` the report
     /// (default: session-DATE-TIME).
@@ -95,7 +97,8 @@ pub fn devices(json: bool) -> Result<()> {
     let d = match pocket::live::ports::devices() {
         Err(pocket::live::LiveError::NotBuilt) => anyhow::bail!(
             "this pocket was built without MIDI support, so it cannot list MIDI ports; \
-             rebuild it with `cargo install pocket --features midi-io` (Linux needs \
+             rebuild it in pocket's source folder with `cargo install --path . --features midi-io` \
+             (Linux needs \
              libasound2-dev), or `--features jack` for JACK"
         ),
         d => d?,
@@ -133,7 +136,10 @@ fn options(s: &Sources, quiet: bool) -> Result<SessionOptions> {
             "name a player: --player NAME=PORT (or --replay NAME=TAKE)",
         ));
     }
-    let r = roster(&all, &s.tuning.kits, &s.tuning.offsets)?;
+    let tagged: Vec<_> = (s.players.iter().map(|p| (PLAYER_PORT, p.as_str())))
+        .chain(s.replays.iter().map(|p| (REPLAY, p.as_str())))
+        .collect();
+    let r = roster_of(&tagged, &s.tuning.kits, &s.tuning.offsets)?;
     let out_dir = match &s.output {
         Some(o) => o.clone(),
         None => pocket::live::stamped_dir("session", std::time::SystemTime::now()),
@@ -142,8 +148,9 @@ fn options(s: &Sources, quiet: bool) -> Result<SessionOptions> {
     opts.kit_files = kit_files(&r.names, &s.tuning.kits);
     for (i, text) in all.iter().enumerate() {
         let replay = i >= s.players.len();
+        let flag = if replay { "--replay" } else { "--player" };
         let (name, source) =
-            session::parse_player(text, replay).map_err(|e| usage(e.to_string()))?;
+            session::parse_player(text, replay).map_err(|e| usage(format!("{flag} {e}")))?;
         if let session::PlayerSource::Replay { spec } = &source {
             check_player_selector(spec)?;
         }

@@ -67,9 +67,10 @@ enum Command {
     Report {
         /// The JSON report (`-` for stdin).
         report: PathBuf,
-        /// The HTML file to write (`-` for stdout).
+        /// The HTML file to write (`-` for stdout). Default: the report's name with .html
+        /// (stdout for a report read from stdin).
         #[arg(short, long)]
-        output: PathBuf,
+        output: Option<PathBuf>,
     },
     /// Score one or two players' takes against a chart.
     Score(score::ScoreArgs),
@@ -117,7 +118,7 @@ enum Command {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { output, html } => demo::demo(&output, html.as_deref()),
-        Command::Report { report, output } => report::report(&report, &output),
+        Command::Report { report, output } => report::report(&report, output.as_deref()),
         Command::Score(args) => score::score(args),
         Command::Sync(args) => sync::sync(args),
         Command::Chart { command } => chart::chart(command),

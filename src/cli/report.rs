@@ -7,9 +7,17 @@ use pocket::report::Report;
 use std::io::{Read, Write};
 use std::path::Path;
 
-/// Reads the report at `input` (`-`: stdin) and writes its page to `output` (`-`: stdout).
-pub fn report(input: &Path, output: &Path) -> Result<()> {
-    let bytes = if input == Path::new("-") {
+/// Reads the report at `input` (`-`: stdin) and writes its page to `output` (`-`: stdout;
+/// default: `input` with the extension `.html`, stdout for stdin).
+pub fn report(input: &Path, output: Option<&Path>) -> Result<()> {
+    let stdin = Path::new("-");
+    let default = if input == stdin {
+        stdin.to_path_buf()
+    } else {
+        input.with_extension("html")
+    };
+    let output = output.unwrap_or(&default);
+    let bytes = if input == stdin {
         let mut bytes = Vec::new();
         std::io::stdin()
             .take(MAX_REPORT_BYTES + 1)

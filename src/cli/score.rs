@@ -2,8 +2,8 @@
 //! (`--takes`, see [`pocket::batch`]).
 
 use super::args::{
-    chart_lanes, lane_conflict, load_take, parse_ms, roster, smf_chart_options, timing_usage,
-    GameChartArgs, PlayerTuning,
+    bootstrap_draws, chart_lanes, lane_conflict, load_take, parse_ms, roster, smf_chart_options,
+    timing_usage, GameChartArgs, PlayerTuning,
 };
 use super::latency::latencies;
 use super::output::emit_with_html;
@@ -47,10 +47,10 @@ pub struct ScoreArgs {
     #[arg(long, default_value = "standard")]
     timing: TimingPreset,
     /// Custom matching window in ms (tier edges scale with it unless --tiers-ms is given).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     window_ms: Option<f64>,
     /// Custom tier edges in ms: PERFECT,GREAT,GOOD (poor reaches to the window).
-    #[arg(long, value_name = "P,G,G")]
+    #[arg(long, value_name = "P,G,G", allow_hyphen_values = true)]
     tiers_ms: Option<String>,
     /// Count articulation mismatches (open vs closed hi-hat, rim vs head) as misses.
     #[arg(long)]
@@ -63,7 +63,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     detail: bool,
     /// Bootstrap draws for the "who leads" verdict of two players (0 turns it off).
-    #[arg(long, default_value_t = pocket::sync::DEFAULT_BOOTSTRAP)]
+    #[arg(long, default_value_t = pocket::sync::DEFAULT_BOOTSTRAP, value_parser = bootstrap_draws)]
     bootstrap: usize,
     /// Write the JSON report here (`-` for stdout).
     #[arg(short, long)]

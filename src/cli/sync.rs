@@ -2,7 +2,8 @@
 //! paired with each other).
 
 use super::args::{
-    chart_lanes, load_take, parse_ms, roster, timing_usage, GameChartArgs, PlayerTuning,
+    bootstrap_draws, chart_lanes, load_take, parse_ms, roster, timing_usage, GameChartArgs,
+    PlayerTuning,
 };
 use super::latency::latencies;
 use super::output::emit_with_html;
@@ -38,16 +39,16 @@ pub struct SyncArgs {
     /// Pairing window in ms, greater than 0 and at most 2000. Without a chart, default: half the
     /// median inter-onset interval, 10 to 250 ms; with a chart, the matching window as for
     /// `score --window-ms` (default: the standard preset's 117 ms).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     window_ms: Option<f64>,
     /// Onsets of one player closer than this (ms) are one onset with `--lanes all`.
-    #[arg(long, default_value = "15")]
+    #[arg(long, default_value = "15", allow_negative_numbers = true)]
     collapse_ms: f64,
     /// Length in seconds of the windows used for per-"bar" figures without a chart.
-    #[arg(long, default_value = "4")]
+    #[arg(long, default_value = "4", allow_negative_numbers = true)]
     window_s: f64,
     /// Bootstrap draws for the leader verdict.
-    #[arg(long, default_value_t = pocket::sync::DEFAULT_BOOTSTRAP)]
+    #[arg(long, default_value_t = pocket::sync::DEFAULT_BOOTSTRAP, value_parser = bootstrap_draws)]
     bootstrap: usize,
     /// Write the JSON report here (`-` for stdout).
     #[arg(short, long)]
@@ -127,7 +128,11 @@ pub fn sync(args: SyncArgs) -> Result<()> {
             window,
             collapse,
         };
-        session::sync_without_chart([player(0), player(1)], &pairing, &sync_options)
+        let report = session::sync_without_chart([player(0), player(1)], &pairing, &sync_options);
+        if !all && report.sync.as_ref().is_some_and(|s| s.pairs == 0) {
+            eprintln!("{}", no_shared_lane_hint(&r.names, &loaded));
+        }
+        report
     };
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
@@ -139,4 +144,30 @@ fn window_ms(ms: f64) -> Result<Nanos> {
         return Err(timing_usage(score::TimingError::BadWindow));
     }
     Ok(w)
+}
+
+/// Why lane-by-lane pairing found nothing, and the flag for players whose instruments share
+/// no lane (drums and keys).
+fn no_shared_lane_hint(names: &[&str], loaded: &[LoadedTake]) -> String {
+    let played: Vec<String> = names
+        .iter()
+        .zip(loaded)
+        .map(|(name, l)| {
+            let lanes: std::collections::BTreeSet<&str> =
+                l.take.hits.iter().map(|h| h.lane.name()).collect();
+            if lanes.is_empty() {
+                format!("{name}: no drum hits (kit {})", l.kit)
+            } else {
+                format!(
+                    "{name}: {}",
+                    lanes.into_iter().collect::<Vec<_>>().join(", ")
+                )
+            }
+        })
+        .collect();
+    format!(
+        "hint: no onsets paired lane by lane ({}); for players whose instruments share no lane \
+         (drums and keys), pool every note of each player with --lanes all",
+        played.join("; ")
+    )
 }

@@ -226,6 +226,15 @@ pub fn chart_lane_map(
 pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputError> {
     let parsed = parse_take_spec(spec)?;
     let path = parsed.path.as_path();
+    if !path.exists() {
+        if let Some(e) = parsed.misspelt_selector() {
+            return Err(InputError::new(
+                spec,
+                Place::File,
+                InputErrorKind::Malformed(e.to_string()),
+            ));
+        }
+    }
     let player_sel = parsed.player.as_deref();
     let source = spec.to_string();
     let (format, midi_bytes) = detect_keeping_midi(path)?;
@@ -277,8 +286,10 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 })?,
                 None if players.len() == 1 => 0,
                 None => {
-                    let names: Vec<String> =
-                        players.iter().map(|p| format!("#player={}", p.name)).collect();
+                    let names: Vec<String> = players
+                        .iter()
+                        .map(|p| format!("#player={}", p.name))
+                        .collect();
                     return Err(InputError::new(
                         path,
                         Place::Line {
@@ -331,14 +342,66 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
         | Format::RockBand
         | Format::CloneHero
         | Format::Dtx
-        | Format::SongFolder => Err(InputError::new(
+        | Format::SongFolder => Err(not_a_take(path, format)),
+    }
+}
+
+/// What a file given as a take is instead, for a file whose format holds no take: a chart, a
+/// song folder, a folder of takes, a pocket report.
+fn not_a_take(path: &Path, format: Format) -> InputError {
+    const TAKES: &str = "takes are .mid, .jsonl capture logs or .txt onset lists";
+    let as_chart = |what: &str| {
+        InputError::new(
             path,
             Place::File,
             InputErrorKind::WrongChoice {
-                message: "this is a chart, not a take (takes are .mid, .jsonl capture logs or .txt onset lists); give it as the chart".into(),
+                message: format!("this is {what}, not a take ({TAKES}); give it as the chart"),
                 remedy: Remedy::GiveAsChart,
             },
-        )),
+        )
+    };
+    match format {
+        Format::SongFolder if rockband::song_folder_chart(path).is_ok() => {
+            as_chart("a song folder (a chart)")
+        }
+        Format::SongFolder => InputError::new(
+            path,
+            Place::File,
+            InputErrorKind::WrongChoice {
+                message: format!(
+                    "this is a folder, not a take ({TAKES}); name one take in it, or score \
+                     every take in it as a folder of takes"
+                ),
+                remedy: Remedy::ScoreFolder,
+            },
+        ),
+        Format::ChartJson => {
+            let mut head = [0u8; 256];
+            let n = read::read_head(path, &mut head).unwrap_or(0);
+            let head = String::from_utf8_lossy(&head[..n]);
+            if head.contains("\"schema_version\"") {
+                InputError::new(
+                    path,
+                    Place::File,
+                    InputErrorKind::Malformed(format!(
+                        "this is a pocket report, not a take ({TAKES}); give the take the \
+                         report was made from"
+                    )),
+                )
+            } else if head.contains("pocket-chart") {
+                as_chart("a chart")
+            } else {
+                InputError::new(
+                    path,
+                    Place::File,
+                    InputErrorKind::Malformed(format!(
+                        "this JSON file is not a take ({TAKES}); a pocket chart JSON goes in \
+                         as the chart"
+                    )),
+                )
+            }
+        }
+        _ => as_chart("a chart"),
     }
 }
 

@@ -12,17 +12,24 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// The selectors there are, for messages.
+const SELECTORS: &str = "the selectors are #channel=N (1 to 16), #track=N (from 0) and \
+                         #player=NAME (a player of a capture log)";
+
+/// The selector keys a path's last `#` may start (`#player=` is read apart).
+const KEYS: [&str; 3] = ["channel", "ch", "track"];
+
 /// Why a take spec does not parse. Each message says what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TakeSpecError {
     /// A selector part without `=`.
-    #[error("take selector {0:?} is not key=value; use channel=N (1..=16) or track=N (from 0)")]
+    #[error("take selector {0:?} is not key=value; {SELECTORS}")]
     NotKeyValue(String),
     /// A selector key other than `channel`, `ch` or `track`.
-    #[error("unknown take selector key {0:?}; use channel=N (1..=16) or track=N (from 0)")]
+    #[error("unknown take selector {0:?}; {SELECTORS}")]
     UnknownKey(String),
-    /// A channel outside 1..=16.
-    #[error("channel {0:?} in take selector: channels are 1..=16")]
+    /// A channel outside 1 to 16.
+    #[error("channel {0:?} in take selector: channels are 1 to 16")]
     BadChannel(String),
     /// A track that is not a whole number from 0.
     #[error("track {0:?} in take selector: tracks are numbered from 0")]
@@ -134,9 +141,9 @@ impl TakeSpec {
         };
         if let Some((path, sel)) = rest.rsplit_once('#') {
             let t = sel.trim_start();
-            if ["channel=", "ch=", "track="]
+            if KEYS
                 .iter()
-                .any(|k| t.starts_with(k))
+                .any(|k| t.strip_prefix(k).is_some_and(|r| r.starts_with('=')))
             {
                 if path.is_empty() {
                     return Err(TakeSpecError::NoFile(rest.to_string()));
@@ -153,6 +160,20 @@ impl TakeSpec {
             selector: TakeSelector::default(),
             player,
         })
+    }
+}
+
+impl TakeSpec {
+    /// A selector key that looks meant but is unknown: `chanel` in `take.mid#chanel=10`. Such a
+    /// spec parses as a path (paths may contain `#`); when no file has that path, this says
+    /// why better than "no such file".
+    pub fn misspelt_selector(&self) -> Option<TakeSpecError> {
+        let text = self.path.to_str()?;
+        let (_, sel) = text.rsplit_once('#')?;
+        let (key, _) = sel.split_once('=')?;
+        let key = key.trim();
+        (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphabetic() || c == '_'))
+            .then(|| TakeSpecError::UnknownKey(key.to_string()))
     }
 }
 
@@ -231,6 +252,29 @@ mod tests {
         assert_eq!(plain.path, PathBuf::from("takes/#3 live.mid"));
         assert!(plain.selector.is_all());
         assert_eq!(plain.player, None);
+    }
+
+    #[test]
+    fn a_misspelt_selector_is_named_with_the_valid_ones() {
+        let spec = TakeSpec::parse("take.mid#chanel=10").unwrap();
+        let err = spec
+            .misspelt_selector()
+            .expect("chanel looks like a selector");
+        assert_eq!(err, TakeSpecError::UnknownKey("chanel".into()));
+        let text = err.to_string();
+        for valid in ["#channel=N (1 to 16)", "#track=N", "#player=NAME"] {
+            assert!(text.contains(valid), "{text}");
+        }
+        assert_eq!(
+            TakeSpec::parse("takes/#3 live.mid")
+                .unwrap()
+                .misspelt_selector(),
+            None
+        );
+        assert!(TakeSpec::parse("a.mid#channel=99")
+            .unwrap_err()
+            .to_string()
+            .contains("channels are 1 to 16"));
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub fn stamped_dir(prefix: &str, at: SystemTime) -> PathBuf {
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
     /// This build has no MIDI support.
-    #[error("this pocket was built without MIDI support; rebuild it with `cargo install pocket --features midi-io` (Linux needs libasound2-dev), or replay a recorded take")]
+    #[error("this pocket was built without MIDI support; rebuild it in pocket's source folder with `cargo install --path . --features midi-io` (Linux needs libasound2-dev), or replay a recorded take")]
     NotBuilt,
     /// The MIDI system cannot be opened.
     #[error("{0}")]

@@ -192,7 +192,10 @@ pub fn parse_player(text: &str, replay: bool) -> Result<(String, PlayerSource), 
     let (name, rest) = text
         .split_once('=')
         .filter(|(n, v)| !n.trim().is_empty() && !v.trim().is_empty())
-        .ok_or_else(|| LiveError::Settings(format!("{text:?}: expected NAME=PORT")))?;
+        .ok_or_else(|| {
+            let form = if replay { "NAME=TAKE" } else { "NAME=PORT" };
+            LiveError::Settings(format!("{text:?}: expected {form}"))
+        })?;
     if replay {
         return Ok((
             name.to_string(),
