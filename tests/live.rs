@@ -208,6 +208,47 @@ fn a_replay_through_the_live_path_keeps_every_event() {
 }
 
 #[test]
+fn a_session_stopped_early_is_scored_over_the_span_it_played() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut o = replay_options(dir.path(), 10.0);
+    o.players.truncate(1);
+    o.duration = Some(pocket::Nanos::from_millis(30_000));
+    let outcome = session::run(o).expect("the session runs");
+    let cap = read_capture(&outcome.capture).expect("readable");
+    assert_eq!(
+        cap.end.as_ref().map(|e| e.reason.as_str()),
+        Some("duration")
+    );
+    let report = outcome.report.expect("a report");
+    let until = report
+        .settings
+        .played_until_s
+        .expect("the report says where the session stopped");
+    let stopped =
+        cap.end.as_ref().map(|e| e.time).expect("an end line") - cap.effective_time_zero();
+    assert!(
+        (until - stopped.as_secs_f64()).abs() < 1e-6,
+        "played until {until} s; the capture stopped {} s after time zero",
+        stopped.as_secs_f64()
+    );
+    let chart_notes = report.chart.as_ref().expect("a chart").notes;
+    let lee = &report.players[0];
+    assert!(
+        lee.notes * 2 < chart_notes,
+        "{} of the chart's {chart_notes} notes scored",
+        lee.notes
+    );
+    assert!(
+        lee.misses * 10 <= lee.notes,
+        "the notes after the stop are not misses: {} misses of {}",
+        lee.misses,
+        lee.notes
+    );
+    let text = pocket::summary::render(&report, false);
+    assert!(text.contains("Played until"), "{text}");
+}
+
+#[test]
 fn practice_settings_are_recorded_and_reported() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut o = replay_options(dir.path(), 10.0);

@@ -421,14 +421,21 @@ pub fn report_from_capture(
                 "the players' kits merge lanes in conflicting ways: {e}"
             ))
         })?;
-    let options = ScoreOptions::default().with_lane_map(&lanes);
-    let (report, _) = crate::session::score_session(
+    let mut options = ScoreOptions::default().with_lane_map(&lanes);
+    options.span = crate::session::played_span(
+        chart,
+        options.span,
+        formats::stopped_at(&loaded),
+        options.timing.window,
+    );
+    let (mut report, _) = crate::session::score_session(
         chart,
         chart_path,
         &inputs,
         &options,
         &crate::sync::SyncOptions::default(),
     );
+    report.warnings = formats::take_warnings(&loaded);
     Ok((report, loaded))
 }
 
