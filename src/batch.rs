@@ -144,7 +144,13 @@ pub fn score_take(settings: &BatchSettings, take: &BatchTake) -> Result<Report, 
                 kit: take.loaded.kit.clone(),
                 source,
             })?;
-    let options = settings.options.clone().with_lane_map(&lanes);
+    let mut options = settings.options.clone().with_lane_map(&lanes);
+    options.span = crate::session::played_span(
+        settings.chart,
+        options.span,
+        take.loaded.played_until,
+        options.timing.window,
+    );
     let input = PlayerInput {
         name: take.name.to_string(),
         take: &take.loaded.take,
@@ -155,13 +161,14 @@ pub fn score_take(settings: &BatchSettings, take: &BatchTake) -> Result<Report, 
         latency_profile: take.latency_profile.map(str::to_string),
     };
     // One player: no sync section, so the sync options do not matter.
-    let (report, _) = crate::session::score_session(
+    let (mut report, _) = crate::session::score_session(
         settings.chart,
         settings.chart_source,
         std::slice::from_ref(&input),
         &options,
         &crate::sync::SyncOptions::default(),
     );
+    report.warnings = crate::formats::take_warnings([take.loaded]);
     Ok(report)
 }
 

@@ -2,7 +2,7 @@
 
 use crate::lane::{Articulation, Dynamic, Lane};
 use crate::tempo::TempoMap;
-use crate::time::{Nanos, Ticks};
+use crate::time::{Nanos, Span, Ticks};
 
 /// One note of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +145,22 @@ impl Chart {
         let last = self.notes.last().map(|n| n.tick).unwrap_or(Ticks(0));
         let bar = self.tempo_map.position(last).bar;
         self.tempo_map.time(self.tempo_map.bar_start(bar + 1))
+    }
+
+    /// The chart as played over `span`: the notes due in it (sections and the tempo map stay,
+    /// so bars and sections keep their numbers and names).
+    pub fn within(&self, span: Span) -> Chart {
+        Chart {
+            info: self.info.clone(),
+            tempo_map: self.tempo_map.clone(),
+            sections: self.sections.clone(),
+            notes: self
+                .notes
+                .iter()
+                .filter(|n| span.contains(n.time))
+                .copied()
+                .collect(),
+        }
     }
 
     /// Number of notes per lane, for lanes that have any, in lane order.

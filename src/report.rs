@@ -34,6 +34,11 @@ pub struct Report {
     /// How together two players were (two players only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync: Option<SyncReport>,
+    /// What the readers recovered from while reading the takes (a capture log cut off without
+    /// its `end` line, a lost port, ...), one sentence each, as printed on stderr. Absent when
+    /// there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The program that wrote a report.
@@ -218,6 +223,17 @@ pub struct Settings {
     pub lane_merges: Vec<String>,
     /// Whether per-note detail is included.
     pub detail: bool,
+    /// Start of the span scored, seconds on the chart's clock: only notes due from then on
+    /// were scored, against the hits played from then on (`pocket score --from`). Absent when
+    /// scoring started at the beginning of the chart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub played_from_s: Option<f64>,
+    /// End of the span played, seconds on the chart's clock: the session stopped early (its
+    /// duration ran out, it was stopped, the last kit was lost, or its capture log ends without
+    /// an `end` line), or `pocket score --until` was given. Only the notes due up to then were
+    /// scored, against the hits played up to then. Absent when the whole chart was played.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub played_until_s: Option<f64>,
     /// Per-player settings, in player order.
     pub players: Vec<PlayerSettings>,
 }
@@ -776,10 +792,13 @@ impl Report {
                 ghost_ratio: 0.0,
                 lane_merges: Vec::new(),
                 detail: false,
+                played_from_s: None,
+                played_until_s: None,
                 players,
             },
             players: Vec::new(),
             sync: Some(sync),
+            warnings: Vec::new(),
         }
     }
 

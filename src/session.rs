@@ -15,7 +15,7 @@ use crate::report::{
 use crate::score::{score_player, PlayerInput, ScoreOptions};
 use crate::sync::{self, PlayedTempo, SyncOptions};
 use crate::take::Take;
-use crate::time::Nanos;
+use crate::time::{Nanos, Span};
 
 /// The settings entry for a player: where the take came from, its kit and its offsets.
 pub fn player_settings(player: &PlayerInput<'_>, alignment: &Alignment) -> PlayerSettings {
@@ -30,10 +30,50 @@ pub fn player_settings(player: &PlayerInput<'_>, alignment: &Alignment) -> Playe
     }
 }
 
+/// The span a session scores: `span` (given for the run) ending no later than `stopped` (where
+/// the capture stopped, on the chart's clock, when it stopped early). An end at or past the
+/// last note's window is the whole chart, so a session played to the end records no span.
+pub fn played_span(chart: &Chart, span: Span, stopped: Option<Nanos>, window: Nanos) -> Span {
+    let span = span.until_at_most(stopped);
+    let whole_until = chart.last_note_time().saturating_add(window);
+    Span {
+        until: span.until.filter(|u| *u < whole_until),
+        ..span
+    }
+}
+
 /// Scores every player against the chart and, for two players, their sync; assembles the
 /// report. Returns each player's alignment too (calibration and the live view use them).
+///
+/// With a played span ([`ScoreOptions::span`]), the chart's notes due in it are scored against
+/// the hits played in it, and the report's settings record it; the alignments then index the
+/// notes of the span.
 pub fn score_session(
     chart: &Chart,
+    chart_path: &str,
+    players: &[PlayerInput<'_>],
+    options: &ScoreOptions,
+    sync_options: &SyncOptions,
+) -> (Report, Vec<Alignment>) {
+    let span = options.span;
+    if span.is_whole() {
+        return score_span(chart, chart, chart_path, players, options, sync_options);
+    }
+    let played = chart.within(span);
+    let takes: Vec<Take> = players.iter().map(|p| p.take.within(span)).collect();
+    let players: Vec<PlayerInput<'_>> = players
+        .iter()
+        .zip(&takes)
+        .map(|(p, take)| PlayerInput { take, ..p.clone() })
+        .collect();
+    score_span(chart, &played, chart_path, &players, options, sync_options)
+}
+
+/// [`score_session`] over `played`, the chart as played (`chart` is the chart as written, for
+/// its summary).
+fn score_span(
+    chart: &Chart,
+    played: &Chart,
     chart_path: &str,
     players: &[PlayerInput<'_>],
     options: &ScoreOptions,
@@ -43,25 +83,25 @@ pub fn score_session(
     let mut alignments = Vec::with_capacity(players.len());
     let mut settings = Vec::with_capacity(players.len());
     for p in players {
-        let (r, a) = score_player(chart, p, options);
+        let (r, a) = score_player(played, p, options);
         settings.push(player_settings(p, &a));
         reports.push(r);
         alignments.push(a);
     }
     let sync = match (players, &reports[..], &alignments[..]) {
         ([pa, pb], [ra, rb], [aa, ab]) => {
-            let pairing = sync::pair_on_chart(chart, aa, ab, options.timing.window);
-            let played = |r: &crate::report::PlayerReport| -> PlayedTempo {
+            let pairing = sync::pair_on_chart(played, aa, ab, options.timing.window);
+            let tempo = |r: &crate::report::PlayerReport| -> PlayedTempo {
                 r.bars
                     .iter()
                     .filter_map(|b| Some((b.bar, b.played_bpm?)))
                     .collect()
             };
-            let (ta, tb) = (played(ra), played(rb));
+            let (ta, tb) = (tempo(ra), tempo(rb));
             Some(sync::analyse(
                 &pairing,
                 [&pa.name, &pb.name],
-                Some(chart),
+                Some(played),
                 Some([&ta, &tb]),
                 sync_options,
             ))
@@ -89,12 +129,19 @@ pub fn score_session(
             ghost_ratio: options.ghost_ratio,
             lane_merges: options.lane_merge_text.clone(),
             detail: options.detail,
+            played_from_s: span_secs(options.span.from),
+            played_until_s: span_secs(options.span.until),
             players: settings,
         },
         players: reports,
         sync,
+        warnings: Vec::new(),
     };
     (report, alignments)
+}
+
+fn span_secs(t: Option<Nanos>) -> Option<f64> {
+    t.map(secs)
 }
 
 /// One player of a chart-free sync: a name, the take, and how it was read.
@@ -367,6 +414,100 @@ mod tests {
         })
         .expect("resolves");
         assert_eq!(got.players[0].offsets, ms(3));
+    }
+
+    /// A 120 BPM 4/4 chart with a snare on every beat for `beats` beats (0.5 s apart).
+    fn beats_chart(beats: i64) -> Chart {
+        use crate::chart::{ChartInfo, Note};
+        use crate::lane::{Dynamic, Lane};
+        use crate::tempo::{Tempo, TempoMap, TimeSignature};
+        use crate::time::Ticks;
+        let map = TempoMap::constant(480, Tempo::MicrosPerQuarter(500_000), TimeSignature::COMMON)
+            .expect("a constant tempo map");
+        let notes = (0..beats)
+            .map(|b| Note {
+                time: map.time(Ticks(b * 480)),
+                tick: Ticks(b * 480),
+                lane: Lane::Snare,
+                articulation: None,
+                dynamic: Dynamic::Normal,
+            })
+            .collect();
+        Chart::new(ChartInfo::default(), map, Vec::new(), notes).expect("a valid chart")
+    }
+
+    #[test]
+    fn a_session_stopped_early_is_scored_over_the_span_played() {
+        let chart = beats_chart(40); // 20 s of snares
+                                     // Played on time for the first 5 s (beats at 0.0 .. 4.5 s, and 5.0 s), then stopped.
+        let hits: Vec<(f64, crate::lane::Lane)> = (0..=10)
+            .map(|b| (f64::from(b) * 500.0, crate::lane::Lane::Snare))
+            .collect();
+        let take = crate::testdata::take_ms(&hits, 100);
+        let window = ScoreOptions::default().timing.window;
+        let stopped = Some(Nanos::from_millis(5_000));
+        let options = ScoreOptions {
+            span: played_span(&chart, Span::WHOLE, stopped, window),
+            ..ScoreOptions::default()
+        };
+        let (report, _) = score_session(
+            &chart,
+            "beats",
+            &[PlayerInput::new("a", &take)],
+            &options,
+            &SyncOptions::default(),
+        );
+        let p = &report.players[0];
+        assert_eq!(p.notes, 11, "the notes due up to the stop at 5 s");
+        assert_eq!((p.matched, p.misses, p.extras), (11, 0, 0));
+        assert_eq!(report.settings.played_until_s, Some(5.0));
+        assert_eq!(report.settings.played_from_s, None);
+        assert_eq!(
+            report.chart.as_ref().map(|c| c.notes),
+            Some(40),
+            "the chart summary is the chart as written"
+        );
+
+        // Stopped past the last note's window: the whole chart, and no span in the report.
+        let late = Some(chart.last_note_time() + window);
+        assert!(played_span(&chart, Span::WHOLE, late, window).is_whole());
+        let (whole, _) = score_session(
+            &chart,
+            "beats",
+            &[PlayerInput::new("a", &take)],
+            &ScoreOptions::default(),
+            &SyncOptions::default(),
+        );
+        assert_eq!(whole.players[0].misses, 29);
+        assert!(!whole.to_json().contains("played_until_s"));
+    }
+
+    #[test]
+    fn a_span_from_and_until_keeps_the_notes_and_hits_within_it() {
+        let chart = beats_chart(40);
+        let hits: Vec<(f64, crate::lane::Lane)> = (0..40)
+            .map(|b| (f64::from(b) * 500.0, crate::lane::Lane::Snare))
+            .collect();
+        let take = crate::testdata::take_ms(&hits, 100);
+        let span = Span {
+            from: Some(Nanos::from_millis(2_000)),
+            until: Some(Nanos::from_millis(4_000)),
+        };
+        let options = ScoreOptions {
+            span: played_span(&chart, span, None, ScoreOptions::default().timing.window),
+            ..ScoreOptions::default()
+        };
+        let (report, _) = score_session(
+            &chart,
+            "beats",
+            &[PlayerInput::new("a", &take)],
+            &options,
+            &SyncOptions::default(),
+        );
+        let p = &report.players[0];
+        assert_eq!((p.notes, p.hits, p.matched, p.extras), (5, 5, 5, 0));
+        assert_eq!(report.settings.played_from_s, Some(2.0));
+        assert_eq!(report.settings.played_until_s, Some(4.0));
     }
 
     #[test]

@@ -270,6 +270,22 @@ fn lane_table(out: &mut String, st: &Style, players: &[PlayerReport]) {
     }
 }
 
+/// The span scored, when it is not the whole chart.
+fn span_line(from: Option<f64>, until: Option<f64>) -> Option<String> {
+    match (from, until) {
+        (None, None) => None,
+        (None, Some(u)) => Some(format!(
+            "Played until {u:.1} s: only the notes due by then are scored"
+        )),
+        (Some(f), Some(u)) => Some(format!(
+            "Played from {f:.1} s until {u:.1} s: only the notes due then are scored"
+        )),
+        (Some(f), None) => Some(format!(
+            "Played from {f:.1} s: only the notes due from then on are scored"
+        )),
+    }
+}
+
 /// Renders a report as a terminal summary.
 pub fn render(report: &Report, color: bool) -> String {
     let st = Style { color };
@@ -299,6 +315,12 @@ pub fn render(report: &Report, color: bool) -> String {
                 ms_tenths(report.settings.tiers_ms.great),
                 ms_tenths(report.settings.tiers_ms.good)
             );
+            if let Some(line) = span_line(
+                report.settings.played_from_s,
+                report.settings.played_until_s,
+            ) {
+                let _ = writeln!(out, "{}", st.bold(&line));
+            }
         }
         None => {
             let _ = writeln!(out, "{}", st.bold("Free play (no chart)"));

@@ -1,7 +1,7 @@
 //! The take: what one player actually played, after the kit map and filters.
 
 use crate::lane::{Articulation, Lane};
-use crate::time::Nanos;
+use crate::time::{Nanos, Span};
 use serde::Serialize;
 
 /// Where a hit came from: the raw MIDI note.
@@ -145,5 +145,40 @@ impl Take {
         self.pedal.sort_by_key(|p| p.time);
         self.chokes.sort_by_key(|c| c.time);
         self.filtered.sort_by_key(|f| f.time);
+    }
+
+    /// The part of the take played within `span`: hits, chokes and filtered events in it, and
+    /// the pedal readings up to its end (the pedal's state at the span's start comes from
+    /// readings before it). Times are unchanged.
+    pub fn within(&self, span: Span) -> Take {
+        let before_end = |t: Nanos| span.until.map_or(true, |u| t <= u);
+        Take {
+            source: self.source.clone(),
+            ports: self.ports.clone(),
+            hits: self
+                .hits
+                .iter()
+                .filter(|h| span.contains(h.time))
+                .copied()
+                .collect(),
+            pedal: self
+                .pedal
+                .iter()
+                .filter(|p| before_end(p.time))
+                .copied()
+                .collect(),
+            chokes: self
+                .chokes
+                .iter()
+                .filter(|c| span.contains(c.time))
+                .copied()
+                .collect(),
+            filtered: self
+                .filtered
+                .iter()
+                .filter(|f| span.contains(f.time))
+                .copied()
+                .collect(),
+        }
     }
 }

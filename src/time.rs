@@ -132,6 +132,44 @@ impl fmt::Display for Ticks {
     }
 }
 
+/// A stretch of chart time that was played: from `from` (inclusive; `None` is the start) up to
+/// `until` (inclusive; `None` is the end). A session stopped early is scored over the span it
+/// played ([`crate::chart::Chart::within`], [`crate::take::Take::within`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Start of the span, on the chart's clock.
+    pub from: Option<Nanos>,
+    /// End of the span, on the chart's clock.
+    pub until: Option<Nanos>,
+}
+
+impl Span {
+    /// The whole chart.
+    pub const WHOLE: Span = Span {
+        from: None,
+        until: None,
+    };
+
+    /// Whether this is the whole chart.
+    pub fn is_whole(&self) -> bool {
+        self.from.is_none() && self.until.is_none()
+    }
+
+    /// Whether `t` lies in the span.
+    pub fn contains(&self, t: Nanos) -> bool {
+        self.from.map_or(true, |f| t >= f) && self.until.map_or(true, |u| t <= u)
+    }
+
+    /// The span ending at the earlier of this span's end and `until`.
+    pub fn until_at_most(self, until: Option<Nanos>) -> Span {
+        let until = match (self.until, until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Span { until, ..self }
+    }
+}
+
 /// Parses a decimal number of seconds (`"1.2345"`, `"-0.5"`, `"3"`, `"1e-3"`) into exact
 /// nanoseconds, without going through floating point when the text is plain decimal.
 ///

@@ -465,6 +465,37 @@ fn capture_line_after_end() {
     expect_message(take_err("fixtures/bad/capture-line-after-end.jsonl"), "fixtures/bad/capture-line-after-end.jsonl: line 4: this line comes after the end line (line 3); a capture log stops at its end line: delete the lines after it");
 }
 
+/// A capture log of two hits (0 s and 0.5 s) without its end line, and `tail` after them.
+fn capture_without_end(rel: &str, tail: &str) -> PathBuf {
+    let text = format!(
+        "{}\n{}\n{}\n{tail}",
+        r#"{"format":"pocket-capture/1","minor":0,"started_at":"2026-11-27T20:00:00.000Z","time_zero_ns":0,"start_mode":"now","ports":[{"index":0,"name":"TD-17 MIDI 1"}],"players":[{"name":"Lee","port":0,"kit":"gm","offset_hands_ms":0.0,"offset_feet_ms":0.0}]}"#,
+        r#"{"t":0,"p":0,"m":[153,36,100]}"#,
+        r#"{"t":500000000,"p":0,"m":[153,38,100]}"#,
+    );
+    fixture(rel, text.as_bytes())
+}
+
+#[test]
+fn capture_no_end_line() {
+    let p = capture_without_end("fixtures/bad/capture-no-end-line.jsonl", "");
+    in_crate();
+    let t = formats::load_take(p.to_str().expect("utf-8 path"), None).expect("read");
+    assert_eq!(t.take.hits.len(), 2);
+    assert_eq!(t.played_until, Some(Nanos::from_millis(500)));
+    assert_eq!(t.warnings, ["fixtures/bad/capture-no-end-line.jsonl: there is no end line: the capture did not stop cleanly; everything recorded was read, and a chart is scored only up to the last record, 0.500 s after time zero"]);
+}
+
+#[test]
+fn capture_last_line_cut_off() {
+    let p = capture_without_end("fixtures/bad/capture-last-line-cut-off.jsonl", "{\"t\":7");
+    in_crate();
+    let t = formats::load_take(p.to_str().expect("utf-8 path"), None).expect("read");
+    assert_eq!(t.take.hits.len(), 2);
+    assert_eq!(t.played_until, Some(Nanos::from_millis(500)));
+    assert_eq!(t.warnings, ["fixtures/bad/capture-last-line-cut-off.jsonl: the last line was cut off: the capture did not stop cleanly; everything before it was read, and a chart is scored only up to the last record, 0.500 s after time zero"]);
+}
+
 #[test]
 fn capture_two_logs_joined() {
     expect_message(take_err("fixtures/bad/capture-two-logs-joined.jsonl"), "fixtures/bad/capture-two-logs-joined.jsonl: line 3: a second header line: two capture logs were joined into one file; split them; a crash can only cut off the last line, so this file was damaged or edited: repair or delete this line");

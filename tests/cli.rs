@@ -1687,3 +1687,134 @@ fn an_oversized_report_is_refused_naming_the_file() {
     );
     assert!(!out.exists(), "no page is written");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The span played: sessions stopped early, --from and --until, capture logs cut off
+
+/// The demo chart's notes due in [from, until] seconds.
+fn demo_notes_between(from: f64, until: f64) -> usize {
+    let chart = pocket::formats::load_chart(
+        &crate_path(CHART),
+        pocket::formats::ChartLoadOptions::default(),
+    )
+    .expect("the demo chart");
+    chart
+        .notes
+        .iter()
+        .filter(|n| (from..=until).contains(&n.time.as_secs_f64()))
+        .count()
+}
+
+#[test]
+fn score_until_and_from_score_only_the_notes_of_that_span() {
+    let whole = pocket(&["score", "--chart", CHART, "--player", LEE, "-o", "-"])
+        .ok()
+        .report();
+    assert_eq!(whole.settings.played_until_s, None);
+    assert!(
+        !pocket(&["score", "--chart", CHART, "--player", LEE, "-o", "-"])
+            .ok()
+            .stdout
+            .contains("played_until_s")
+    );
+
+    let run = pocket(&[
+        "score", "--chart", CHART, "--player", LEE, "--until", "20", "-o", "-",
+    ])
+    .ok();
+    let r = run.report();
+    assert_eq!(r.settings.played_until_s, Some(20.0));
+    let lee = player(&r, "Lee");
+    assert_eq!(lee.notes, demo_notes_between(0.0, 20.0));
+    assert!(
+        lee.misses * 10 <= lee.notes,
+        "the notes after 20 s are not misses: {} of {}",
+        lee.misses,
+        lee.notes
+    );
+
+    let r = pocket(&[
+        "score", "--chart", CHART, "--player", LEE, "--from", "10", "--until", "20", "-o", "-",
+    ])
+    .ok()
+    .report();
+    assert_eq!(r.settings.played_from_s, Some(10.0));
+    assert_eq!(player(&r, "Lee").notes, demo_notes_between(10.0, 20.0));
+
+    let summary = pocket(&["score", "--chart", CHART, "--player", LEE, "--until", "20"]).ok();
+    assert!(
+        summary
+            .stdout
+            .contains("Played until 20.0 s: only the notes due by then are scored"),
+        "{}",
+        summary.stdout
+    );
+}
+
+#[test]
+fn score_refuses_a_span_that_holds_nothing() {
+    usage_error(
+        &["--from", "30", "--until", "20"],
+        "--from 30 is not before --until 20",
+    );
+    usage_error(
+        &["--until", "-4"],
+        "give seconds from the chart's start, 0 or more",
+    );
+    usage_error(&["--from", "soon"], "--from \"soon\"");
+}
+
+#[test]
+fn a_capture_log_cut_off_is_scored_up_to_its_last_record_with_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let full = std::fs::read_to_string(crate_path("fixtures/demo/lee-roland-td.jsonl"))
+        .expect("the demo capture");
+    // The first 600 lines: no end line, and a last line cut off mid-record.
+    let kept: Vec<&str> = full.lines().take(600).collect();
+    let last_t: i64 = {
+        let v: serde_json::Value = serde_json::from_str(kept[599]).expect("a JSON line");
+        v["t"].as_i64().expect("a time")
+    };
+    for (name, text) in [
+        ("no-end.jsonl", format!("{}\n", kept.join("\n"))),
+        ("cut.jsonl", format!("{}\n{{\"t\":99", kept.join("\n"))),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write the cut capture");
+        let spec = format!("Lee={}", path.display());
+        let run = pocket(&["score", "--chart", CHART, "--player", &spec, "-o", "-"]).ok();
+        let r = run.report();
+        let expect = if name == "cut.jsonl" {
+            "the last line was cut off"
+        } else {
+            "there is no end line"
+        };
+        assert!(
+            run.stderr.contains("warning: ") && run.stderr.contains(expect),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            r.warnings.iter().any(|w| w.contains(expect)
+                && w.contains("a chart is scored only up to the last record")),
+            "{:?}",
+            r.warnings
+        );
+        let until = r
+            .settings
+            .played_until_s
+            .expect("scored over the span recorded");
+        assert!(
+            (until - last_t as f64 / 1e9).abs() < 1e-6,
+            "{until} s, last record at {last_t} ns"
+        );
+        let lee = player(&r, "Lee");
+        assert_eq!(lee.notes, demo_notes_between(0.0, until));
+        assert!(
+            lee.misses * 10 <= lee.notes,
+            "{} of {}",
+            lee.misses,
+            lee.notes
+        );
+    }
+}

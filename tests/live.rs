@@ -208,6 +208,126 @@ fn a_replay_through_the_live_path_keeps_every_event() {
 }
 
 #[test]
+fn a_session_stopped_early_is_scored_over_the_span_it_played() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut o = replay_options(dir.path(), 10.0);
+    o.players.truncate(1);
+    o.duration = Some(pocket::Nanos::from_millis(30_000));
+    let outcome = session::run(o).expect("the session runs");
+    let cap = read_capture(&outcome.capture).expect("readable");
+    assert_eq!(
+        cap.end.as_ref().map(|e| e.reason.as_str()),
+        Some("duration")
+    );
+    let report = outcome.report.expect("a report");
+    let until = report
+        .settings
+        .played_until_s
+        .expect("the report says where the session stopped");
+    let stopped =
+        cap.end.as_ref().map(|e| e.time).expect("an end line") - cap.effective_time_zero();
+    assert!(
+        (until - stopped.as_secs_f64()).abs() < 1e-6,
+        "played until {until} s; the capture stopped {} s after time zero",
+        stopped.as_secs_f64()
+    );
+    let chart_notes = report.chart.as_ref().expect("a chart").notes;
+    let lee = &report.players[0];
+    assert!(
+        lee.notes * 2 < chart_notes,
+        "{} of the chart's {chart_notes} notes scored",
+        lee.notes
+    );
+    assert!(
+        lee.misses * 10 <= lee.notes,
+        "the notes after the stop are not misses: {} misses of {}",
+        lee.misses,
+        lee.notes
+    );
+    let text = pocket::summary::render(&report, false);
+    assert!(text.contains("Played until"), "{text}");
+}
+
+#[test]
+fn a_take_recorded_from_a_replay_keeps_the_source_time_base() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Lee's take from 20 s to 50 s: a source whose first hit is far from its time zero.
+    let full = std::fs::read_to_string(lee()).expect("the demo take");
+    let mut lines = full.lines();
+    let mut text = format!("{}\n", lines.next().expect("a header"));
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let t = v["t"].as_i64().expect("a time");
+        if v.get("k").is_some() || (20_000_000_000..50_000_000_000).contains(&t) {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let source = dir.path().join("lee-20-50.jsonl");
+    std::fs::write(&source, text).expect("write the source");
+
+    let mut o = SessionOptions::new(dir.path().join("rec"));
+    o.speed = 10.0;
+    o.players.push(PlayerSpec {
+        name: "Lee".into(),
+        source: PlayerSource::Replay {
+            spec: source.display().to_string(),
+        },
+        kit: None,
+        offsets: Default::default(),
+    });
+    let outcome = session::run(o).expect("the recording runs");
+    let cap = read_capture(&outcome.capture).expect("readable");
+    assert!(
+        cap.header.time_zero.is_some(),
+        "the capture records the source's time zero"
+    );
+    let written = &outcome.takes[0];
+    let bytes = std::fs::read(written).expect("the written take");
+    assert!(
+        bytes
+            .windows(b"time zero: the replayed take's time zero".len())
+            .any(|w| w == b"time zero: the replayed take's time zero"),
+        "the take says what its time zero is"
+    );
+
+    let chart = pocket::formats::load_chart(
+        Path::new(&chart()),
+        pocket::formats::ChartLoadOptions::default(),
+    )
+    .expect("the demo chart");
+    let kit = pocket::kit::KitMap::builtin("roland-td").expect("a built-in kit");
+    let score = |spec: &str| {
+        let loaded = pocket::formats::load_take(spec, Some(&kit)).expect("a take");
+        let (report, _) = pocket::session::score_session(
+            &chart,
+            "chart",
+            &[pocket::score::PlayerInput::new("Lee", &loaded.take)],
+            &pocket::score::ScoreOptions::default(),
+            &pocket::sync::SyncOptions::default(),
+        );
+        report.players.into_iter().next().expect("a player")
+    };
+    let a = score(&source.display().to_string());
+    let b = score(&written.display().to_string());
+    assert!(a.matched > 50, "{} matched", a.matched);
+    assert_eq!(
+        (a.matched, a.extras),
+        (b.matched, b.extras),
+        "the written take matches the same notes"
+    );
+    let (ma, mb) = (
+        a.offset_ms.mean.expect("a mean"),
+        b.offset_ms.mean.expect("a mean"),
+    );
+    // At 10x speed a replay event delivered 0.1 ms late is 1 ms late on the capture clock.
+    assert!(
+        (ma - mb).abs() < 3.0,
+        "mean offset {mb:.2} ms from the written take, {ma:.2} ms from the source"
+    );
+}
+
+#[test]
 fn practice_settings_are_recorded_and_reported() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut o = replay_options(dir.path(), 10.0);

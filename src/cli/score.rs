@@ -18,7 +18,7 @@ use pocket::report::Report;
 use pocket::score::{PlayerInput, ScoreOptions, Timing, TimingPreset};
 use pocket::session;
 use pocket::sync::SyncOptions;
-use pocket::time::Nanos;
+use pocket::time::{format_seconds, parse_seconds, Nanos, Span};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -59,6 +59,14 @@ pub struct ScoreArgs {
     /// or `swap:ride,crash` (swaps apply to the takes only).
     #[arg(long = "lanes", value_name = "RULE")]
     lanes: Vec<String>,
+    /// Score only the notes due from this many seconds into the chart on, against the hits
+    /// played from then on.
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    from: Option<String>,
+    /// Score only the notes due up to this many seconds into the chart, against the hits
+    /// played up to then (a capture log that stopped early is scored up to its stop anyway).
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    until: Option<String>,
     /// Include every note -> hit pairing, tier and offset in the report.
     #[arg(long)]
     detail: bool,
@@ -101,6 +109,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         timing,
         strict_articulation: args.strict_articulation,
         detail: args.detail || args.html.is_some(),
+        span: given_span(&args)?,
         ..ScoreOptions::default()
     }
     .with_lane_map(&lane_map);
@@ -117,7 +126,17 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     for (i, spec) in r.specs.iter().enumerate() {
         loaded.push(load_take(spec, r.kits[i].as_ref())?);
     }
-    let options = options.with_lane_map(&chart_lanes(&lane_map, &r.names, &loaded)?);
+    let mut options = options.with_lane_map(&chart_lanes(&lane_map, &r.names, &loaded)?);
+    options.span = session::played_span(
+        &chart,
+        options.span,
+        formats::stopped_at(&loaded),
+        options.timing.window,
+    );
+    let warnings = formats::take_warnings(&loaded);
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     let refs: Vec<&LoadedTake> = loaded.iter().collect();
     let lat = latencies(&r.names, &r.offsets, &args.tuning.latency_profiles, &refs)?;
     let inputs: Vec<PlayerInput> = loaded
@@ -133,13 +152,14 @@ pub fn score(args: ScoreArgs) -> Result<()> {
             latency_profile: lat[i].profile().map(str::to_string),
         })
         .collect();
-    let (report, _) = session::score_session(
+    let (mut report, _) = session::score_session(
         &chart,
         &args.chart.display().to_string(),
         &inputs,
         &options,
         &sync_options,
     );
+    report.warnings = warnings;
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
 
@@ -224,6 +244,9 @@ fn score_one_take(
     let spec = [format!("{name}={}", file.display())];
     let r = roster(&spec, &kits, &offsets)?;
     let loaded = load_take(r.specs[0], r.kits[0].as_ref())?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
     let profiles = for_take(&tuning.latency_profiles, true);
     let lat = latencies(&r.names, &r.offsets, &profiles, &[&loaded])?;
     let take = BatchTake {
@@ -255,6 +278,33 @@ fn progress_bar(done: usize, total: usize, name: &str) {
         total
     );
     let _ = std::io::stderr().flush();
+}
+
+/// The span given with `--from` and `--until`, in seconds from the chart's start.
+fn given_span(args: &ScoreArgs) -> Result<Span> {
+    let secs = |flag: &str, text: &Option<String>| -> Result<Option<Nanos>> {
+        let Some(text) = text else { return Ok(None) };
+        match parse_seconds(text.trim()) {
+            Some(t) if t >= Nanos::ZERO => Ok(Some(t)),
+            _ => Err(usage(format!(
+                "{flag} {text:?}: give seconds from the chart's start, 0 or more (e.g. {flag} 20)"
+            ))),
+        }
+    };
+    let span = Span {
+        from: secs("--from", &args.from)?,
+        until: secs("--until", &args.until)?,
+    };
+    if let (Some(f), Some(u)) = (span.from, span.until) {
+        if f >= u {
+            return Err(usage(format!(
+                "--from {} is not before --until {}: the span would hold no notes",
+                format_seconds(f),
+                format_seconds(u)
+            )));
+        }
+    }
+    Ok(span)
 }
 
 /// The matching window and tier edges: a preset, or `--window-ms` and `--tiers-ms`.

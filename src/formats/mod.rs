@@ -204,6 +204,12 @@ pub struct LoadedTake {
     /// Lane merges of the kit map used (applied to the take already; the chart needs them too,
     /// see [`crate::kit::LaneMap::with_merges_of`]).
     pub kit_merges: crate::kit::LaneMap,
+    /// The last moment a hit could have been captured, on the take's clock (capture logs:
+    /// [`capture_log::Capture::played_until`]); `None` when the file does not say.
+    pub played_until: Option<Nanos>,
+    /// What the reader recovered from (a capture log cut off, a lost port, ...), each naming
+    /// the file.
+    pub warnings: Vec<String>,
 }
 
 /// The lane rules a chart needs when it is scored against these takes: `base` plus every merge
@@ -218,6 +224,25 @@ pub fn chart_lane_map(
         map = map.with_merges_of(&t.kit_merges).map_err(|e| (i, e))?;
     }
     Ok(map)
+}
+
+/// Where the takes stopped being captured, on their clock: the earliest
+/// [`LoadedTake::played_until`] (`None` when no take says), so every player is scored over the
+/// same notes.
+pub fn stopped_at<'a>(takes: impl IntoIterator<Item = &'a LoadedTake>) -> Option<Nanos> {
+    takes.into_iter().filter_map(|t| t.played_until).min()
+}
+
+/// The readers' warnings about the takes, each once (two players read from one capture log
+/// share its warnings), in order.
+pub fn take_warnings<'a>(takes: impl IntoIterator<Item = &'a LoadedTake>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in takes.into_iter().flat_map(|t| &t.warnings) {
+        if !out.contains(w) {
+            out.push(w.clone());
+        }
+    }
+    out
 }
 
 /// Reads a take: `path`, or `path#selector` where the selector picks one player of a file that
@@ -267,6 +292,8 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 kit: kit.name,
                 offsets: None,
                 format,
+                played_until: None,
+                warnings: Vec::new(),
             })
         }
         Format::CaptureLog => {
@@ -326,6 +353,12 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 kit: kit.name,
                 offsets: Some((info.offset_hands, info.offset_feet)),
                 format,
+                played_until: Some(cap.played_until()),
+                warnings: cap
+                    .warnings()
+                    .into_iter()
+                    .map(|w| format!("{}: {w}", path.display()))
+                    .collect(),
             })
         }
         Format::Onsets => {
@@ -336,6 +369,8 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 offsets: None,
                 format,
                 kit_merges: crate::kit::LaneMap::new(),
+                played_until: None,
+                warnings: Vec::new(),
             })
         }
         Format::ChartJson

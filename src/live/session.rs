@@ -424,14 +424,21 @@ pub fn report_from_capture(
                 "the players' kits merge lanes in conflicting ways: {e}"
             ))
         })?;
-    let options = ScoreOptions::default().with_lane_map(&lanes);
-    let (report, _) = crate::session::score_session(
+    let mut options = ScoreOptions::default().with_lane_map(&lanes);
+    options.span = crate::session::played_span(
+        chart,
+        options.span,
+        formats::stopped_at(&loaded),
+        options.timing.window,
+    );
+    let (mut report, _) = crate::session::score_session(
         chart,
         chart_path,
         &inputs,
         &options,
         &crate::sync::SyncOptions::default(),
     );
+    report.warnings = formats::take_warnings(&loaded);
     Ok((report, loaded))
 }
 
@@ -548,8 +555,19 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         (Some(c), Start::CountIn) => count_in_clicks(c, opts.count_in_bars.max(1)),
         _ => Vec::new(),
     };
+    // Replays are scheduled so that their first event comes `lead` after the start; without a
+    // chart, their own time zero is the session's, so the takes written keep the source's time
+    // base (with a chart, chart time zero is, as `live` replays it).
+    let replay_zero = (!replays.is_empty()).then(|| {
+        let first = replays
+            .iter()
+            .map(|(_, e)| replay::first_time(e))
+            .min()
+            .unwrap_or(Nanos::ZERO);
+        lead.saturating_sub(first)
+    });
     let (start_mode, time_zero) = match (&chart, opts.start) {
-        (None, _) => (StartMode::None, None),
+        (None, _) => (StartMode::None, replay_zero),
         (Some(_), Start::Now) => (StartMode::Now, Some(Nanos::ZERO)),
         (Some(_), Start::FirstHit) => (StartMode::FirstHit, None),
         (Some(_), Start::CountIn) => {
@@ -610,14 +628,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // Replays.
     let replay_stop = Arc::new(AtomicBool::new(false));
     let mut replay_threads = Vec::new();
-    let origin = time_zero.unwrap_or_else(|| {
-        let first = replays
-            .iter()
-            .map(|(_, e)| replay::first_time(e))
-            .min()
-            .unwrap_or(Nanos::ZERO);
-        lead.saturating_sub(first)
-    });
+    let origin = time_zero.or(replay_zero).unwrap_or(Nanos::ZERO);
     let replay_count = replays.len();
     for (port, events) in replays {
         let (tx, rx) = ring(DEFAULT_RING_BYTES, clock);
@@ -798,11 +809,18 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             v
         }
     };
+    // A take without a chart says what its time zero is.
+    let zero = match (&chart, time_zero) {
+        (Some(_), _) => None,
+        (None, Some(_)) => Some("the replayed take's time zero"),
+        (None, None) => Some("the first MIDI event of the session"),
+    };
     for (p, l) in opts.players.iter().zip(&loaded) {
         let path = opts
             .out_dir
             .join(format!("take-{}.mid", file_safe(&p.name)));
-        let bytes = smf::write_take(&l.take, chart.as_ref().map(|c| &c.tempo_map));
+        let bytes =
+            smf::write_take_noting_zero(&l.take, chart.as_ref().map(|c| &c.tempo_map), zero);
         std::fs::write(&path, bytes).map_err(io_err(&path))?;
         outcome.takes.push(path);
     }

@@ -4,6 +4,7 @@ use crate::kit::LaneMap;
 use crate::lane::Lane;
 use crate::matching::Offsets;
 use crate::take::Take;
+use crate::time::Span;
 
 use super::timing::Timing;
 
@@ -24,6 +25,10 @@ pub struct ScoreOptions {
     pub lane_merge_text: Vec<String>,
     /// Include per-note detail.
     pub detail: bool,
+    /// The span played: [`crate::session::score_session`] scores the chart's notes due in it
+    /// against the hits played in it and records it in the report; [`super::score_player`]
+    /// takes chart and take as given.
+    pub span: Span,
 }
 
 impl Default for ScoreOptions {
@@ -36,6 +41,7 @@ impl Default for ScoreOptions {
             lane_merge: Lane::ALL,
             lane_merge_text: Vec::new(),
             detail: false,
+            span: Span::WHOLE,
         }
     }
 }

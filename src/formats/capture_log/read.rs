@@ -123,20 +123,64 @@ impl Capture {
             .collect()
     }
 
+    /// The last moment a hit could have been captured, on the take's clock (time zero at
+    /// [`Capture::effective_time_zero`]): the `end` line's time, or without one (a capture cut
+    /// off) the latest time recorded; earlier when every player's port was lost before then
+    /// and never came back (the last kit gone), at the moment the last of them was lost.
+    pub fn played_until(&self) -> Nanos {
+        let recorded = self
+            .events
+            .iter()
+            .map(|e| e.time)
+            .chain(self.gaps.iter().map(|g| g.to))
+            .chain(self.overflows.iter().map(|o| o.time))
+            .chain(self.clicks.iter().map(|c| c.time))
+            .chain(self.time_zero)
+            .max();
+        let last = match (&self.end, recorded) {
+            (Some(end), _) => end.time,
+            (None, Some(t)) => t,
+            (None, None) => Nanos::ZERO,
+        };
+        // Each player's port was connected until the gap that reaches the end, if any.
+        let connected_until = |port: u16| {
+            self.gaps
+                .iter()
+                .filter(|g| g.port == port && g.to >= last)
+                .map(|g| g.from)
+                .min()
+                .unwrap_or(last)
+        };
+        let until = self
+            .header
+            .players
+            .iter()
+            .map(|p| connected_until(p.port))
+            .max()
+            .unwrap_or(last);
+        until.saturating_sub(self.effective_time_zero())
+    }
+
     /// Human-readable warnings about the capture (unclean stop, lost ports, overflows,
     /// skipped lines), for the terminal.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        let scored_to = || {
+            format!(
+                "a chart is scored only up to the last record, {:.3} s after time zero",
+                self.played_until().as_secs_f64()
+            )
+        };
         if self.truncated_last_line {
-            out.push(
-                "the last line was cut off: the capture did not stop cleanly; everything before it was read"
-                    .to_string(),
-            );
+            out.push(format!(
+                "the last line was cut off: the capture did not stop cleanly; everything before it was read, and {}",
+                scored_to()
+            ));
         } else if self.end.is_none() {
-            out.push(
-                "there is no end line: the capture did not stop cleanly; everything recorded was read"
-                    .to_string(),
-            );
+            out.push(format!(
+                "there is no end line: the capture did not stop cleanly; everything recorded was read, and {}",
+                scored_to()
+            ));
         }
         let port_name = |index: u16| {
             self.header

@@ -32,7 +32,7 @@ pub(crate) use container::walk_ppq_events;
 pub use container::{Division, MAX_TIME_SECS};
 pub(crate) use take::read_events_bytes;
 pub use take::{SmfEvents, SmfTakeOptions};
-pub use write::{write_chart, write_take};
+pub use write::{write_chart, write_take, write_take_noting_zero};
 
 use crate::chart::Chart;
 use crate::error::InputError;

@@ -220,6 +220,12 @@ const TAKE_TEMPO_US: u32 = 60_000;
 /// file uses 30000 PPQ at 1000 BPM, so every time is kept to 2 µs. Events before time zero are
 /// written at tick 0.
 pub fn write_take(take: &Take, grid: Option<&TempoMap>) -> Vec<u8> {
+    write_take_noting_zero(take, grid, None)
+}
+
+/// [`write_take`], and a text event at the start of the take's track, `time zero: ZERO`, that
+/// says what the file's time zero is (a take written without a chart has no chart to say it).
+pub fn write_take_noting_zero(take: &Take, grid: Option<&TempoMap>, zero: Option<&str>) -> Vec<u8> {
     let own;
     let map = match grid {
         Some(m) => m,
@@ -239,8 +245,16 @@ pub fn write_take(take: &Take, grid: Option<&TempoMap>) -> Vec<u8> {
     let name = take.source.as_bytes();
     let tempo = tempo_track(map, &name[..name.len().min(1024)], &|t| t);
 
+    let zero_text = zero.map(|z| format!("time zero: {z}"));
     let mut track = TrackOut::new();
     track.push(0, 0, TrackEventKind::Meta(MetaMessage::TrackName(b"take")));
+    if let Some(text) = &zero_text {
+        track.push(
+            0,
+            0,
+            TrackEventKind::Meta(MetaMessage::Text(text.as_bytes())),
+        );
+    }
     let off_after = Nanos::from_millis(10);
     for (i, h) in take.hits.iter().enumerate() {
         let ch = h.source.channel.clamp(1, 16);
