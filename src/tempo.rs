@@ -2,9 +2,10 @@
 //! positions across tempo and time-signature changes.
 //!
 //! # Arithmetic and rounding
-//! A tempo is stored exactly as given, either as microseconds per quarter note (Standard MIDI
-//! Files) or as thousandths of a BPM (pocket charts, Clone Hero charts). Both are a rational
-//! number of nanoseconds per quarter note, so the length of `d` ticks inside one tempo segment is
+//! A tempo is stored exactly as given: as microseconds per quarter note (Standard MIDI Files,
+//! Rock Band), as thousandths of a BPM (pocket charts, Clone Hero charts), or as an exact
+//! fraction of a BPM (a decimal BPM such as DTXMania's `133.3333`). Each is a rational number of
+//! nanoseconds per quarter note, so the length of `d` ticks inside one tempo segment is
 //! the exact rational `d · ns_per_quarter / ppq`, computed in 128-bit integers and rounded to the
 //! nearest nanosecond, halves rounded up (toward +∞). Each segment starts at the rounded end of the
 //! previous one, so the error against real-number arithmetic is below 0.5 ns inside a segment and
@@ -40,6 +41,24 @@ pub enum Tempo {
     MicrosPerQuarter(u32),
     /// Thousandths of a beat per minute, a quarter note being the beat (e.g. 114000 = 114 BPM).
     MilliBpm(u32),
+    /// Quarter notes per minute as an exact fraction `num / den` in lowest terms, for tempos
+    /// that neither of the other forms holds (a decimal BPM with more than three places, such
+    /// as DTXMania's `133.3333`). Build it with [`Tempo::from_bpm_fraction`], which picks
+    /// [`Tempo::MilliBpm`] whenever that is exact, so each tempo has one form.
+    BpmFraction {
+        /// Numerator (> 0).
+        num: u64,
+        /// Denominator (> 0).
+        den: u64,
+    },
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 impl Tempo {
@@ -48,11 +67,36 @@ impl Tempo {
         Tempo::MilliBpm((bpm * 1000.0).round().clamp(0.0, u32::MAX as f64) as u32)
     }
 
+    /// The tempo of exactly `num / den` quarter notes per minute: [`Tempo::MilliBpm`] when that
+    /// is a whole number of thousandths of a BPM, else [`Tempo::BpmFraction`] in lowest terms.
+    /// A zero numerator gives `MilliBpm(0)` (which a tempo map refuses as tempo 0); a zero
+    /// denominator gives `None`.
+    pub fn from_bpm_fraction(num: u64, den: u64) -> Option<Tempo> {
+        if den == 0 {
+            return None;
+        }
+        if num == 0 {
+            return Some(Tempo::MilliBpm(0));
+        }
+        let g = gcd(num, den);
+        let (num, den) = (num / g, den / g);
+        if 1000 % den == 0 {
+            if let Some(m) = num
+                .checked_mul(1000 / den)
+                .and_then(|m| u32::try_from(m).ok())
+            {
+                return Some(Tempo::MilliBpm(m));
+            }
+        }
+        Some(Tempo::BpmFraction { num, den })
+    }
+
     /// Nanoseconds per quarter note as an exact fraction `(numerator, denominator)`.
     pub fn ns_per_quarter(self) -> (i128, i128) {
         match self {
             Tempo::MicrosPerQuarter(us) => (us as i128 * 1000, 1),
             Tempo::MilliBpm(m) => (60_000_000_000_000, m.max(1) as i128),
+            Tempo::BpmFraction { num, den } => (60_000_000_000 * den as i128, num.max(1) as i128),
         }
     }
 
@@ -61,16 +105,26 @@ impl Tempo {
         match self {
             Tempo::MicrosPerQuarter(us) => 60_000_000.0 / us.max(1) as f64,
             Tempo::MilliBpm(m) => m as f64 / 1000.0,
+            Tempo::BpmFraction { num, den } => num as f64 / den.max(1) as f64,
         }
+    }
+
+    /// Whether the tempo is 0 (which no tempo map accepts).
+    pub fn is_zero(self) -> bool {
+        matches!(
+            self,
+            Tempo::MicrosPerQuarter(0) | Tempo::MilliBpm(0) | Tempo::BpmFraction { num: 0, .. }
+        )
     }
 
     /// Microseconds per quarter, rounded to the nearest integer (for writing SMF).
     pub fn micros_per_quarter(self) -> u32 {
         match self {
             Tempo::MicrosPerQuarter(us) => us,
-            Tempo::MilliBpm(m) => {
-                let m = m.max(1) as u64;
-                ((60_000_000_000u64 + m / 2) / m) as u32
+            _ => {
+                let (num, den) = self.ns_per_quarter();
+                let den = den * 1000;
+                ((2 * num + den) / (2 * den)).clamp(0, u32::MAX as i128) as u32
             }
         }
     }
@@ -276,9 +330,7 @@ impl TempoMap {
         for (tick, tempo) in list {
             let bpm = tempo.bpm();
             match tempo {
-                Tempo::MicrosPerQuarter(0) | Tempo::MilliBpm(0) => {
-                    return Err(TempoMapError::TempoZero(tick))
-                }
+                _ if tempo.is_zero() => return Err(TempoMapError::TempoZero(tick)),
                 _ if !(MIN_BPM..=MAX_BPM).contains(&bpm) => {
                     return Err(TempoMapError::AbsurdTempo { tick, bpm })
                 }

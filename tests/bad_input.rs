@@ -314,6 +314,16 @@ fn chart_tempo_zero() {
 }
 
 #[test]
+fn chart_bpm_and_us_per_quarter() {
+    expect_message(chart_err("fixtures/bad/chart-bpm-and-us-per-quarter.json"), "fixtures/bad/chart-bpm-and-us-per-quarter.json: line 4, column 5: a tempo needs either \"bpm\" or \"us_per_quarter\", not both");
+}
+
+#[test]
+fn chart_time_s_far_from_its_tick() {
+    expect_message(chart_err("fixtures/bad/chart-time-s-far-from-its-tick.json"), "fixtures/bad/chart-time-s-far-from-its-tick.json: line 7, column 29: time_s 0.25 s is nearest to tick 240 (1:1:240), not to the note's tick 480 (1:2:0): give the position nearest to the time");
+}
+
+#[test]
 fn chart_tempo_negative() {
     expect_message(chart_err("fixtures/bad/chart-tempo-negative.json"), "fixtures/bad/chart-tempo-negative.json: line 5, column 26: absurd tempo -90.000 BPM at tick 7680: pocket accepts 1 to 1000 BPM");
 }
@@ -345,7 +355,7 @@ fn chart_not_json() {
 
 #[test]
 fn chart_unknown_field() {
-    expect_message(chart_err("fixtures/bad/chart-unknown-field.json"), "fixtures/bad/chart-unknown-field.json: line 5, column 44: unknown field `velocity`, expected one of `at`, `lane`, `lanes`, `articulation`, `dynamic`; remove the field or check its spelling");
+    expect_message(chart_err("fixtures/bad/chart-unknown-field.json"), "fixtures/bad/chart-unknown-field.json: line 5, column 44: unknown field `velocity`, expected one of `at`, `lane`, `lanes`, `articulation`, `dynamic`, `time_s`; remove the field or check its spelling");
 }
 
 #[test]

@@ -742,6 +742,41 @@ fn chart_show_reads_smf_and_onset_charts() {
 }
 
 #[test]
+fn chart_convert_writes_onset_lists_and_keeps_times_through_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let src = "fixtures/onsets/sub-tick-times-to-the-nanosecond.txt";
+    pocket(&["chart", "convert", src, "-o", &out("notes.json")]).ok();
+    let run = pocket(&[
+        "chart",
+        "convert",
+        &out("notes.json"),
+        "-o",
+        &out("notes.txt"),
+    ])
+    .ok();
+    assert!(run.stderr.contains("notes written to"), "{}", run.stderr);
+    let read = |p: &str| {
+        let onsets = pocket::formats::onsets::read_onsets(p).expect("an onset list");
+        onsets.iter().map(|o| (o.time, o.lane)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        read(&out("notes.txt")),
+        read(&crate_path(src).to_string_lossy()),
+        "onset list -> chart JSON -> onset list keeps every time to the nanosecond"
+    );
+    let text = std::fs::read_to_string(out("notes.txt")).expect("written");
+    assert!(
+        text.contains("0.250000001\n"),
+        "a note without a drum has no lane: {text}"
+    );
+    assert!(text.contains(" kick\n"), "{text}");
+
+    let run = pocket(&["chart", "convert", CHART, "-o", &out("x.csv")]).expect_code(2);
+    assert!(run.stderr.contains(".txt (onset list)"), "{}", run.stderr);
+}
+
+#[test]
 fn take_show_reads_capture_logs_smf_and_onsets() {
     let lee_path = crate_path("fixtures/demo/lee-roland-td.jsonl");
     let lee = pocket::formats::load_take(lee_path.to_str().expect("utf-8 path"), None);

@@ -1,5 +1,5 @@
 //! `pocket chart show` and `pocket chart convert`: any chart format, read and printed or
-//! written as pocket chart JSON or a General MIDI file.
+//! written as pocket chart JSON, a General MIDI file or an onset list.
 
 use super::args::{smf_chart_options, GameChartArgs};
 use super::output::write_file;
@@ -21,12 +21,13 @@ pub enum ChartCommand {
         #[command(flatten)]
         game: GameChartArgs,
     },
-    /// Convert a chart in any format to pocket chart JSON (.json) or a General MIDI file (.mid).
+    /// Convert a chart in any format to pocket chart JSON (.json), a General MIDI file (.mid)
+    /// or an onset list (.txt: `seconds lane` per line, as mir_eval reads).
     Convert {
         /// Chart file (.json, .mid, .chart, .dtx, .txt) or song folder.
         file: PathBuf,
-        /// Output file: .json for pocket chart JSON, .mid for a Standard MIDI File (`-`: JSON
-        /// on stdout).
+        /// Output file: .json for pocket chart JSON, .mid for a Standard MIDI File, .txt for an
+        /// onset list (`-`: JSON on stdout).
         #[arg(short, long)]
         output: PathBuf,
         /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
@@ -54,7 +55,8 @@ pub fn chart(command: ChartCommand) -> Result<()> {
     }
 }
 
-/// Writes the chart at `file` to `output` as pocket chart JSON or a Standard MIDI File.
+/// Writes the chart at `file` to `output` as pocket chart JSON, a Standard MIDI File or an
+/// onset list.
 fn convert(file: &Path, output: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
     let chart = formats::load_chart(file, game.options(smf_chart_options("--channel", channel)?))?;
     let ext = output
@@ -68,9 +70,15 @@ fn convert(file: &Path, output: &Path, channel: &str, game: &GameChartArgs) -> R
         }
         Some("json") => formats::chart_json::write_chart(&chart).into_bytes(),
         Some("mid" | "midi") => formats::smf::write_chart(&chart, None),
+        Some("txt") => {
+            let onsets: Vec<_> = chart.notes.iter().map(|n| (n.time, n.lane)).collect();
+            let mut bytes = Vec::new();
+            formats::onsets::write_onsets(&mut bytes, &onsets)?;
+            bytes
+        }
         _ => {
             return Err(usage(format!(
-                "-o {}: the output must end in .json (pocket chart) or .mid (Standard MIDI File)",
+                "-o {}: the output must end in .json (pocket chart), .mid (Standard MIDI File) or .txt (onset list)",
                 output.display()
             )))
         }

@@ -12,12 +12,16 @@
 //!   the same tick is an error.
 //! - tempos and time signatures must be listed in order, the first at the start of the chart.
 //! - a note may name several lanes played together (`"lanes": ["kick", "crash"]`).
+//! - a tempo is kept as its source states it: BPM (to 0.001 as a JSON number, exactly as a
+//!   string), or microseconds per quarter note (`us_per_quarter`, as MIDI files state it); a
+//!   note no tick holds exactly (from an onset list) keeps its exact time in `time_s`. So a
+//!   chart converted from any format reads back with the same note times.
 
 use crate::chart::{Chart, ChartInfo, Note, Section};
 use crate::error::{InputError, InputErrorKind, Place};
 use crate::lane::{Articulation, Dynamic, Lane};
 use crate::tempo::{Position, Tempo, TempoMap, TempoMapError, TimeSignature, MAX_BPM, MIN_BPM};
-use crate::time::Ticks;
+use crate::time::{format_seconds, parse_seconds, Nanos, Ticks};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
@@ -91,15 +95,146 @@ pub struct PickupEntry {
     pub ticks: u32,
 }
 
-/// A tempo change.
+/// A tempo change: `bpm` or `us_per_quarter`.
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{"required": ["bpm"]}, {"required": ["us_per_quarter"]}]))]
 pub struct TempoEntry {
     /// Where the tempo starts.
     pub at: At,
-    /// Quarter notes per minute, 1 to 1000, kept to 0.001.
-    #[schemars(range(min = 1, max = 1000))]
-    pub bpm: f64,
+    /// Quarter notes per minute, 1 to 1000 (give `bpm` or `us_per_quarter`, not both).
+    #[serde(default)]
+    pub bpm: Option<Bpm>,
+    /// Microseconds per quarter note, as MIDI files state a tempo: 60000 (1000 BPM) to
+    /// 60000000 (1 BPM).
+    #[serde(default)]
+    #[schemars(range(min = 60000, max = 60000000))]
+    pub us_per_quarter: Option<u32>,
+}
+
+/// A tempo in BPM: a JSON number, kept to 0.001 BPM, or a string holding the exact value as a
+/// decimal (`"133.3333333"`) or a fraction (`"400/3"`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bpm {
+    /// A JSON number, kept to a thousandth of a BPM.
+    Number(f64),
+    /// A string: an exact decimal or fraction, as written.
+    Exact(String),
+}
+
+impl<'de> Deserialize<'de> for Bpm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bpm, D::Error> {
+        struct BpmVisitor;
+        impl Visitor<'_> for BpmVisitor {
+            type Value = Bpm;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a number of BPM, or a string with the exact BPM as a decimal (\"133.3333\") or a fraction (\"400/3\")",
+                )
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Bpm, E> {
+                Ok(Bpm::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bpm, E> {
+                Ok(Bpm::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bpm, E> {
+                Ok(Bpm::Number(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Bpm, E> {
+                Ok(Bpm::Exact(v.to_string()))
+            }
+        }
+        d.deserialize_any(BpmVisitor)
+    }
+}
+
+impl JsonSchema for Bpm {
+    fn schema_name() -> Cow<'static, str> {
+        "Bpm".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "description": "Quarter notes per minute, 1 to 1000: a number, kept to 0.001 BPM, or a string holding the exact value as a decimal (\"133.3333333\") or a fraction (\"400/3\").",
+            "oneOf": [
+                { "type": "number", "minimum": 1, "maximum": 1000 },
+                { "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$|^[0-9]+/[0-9]+$" }
+            ]
+        })
+    }
+}
+
+/// An exact BPM string (`"133.3333333"`, `"400/3"`) as a tempo; `None` if it is neither.
+fn exact_bpm(text: &str) -> Option<Tempo> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let t = text.trim();
+    let (num, den) = match t.split_once('/') {
+        Some((n, d)) if digits(n) && digits(d) => (n.parse::<u64>().ok()?, d.parse::<u64>().ok()?),
+        Some(_) => return None,
+        None => {
+            let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+            if !digits(int) || !(frac.is_empty() || digits(frac)) || frac.len() > 18 {
+                return None;
+            }
+            let den = 10u64.pow(frac.len() as u32);
+            let num = format!("{int}{frac}").parse::<u64>().ok()?;
+            (num, den)
+        }
+    };
+    Tempo::from_bpm_fraction(num, den)
+}
+
+/// A time in seconds, exact to the nanosecond: a JSON number whose shortest decimal form is
+/// read exactly, never rounded through binary floating point arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub Nanos);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Seconds, D::Error> {
+        struct SecondsVisitor;
+        impl Visitor<'_> for SecondsVisitor {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a time in seconds (a number)")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Seconds, E> {
+                // `{}` prints the shortest decimal that reads back as the same f64: for a time
+                // of up to 15 significant digits (any nanosecond below 10^6 s) that is the
+                // decimal as written.
+                parse_seconds(&format!("{v}"))
+                    .map(Seconds)
+                    .ok_or_else(|| E::custom(format!("{v} s is not a time pocket can hold")))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Seconds, E> {
+                v.checked_mul(1_000_000_000)
+                    .map(|ns| Seconds(Nanos(ns)))
+                    .ok_or_else(|| E::custom(format!("{v} s is not a time pocket can hold")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seconds, E> {
+                i64::try_from(v)
+                    .ok()
+                    .and_then(|v| v.checked_mul(1_000_000_000))
+                    .map(|ns| Seconds(Nanos(ns)))
+                    .ok_or_else(|| E::custom(format!("{v} s is not a time pocket can hold")))
+            }
+        }
+        d.deserialize_any(SecondsVisitor)
+    }
+}
+
+impl JsonSchema for Seconds {
+    fn schema_name() -> Cow<'static, str> {
+        "Seconds".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "description": "A time in seconds from the chart's time zero, read exactly to the nanosecond.",
+            "type": "number",
+            "minimum": 0
+        })
+    }
 }
 
 /// A time-signature change, at the start of a bar or (for irregular bars) at a tick.
@@ -150,6 +285,11 @@ pub struct NoteEntry {
     /// How loud; default normal.
     #[serde(default)]
     pub dynamic: Option<Dynamic>,
+    /// When the note sounds, in seconds, exact to the nanosecond, for a note no tick holds
+    /// exactly (a chart made from an onset list). `at` must be the tick nearest to it. Absent:
+    /// the time of `at`.
+    #[serde(default)]
+    pub time_s: Option<Seconds>,
 }
 
 /// A place in musical time: `"bar:beat"`, `"bar:beat:tick"`, or a number of ticks from the start.
@@ -521,6 +661,8 @@ struct Reader<'a> {
 /// One note resolved from the file, before sorting.
 struct Resolved {
     tick: i64,
+    /// `time_s` if given, else the time of `tick`.
+    time: Nanos,
     lane: Lane,
     articulation: Option<Articulation>,
     dynamic: Dynamic,
@@ -615,24 +757,17 @@ impl Reader<'_> {
             });
         }
 
-        let resolved = self.notes(&map, &file.notes)?;
-        // Notes are sorted by tick: a chord's notes share one time lookup.
-        let mut last: Option<(i64, crate::time::Nanos)> = None;
+        let mut resolved = self.notes(&map, &file.notes)?;
+        // Sorted by tick; notes with a `time_s` of their own may differ in order by time.
+        resolved.sort_by_key(|r| (r.time, r.lane));
         let notes = resolved
             .iter()
-            .map(|r| {
-                let time = match last {
-                    Some((tick, time)) if tick == r.tick => time,
-                    _ => map.time(Ticks(r.tick)),
-                };
-                last = Some((r.tick, time));
-                Note {
-                    time,
-                    tick: Ticks(r.tick),
-                    lane: r.lane,
-                    articulation: r.articulation,
-                    dynamic: r.dynamic,
-                }
+            .map(|r| Note {
+                time: r.time,
+                tick: Ticks(r.tick),
+                lane: r.lane,
+                articulation: r.articulation,
+                dynamic: r.dynamic,
             })
             .collect();
         let info = ChartInfo {
@@ -721,6 +856,11 @@ impl Reader<'_> {
         for (i, e) in entries.iter().enumerate() {
             let at = [Seg::Key("tempos"), Seg::Index(i), Seg::Key("at")];
             let bpm_path = [Seg::Key("tempos"), Seg::Index(i), Seg::Key("bpm")];
+            let us_path = [
+                Seg::Key("tempos"),
+                Seg::Index(i),
+                Seg::Key("us_per_quarter"),
+            ];
             let tick = self.tick_of(grid, &e.at, &at)?;
             if i == 0 && tick != 0 {
                 let start = grid.position(Ticks(0));
@@ -739,17 +879,47 @@ impl Reader<'_> {
                     );
                 }
             }
-            let tempo = Tempo::from_bpm(e.bpm);
-            if e.bpm == 0.0 {
-                return Err(self.err(
-                    &bpm_path,
-                    InputErrorKind::Tempo(TempoMapError::TempoZero(tick)),
-                ));
+            // The tempo, the BPM to show in errors, where it is, and whether it is 0.
+            let (tempo, given_bpm, path, zero) = match (&e.bpm, e.us_per_quarter) {
+                // A number kept to 0.001 BPM: 0.0004 is an absurd tempo, not tempo 0.
+                (Some(Bpm::Number(bpm)), None) => {
+                    (Tempo::from_bpm(*bpm), *bpm, &bpm_path, *bpm == 0.0)
+                }
+                (Some(Bpm::Exact(text)), None) => {
+                    let tempo = exact_bpm(text).ok_or_else(|| {
+                        self.err(
+                            &bpm_path,
+                            InputErrorKind::Malformed(format!(
+                                "bpm {text:?} is not an exact decimal (\"133.3333\") or fraction (\"400/3\") of whole numbers"
+                            )),
+                        )
+                    })?;
+                    (tempo, tempo.bpm(), &bpm_path, tempo.is_zero())
+                }
+                (None, Some(us)) => {
+                    let tempo = Tempo::MicrosPerQuarter(us);
+                    (tempo, tempo.bpm(), &us_path, tempo.is_zero())
+                }
+                _ => {
+                    return Err(self.err(
+                        &[Seg::Key("tempos"), Seg::Index(i)],
+                        InputErrorKind::Malformed(
+                            "a tempo needs either \"bpm\" or \"us_per_quarter\", not both"
+                                .to_string(),
+                        ),
+                    ))
+                }
+            };
+            if zero {
+                return Err(self.err(path, InputErrorKind::Tempo(TempoMapError::TempoZero(tick))));
             }
-            if e.bpm < 0.0 || !(MIN_BPM..=MAX_BPM).contains(&tempo.bpm()) {
+            if given_bpm < 0.0 || !(MIN_BPM..=MAX_BPM).contains(&tempo.bpm()) {
                 return Err(self.err(
-                    &bpm_path,
-                    InputErrorKind::Tempo(TempoMapError::AbsurdTempo { tick, bpm: e.bpm }),
+                    path,
+                    InputErrorKind::Tempo(TempoMapError::AbsurdTempo {
+                        tick,
+                        bpm: given_bpm,
+                    }),
                 ));
             }
             out.push((Ticks(tick), tempo));
@@ -762,6 +932,34 @@ impl Reader<'_> {
         for (i, e) in entries.iter().enumerate() {
             let item = |k: &'static str| [Seg::Key("notes"), Seg::Index(i), Seg::Key(k)];
             let tick = self.tick_of(map, &e.at, &item("at"))?;
+            let time = match e.time_s {
+                None => map.time(Ticks(tick)),
+                Some(Seconds(t)) if t < Nanos::ZERO => {
+                    return Err(self.err(
+                        &item("time_s"),
+                        InputErrorKind::Malformed(format!(
+                            "time_s {} is before the start of the chart: charts start at time zero",
+                            format_seconds(t)
+                        )),
+                    ))
+                }
+                Some(Seconds(t)) => {
+                    let nearest = map.tick(t);
+                    if nearest != Ticks(tick) {
+                        return Err(self.err(
+                            &item("time_s"),
+                            InputErrorKind::Malformed(format!(
+                                "time_s {} s is nearest to tick {} ({}), not to the note's tick {tick} ({}): give the position nearest to the time",
+                                format_seconds(t),
+                                nearest.0,
+                                map.position(nearest),
+                                map.position(Ticks(tick))
+                            )),
+                        ));
+                    }
+                    t
+                }
+            };
             // Each lane with its place: `lane`, or `lanes[j]`.
             let (single, list): (Option<&str>, &[String]) = match (&e.lane, &e.lanes) {
                 (Some(l), None) => (Some(l.as_str()), &[]),
@@ -810,6 +1008,7 @@ impl Reader<'_> {
                 }
                 out.push(Resolved {
                     tick,
+                    time,
                     lane,
                     articulation: e.articulation,
                     dynamic: e.dynamic.unwrap_or_default(),
@@ -817,9 +1016,10 @@ impl Reader<'_> {
                 });
             }
         }
-        out.sort_by_key(|r| (r.tick, r.lane, r.index));
+        out.sort_by_key(|r| (r.tick, r.lane, r.time, r.index));
         for w in out.windows(2) {
-            if w[0].tick == w[1].tick && w[0].lane == w[1].lane {
+            // Two notes of a lane at one tick are distinct only when `time_s` sets them apart.
+            if w[0].tick == w[1].tick && w[0].lane == w[1].lane && w[0].time == w[1].time {
                 let (first, second) = (w[0].index.min(w[1].index), w[0].index.max(w[1].index));
                 let pos = map.position(Ticks(w[0].tick));
                 let kind = InputErrorKind::Malformed(if first == second {
@@ -849,7 +1049,10 @@ enum SigPlace {
 
 /// Writes a chart in the canonical pocket-chart/1 form: fixed field order, one tempo, signature,
 /// section or note per line, positions as `"bar:beat"` or `"bar:beat:tick"`, notes sorted by tick
-/// then lane. Tempos given in microseconds per quarter are written as BPM rounded to 0.001.
+/// then lane. Each tempo is written in the form its source gave: thousandths of a BPM as a
+/// `bpm` number, microseconds per quarter as `us_per_quarter`, any other exact BPM as a `bpm`
+/// string; a note whose time is not the time of its tick gets `time_s`. Reading the text back
+/// gives the same chart.
 pub fn write_chart(chart: &Chart) -> String {
     let map = &chart.tempo_map;
     let mut out = String::with_capacity(64 * chart.notes.len() + 1024);
@@ -878,9 +1081,9 @@ pub fn write_chart(chart: &Chart) -> String {
         .tempos()
         .map(|t| {
             format!(
-                "{{\"at\": {}, \"bpm\": {}}}",
+                "{{\"at\": {}, {}}}",
                 at_text(map, t.tick),
-                bpm_text(t.tempo)
+                tempo_text(t.tempo)
             )
         })
         .collect();
@@ -940,11 +1143,11 @@ pub fn write_chart(chart: &Chart) -> String {
         .notes
         .iter()
         .map(|n| {
-            let mut line = format!(
-                "{{\"at\": {}, \"lane\": \"{}\"",
-                at_text(map, n.tick),
-                n.lane.name()
-            );
+            let mut line = format!("{{\"at\": {}", at_text(map, n.tick));
+            if map.time(n.tick) != n.time {
+                let _ = write!(line, ", \"time_s\": {}", format_seconds(n.time));
+            }
+            let _ = write!(line, ", \"lane\": \"{}\"", n.lane.name());
             if let Some(a) = n.articulation {
                 let _ = write!(line, ", \"articulation\": \"{}\"", a.name());
             }
@@ -988,21 +1191,41 @@ fn at_text(map: &TempoMap, tick: Ticks) -> String {
     }
 }
 
-/// BPM as an exact decimal with at most three places, e.g. `114`, `114.5`, `99.125`.
-fn bpm_text(tempo: Tempo) -> String {
-    let milli = match tempo {
-        Tempo::MilliBpm(m) => m,
-        Tempo::MicrosPerQuarter(_) => match Tempo::from_bpm(tempo.bpm()) {
-            Tempo::MilliBpm(m) => m,
-            Tempo::MicrosPerQuarter(_) => 120_000,
-        },
-    };
-    let (whole, frac) = (milli / 1000, milli % 1000);
-    if frac == 0 {
-        whole.to_string()
-    } else {
-        let f = format!("{frac:03}");
-        format!("{whole}.{}", f.trim_end_matches('0'))
+/// A tempo's field as its source stated it: `"bpm": 114.5` (thousandths of a BPM),
+/// `"us_per_quarter": 500100`, or `"bpm": "133.3333333"` / `"bpm": "400/3"` (an exact BPM).
+fn tempo_text(tempo: Tempo) -> String {
+    match tempo {
+        Tempo::MilliBpm(milli) => {
+            let (whole, frac) = (milli / 1000, milli % 1000);
+            if frac == 0 {
+                format!("\"bpm\": {whole}")
+            } else {
+                let f = format!("{frac:03}");
+                format!("\"bpm\": {whole}.{}", f.trim_end_matches('0'))
+            }
+        }
+        Tempo::MicrosPerQuarter(us) => format!("\"us_per_quarter\": {us}"),
+        Tempo::BpmFraction { num, den } => format!("\"bpm\": \"{}\"", exact_text(num, den)),
+    }
+}
+
+/// `num / den` as an exact decimal when one of at most 18 places exists, else as `"num/den"`.
+fn exact_text(num: u64, den: u64) -> String {
+    let den = den.max(1);
+    let places = (0..=18u32).find(|k| 10u128.pow(*k) % den as u128 == 0);
+    match places {
+        Some(k) => {
+            let scaled = num as u128 * (10u128.pow(k) / den as u128);
+            let unit = 10u128.pow(k);
+            let (whole, frac) = (scaled / unit, scaled % unit);
+            if frac == 0 {
+                whole.to_string()
+            } else {
+                let f = format!("{frac:0width$}", width = k as usize);
+                format!("{whole}.{}", f.trim_end_matches('0'))
+            }
+        }
+        None => format!("{num}/{den}"),
     }
 }
 
@@ -1093,15 +1316,131 @@ mod tests {
     }
 
     #[test]
-    fn microsecond_tempos_are_written_as_bpm_to_a_thousandth() {
+    fn microsecond_tempos_are_written_as_microseconds_per_quarter() {
         let map = TempoMap::constant(96, Tempo::MicrosPerQuarter(500_100), TimeSignature::COMMON)
             .unwrap();
         let chart = Chart::new(ChartInfo::default(), map, vec![], vec![]).unwrap();
         let text = write_chart(&chart);
-        assert!(text.contains("\"bpm\": 119.976}"), "{text}");
+        assert!(
+            text.contains("{\"at\": \"1:1\", \"us_per_quarter\": 500100}"),
+            "{text}"
+        );
         let back = read(&text).unwrap();
-        assert_eq!(back.tempo_map.tempo_at(Ticks(0)), Tempo::MilliBpm(119_976));
+        assert_eq!(
+            back.tempo_map.tempo_at(Ticks(0)),
+            Tempo::MicrosPerQuarter(500_100)
+        );
+        assert_eq!(back, chart);
         assert_eq!(write_chart(&back), text);
+    }
+
+    #[test]
+    fn a_tempo_is_kept_in_the_form_its_source_gave() {
+        let tempo = |entry: &str| {
+            let text =
+                format!(r#"{{"format": "pocket-chart/1", "tempos": [{{"at": 0, {entry}}}]}}"#);
+            read(&text)
+                .map(|c| c.tempo_map.tempo_at(Ticks(0)))
+                .map_err(|e| e.to_string())
+        };
+        // A number is kept to 0.001 BPM, as pocket-chart/1 always read it.
+        assert_eq!(tempo(r#""bpm": 133.3333333"#), Ok(Tempo::MilliBpm(133_333)));
+        // A string is exact: a decimal or a fraction.
+        assert_eq!(
+            tempo(r#""bpm": "133.3333333""#),
+            Ok(Tempo::BpmFraction {
+                num: 1_333_333_333,
+                den: 10_000_000
+            })
+        );
+        assert_eq!(
+            tempo(r#""bpm": "400/3""#),
+            Ok(Tempo::BpmFraction { num: 400, den: 3 })
+        );
+        assert_eq!(tempo(r#""bpm": "120.5""#), Ok(Tempo::MilliBpm(120_500)));
+        assert_eq!(tempo(r#""bpm": "241/2""#), Ok(Tempo::MilliBpm(120_500)));
+        assert_eq!(
+            tempo(r#""us_per_quarter": 500001"#),
+            Ok(Tempo::MicrosPerQuarter(500_001))
+        );
+        // Each form writes back as it was read.
+        for entry in [
+            r#""bpm": 120.5"#,
+            r#""bpm": "133.3333333""#,
+            r#""bpm": "400/3""#,
+            r#""us_per_quarter": 500001"#,
+        ] {
+            let text =
+                format!(r#"{{"format": "pocket-chart/1", "tempos": [{{"at": 0, {entry}}}]}}"#);
+            let written = write_chart(&read(&text).unwrap());
+            assert!(
+                written.contains(&format!("{{\"at\": \"1:1\", {entry}}}")),
+                "{written}"
+            );
+        }
+        let msg = |entry: &str| tempo(entry).unwrap_err();
+        assert!(
+            msg(r#""bpm": "1,5""#).contains("is not an exact decimal"),
+            "{}",
+            msg(r#""bpm": "1,5""#)
+        );
+        assert!(msg(r#""bpm": 120, "us_per_quarter": 500000"#).contains("not both"));
+        assert!(msg(r#""us_per_quarter": 0"#).contains("tempo 0"));
+        assert!(msg(r#""bpm": "0/7""#).contains("tempo 0 at tick 0"));
+        assert!(msg(r#""us_per_quarter": 10"#).contains("absurd tempo 6000000.000 BPM"));
+        assert!(msg(r#""bpm": "2001/2""#).contains("absurd tempo 1000.500 BPM"));
+        let err = tempo(r#""bpm": "7/0""#).unwrap_err();
+        assert!(err.contains("line 1, column"), "{err}");
+    }
+
+    #[test]
+    fn exact_times_of_notes_no_tick_holds_read_back_exactly() {
+        // 120 BPM at 480 PPQ: a tick lasts 1.041666 ms, so 0.2500000001 s is not a tick's time.
+        let map = crate::formats::onsets::onset_tempo_map();
+        let note = |ns: i64, lane: Lane| Note {
+            time: Nanos(ns),
+            tick: map.tick(Nanos(ns)),
+            lane,
+            articulation: None,
+            dynamic: Dynamic::Normal,
+        };
+        let notes = vec![
+            note(250_000_000, Lane::Any),
+            note(250_000_001, Lane::Any),
+            note(250_300_000, Lane::Kick),
+            note(500_000_000, Lane::Snare),
+            note(719_999_999_999, Lane::Kick),
+        ];
+        let chart = Chart::new(ChartInfo::default(), map, vec![], notes).unwrap();
+        let text = write_chart(&chart);
+        assert!(
+            text.contains("{\"at\": \"1:1:240\", \"time_s\": 0.250000001, \"lane\": \"any\"}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("{\"at\": \"1:2\", \"lane\": \"snare\"}"),
+            "a note on its tick's time needs no time_s:\n{text}"
+        );
+        assert!(text.contains("\"time_s\": 719.999999999,"), "{text}");
+        let back = read(&text).unwrap();
+        assert_eq!(back, chart);
+        assert_eq!(write_chart(&back), text);
+
+        let base = r#"{"format": "pocket-chart/1", "tempos": [{"at": 0, "bpm": 120}], "notes": ["#;
+        let msg = |notes: &str| read(&format!("{base}{notes}]}}")).unwrap_err().to_string();
+        let m = msg(r#"{"at": 0, "time_s": 0.01, "lane": "kick"}"#);
+        assert!(
+            m.contains(
+                "time_s 0.01 s is nearest to tick 10 (1:1:10), not to the note's tick 0 (1:1:0)"
+            ),
+            "{m}"
+        );
+        let m = msg(r#"{"at": 0, "time_s": -0.0001, "lane": "kick"}"#);
+        assert!(m.contains("before the start of the chart"), "{m}");
+        let m = msg(
+            r#"{"at": 0, "time_s": 0.0001, "lane": "kick"}, {"at": 0, "time_s": 0.0001, "lane": "kick"}"#,
+        );
+        assert!(m.contains("is already at notes[0]"), "{m}");
     }
 
     #[test]
@@ -1543,8 +1882,9 @@ mod tests {
     }
 
     /// A random valid chart: tempo map with pickup, signature changes (by bar and in mid-bar),
-    /// tempo changes in BPM (or µs per quarter when `micros`), and random notes.
-    fn random_chart(seed: u64, micros: bool) -> Chart {
+    /// tempo changes in thousandths of a BPM (or, when `exact`, also in µs per quarter and in
+    /// BPM fractions), and random notes (when `exact`, some at times between ticks).
+    fn random_chart(seed: u64, exact: bool) -> Chart {
         let mut rng = fastrand::Rng::with_seed(seed);
         let ppq = [96u32, 120, 192, 480, 960][rng.usize(0..5)];
         let sigs = ["4/4", "3/4", "6/8", "7/8", "5/4", "2/2", "12/16"];
@@ -1558,10 +1898,13 @@ mod tests {
             if i > 0 {
                 at += rng.i64(1..20_000);
             }
-            let tempo = if micros {
-                Tempo::MicrosPerQuarter(rng.u32(60_000..=60_000_000))
-            } else {
-                Tempo::MilliBpm(rng.u32(1_000..=1_000_000))
+            let tempo = match (exact, rng.u8(0..3)) {
+                (true, 0) => Tempo::MicrosPerQuarter(rng.u32(60_000..=60_000_000)),
+                (true, 1) => {
+                    let den = rng.u64(1..=1_000_000_000);
+                    Tempo::from_bpm_fraction(rng.u64(den..=den * 1000), den).unwrap()
+                }
+                _ => Tempo::MilliBpm(rng.u32(1_000..=1_000_000)),
             };
             tempos.push((Ticks(at), tempo));
         }
@@ -1595,8 +1938,20 @@ mod tests {
                 Some(arts[rng.usize(0..arts.len())])
             };
             let dynamic = [Dynamic::Ghost, Dynamic::Normal, Dynamic::Accent][rng.usize(0..3)];
+            // A time between ticks, as onset lists give them, that still rounds to `tick`.
+            let time = if exact && rng.bool() {
+                let off = Nanos(rng.i64(-400..=400));
+                let t = map.time(tick) + off;
+                if t >= Nanos::ZERO && map.tick(t) == tick {
+                    t
+                } else {
+                    map.time(tick)
+                }
+            } else {
+                map.time(tick)
+            };
             notes.push(Note {
-                time: map.time(tick),
+                time,
                 tick,
                 lane,
                 articulation,
@@ -1605,6 +1960,7 @@ mod tests {
         }
         notes.sort_by_key(|n| (n.tick, n.lane));
         notes.dedup_by_key(|n| (n.tick, n.lane));
+        notes.sort_by_key(|n| (n.time, n.lane));
         let sections = (0..rng.usize(0..5))
             .map(|i| {
                 let tick = Ticks(rng.i64(0..span));
@@ -1636,13 +1992,12 @@ mod tests {
         }
 
         #[test]
-        fn writing_is_a_fixed_point_for_microsecond_tempos(seed in any::<u64>()) {
+        fn every_tempo_form_and_exact_time_round_trips(seed in any::<u64>()) {
             let chart = random_chart(seed, true);
             let text = write_chart(&chart);
             let back = read(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-            let text2 = write_chart(&back);
-            prop_assert_eq!(&text2, &text);
-            prop_assert_eq!(read(&text2).unwrap(), back);
+            prop_assert_eq!(&back, &chart, "{}", text);
+            prop_assert_eq!(write_chart(&back), text);
         }
     }
 }

@@ -10,7 +10,8 @@
 //!
 //! Times are exact: the resolution is chosen so that every object falls on a whole tick, and bar
 //! lengths become time signatures (a bar length that no signature expresses is a longer bar cut
-//! short where the measure ends). Tempos are kept to 0.001 BPM. The rules and their sources are
+//! short where the measure ends). Tempos are kept exactly as the decimal the file writes
+//! ([`Tempo::from_bpm_fraction`]). The rules and their sources are
 //! in `docs/chart-formats.md`.
 
 use super::game_draft::Draft;
@@ -105,10 +106,18 @@ fn decimal(s: &str) -> Option<(u128, u128)> {
     Some((p, q))
 }
 
-/// BPM text to thousandths of a BPM, rounded half up.
-fn milli_bpm(s: &str) -> Option<u32> {
+/// BPM text as an exact fraction `(p, q)` (`q` a power of ten up to 10^9). A value too large
+/// for 64 bits becomes `u64::MAX / q`, far above any tempo pocket accepts.
+fn bpm_fraction(s: &str) -> Option<(u64, u64)> {
     let (p, q) = decimal(s)?;
-    u32::try_from((2 * p * 1000 + q) / (2 * q)).ok()
+    Some((u64::try_from(p).unwrap_or(u64::MAX), q as u64))
+}
+
+/// The tempo of `whole` BPM plus the fraction `base` (`#BASEBPM`).
+fn tempo_plus(whole: u64, base: (u64, u64)) -> Tempo {
+    let (p, q) = base;
+    let num = whole.saturating_mul(q).saturating_add(p);
+    Tempo::from_bpm_fraction(num, q).unwrap_or(Tempo::MilliBpm(0))
 }
 
 fn gcd(a: u128, b: u128) -> u128 {
@@ -139,9 +148,9 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
         |line: usize, msg: String| InputError::at_line(path, line, InputErrorKind::Malformed(msg));
     let mut title = String::new();
     let mut artist = String::new();
-    let mut bpm: Option<(u32, usize)> = None;
-    let mut base_bpm_milli: u32 = 0;
-    let mut bpm_table: HashMap<u32, u32> = HashMap::new();
+    let mut bpm: Option<((u64, u64), usize)> = None;
+    let mut base_bpm: (u64, u64) = (0, 1);
+    let mut bpm_table: HashMap<u32, (u64, u64)> = HashMap::new();
     let mut bar_lengths: BTreeMap<u32, ((u128, u128), usize)> = BTreeMap::new();
     let mut objects: Vec<ObjLine> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -240,19 +249,19 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
             "TITLE" => title = value.to_string(),
             "ARTIST" => artist = value.to_string(),
             "BPM" => {
-                let m = milli_bpm(value)
+                let m = bpm_fraction(value)
                     .ok_or_else(|| bad(line_no, format!("#BPM {value:?} is not a number")))?;
                 bpm = Some((m, line_no));
             }
             "BASEBPM" => {
-                base_bpm_milli = milli_bpm(value)
+                base_bpm = bpm_fraction(value)
                     .ok_or_else(|| bad(line_no, format!("#BASEBPM {value:?} is not a number")))?;
             }
             k if k.len() == 5 && k.starts_with("BPM") => {
                 let Some(id) = b36(kb[3]).zip(b36(kb[4])).map(|(a, b)| a * 36 + b) else {
                     continue;
                 };
-                let m = milli_bpm(value)
+                let m = bpm_fraction(value)
                     .ok_or_else(|| bad(line_no, format!("#{k} {value:?} is not a number")))?;
                 bpm_table.insert(id, m);
             }
@@ -329,11 +338,9 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
     draft.info.source = path.display().to_string();
     let (first_bpm, bpm_place) = match bpm {
         Some((m, line)) => (m, Place::Line { line, column: None }),
-        None => (DEFAULT_BPM * 1000, Place::File),
+        None => ((u64::from(DEFAULT_BPM), 1), Place::File),
     };
-    draft
-        .tempos
-        .push((0, Tempo::MilliBpm(first_bpm), bpm_place));
+    draft.tempos.push((0, tempo_plus(0, first_bpm), bpm_place));
 
     // Time signatures: one per bar-length change, and after every measure no signature fits.
     let mut prev: Option<(TimeSignature, bool)> = None;
@@ -382,11 +389,9 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
             let tick = starts[o.measure as usize] + round(i as u128 * 4 * p * ppq, q * n);
             match o.channel {
                 0x03 => {
-                    draft.tempos.push((
-                        tick,
-                        Tempo::MilliBpm(v * 1000 + base_bpm_milli),
-                        place.clone(),
-                    ));
+                    draft
+                        .tempos
+                        .push((tick, tempo_plus(u64::from(v), base_bpm), place.clone()));
                 }
                 0x08 => {
                     let m = bpm_table.get(&v).ok_or_else(|| {
@@ -402,9 +407,7 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
                             ),
                         )
                     })?;
-                    draft
-                        .tempos
-                        .push((tick, Tempo::MilliBpm(*m), place.clone()));
+                    draft.tempos.push((tick, tempo_plus(0, *m), place.clone()));
                 }
                 c => {
                     if let Some((lane, articulation)) = channel_lane(c) {
@@ -461,6 +464,10 @@ mod tests {
             (
                 "fixtures/dtx/bar-lengths-0.75-1.1-bpm-changes-all-drum-channels.dtx",
                 b(DTX),
+            ),
+            (
+                "fixtures/dtx/bpm-133.3333333-kick-at-12-minutes.dtx",
+                b("#TITLE: Decimal BPM\n#BPM: 133.3333333\n#00013: 01\n#39913: 01\n"),
             ),
             (
                 "fixtures/bad/dtx-odd-object-data.dtx",
@@ -612,6 +619,22 @@ mod tests {
             e.contains("dtx-odd-object-data.dtx: line 3") && e.contains("odd number"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn decimal_tempos_are_kept_exactly() {
+        let chart = load("fixtures/dtx/bpm-133.3333333-kick-at-12-minutes.dtx").unwrap();
+        assert_eq!(
+            chart.tempo_map.tempo_at(Ticks(0)),
+            Tempo::BpmFraction {
+                num: 1_333_333_333,
+                den: 10_000_000
+            }
+        );
+        // Measure 399 starts 1596 quarters in: 1596 · 60 / 133.3333333 s, to the nearest ns
+        // (718.2000001795 s); 133.333 BPM would put it 1.8 ms late.
+        let ns = (1596i128 * 60_000_000_000 * 10_000_000 * 2 + 1_333_333_333) / (2 * 1_333_333_333);
+        assert_eq!(chart.notes[1].time, Nanos(ns as i64));
     }
 
     #[test]

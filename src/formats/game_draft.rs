@@ -47,7 +47,7 @@ impl Draft {
         self.signatures.sort_by_key(|s| s.0);
         for (tick, tempo, place) in &self.tempos {
             let bpm = tempo.bpm();
-            if matches!(tempo, Tempo::MicrosPerQuarter(0) | Tempo::MilliBpm(0)) {
+            if tempo.is_zero() {
                 return Err(tempo_error(path, place, TempoMapError::TempoZero(*tick)));
             }
             if !(MIN_BPM..=MAX_BPM).contains(&bpm) {

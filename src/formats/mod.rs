@@ -489,6 +489,101 @@ pub fn read_kit_map(path: &Path) -> Result<KitMap, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::{Chart, ChartInfo, Note};
+    use crate::lane::{Dynamic, Lane};
+    use crate::tempo::{Tempo, TempoMap, TimeSignature};
+    use crate::testdata::{check_golden, crate_path};
+    use crate::time::{Nanos, Ticks};
+
+    /// A kick at tick 0 and one 1440 quarters (12 minutes at 120 BPM) later, at 500001 µs per
+    /// quarter: 0.001 BPM short of 120, so a tempo kept to 0.001 BPM puts the last kick 1.4 ms
+    /// early.
+    fn smf_500001us_12_minutes() -> Vec<u8> {
+        let map = TempoMap::constant(480, Tempo::MicrosPerQuarter(500_001), TimeSignature::COMMON)
+            .expect("a valid map");
+        let kick = |t: i64| Note {
+            time: map.time(Ticks(t)),
+            tick: Ticks(t),
+            lane: Lane::Kick,
+            articulation: None,
+            dynamic: Dynamic::Normal,
+        };
+        let notes = vec![kick(0), kick(480 * 1440)];
+        let info = ChartInfo {
+            title: "500001 us per quarter".into(),
+            ..ChartInfo::default()
+        };
+        let chart = Chart::new(info, map, vec![], notes).expect("a valid chart");
+        smf::write_chart(&chart, None)
+    }
+
+    /// Generated fixtures of the lossless chart JSON tests.
+    fn lossless_fixtures() -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            (
+                "fixtures/smf/tempo-500001us-kick-at-12-minutes-ppq480.mid",
+                smf_500001us_12_minutes(),
+            ),
+            (
+                "fixtures/onsets/sub-tick-times-to-the-nanosecond.txt",
+                b"# times no tick of a 480 PPQ, 120 BPM grid holds\n\
+0.25\n\
+0.250000001\n\
+0.2503 kick\n\
+1.000000001 snare\n\
+719.999999999 kick\n"
+                    .to_vec(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_format_round_trips_through_chart_json_with_the_same_note_times() {
+        for (rel, bytes) in lossless_fixtures() {
+            check_golden(rel, bytes);
+        }
+        for (r, bytes) in rockband::tests::fixtures() {
+            rockband::tests::check_fixture(r, &bytes);
+        }
+        for rel in [
+            "fixtures/smf/tempo-500001us-kick-at-12-minutes-ppq480.mid",
+            "fixtures/smf/type1-ppq96-tempo-change-3-4.mid",
+            "fixtures/smf/written-chart-type1-ppq480-7-8.mid",
+            "fixtures/rockband/pro-drums-song-ppq192",
+            "fixtures/rockband/tom-markers-across-channels-ppq192.mid",
+            "fixtures/clone-hero/pro-cymbals-flip-res960-offset.chart",
+            "fixtures/clone-hero/five-lane-res192.chart",
+            "fixtures/dtx/bar-lengths-0.75-1.1-bpm-changes-all-drum-channels.dtx",
+            "fixtures/dtx/bpm-133.3333333-kick-at-12-minutes.dtx",
+            "fixtures/onsets/sub-tick-times-to-the-nanosecond.txt",
+            "fixtures/onsets/no-lanes-comment-unsorted.txt",
+        ] {
+            let path = crate_path(rel);
+            let chart = load_chart(&path, ChartLoadOptions::default())
+                .unwrap_or_else(|e| panic!("{rel}: {e}"));
+            let text = chart_json::write_chart(&chart);
+            let back = chart_json::read_chart_str(Path::new("converted.json"), &text)
+                .unwrap_or_else(|e| panic!("{rel}: {e}\n{text}"));
+            assert_eq!(back.notes.len(), chart.notes.len(), "{rel}");
+            for (a, b) in chart.notes.iter().zip(&back.notes) {
+                assert_eq!(
+                    (a.tick, a.lane, a.dynamic, a.articulation),
+                    (b.tick, b.lane, b.dynamic, b.articulation),
+                    "{rel}"
+                );
+                // Within 1 µs is the promise; the tempos are kept exactly, so it is 0.
+                assert_eq!(a.time, b.time, "{rel}: {a:?} came back as {b:?}");
+            }
+            assert_eq!(back.tempo_map, chart.tempo_map, "{rel}");
+        }
+        // The 12-minute file's last kick lands where its tempo puts it.
+        let smf = load_chart(
+            &crate_path("fixtures/smf/tempo-500001us-kick-at-12-minutes-ppq480.mid"),
+            ChartLoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(smf.notes[1].time, Nanos(1440 * 500_001_000));
+    }
 
     #[test]
     fn a_missing_kit_map_is_an_io_error_naming_it() {

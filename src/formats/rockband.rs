@@ -369,8 +369,10 @@ pub fn is_rockband_midi(bytes: &[u8]) -> bool {
 /// One event of a track, as this reader needs it.
 #[derive(Debug, Clone)]
 enum Ev {
-    On(u8, u8),
-    Off(u8),
+    /// Note On: channel (0-15), key, velocity.
+    On(u8, u8, u8),
+    /// Note Off (or Note On with velocity 0): channel (0-15), key.
+    Off(u8, u8),
     Text(String),
 }
 
@@ -408,12 +410,12 @@ pub(crate) fn read_chart_bytes(
         }
         let t = &mut tracks[track];
         match kind {
-            TrackEventKind::Midi { message, .. } => match message {
-                MidiMessage::NoteOn { key, vel } if u8::from(vel) > 0 => {
-                    t.events.push((tick, Ev::On(key.into(), vel.into())))
-                }
+            TrackEventKind::Midi { channel, message } => match message {
+                MidiMessage::NoteOn { key, vel } if u8::from(vel) > 0 => t
+                    .events
+                    .push((tick, Ev::On(channel.into(), key.into(), vel.into()))),
                 MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                    t.events.push((tick, Ev::Off(key.into())))
+                    t.events.push((tick, Ev::Off(channel.into(), key.into())))
                 }
                 _ => {}
             },
@@ -474,17 +476,21 @@ pub(crate) fn read_chart_bytes(
 
     // Tom markers per colour (yellow, blue, green) as [start, end) tick ranges; disco flip
     // changes per difficulty index; which difficulties have gems; 5-lane green seen.
+    // A marker is a MIDI note, so a Note Off ends the marker of the same key on the same
+    // channel (as YARG.Core pairs them), and a second Note On of a marker already open on that
+    // channel changes nothing: `open` holds the start per colour and channel.
     let mut toms: [Vec<(i64, i64)>; 3] = Default::default();
-    let mut open: [Option<i64>; 3] = [None; 3];
+    let mut open: [[Option<i64>; 16]; 3] = [[None; 16]; 3];
     let mut mixes: Vec<(i64, u8, bool)> = Vec::new();
     let mut with_notes: Vec<Difficulty> = Vec::new();
     let mut five_lane_green = false;
     for (tick, ev) in &drums.events {
         match ev {
-            Ev::On(key, _) => {
+            Ev::On(channel, key, _) => {
                 if let Some(c) = TOM_MARKER_NOTES.iter().position(|k| k == key) {
-                    if open[c].is_none() {
-                        open[c] = Some(*tick);
+                    let start = &mut open[c][usize::from(*channel)];
+                    if start.is_none() {
+                        *start = Some(*tick);
                     }
                 }
                 for d in Difficulty::ALL {
@@ -497,9 +503,9 @@ pub(crate) fn read_chart_bytes(
                     }
                 }
             }
-            Ev::Off(key) => {
+            Ev::Off(channel, key) => {
                 if let Some(c) = TOM_MARKER_NOTES.iter().position(|k| k == key) {
-                    if let Some(start) = open[c].take() {
+                    if let Some(start) = open[c][usize::from(*channel)].take() {
                         // A marker with no length still covers the gems at its own tick.
                         toms[c].push((start, (*tick).max(start + 1)));
                     }
@@ -512,8 +518,8 @@ pub(crate) fn read_chart_bytes(
             }
         }
     }
-    for (c, start) in open.iter().enumerate() {
-        if let Some(s) = start {
+    for (c, starts) in open.iter().enumerate() {
+        for s in starts.iter().flatten() {
             toms[c].push((*s, i64::MAX));
         }
     }
@@ -544,7 +550,7 @@ pub(crate) fn read_chart_bytes(
         ..Draft::default()
     };
     for (tick, ev) in &drums.events {
-        let Ev::On(key, vel) = ev else { continue };
+        let Ev::On(_, key, vel) = ev else { continue };
         let pad = if *key == DOUBLE_KICK_NOTE && difficulty == Difficulty::Expert {
             if !options.double_kick {
                 continue;
@@ -633,6 +639,13 @@ pub(crate) mod tests {
     }
     pub(crate) fn off(key: u8) -> Vec<u8> {
         vec![0x80, key, 0]
+    }
+    /// Note On and Note Off on a channel (0-15).
+    fn on_ch(channel: u8, key: u8, vel: u8) -> Vec<u8> {
+        vec![0x90 | channel, key, vel]
+    }
+    fn off_ch(channel: u8, key: u8) -> Vec<u8> {
+        vec![0x80 | channel, key, 0]
     }
     pub(crate) fn meta(kind: u8, data: &[u8]) -> Vec<u8> {
         let mut v = vec![0xFF, kind];
@@ -801,6 +814,40 @@ pub(crate) mod tests {
         )
     }
 
+    /// Tom markers whose Note On and Note Off come on several channels: a yellow marker on
+    /// channel 1 from 0 to 384 with a second one on channel 2 from 96 to 192 inside it; a blue
+    /// marker on channel 1 from 480 to 672 with a stray Note Off of 111 on channel 4 at 528; a
+    /// green marker on channel 3 from 768 to 864. Gems on the marker's end tick are cymbals.
+    fn tom_markers_across_channels_mid() -> Vec<u8> {
+        let mut d: Vec<(u32, Vec<u8>)> = vec![
+            (0, on_ch(0, 110, 100)),
+            (96, on_ch(1, 110, 100)),
+            (192, off_ch(1, 110)),
+            (384, off_ch(0, 110)),
+            (480, on_ch(0, 111, 100)),
+            (528, off_ch(3, 111)),
+            (672, off_ch(0, 111)),
+            (768, on_ch(2, 112, 100)),
+            (864, off_ch(2, 112)),
+        ];
+        for t in [0, 96, 192, 288, 384] {
+            gem(&mut d, t, 98, 100);
+        }
+        for t in [480, 576, 672] {
+            gem(&mut d, t, 99, 100);
+        }
+        for t in [768, 864] {
+            gem(&mut d, t, 100, 100);
+        }
+        smf(
+            192,
+            &[
+                track("Tom Markers Across Channels", &[(0, tempo(500_000))]),
+                track("PART DRUMS", &d),
+            ],
+        )
+    }
+
     fn bad_truncated_mid() -> Vec<u8> {
         let good = track("PART DRUMS", &[(0, on(96, 100))]);
         // Keep the header and the note's first two bytes: the chunk ends inside the Note On.
@@ -850,6 +897,10 @@ pub(crate) mod tests {
             (
                 "fixtures/rockband/five-lane-song/song.ini",
                 b"[song]\nname = Five Lane\nfive_lane_drums = True\n".to_vec(),
+            ),
+            (
+                "fixtures/rockband/tom-markers-across-channels-ppq192.mid",
+                tom_markers_across_channels_mid(),
             ),
             (
                 "fixtures/bad/rb-drum-track-ends-inside-note.mid",
@@ -1068,6 +1119,38 @@ pub(crate) mod tests {
                 (288, Tom2, Normal),
                 (384, Crash, Normal),
                 (480, Tom3, Normal),
+            ],
+        );
+    }
+
+    #[test]
+    fn tom_markers_pair_note_off_by_channel() {
+        let chart = load(
+            "fixtures/rockband/tom-markers-across-channels-ppq192.mid",
+            opts(Difficulty::Expert, false),
+        )
+        .unwrap();
+        use Dynamic::Normal;
+        use Lane::*;
+        let time = |t: i64| Nanos(t * 500_000_000 / 192);
+        assert_notes(
+            &chart,
+            0,
+            time,
+            &vec![
+                // The channel-2 Note Off at 192 ends the channel-2 marker, not the
+                // channel-1 one, which goes on to 384 (its end tick excluded).
+                (0, Tom1, Normal),
+                (96, Tom1, Normal),
+                (192, Tom1, Normal),
+                (288, Tom1, Normal),
+                (384, Hihat, Normal),
+                // A Note Off on a channel with no marker open ends nothing.
+                (480, Tom2, Normal),
+                (576, Tom2, Normal),
+                (672, Ride, Normal),
+                (768, Tom3, Normal),
+                (864, Crash, Normal),
             ],
         );
     }
