@@ -131,6 +131,10 @@ pub enum Remedy {
     ChooseDifficulty,
     /// Read Expert+ double-kick gems.
     ReadDoubleKick,
+    /// Read a Standard MIDI File chart through a kit map (a built-in profile or a kit file).
+    ChooseChartKit,
+    /// Read the chart without a kit map: its format names its lanes itself.
+    NoChartKit,
 }
 
 /// What is wrong with an input. Each message says what to fix.

@@ -51,6 +51,8 @@ fn flag_hint(err: &anyhow::Error) -> &'static str {
         Some(Remedy::GiveAsChart) => " (--chart FILE)",
         Some(Remedy::ChooseDifficulty) => " (--difficulty)",
         Some(Remedy::ReadDoubleKick) => " (--double-kick)",
+        Some(Remedy::ChooseChartKit) => " (--chart-kit PROFILE|FILE)",
+        Some(Remedy::NoChartKit) => " (leave out --chart-kit)",
         None => "",
     }
 }
