@@ -1163,6 +1163,42 @@ fn gmd_take_show_with_roland_kit() {
     assert!(total > 100, "a GMD groove has many hits: {}", run.stdout);
 }
 
+#[test]
+fn take_show_lists_each_unmapped_note_the_channels_and_the_kit_that_would_map_them() {
+    // A Roland kit's hi-hat edges read with the General MIDI map.
+    let run = pocket(&[
+        "take",
+        "show",
+        "fixtures/bad/smf-roland-hihat-edges-only.mid",
+    ])
+    .ok();
+    for line in [
+        "filtered (not counted as errors)",
+        "  unmapped_note          3",
+        "    note  22      2x  channel 10",
+        "    note  26      1x  channel 10",
+        "    not in the gm kit map; the built-in roland-td kit maps 3 of them (--kit roland-td)",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in\n{}", run.stdout);
+    }
+    // Notes on a channel the kit does not listen to.
+    let run = pocket(&[
+        "take",
+        "show",
+        "fixtures/smf/duo-type0-channels-10-11.mid",
+        "--kit",
+        "roland-td",
+    ])
+    .ok();
+    for line in [
+        "  other_channel          2",
+        "    channel 11      2x",
+        "    the roland-td kit listens on another channel; a kit map file with \"channel\" set to the drums' channel (or \"omni\") reads them",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in\n{}", run.stdout);
+    }
+}
+
 /// A Roland TD-11 recording of the Groove MIDI Dataset with hi-hat edge notes (22, 26) and
 /// crash 2 edge (52).
 fn gmd_roland_recording() -> Option<String> {
