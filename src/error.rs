@@ -133,6 +133,10 @@ pub enum Remedy {
     ReadDoubleKick,
     /// Score every take of a folder (the folder was given as one take).
     ScoreFolder,
+    /// Read a Standard MIDI File chart through a kit map (a built-in profile or a kit file).
+    ChooseChartKit,
+    /// Read the chart without a kit map: its format names its lanes itself.
+    NoChartKit,
 }
 
 /// What is wrong with an input. Each message says what to fix.

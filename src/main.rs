@@ -52,6 +52,8 @@ fn flag_hint(err: &anyhow::Error) -> &'static str {
         Some(Remedy::ChooseDifficulty) => " (--difficulty)",
         Some(Remedy::ReadDoubleKick) => " (--double-kick)",
         Some(Remedy::ScoreFolder) => " (pocket score --takes DIR)",
+        Some(Remedy::ChooseChartKit) => " (--chart-kit PROFILE|FILE)",
+        Some(Remedy::NoChartKit) => " (leave out --chart-kit)",
         None => "",
     }
 }

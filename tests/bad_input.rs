@@ -218,6 +218,39 @@ fn smf_take_selects_a_track_that_is_not_there() {
     expect_message(take_err(&format!("{}#track=5", p.display())), "fixtures/bad/smf-one-track-take.mid: #track=5: track 5 does not exist: the file has 1 tracks, numbered from 0 to 0");
 }
 
+#[test]
+fn smf_chart_of_notes_the_general_midi_map_does_not_know() {
+    // A Roland kit's hi-hat edges (22 closed, 26 open), which General MIDI leaves unmapped.
+    let p = fixture(
+        "fixtures/bad/smf-roland-hihat-edges-only.mid",
+        &smf(
+            0,
+            96,
+            &[track(&[
+                0x00, 0x99, 22, 90, 0x30, 0x99, 22, 90, 0x30, 0x99, 26, 100, 0x00, 0xFF, 0x2F, 0x00,
+            ])],
+        ),
+    );
+    let err = formats::load_chart(&p, smf::SmfChartOptions::default()).unwrap_err();
+    assert_eq!(err.remedy(), Some(pocket::error::Remedy::ChooseChartKit));
+    expect_message(chart_err(p.to_str().expect("utf-8 path")), "fixtures/bad/smf-roland-hihat-edges-only.mid: 3 notes on channel 10 but none is in the gm drum map (notes used: 22, 26); the built-in roland-td kit maps 3 of them; read the chart with it or with a kit map file that covers them");
+    // Read with that kit, the same file is a chart of three hi-hat notes.
+    let kit = KitMap::builtin("roland-td").expect("built-in roland-td");
+    let chart = formats::load_chart(&p, smf::SmfChartOptions::with_kit(kit)).expect("read");
+    assert_eq!(chart.notes.len(), 3);
+}
+
+#[test]
+fn a_chart_kit_given_for_a_chart_that_names_its_lanes() {
+    in_crate();
+    let kit = KitMap::builtin("roland-td").expect("built-in roland-td");
+    let err = formats::load_chart(
+        Path::new("charts/disco-pop-114.json"),
+        smf::SmfChartOptions::with_kit(kit),
+    );
+    expect_message(message(err, None), "charts/disco-pop-114.json: a kit map (roland-td) reads the notes of a General MIDI file; this is a pocket chart JSON, whose lanes are named by the format itself: read it without a kit map");
+}
+
 // ---------------------------------------------------------------------------------------------
 // pocket chart JSON
 

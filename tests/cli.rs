@@ -1210,6 +1210,133 @@ fn gmd_take_show_with_roland_kit() {
     assert!(total > 100, "a GMD groove has many hits: {}", run.stdout);
 }
 
+#[test]
+fn take_show_lists_each_unmapped_note_the_channels_and_the_kit_that_would_map_them() {
+    // A Roland kit's hi-hat edges read with the General MIDI map.
+    let run = pocket(&[
+        "take",
+        "show",
+        "fixtures/bad/smf-roland-hihat-edges-only.mid",
+    ])
+    .ok();
+    for line in [
+        "filtered (not counted as errors)",
+        "  unmapped_note          3",
+        "    note  22      2x  channel 10",
+        "    note  26      1x  channel 10",
+        "    not in the gm kit map; the built-in roland-td kit maps 3 of them (--kit roland-td)",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in\n{}", run.stdout);
+    }
+    // Notes on a channel the kit does not listen to.
+    let run = pocket(&[
+        "take",
+        "show",
+        "fixtures/smf/duo-type0-channels-10-11.mid",
+        "--kit",
+        "roland-td",
+    ])
+    .ok();
+    for line in [
+        "  other_channel          2",
+        "    channel 11      2x",
+        "    the roland-td kit listens on another channel; a kit map file with \"channel\" set to the drums' channel (or \"omni\") reads them",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in\n{}", run.stdout);
+    }
+}
+
+/// A Roland TD-11 recording of the Groove MIDI Dataset with hi-hat edge notes (22, 26) and
+/// crash 2 edge (52).
+fn gmd_roland_recording() -> Option<String> {
+    let f = data_dir()?.join("gmd/drummer1/eval_session/2_funk-groove2_105_beat_4-4.mid");
+    Some(f.to_str().expect("utf-8 data path").to_string())
+}
+
+#[test]
+fn a_recording_scored_against_its_own_chart_read_with_its_kit_is_perfect() {
+    let Some(f) = gmd_roland_recording() else {
+        return;
+    };
+    let player = format!("Lee={f}");
+    let score = |chart: &str, chart_kit: Option<&str>| {
+        let mut args = vec!["score", "--chart", chart, "--player", &player];
+        args.extend(["--kit", "roland-td", "--strict-articulation", "-o", "-"]);
+        if let Some(kit) = chart_kit {
+            args.extend(["--chart-kit", kit]);
+        }
+        let report = pocket(&args).ok().report();
+        let p = &report.players[0];
+        (
+            p.notes,
+            p.hits,
+            p.matched,
+            p.misses,
+            p.extras,
+            p.accuracy_pct,
+        )
+    };
+    // Read with the General MIDI map, the chart loses the 70 hi-hat edge notes and calls 52 a
+    // china while the take calls it crash 2.
+    let (notes, hits, _, misses, extras, _) = score(&f, None);
+    assert_eq!((notes, hits, misses, extras), (254, 324, 1, 71));
+    // Read with the recording's kit: every note matched, no extras, hits = notes.
+    let perfect = (324, 324, 324, 0, 0, Some(100.0));
+    assert_eq!(score(&f, Some("roland-td")), perfect);
+    // The same through a chart made from it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("funk.json");
+    let json = json.to_str().expect("utf-8 temp path");
+    pocket(&[
+        "chart",
+        "convert",
+        &f,
+        "--chart-kit",
+        "roland-td",
+        "-o",
+        json,
+    ])
+    .ok();
+    assert_eq!(score(json, None), perfect);
+    // A chart that names its lanes itself is not read with a kit.
+    let run = pocket(&["chart", "show", json, "--chart-kit", "roland-td"]).expect_code(1);
+    assert!(
+        run.stderr
+            .contains("read it without a kit map (leave out --chart-kit)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn chart_show_lists_the_notes_it_could_not_map_and_the_kit_that_would() {
+    let Some(f) = gmd_roland_recording() else {
+        return;
+    };
+    let run = pocket(&["chart", "show", &f]).ok();
+    for line in [
+        "  unmapped_note          70",
+        "    note  22     55x  channel 10",
+        "    note  26     15x  channel 10",
+        "the built-in roland-td kit maps 70 of them (--chart-kit roland-td)",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in\n{}", run.stdout);
+    }
+    let run = pocket(&["chart", "show", &f, "--chart-kit", "roland-td"]).ok();
+    assert!(run.stdout.contains("324 notes"), "{}", run.stdout);
+    assert!(!run.stdout.contains("unmapped"), "{}", run.stdout);
+    // chart convert says on stderr what it left out.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("gm.json");
+    let run = pocket(&["chart", "convert", &f, "-o", out.to_str().expect("utf-8")]).ok();
+    assert!(
+        run.stderr
+            .contains("70 notes of the file are not in the chart (not in the gm kit map: 22 (55 times), 26 (15 times))"),
+        "{}",
+        run.stderr
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Flag checks and messages found by reviewing docs/cli.md against the binary
 

@@ -175,6 +175,55 @@ fn the_live_report_equals_pocket_score_on_the_capture_log() {
 }
 
 #[test]
+fn the_screen_says_when_the_kit_map_reads_few_of_a_players_notes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Lee's Roland kit sends on channel 10; this kit map listens on channel 2.
+    let kit = dir.path().join("td-on-2.json");
+    std::fs::write(
+        &kit,
+        r#"{"name": "td-on-2", "base": "roland-td", "channel": 2}"#,
+    )
+    .expect("kit file");
+    let run = pocket()
+        .args(["live", "--chart", &chart(), "--count-in-bars", "1"])
+        .args(["--speed", "8", "--duration", "4", "-o"])
+        .arg(dir.path().join("session"))
+        .arg("--replay")
+        .arg(format!("Lee={}", lee()))
+        .arg("--kit")
+        .arg(format!("Lee={}", kit.display()))
+        .output()
+        .expect("pocket live runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("Lee  ! "))
+        .unwrap_or_else(|| panic!("no warning on screen:\n{stdout}"));
+    assert!(
+        lines[at].contains("notes came on channel 10, but the td-on-2 kit listens on channel 2"),
+        "{}",
+        lines[at]
+    );
+    // Within the first few notes (a few seconds of playing), not only misses.
+    let misses_before = lines[..at].iter().filter(|l| l.contains(" miss ")).count();
+    assert!(
+        misses_before <= 10,
+        "{misses_before} misses before the warning:\n{stdout}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("Lee  ! ")).count(),
+        1,
+        "said once"
+    );
+}
+
+#[test]
 fn a_replay_through_the_live_path_keeps_every_event() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut o = replay_options(dir.path(), 20.0);

@@ -11,9 +11,15 @@ use pocket::matching::Offsets;
 use pocket::score;
 use pocket::time::Nanos;
 
-/// Options for rhythm-game charts (Rock Band / Clone Hero / YARG .mid and .chart).
+/// How a chart is read: the kit of a Standard MIDI File chart, and the options for
+/// rhythm-game charts (Rock Band / Clone Hero / YARG .mid and .chart).
 #[derive(Debug, Clone, Args)]
 pub struct GameChartArgs {
+    /// Read a Standard MIDI File chart through this kit (built-in profile or kit map file), as a
+    /// take recorded on that kit is read: its note map, channel, filters and lane rules. For a
+    /// chart made from a recording (default: the General MIDI note map).
+    #[arg(long = "chart-kit", value_name = "PROFILE|FILE")]
+    chart_kit: Option<String>,
     /// Difficulty of a rhythm-game chart: expert, hard, medium or easy.
     #[arg(long, default_value = "expert")]
     difficulty: formats::Difficulty,
@@ -23,13 +29,26 @@ pub struct GameChartArgs {
 }
 
 impl GameChartArgs {
-    /// How to read a chart: these options, and `smf` for a Standard MIDI File.
-    pub fn options(&self, smf: SmfChartOptions) -> formats::ChartLoadOptions {
-        formats::ChartLoadOptions {
+    /// How to read a chart: these options, with the drum channel of a Standard MIDI File chart
+    /// when one is given as `(flag, value)` (otherwise the chart kit's channel, or 10).
+    pub fn options(&self, channel: Option<(&str, &str)>) -> Result<formats::ChartLoadOptions> {
+        let mut smf = match &self.chart_kit {
+            Some(kit) => SmfChartOptions::with_kit(formats::load_kit(kit)?),
+            None => SmfChartOptions::default(),
+        };
+        if let Some((flag, value)) = channel {
+            smf.channels = chart_channel(flag, value)?;
+        }
+        Ok(formats::ChartLoadOptions {
             smf,
             difficulty: self.difficulty,
             double_kick: self.double_kick,
-        }
+        })
+    }
+
+    /// The chart kit as given (a profile name or a kit map file).
+    pub fn chart_kit(&self) -> Option<&str> {
+        self.chart_kit.as_deref()
     }
 }
 
@@ -53,21 +72,16 @@ pub struct PlayerTuning {
     pub latency_profiles: Vec<String>,
 }
 
-/// The drum channel of an SMF chart, `flag` being `1`-`16` or `all`.
-pub fn smf_chart_options(flag: &str, channel: &str) -> Result<SmfChartOptions> {
+/// The drum channel of an SMF chart given to `flag`: `1`-`16` or `all`.
+fn chart_channel(flag: &str, channel: &str) -> Result<pocket::formats::smf::ChannelFilter> {
     use pocket::formats::smf::ChannelFilter;
-    let channels = if channel == "all" {
-        ChannelFilter::All
-    } else {
-        match channel.parse::<u8>() {
-            Ok(c @ 1..=16) => ChannelFilter::Only(c),
-            _ => return Err(usage(format!("{flag} {channel:?}: use 1 to 16, or all"))),
-        }
-    };
-    Ok(SmfChartOptions {
-        channels,
-        ..SmfChartOptions::default()
-    })
+    if channel == "all" {
+        return Ok(ChannelFilter::All);
+    }
+    match channel.parse::<u8>() {
+        Ok(c @ 1..=16) => Ok(ChannelFilter::Only(c)),
+        _ => Err(usage(format!("{flag} {channel:?}: use 1 to 16, or all"))),
+    }
 }
 
 /// A flag whose values are `NAME=VALUE`, for messages: the flag, the form its help gives and

@@ -1,13 +1,13 @@
 //! `pocket click` and `pocket render`: a click track that follows a chart, and one or two
 //! players' takes as a stereo WAV ([`pocket::audio`]).
 
-use super::args::{load_take, roster, smf_chart_options, GameChartArgs, PlayerTuning};
+use super::args::{load_take, roster, GameChartArgs, PlayerTuning};
 use super::latency::latencies;
 use super::usage::usage;
 use anyhow::Result;
 use clap::Args;
 use pocket::audio::{self, ClickOptions, Render, RenderPlayer};
-use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
+use pocket::formats::{self, LoadedTake};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -31,17 +31,21 @@ pub struct ClickArgs {
     /// Mix in the chart played by synthesized drum voices.
     #[arg(long)]
     guide: bool,
-    /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
-    #[arg(long, default_value = "10")]
-    chart_channel: String,
+    /// MIDI channel of the drums in an SMF chart (1-16), or `all` [default: 10, or the
+    /// --chart-kit's channel].
+    #[arg(long)]
+    chart_channel: Option<String>,
+    #[command(flatten)]
+    game: GameChartArgs,
 }
 
 /// Writes the click track.
 pub fn click(args: ClickArgs) -> Result<()> {
-    let chart = formats::load_chart(
-        &args.chart,
-        smf_chart_options("--chart-channel", &args.chart_channel)?,
-    )?;
+    let channel = args
+        .chart_channel
+        .as_deref()
+        .map(|c| ("--chart-channel", c));
+    let chart = formats::load_chart(&args.chart, args.game.options(channel)?)?;
     let render = Render::click_track(
         &chart,
         &ClickOptions {
@@ -116,10 +120,11 @@ pub fn render(args: RenderArgs) -> Result<()> {
     if args.players.len() > 2 {
         return Err(usage("give --player once or twice"));
     }
+    let chart_options = args.game.options(None)?;
     let chart = args
         .chart
         .as_ref()
-        .map(|p| formats::load_chart(p, args.game.options(SmfChartOptions::default())))
+        .map(|p| formats::load_chart(p, &chart_options))
         .transpose()?;
     let r = roster(&args.players, &args.tuning.kits, &args.tuning.offsets)?;
     let mut loaded = Vec::new();

@@ -7,7 +7,7 @@ use super::usage::usage;
 use anyhow::{Context, Result};
 use clap::Args;
 use pocket::calibrate::{self, Suggestion, Taps};
-use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
+use pocket::formats::{self, LoadedTake};
 use pocket::latency::{LatencyProfile, LatencyProfiles};
 use pocket::live::session::{self, PlayerSource};
 use pocket::matching::Offsets;
@@ -69,7 +69,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     let kit = args.kit.as_deref().map(formats::load_kit).transpose()?;
     if let (Some(chart_path), Some(player)) = (&args.chart, &args.player) {
         let (name, spec) = split_named(PLAYER_TAKE, player)?;
-        let chart = formats::load_chart(chart_path, args.game.options(SmfChartOptions::default()))?;
+        let chart = formats::load_chart(chart_path, args.game.options(None)?)?;
         let loaded = load_take(spec, kit.as_ref())?;
         if loaded.take.hits.is_empty() {
             anyhow::bail!(

@@ -1,7 +1,8 @@
 //! `pocket chart show` and `pocket chart convert`: any chart format, read and printed or
 //! written as pocket chart JSON, a General MIDI file or an onset list.
 
-use super::args::{smf_chart_options, GameChartArgs};
+use super::args::GameChartArgs;
+use super::kits::print_filtered;
 use super::output::write_file;
 use super::usage::usage;
 use anyhow::Result;
@@ -15,9 +16,10 @@ pub enum ChartCommand {
     Show {
         /// Chart file (.json, .mid, .chart, .dtx, .txt) or song folder.
         file: PathBuf,
-        /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
-        #[arg(long, default_value = "10")]
-        channel: String,
+        /// MIDI channel of the drums in an SMF chart (1-16), or `all` [default: 10, or the
+        /// --chart-kit's channel].
+        #[arg(long)]
+        channel: Option<String>,
         #[command(flatten)]
         game: GameChartArgs,
     },
@@ -30,9 +32,10 @@ pub enum ChartCommand {
         /// onset list (`-`: JSON on stdout).
         #[arg(short, long)]
         output: PathBuf,
-        /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
-        #[arg(long, default_value = "10")]
-        channel: String,
+        /// MIDI channel of the drums in an SMF chart (1-16), or `all` [default: 10, or the
+        /// --chart-kit's channel].
+        #[arg(long)]
+        channel: Option<String>,
         #[command(flatten)]
         game: GameChartArgs,
     },
@@ -45,20 +48,23 @@ pub fn chart(command: ChartCommand) -> Result<()> {
             file,
             channel,
             game,
-        } => show(&file, &channel, &game),
+        } => show(&file, channel.as_deref(), &game),
         ChartCommand::Convert {
             file,
             output,
             channel,
             game,
-        } => convert(&file, &output, &channel, &game),
+        } => convert(&file, &output, channel.as_deref(), &game),
     }
 }
 
 /// Writes the chart at `file` to `output` as pocket chart JSON, a Standard MIDI File or an
 /// onset list.
-fn convert(file: &Path, output: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
-    let chart = formats::load_chart(file, game.options(smf_chart_options("--channel", channel)?))?;
+fn convert(file: &Path, output: &Path, channel: Option<&str>, game: &GameChartArgs) -> Result<()> {
+    let loaded =
+        formats::load_chart_detailed(file, game.options(channel.map(|c| ("--channel", c)))?)?;
+    warn_filtered(file, &loaded);
+    let chart = loaded.chart;
     let ext = output
         .extension()
         .and_then(|e| e.to_str())
@@ -94,8 +100,10 @@ fn convert(file: &Path, output: &Path, channel: &str, game: &GameChartArgs) -> R
 }
 
 /// Prints what the chart at `file` holds.
-fn show(file: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
-    let chart = formats::load_chart(file, game.options(smf_chart_options("--channel", channel)?))?;
+fn show(file: &Path, channel: Option<&str>, game: &GameChartArgs) -> Result<()> {
+    let loaded =
+        formats::load_chart_detailed(file, game.options(channel.map(|c| ("--channel", c)))?)?;
+    let chart = &loaded.chart;
     let map = &chart.tempo_map;
     let i = &chart.info;
     println!(
@@ -158,5 +166,34 @@ fn show(file: &Path, channel: &str, game: &GameChartArgs) -> Result<()> {
     for (lane, n) in chart.notes_per_lane() {
         println!("  {:<12} {n}", lane.name());
     }
+    if let Some(kit) = &loaded.kit {
+        print_filtered("not read as notes", &loaded.filtered, kit, "--chart-kit");
+    }
     Ok(())
+}
+
+/// `chart convert` writes only what became notes: says on stderr how many Note Ons did not.
+fn warn_filtered(file: &Path, loaded: &formats::LoadedChart) {
+    let (Some(kit), false) = (&loaded.kit, loaded.filtered.is_empty()) else {
+        return;
+    };
+    let summary = pocket::kit::FilteredSummary::of(&loaded.filtered);
+    let mut line = format!(
+        "{}: warning: {} notes of the file are not in the chart",
+        file.display(),
+        loaded.filtered.len()
+    );
+    if !summary.unmapped.is_empty() {
+        line.push_str(&format!(
+            " (not in the {kit} kit map: {})",
+            summary.unmapped_list()
+        ));
+    }
+    if let Some((profile, n)) = summary.suggest_profile() {
+        line.push_str(&format!(
+            "; the built-in {profile} kit maps {n} of them (--chart-kit {profile})"
+        ));
+    }
+    line.push_str("; pocket chart show lists them");
+    eprintln!("{line}");
 }

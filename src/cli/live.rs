@@ -9,7 +9,6 @@ use super::output::color_stdout;
 use super::usage::usage;
 use anyhow::{Context, Result};
 use clap::Args;
-use pocket::formats::smf::SmfChartOptions;
 use pocket::live::session::{self, PlayerSpec, Practice, SessionOptions, Start};
 use pocket::score::{Timing, TimingPreset};
 use pocket::time::Nanos;
@@ -274,7 +273,7 @@ pub fn live(args: LiveArgs) -> Result<()> {
         .map(parse_tempo)
         .transpose()?
         .unwrap_or(1.0);
-    let chart_options = args.game.options(SmfChartOptions::default());
+    let chart_options = args.game.options(None)?;
     if let Some(section) = &args.section {
         let chart = pocket::formats::load_chart(&args.chart, &chart_options)?;
         check_section(&chart, section)?;
@@ -285,6 +284,7 @@ pub fn live(args: LiveArgs) -> Result<()> {
     }
     opts.chart = Some(args.chart.clone());
     opts.chart_options = chart_options;
+    opts.chart_kit = args.game.chart_kit().map(str::to_string);
     opts.start = match args.start.as_str() {
         "first-hit" => Start::FirstHit,
         "now" => Start::Now,

@@ -2,8 +2,8 @@
 //! (`--takes`, see [`pocket::batch`]).
 
 use super::args::{
-    bootstrap_draws, chart_lanes, lane_conflict, load_take, parse_ms, roster, smf_chart_options,
-    timing_usage, GameChartArgs, PlayerTuning,
+    bootstrap_draws, chart_lanes, lane_conflict, load_take, parse_ms, roster, timing_usage,
+    GameChartArgs, PlayerTuning,
 };
 use super::latency::latencies;
 use super::output::emit_with_html;
@@ -79,9 +79,10 @@ pub struct ScoreArgs {
     /// Also write the HTML page here (turns --detail on).
     #[arg(long, value_name = "FILE", conflicts_with = "takes")]
     html: Option<PathBuf>,
-    /// MIDI channel of the drums in an SMF chart (1-16), or `all`.
-    #[arg(long, default_value = "10")]
-    chart_channel: String,
+    /// MIDI channel of the drums in an SMF chart (1-16), or `all` [default: 10, or the
+    /// --chart-kit's channel].
+    #[arg(long)]
+    chart_channel: Option<String>,
     #[command(flatten)]
     game: GameChartArgs,
 }
@@ -91,11 +92,11 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     if args.players.len() > 2 {
         return Err(usage("give --player once or twice"));
     }
-    let chart = formats::load_chart(
-        &args.chart,
-        args.game
-            .options(smf_chart_options("--chart-channel", &args.chart_channel)?),
-    )?;
+    let channel = args
+        .chart_channel
+        .as_deref()
+        .map(|c| ("--chart-channel", c));
+    let chart = formats::load_chart(&args.chart, args.game.options(channel)?)?;
 
     let mut lane_map = LaneMap::new();
     for rule in &args.lanes {

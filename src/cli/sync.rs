@@ -10,7 +10,7 @@ use super::output::emit_with_html;
 use super::usage::usage;
 use anyhow::Result;
 use clap::Args;
-use pocket::formats::{self, smf::SmfChartOptions, LoadedTake};
+use pocket::formats::{self, LoadedTake};
 use pocket::kit::LaneMap;
 use pocket::matching::Offsets;
 use pocket::score::{self, PlayerInput, ScoreOptions, Timing, TimingPreset};
@@ -88,7 +88,7 @@ pub fn sync(args: SyncArgs) -> Result<()> {
     };
     let window = args.window_ms.map(window_ms).transpose()?;
     let report = if let Some(chart_path) = &args.chart {
-        let chart = formats::load_chart(chart_path, args.game.options(SmfChartOptions::default()))?;
+        let chart = formats::load_chart(chart_path, args.game.options(None)?)?;
         let timing = Timing::custom(TimingPreset::Standard, window, None).map_err(timing_usage)?;
         let inputs: Vec<PlayerInput> = loaded
             .iter()

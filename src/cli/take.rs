@@ -1,6 +1,7 @@
 //! `pocket take show`: what a take holds, read through its kit map.
 
 use super::args::load_take;
+use super::kits::print_filtered;
 use anyhow::{bail, Result};
 use clap::Subcommand;
 use pocket::formats;
@@ -57,16 +58,12 @@ fn show(spec: &str, kit: Option<&str>) -> Result<()> {
             t.chokes.len()
         );
     }
-    if !t.filtered.is_empty() {
-        println!("filtered (not counted as errors)");
-        let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
-        for f in &t.filtered {
-            *by.entry(f.reason.name()).or_default() += 1;
-        }
-        for (reason, n) in by {
-            println!("  {reason:<22} {n}");
-        }
-    }
+    print_filtered(
+        "filtered (not counted as errors)",
+        &t.filtered,
+        &loaded.kit,
+        "--kit",
+    );
     if t.hits.is_empty() && t.filtered.is_empty() {
         bail!("{spec}: the take holds no drum hits; check --kit and the file's channel");
     }

@@ -7,7 +7,7 @@
 //! | extension | content starts with | chart | take |
 //! |---|---|---|---|
 //! | `.json` | `{` | pocket chart JSON | - |
-//! | `.mid`, `.midi`, `.smf` | `MThd` | SMF chart (GM drums, channel 10) | SMF take through a kit map |
+//! | `.mid`, `.midi`, `.smf` | `MThd` | SMF chart (GM drums, channel 10, or through a kit map) | SMF take through a kit map |
 //! | `.jsonl`, `.capture` | `{"format":"pocket-capture/` | - | capture log through a kit map |
 //! | `.mid` with a `PART DRUMS` track | `MThd` | Rock Band / Clone Hero / YARG drums | - |
 //! | `.chart` | `[Song]` | Clone Hero drums | - |
@@ -142,25 +142,85 @@ fn midi_kind(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputError> {
 /// Reads a chart in any format pocket knows (see the module docs). `options` is a
 /// [`ChartLoadOptions`] or, for General MIDI options only, an [`smf::SmfChartOptions`].
 pub fn load_chart(path: &Path, options: impl Into<ChartLoadOptions>) -> Result<Chart, InputError> {
+    load_chart_detailed(path, options).map(|loaded| loaded.chart)
+}
+
+/// A chart as loaded, with what its reader left out.
+#[derive(Debug, Clone)]
+pub struct LoadedChart {
+    /// The chart.
+    pub chart: Chart,
+    /// The format read.
+    pub format: Format,
+    /// The kit map a Standard MIDI File chart was read with (`gm` unless one was given); `None`
+    /// for formats that name their lanes themselves.
+    pub kit: Option<String>,
+    /// Note Ons of a Standard MIDI File chart's drum channels that did not become notes: notes
+    /// the kit map does not know and, with a kit given, whatever else its stage filtered (see
+    /// [`crate::kit::FilteredSummary`]). Empty for other formats.
+    pub filtered: Vec<crate::take::Filtered>,
+}
+
+/// [`load_chart`], also saying which kit map read the notes and what it left out. A kit given
+/// in the options reads Standard MIDI File charts only: any other format names its lanes itself,
+/// and is refused with the kit rather than read as if the kit had been used.
+pub fn load_chart_detailed(
+    path: &Path,
+    options: impl Into<ChartLoadOptions>,
+) -> Result<LoadedChart, InputError> {
     let options: ChartLoadOptions = options.into();
     let smf = &options.smf;
-    match detect_keeping_midi(path)? {
-        (Format::ChartJson, _) => chart_json::read_chart(path),
-        (Format::Smf, Some(bytes)) => smf::read_chart_bytes(path, &bytes, smf),
-        (Format::Smf, None) => smf::read_chart(path, smf),
-        (Format::RockBand, bytes) => rock_band_chart(path, bytes, &options),
-        (Format::CloneHero, _) => clone_hero::read_chart(path, &options),
-        (Format::Dtx, _) => dtx::read_chart(path),
+    let (format, bytes) = detect_keeping_midi(path)?;
+    if let (Some(kit), false) = (&smf.kit, matches!(format, Format::Smf | Format::CaptureLog)) {
+        return Err(InputError::new(
+            path,
+            Place::File,
+            InputErrorKind::WrongChoice {
+                message: format!(
+                    "a kit map ({}) reads the notes of a General MIDI file; this is a {}, whose \
+                     lanes are named by the format itself: read it without a kit map",
+                    kit.name,
+                    format.name()
+                ),
+                remedy: Remedy::NoChartKit,
+            },
+        ));
+    }
+    let plain = |chart: Chart| LoadedChart {
+        chart,
+        format,
+        kit: None,
+        filtered: Vec::new(),
+    };
+    match (format, bytes) {
+        (Format::Smf, bytes) => {
+            let bytes = match bytes {
+                Some(bytes) => bytes,
+                None => read::read_capped(path, smf::MAX_FILE_BYTES)?,
+            };
+            let (chart, filtered) = smf::read_chart_bytes_filtered(path, &bytes, smf)?;
+            Ok(LoadedChart {
+                chart,
+                format,
+                kit: Some(smf.kit.as_ref().map_or("gm", |k| &k.name).to_string()),
+                filtered,
+            })
+        }
+        (Format::ChartJson, _) => chart_json::read_chart(path).map(plain),
+        (Format::RockBand, bytes) => rock_band_chart(path, bytes, &options).map(plain),
+        (Format::CloneHero, _) => clone_hero::read_chart(path, &options).map(plain),
+        (Format::Dtx, _) => dtx::read_chart(path).map(plain),
         (Format::SongFolder, _) => {
             let chart = rockband::song_folder_chart(path)?;
             match detect_keeping_midi(&chart)? {
                 (Format::CloneHero, _) => clone_hero::read_chart(&chart, &options),
                 (_, bytes) => rock_band_chart(&chart, bytes, &options),
             }
+            .map(plain)
         }
         (Format::Onsets, _) => {
             let list = onsets::read_onsets(path)?;
-            onsets::to_chart(path, &list)
+            onsets::to_chart(path, &list).map(plain)
         }
         (Format::CaptureLog, _) => Err(InputError::new(
             path,

@@ -9,7 +9,10 @@
 //! - [`LaneMap`]: lane merges and swaps (`merge:crash,crash2`, `swap:ride,crash`);
 //! - `build_take`: the single entry point that turns events into hits, pedal readings, chokes
 //!   and filtered events (with their reasons; nothing is dropped silently); library users reach
-//!   it through [`crate::formats::load_take`].
+//!   it through [`crate::formats::load_take`] (and, for charts read with a kit, through
+//!   [`crate::formats::load_chart`]);
+//! - [`FilteredSummary`]: what the stage left out, counted, with the built-in profile that would
+//!   map the most of the unmapped notes.
 //!
 //! docs/kits.md is the user-facing description of all of it.
 
@@ -21,6 +24,7 @@ mod lanes;
 mod map;
 mod options;
 mod profiles;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -33,4 +37,5 @@ pub use map::KitMap;
 pub use options::{
     CrosstalkOptions, HihatThresholds, KitOptions, PedalStompOptions, VelocityFloors,
 };
-pub use profiles::{suggest_profile, PROFILES};
+pub use profiles::{profile_for_notes, suggest_profile, PROFILES};
+pub use summary::{FilteredSummary, UnmappedNote};

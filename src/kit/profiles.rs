@@ -211,6 +211,27 @@ pub fn suggest_profile(port_name: &str) -> Option<&'static str> {
     }
 }
 
+/// The built-in profile that maps the most of `notes` (note number, count), weighted by count,
+/// with how many it maps; of equal ones the first in [`PROFILES`]. `None` when none maps any.
+pub fn profile_for_notes(notes: &[(u8, usize)]) -> Option<(&'static str, usize)> {
+    PROFILES
+        .iter()
+        .filter_map(|(name, _)| {
+            let rows = table(name)?;
+            let mapped = notes
+                .iter()
+                .filter(|(note, _)| rows.iter().any(|r| r.0 == *note))
+                .map(|(_, n)| n)
+                .sum::<usize>();
+            Some((*name, mapped))
+        })
+        .filter(|(_, mapped)| *mapped > 0)
+        .fold(None, |best: Option<(&'static str, usize)>, p| match best {
+            Some(b) if b.1 >= p.1 => Some(b),
+            _ => Some(p),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,6 +277,9 @@ pub fn run(
         let now = config.clock.now();
         let zero = summary.time_zero;
         for (i, p) in config.players.iter_mut().enumerate() {
+            if let Some(text) = p.judge.kit_warning() {
+                display.send(DisplayEvent::Warning { player: i, text });
+            }
             let mut judged = Vec::new();
             p.judge.advance(now, zero, |j| judged.push(j));
             for j in judged {

@@ -39,6 +39,14 @@ pub enum DisplayEvent {
     },
     /// A status line (count-in, a port lost or back, the stop).
     Status(String),
+    /// A warning about one player that stays on screen under their row (their kit map does not
+    /// read most of their notes).
+    Warning {
+        /// Index of the player.
+        player: usize,
+        /// What is wrong and what to do.
+        text: String,
+    },
 }
 
 /// The display thread and its queue.
@@ -110,6 +118,7 @@ impl Drop for Display {
 struct Row {
     last: String,
     stats: RunningStats,
+    warning: String,
 }
 
 fn describe(j: &Judgement) -> String {
@@ -176,6 +185,15 @@ fn run(names: Vec<String>, tty: bool, mut out: Box<dyn Write + Send>, rx: Receiv
                     }
                     status = s;
                 }
+                DisplayEvent::Warning { player, text } => {
+                    let name = names.get(player).map_or("?", String::as_str);
+                    if !tty {
+                        let _ = writeln!(out, "{name:<width$}  ! {text}");
+                    }
+                    if let Some(r) = rows.get_mut(player) {
+                        r.warning = text;
+                    }
+                }
             }
         }
         if tty && dirty && last_draw.elapsed() >= frame {
@@ -211,6 +229,10 @@ fn draw(
             figures(&row.stats)
         ));
         lines += 1;
+        if !row.warning.is_empty() {
+            text.push_str(&format!("\x1b[2K{:width$}  ! {}\n", "", row.warning));
+            lines += 1;
+        }
     }
     if names.len() == 2 {
         let meter = match sync {

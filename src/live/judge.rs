@@ -8,6 +8,10 @@
 //! judged. It is then matched to the nearest unplayed chart note of its lane within the timing
 //! window. A note is missed once its window has passed.
 //!
+//! The judge also counts the Note Ons its kit map cannot read (unmapped notes, other channels):
+//! when most of a player's notes are such, [`OnlineJudge::kit_warning`] says so once, so the
+//! screen shows that the kit map does not fit rather than only misses.
+//!
 //! These judgements feed the display only. The session's report is computed afterwards from
 //! the capture log by the offline engine ([`crate::score`]), whose optimal matching may pair a
 //! few hits differently; the hits themselves are the same.
@@ -19,9 +23,13 @@ use crate::lane::Lane;
 use crate::matching::Offsets;
 use crate::report::Tier;
 use crate::score::Timing;
-use crate::take::Hit;
+use crate::take::{FilterReason, Hit};
 use crate::time::Nanos;
 use std::collections::VecDeque;
+
+/// Note Ons a player plays before the judge may say that their kit map does not fit (a couple
+/// of seconds of playing).
+pub const KIT_CHECK_NOTES: u32 = 8;
 
 /// What became of a hit or a note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +115,101 @@ pub struct OnlineJudge {
     /// Hits the filter has let through, waiting for time zero to be known.
     ready: VecDeque<Hit>,
     stats: RunningStats,
+    /// What the kit map could not read.
+    fit: KitFit,
+}
+
+/// Counts of the Note Ons a kit map could not read, without allocating per event.
+#[derive(Debug, Clone)]
+struct KitFit {
+    kit: String,
+    channel: Option<u8>,
+    note_ons: u32,
+    unmapped: u32,
+    other_channel: u32,
+    by_note: [u32; 128],
+    by_channel: [u32; 16],
+    warned: bool,
+}
+
+impl KitFit {
+    fn new(kit: &KitMap) -> KitFit {
+        KitFit {
+            kit: kit.name.clone(),
+            channel: kit.channel,
+            note_ons: 0,
+            unmapped: 0,
+            other_channel: 0,
+            by_note: [0; 128],
+            by_channel: [0; 16],
+            warned: false,
+        }
+    }
+
+    fn count(&mut self, event: &KitEvent) {
+        match event {
+            KitEvent::Hit(_) => self.note_ons += 1,
+            KitEvent::Filtered(f) => {
+                self.note_ons += 1;
+                match f.reason {
+                    FilterReason::UnmappedNote => {
+                        self.unmapped += 1;
+                        self.by_note[usize::from(f.source.note & 0x7F)] += 1;
+                    }
+                    FilterReason::OtherChannel => {
+                        self.other_channel += 1;
+                        let channel = usize::from(f.source.channel.clamp(1, 16)) - 1;
+                        self.by_channel[channel] += 1;
+                    }
+                    _ => {}
+                }
+            }
+            KitEvent::Pedal(_) | KitEvent::Choke(_) => {}
+        }
+    }
+
+    /// The warning, once most Note Ons (of at least [`KIT_CHECK_NOTES`]) were unreadable.
+    fn warning(&mut self) -> Option<String> {
+        let unread = self.unmapped + self.other_channel;
+        if self.warned || self.note_ons < KIT_CHECK_NOTES || 2 * unread <= self.note_ons {
+            return None;
+        }
+        self.warned = true;
+        let (n, kit) = (self.note_ons, &self.kit);
+        if self.unmapped >= self.other_channel {
+            let notes: Vec<(u8, usize)> = (0u8..128)
+                .filter(|&k| self.by_note[usize::from(k)] > 0)
+                .map(|k| (k, self.by_note[usize::from(k)] as usize))
+                .collect();
+            let list: Vec<String> = notes.iter().map(|(k, _)| k.to_string()).collect();
+            let mut text = format!(
+                "{} of {n} notes are not in the {kit} kit map (notes {})",
+                self.unmapped,
+                list.join(", ")
+            );
+            match crate::kit::profile_for_notes(&notes) {
+                Some((profile, m)) => text.push_str(&format!(
+                    ": the built-in {profile} kit maps {m} of them; choose it as this player's kit"
+                )),
+                None => text.push_str(": choose a kit map that names them"),
+            }
+            Some(text)
+        } else {
+            let channels: Vec<String> = (0..16)
+                .filter(|&c| self.by_channel[c] > 0)
+                .map(|c| (c + 1).to_string())
+                .collect();
+            let listens = self
+                .channel
+                .map_or("every channel".to_string(), |c| format!("channel {c}"));
+            Some(format!(
+                "{} of {n} notes came on channel {}, but the {kit} kit listens on {listens}: set the \
+                 kit to send on {listens}, or choose a kit map on the channel it sends on",
+                self.other_channel,
+                channels.join(", ")
+            ))
+        }
+    }
 }
 
 impl OnlineJudge {
@@ -135,7 +238,15 @@ impl OnlineJudge {
             next_miss: 0,
             ready: VecDeque::with_capacity(64),
             stats: RunningStats::default(),
+            fit: KitFit::new(&kit),
         }
+    }
+
+    /// Once most of this player's Note Ons (of at least [`KIT_CHECK_NOTES`]) are notes the kit
+    /// map does not know or come on a channel it does not listen to, says so (and the built-in
+    /// kit that would read them); `None` before that and ever after the one warning.
+    pub fn kit_warning(&mut self) -> Option<String> {
+        self.fit.warning()
     }
 
     /// The running figures.
@@ -156,15 +267,16 @@ impl OnlineJudge {
 
     /// Takes one raw event of this player (capture time).
     pub fn on_event(&mut self, ev: &RawEvent) {
-        let ready = &mut self.ready;
-        self.filter.push(ev, |event| keep_hit(ready, event));
+        let (ready, fit) = (&mut self.ready, &mut self.fit);
+        self.filter.push(ev, |event| keep_hit(ready, fit, event));
     }
 
     /// Judges what can be judged at capture time `now`, with chart time zero at capture time
     /// `zero` (`None` while unknown: nothing is judged yet). Calls `out` for each judgement.
     pub fn advance(&mut self, now: Nanos, zero: Option<Nanos>, mut out: impl FnMut(Judgement)) {
-        let ready = &mut self.ready;
-        self.filter.advance(now, |event| keep_hit(ready, event));
+        let (ready, fit) = (&mut self.ready, &mut self.fit);
+        self.filter
+            .advance(now, |event| keep_hit(ready, fit, event));
         let Some(zero) = zero else { return };
         while let Some(hit) = self.ready.pop_front() {
             let t = hit
@@ -238,9 +350,11 @@ impl OnlineJudge {
     }
 }
 
-/// Keeps the hits among what the filter decided; the rest (filtered events, pedal readings,
-/// chokes) is for the report, which comes from the capture log.
-fn keep_hit(ready: &mut VecDeque<Hit>, event: KitEvent) {
+/// Keeps the hits among what the filter decided, counting what the kit map could not read; the
+/// rest (filtered events, pedal readings, chokes) is for the report, which comes from the
+/// capture log.
+fn keep_hit(ready: &mut VecDeque<Hit>, fit: &mut KitFit, event: KitEvent) {
+    fit.count(&event);
     if let KitEvent::Hit(hit) = event {
         ready.push_back(hit);
     }
@@ -324,6 +438,55 @@ mod tests {
         let mut got = Vec::new();
         j.advance(Nanos::from_millis(110), Some(Nanos::ZERO), |x| got.push(x));
         assert_eq!(got[0].outcome, Outcome::Extra);
+    }
+
+    #[test]
+    fn a_kit_map_that_reads_few_of_the_notes_is_named_once_after_a_few_notes() {
+        let c = chart(&[(0, Lane::Hihat)]);
+        // A Roland kit's hi-hat edges (22) read with the General MIDI map.
+        let mut j = OnlineJudge::new(gm(), Offsets::default(), Timing::default(), Some(&c));
+        for i in 0..KIT_CHECK_NOTES - 1 {
+            j.on_event(&on(
+                i64::from(i) * 100,
+                if i % 4 == 0 { 36 } else { 22 },
+                90,
+            ));
+            assert_eq!(j.kit_warning(), None, "not before {KIT_CHECK_NOTES} notes");
+        }
+        j.on_event(&on(800, 22, 90));
+        let text = j.kit_warning().expect("a warning at the 8th note");
+        assert_eq!(
+            text,
+            "6 of 8 notes are not in the gm kit map (notes 22): the built-in roland-td kit \
+             maps 6 of them; choose it as this player's kit"
+        );
+        assert!(!text.contains("--"), "the library names no flag: {text}");
+        j.on_event(&on(900, 22, 90));
+        assert_eq!(j.kit_warning(), None, "said once");
+
+        // Notes on another channel than the kit's.
+        let mut j = OnlineJudge::new(gm(), Offsets::default(), Timing::default(), Some(&c));
+        for i in 0..KIT_CHECK_NOTES {
+            j.on_event(&RawEvent::new(
+                Nanos::from_millis(i64::from(i) * 100),
+                0,
+                &[0x90, 38, 90],
+            ));
+        }
+        let text = j.kit_warning().expect("a warning");
+        assert!(
+            text.starts_with(
+                "8 of 8 notes came on channel 1, but the gm kit listens on channel 10"
+            ),
+            "{text}"
+        );
+
+        // A kit that reads most notes says nothing.
+        let mut j = OnlineJudge::new(gm(), Offsets::default(), Timing::default(), Some(&c));
+        for i in 0..40 {
+            j.on_event(&on(i * 100, if i % 3 == 0 { 22 } else { 42 }, 90));
+            assert_eq!(j.kit_warning(), None);
+        }
     }
 
     /// Every event through the judge with the clock running to each event as it arrives, then

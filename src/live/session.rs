@@ -129,6 +129,9 @@ pub struct SessionOptions {
     /// Kit map files given by path, by player name. The printed `pocket score` command passes
     /// them as `--kit NAME=FILE`, so re-scoring reads the takes with the same kit.
     pub kit_files: std::collections::BTreeMap<String, String>,
+    /// The chart's kit (`chart_options.smf.kit`) as the user named it, a profile or a kit map
+    /// file, for the printed `pocket score` command (default: the kit's name).
+    pub chart_kit: Option<String>,
     /// For tests of the crash path: the consumer panics after this many events.
     #[doc(hidden)]
     pub fail_after_events: Option<u64>,
@@ -153,6 +156,7 @@ impl SessionOptions {
             tty: false,
             chart_options: formats::ChartLoadOptions::default(),
             kit_files: std::collections::BTreeMap::new(),
+            chart_kit: None,
             fail_after_events: None,
         }
     }
@@ -792,6 +796,10 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
                 }
                 if o.double_kick {
                     args.push("--double-kick".into());
+                }
+                if let Some(kit) = &o.smf.kit {
+                    let named = opts.chart_kit.as_deref().unwrap_or(&kit.name);
+                    args.push(format!("--chart-kit '{named}'"));
                 }
             }
             outcome.score_command =

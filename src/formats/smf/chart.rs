@@ -1,15 +1,23 @@
 //! An SMF read as a drum chart: General MIDI drum channel, kit map, dynamics from velocity,
 //! sections from markers. SMPTE time division is refused: a chart needs a beat grid.
+//!
+//! Without a kit the notes go through the General MIDI note map alone. With a kit they go
+//! through that kit's whole stage (note map, channel, hi-hat pedal, velocity floors, crosstalk
+//! and pedal-stomp filters, lane rules), exactly as a take recorded on it is read, so that a
+//! recording and a chart made from it are read alike.
 
+use super::container::channel_bytes;
 use super::container::{
     chart_ppq, check_tempo, check_time, describe_channels, layout, tempo_map, walk, At,
 };
 use crate::chart::{Chart, ChartInfo, Note, Section};
-use crate::error::{InputError, InputErrorKind, Place};
-use crate::kit::KitMap;
+use crate::error::{InputError, InputErrorKind, Place, Remedy};
+use crate::event::RawEvent;
+use crate::kit::{FilteredSummary, KitMap};
 use crate::lane::Dynamic;
-use crate::tempo::{Tempo, TempoMapError, TimeSignature};
-use crate::time::Ticks;
+use crate::take::{FilterReason, Filtered, Source};
+use crate::tempo::{Tempo, TempoMap, TempoMapError, TimeSignature};
+use crate::time::{Nanos, Ticks};
 use midly::{MetaMessage, MidiMessage, TrackEventKind};
 use std::fmt;
 use std::path::Path;
@@ -46,7 +54,10 @@ impl fmt::Display for ChannelFilter {
 pub struct SmfChartOptions {
     /// Channels holding the drum notes (default: channel 10, the General MIDI drum channel).
     pub channels: ChannelFilter,
-    /// Note map (default, `None`: the built-in `gm` map).
+    /// The kit the chart is read with (default, `None`: the built-in `gm` note map alone). A
+    /// kit runs its whole stage, as for a take: note map, its own channel (after `channels`),
+    /// hi-hat pedal, velocity floors, crosstalk and pedal-stomp filters and lane rules. See
+    /// [`SmfChartOptions::with_kit`].
     pub kit: Option<KitMap>,
     /// Velocities up to this are ghost notes (default 40).
     pub ghost_max_velocity: u8,
@@ -66,6 +77,16 @@ impl Default for SmfChartOptions {
 }
 
 impl SmfChartOptions {
+    /// Options that read the chart with `kit`, on the kit's own channel (every channel for an
+    /// omni kit), as a take recorded on that kit is read.
+    pub fn with_kit(kit: KitMap) -> SmfChartOptions {
+        SmfChartOptions {
+            channels: kit.channel.map_or(ChannelFilter::All, ChannelFilter::Only),
+            kit: Some(kit),
+            ..SmfChartOptions::default()
+        }
+    }
+
     /// The dynamic of a note from its Note On velocity (1..=127): `<= ghost_max_velocity` is a
     /// ghost note, `>= accent_min_velocity` an accent, anything between normal.
     pub fn dynamic(&self, velocity: u8) -> Dynamic {
@@ -85,6 +106,16 @@ pub(crate) fn read_chart_bytes(
     bytes: &[u8],
     opts: &SmfChartOptions,
 ) -> Result<Chart, InputError> {
+    read_chart_bytes_filtered(path, bytes, opts).map(|(chart, _)| chart)
+}
+
+/// [`read_chart_bytes`], with the Note Ons on the drum channels that did not become notes
+/// (unmapped notes; with a kit, everything its stage filtered).
+pub(crate) fn read_chart_bytes_filtered(
+    path: &Path,
+    bytes: &[u8],
+    opts: &SmfChartOptions,
+) -> Result<(Chart, Vec<Filtered>), InputError> {
     let layout = layout(path, bytes)?;
     let ppq = chart_ppq(path, &layout)?;
     let gm;
@@ -101,24 +132,32 @@ pub(crate) fn read_chart_bytes(
             &gm
         }
     };
+    // With a kit, every channel message on the drum channels, for the kit stage.
+    let mut messages: Vec<(At, [u8; 3], usize)> = Vec::new();
 
     let mut tempos: Vec<(Ticks, Tempo)> = Vec::new();
     let mut signatures: Vec<(At, TimeSignature)> = Vec::new();
     let mut title: Option<String> = None;
     let mut sections: Vec<(At, String)> = Vec::new();
-    // (place, note, velocity) of Note Ons on the drum channels.
-    let mut hits: Vec<(At, u8, u8)> = Vec::new();
+    // (place, note, velocity, channel 1..=16) of Note Ons on the drum channels.
+    let mut hits: Vec<(At, u8, u8, u8)> = Vec::new();
     let mut per_channel = [0usize; 16];
     walk(path, &layout, |at, kind| {
         match kind {
-            TrackEventKind::Midi {
-                channel,
-                message: MidiMessage::NoteOn { key, vel },
-            } if u8::from(vel) > 0 => {
+            TrackEventKind::Midi { channel, message } => {
                 let ch = u8::from(channel);
-                per_channel[ch as usize] += 1;
-                if opts.channels.accepts(ch + 1) {
-                    hits.push((at, key.into(), vel.into()));
+                let accepted = opts.channels.accepts(ch + 1);
+                if let MidiMessage::NoteOn { key, vel } = message {
+                    if u8::from(vel) > 0 {
+                        per_channel[ch as usize] += 1;
+                        if accepted {
+                            hits.push((at, key.into(), vel.into(), ch + 1));
+                        }
+                    }
+                }
+                if accepted && opts.kit.is_some() {
+                    let (b, n) = channel_bytes(channel, message);
+                    messages.push((at, b, n));
                 }
             }
             TrackEventKind::Meta(MetaMessage::Tempo(us)) => {
@@ -186,45 +225,19 @@ pub(crate) fn read_chart_bytes(
             .map_err(|e| InputError::new(path, at.place(), InputErrorKind::Tempo(e)))?;
     }
 
-    let mut notes: Vec<Note> = Vec::with_capacity(hits.len());
-    let mut unmapped: Vec<u8> = Vec::new();
-    for (at, key, vel) in &hits {
-        let Some((lane, articulation)) = kit.lookup(*key) else {
-            if !unmapped.contains(key) {
-                unmapped.push(*key);
-            }
-            continue;
-        };
-        let time = check_time(path, *at, map.time(Ticks(at.tick)))?;
-        notes.push(Note {
-            time,
-            tick: Ticks(at.tick),
-            lane,
-            articulation,
-            dynamic: opts.dynamic(*vel),
-        });
-    }
+    let (mut notes, filtered) = if opts.kit.is_some() {
+        kit_notes(path, &map, opts, kit, &messages)?
+    } else {
+        gm_notes(path, &map, opts, kit, &hits)?
+    };
     if notes.is_empty() {
-        let why = if hits.is_empty() {
-            format!(
-                "no drum notes on {}: {}; choose the drum channel (or all channels)",
-                opts.channels,
-                describe_channels(&per_channel)
-            )
-        } else {
-            unmapped.sort_unstable();
-            format!(
-                "{} notes on {} but none is in the {} drum map (notes used: {:?}); choose a kit map that covers them",
-                hits.len(),
-                opts.channels,
-                kit.name,
-                unmapped
-            )
-        };
-        return Err(InputError::new(
+        return Err(no_notes(
             path,
-            Place::File,
-            InputErrorKind::Empty(why),
+            opts,
+            kit,
+            hits.len(),
+            &per_channel,
+            &filtered,
         ));
     }
     // Sort by tick then lane (stable: file order breaks ties), keep one note per lane and tick.
@@ -249,8 +262,169 @@ pub(crate) fn read_chart_bytes(
         source: path.display().to_string(),
         ..ChartInfo::default()
     };
-    Chart::new(info, map, sections, notes)
-        .map_err(|e| InputError::new(path, Place::File, InputErrorKind::Chart(e)))
+    let chart = Chart::new(info, map, sections, notes)
+        .map_err(|e| InputError::new(path, Place::File, InputErrorKind::Chart(e)))?;
+    Ok((chart, filtered))
+}
+
+/// The notes through the note map alone, and the Note Ons of notes it does not map.
+fn gm_notes(
+    path: &Path,
+    map: &TempoMap,
+    opts: &SmfChartOptions,
+    kit: &KitMap,
+    hits: &[(At, u8, u8, u8)],
+) -> Result<(Vec<Note>, Vec<Filtered>), InputError> {
+    let mut notes: Vec<Note> = Vec::with_capacity(hits.len());
+    let mut filtered: Vec<Filtered> = Vec::new();
+    for &(at, key, velocity, channel) in hits {
+        let time = check_time(path, at, map.time(Ticks(at.tick)))?;
+        let Some((lane, articulation)) = kit.lookup(key) else {
+            filtered.push(Filtered {
+                time,
+                lane: None,
+                velocity,
+                source: Source {
+                    note: key,
+                    channel,
+                    port: 0,
+                },
+                reason: FilterReason::UnmappedNote,
+            });
+            continue;
+        };
+        notes.push(Note {
+            time,
+            tick: Ticks(at.tick),
+            lane,
+            articulation,
+            dynamic: opts.dynamic(velocity),
+        });
+    }
+    filtered.sort_by_key(|f| f.time);
+    Ok((notes, filtered))
+}
+
+/// The notes through the kit's whole stage, as a take recorded on that kit is read, and what
+/// the stage filtered.
+fn kit_notes(
+    path: &Path,
+    map: &TempoMap,
+    opts: &SmfChartOptions,
+    kit: &KitMap,
+    messages: &[(At, [u8; 3], usize)],
+) -> Result<(Vec<Note>, Vec<Filtered>), InputError> {
+    // (time, tick) of every message, in time order (stable: tracks were walked one after
+    // another). Times grow strictly with ticks, so a hit's time names its tick.
+    let mut timed: Vec<(Nanos, Ticks, RawEvent)> = Vec::with_capacity(messages.len());
+    for &(at, b, n) in messages {
+        let time = check_time(path, at, map.time(Ticks(at.tick)))?;
+        timed.push((time, Ticks(at.tick), RawEvent::new(time, 0, &b[..n])));
+    }
+    timed.sort_by_key(|t| t.0);
+    let events: Vec<RawEvent> = timed.iter().map(|t| t.2).collect();
+    let take = crate::kit::build_take(
+        &events,
+        kit,
+        &kit.options,
+        path.display().to_string(),
+        vec![path.display().to_string()],
+    );
+    let tick_of = |time: Nanos| {
+        let i = timed.partition_point(|t| t.0 < time);
+        timed.get(i).filter(|t| t.0 == time).map(|t| t.1)
+    };
+    let mut notes = Vec::with_capacity(take.hits.len());
+    for hit in &take.hits {
+        let tick = tick_of(hit.time).unwrap_or_else(|| map.tick(hit.time));
+        notes.push(Note {
+            time: hit.time,
+            tick,
+            lane: hit.lane,
+            articulation: hit.articulation.filter(|a| hit.lane.allows(*a)),
+            dynamic: opts.dynamic(hit.velocity),
+        });
+    }
+    Ok((notes, take.filtered))
+}
+
+/// Why a chart has no notes: no Note Ons on the drum channels, or none that the note map (or
+/// the kit's stage) turned into a note.
+fn no_notes(
+    path: &Path,
+    opts: &SmfChartOptions,
+    kit: &KitMap,
+    note_ons: usize,
+    per_channel: &[usize; 16],
+    filtered: &[Filtered],
+) -> InputError {
+    if note_ons == 0 {
+        let why = format!(
+            "no drum notes on {}: {}; choose the drum channel (or all channels)",
+            opts.channels,
+            describe_channels(per_channel)
+        );
+        return InputError::new(path, Place::File, InputErrorKind::Empty(why));
+    }
+    let summary = FilteredSummary::of(filtered);
+    let mut why = if summary.unmapped_count() == note_ons {
+        let notes: Vec<String> = summary
+            .unmapped
+            .iter()
+            .map(|u| u.note.to_string())
+            .collect();
+        format!(
+            "{note_ons} notes on {} but none is in the {} drum map (notes used: {})",
+            opts.channels,
+            kit.name,
+            notes.join(", ")
+        )
+    } else {
+        let mut reasons: Vec<String> = Vec::new();
+        if summary.unmapped_count() > 0 {
+            reasons.push(format!("{} unmapped", summary.unmapped_count()));
+        }
+        if summary.other_channel_count() > 0 {
+            let channels: Vec<String> = summary
+                .other_channels
+                .iter()
+                .map(|(c, _)| c.to_string())
+                .collect();
+            reasons.push(format!(
+                "{} on channel {}, not the kit's",
+                summary.other_channel_count(),
+                channels.join(", ")
+            ));
+        }
+        reasons.extend(
+            summary
+                .other_reasons
+                .iter()
+                .map(|(r, n)| format!("{n} {r}")),
+        );
+        format!(
+            "{note_ons} notes on {} but the {} kit reads none of them as a hit ({})",
+            opts.channels,
+            kit.name,
+            reasons.join(", ")
+        )
+    };
+    match summary.suggest_profile() {
+        Some((name, n)) if name != kit.name => {
+            why.push_str(&format!(
+                "; the built-in {name} kit maps {n} of them; read the chart with it or with a kit map file that covers them"
+            ))
+        }
+        _ => why.push_str("; read the chart with a kit map that covers them"),
+    }
+    InputError::new(
+        path,
+        Place::File,
+        InputErrorKind::WrongChoice {
+            message: why,
+            remedy: Remedy::ChooseChartKit,
+        },
+    )
 }
 
 /// A section name from a text event written `[section NAME]` or `[prc_NAME]` (the Rock Band

@@ -25,8 +25,8 @@ pub(crate) mod tests;
 mod write;
 
 pub use super::take_spec::TakeSelector;
-pub(crate) use chart::read_chart_bytes;
 pub(crate) use chart::section_name;
+pub(crate) use chart::{read_chart_bytes, read_chart_bytes_filtered};
 pub use chart::{ChannelFilter, SmfChartOptions};
 pub(crate) use container::walk_ppq_events;
 pub use container::{Division, MAX_TIME_SECS};

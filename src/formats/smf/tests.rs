@@ -363,6 +363,115 @@ mod chart {
         );
     }
 
+    /// A Roland recording: pedal open, hi-hat edge 22, crash 2 edge 52, a quiet tom 2 stroke
+    /// right after a loud tom 1 (crosstalk), a velocity-2 snare (sensor noise), note 60.
+    fn roland_recording() -> Vec<u8> {
+        let t = Trk::default()
+            .tempo(0, 500_000)
+            .ev(0, &[0xB9, 4, 0])
+            .hit(0, 10, 22, 90)
+            .hit(99, 10, 52, 100)
+            .hit(99, 10, 48, 120)
+            .hit(0, 10, 45, 20)
+            .hit(99, 10, 38, 2)
+            .hit(99, 10, 60, 100)
+            .end();
+        smf(0, 480, &[t])
+    }
+
+    #[test]
+    fn a_kit_reads_the_chart_through_its_whole_stage() {
+        use crate::kit::KitMap;
+        use crate::take::FilterReason;
+        let bytes = roland_recording();
+        let path = Path::new("roland.mid");
+        let kit = KitMap::builtin("roland-td").unwrap();
+        let opts = SmfChartOptions::with_kit(kit.clone());
+        assert_eq!(opts.channels, ChannelFilter::Only(10), "the kit's channel");
+        let (chart, filtered) = read_chart_bytes_filtered(path, &bytes, &opts).unwrap();
+        let got: Vec<(i64, Lane, Option<Articulation>)> = chart
+            .notes
+            .iter()
+            .map(|n| (n.tick.0, n.lane, n.articulation))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, Lane::Hihat, Some(Articulation::Open)),
+                (100, Lane::Crash2, Some(Articulation::Edge)),
+                (200, Lane::Tom1, Some(Articulation::Head)),
+            ],
+            "edge note 22 is a hi-hat opened by the pedal, 52 is crash 2"
+        );
+        assert_eq!(chart.notes[1].time, Nanos(104_166_667));
+        let reasons: Vec<(u8, &str)> = filtered
+            .iter()
+            .map(|f| (f.source.note, f.reason.name()))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (45, "crosstalk"),
+                (38, "below_velocity_floor"),
+                (60, "unmapped_note")
+            ]
+        );
+        assert_eq!(filtered[2].reason, FilterReason::UnmappedNote);
+
+        // The same events through the kit as a take: the same hits.
+        let ev = read_events_bytes(path, &bytes, &take_opts("")).unwrap();
+        let take = crate::kit::build_take(&ev.events, &kit, &kit.options, String::new(), vec![]);
+        let hits: Vec<(Nanos, Lane, Option<Articulation>)> = take
+            .hits
+            .iter()
+            .map(|h| (h.time, h.lane, h.articulation))
+            .collect();
+        let notes: Vec<(Nanos, Lane, Option<Articulation>)> = chart
+            .notes
+            .iter()
+            .map(|n| (n.time, n.lane, n.articulation))
+            .collect();
+        assert_eq!(notes, hits);
+        assert_eq!(take.filtered, filtered);
+    }
+
+    #[test]
+    fn general_midi_charts_list_the_notes_they_cannot_map() {
+        let (chart, filtered) =
+            read_chart_bytes_filtered(Path::new("r.mid"), &roland_recording(), &chart_opts())
+                .unwrap();
+        let got: Vec<Lane> = chart.notes.iter().map(|n| n.lane).collect();
+        assert_eq!(
+            got,
+            vec![Lane::China, Lane::Tom1, Lane::Tom2, Lane::Snare],
+            "the note map alone: 52 is a china, no filters"
+        );
+        let unmapped: Vec<(u8, u8)> = filtered
+            .iter()
+            .map(|f| (f.source.note, f.source.channel))
+            .collect();
+        assert_eq!(unmapped, vec![(22, 10), (60, 10)]);
+    }
+
+    #[test]
+    fn a_chart_none_of_whose_notes_the_map_knows_names_a_kit_that_does() {
+        use crate::error::Remedy;
+        let t = Trk::default().hit(0, 10, 22, 90).hit(99, 10, 26, 90).end();
+        let e = read_chart_bytes(Path::new("edges.mid"), &smf(0, 480, &[t]), &chart_opts())
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("none is in the gm drum map (notes used: 22, 26)"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("the built-in roland-td kit maps 2 of them"),
+            "{msg}"
+        );
+        assert!(!msg.contains("--"), "{msg}");
+        assert_eq!(e.remedy(), Some(Remedy::ChooseChartKit));
+    }
+
     #[test]
     fn bad_no_notes_on_the_drum_channel() {
         let t = Trk::default()
@@ -694,6 +803,68 @@ mod take {
             }
         }
         assert_eq!(files, 20, "the 20 GMD eval-session files");
+    }
+
+    #[test]
+    fn groove_midi_dataset_charts_read_with_their_kit_hold_every_hit_of_the_take() {
+        use crate::kit::KitMap;
+        use crate::lane::{Articulation, Dynamic};
+        let Some(dir) = data_dir() else { return };
+        let kit = KitMap::builtin("roland-td").unwrap();
+        let opts = SmfChartOptions::with_kit(kit.clone());
+        let mut files = 0;
+        for drummer in ["drummer1", "drummer5", "drummer7", "drummer8"] {
+            let session = dir.join("gmd").join(drummer).join("eval_session");
+            let Ok(list) = std::fs::read_dir(&session) else {
+                continue;
+            };
+            for f in list {
+                let path = f.unwrap().path();
+                if path.extension().and_then(|e| e.to_str()) != Some("mid") {
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                let (chart, filtered) = read_chart_bytes_filtered(&path, &bytes, &opts).unwrap();
+                let ev = read_events_bytes(&path, &bytes, &take_opts("")).unwrap();
+                let take =
+                    crate::kit::build_take(&ev.events, &kit, &kit.options, String::new(), vec![]);
+                type Row = (Nanos, Lane, Option<Articulation>, Dynamic);
+                let notes: Vec<Row> = chart
+                    .notes
+                    .iter()
+                    .map(|n| (n.time, n.lane, n.articulation, n.dynamic))
+                    .collect();
+                let mut hits: Vec<Row> = take
+                    .hits
+                    .iter()
+                    .map(|h| (h.time, h.lane, h.articulation, opts.dynamic(h.velocity)))
+                    .collect();
+                // Charts put the notes of one moment in lane order.
+                hits.sort_by_key(|h| (h.0, h.1));
+                assert_eq!(notes, hits, "{}: a note for every hit", path.display());
+                assert_eq!(filtered, take.filtered, "{}", path.display());
+                for n in &chart.notes {
+                    assert_eq!(chart.tempo_map.time(n.tick), n.time, "{}", path.display());
+                }
+                files += 1;
+            }
+        }
+        assert_eq!(files, 20, "the 20 GMD eval-session files");
+
+        // Read with the General MIDI map, the Roland hi-hat edges are lost and note 52 is a
+        // china: the take read with its kit does not fit that chart.
+        let funk = dir.join("gmd/drummer1/eval_session/2_funk-groove2_105_beat_4-4.mid");
+        let bytes = std::fs::read(&funk).unwrap();
+        let (gm, lost) = read_chart_bytes_filtered(&funk, &bytes, &chart_opts()).unwrap();
+        let (with_kit, _) = read_chart_bytes_filtered(&funk, &bytes, &opts).unwrap();
+        assert_eq!((gm.notes.len(), with_kit.notes.len()), (254, 324));
+        let summary = crate::kit::FilteredSummary::of(&lost);
+        let unmapped: Vec<(u8, usize)> =
+            summary.unmapped.iter().map(|u| (u.note, u.count)).collect();
+        assert_eq!(unmapped, vec![(22, 55), (26, 15)]);
+        assert_eq!(summary.suggest_profile(), Some(("roland-td", 70)));
+        assert!(gm.notes.iter().any(|n| n.lane == Lane::China));
+        assert!(with_kit.notes.iter().any(|n| n.lane == Lane::Crash2));
     }
 }
 
