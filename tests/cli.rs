@@ -1232,6 +1232,58 @@ fn live_practice_flags_exit_2_naming_the_flag() {
 }
 
 #[test]
+fn a_live_or_record_start_that_fails_leaves_no_session_folder_and_keeps_one_with_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = "Lee=fixtures/no-such-take.mid";
+    let starts: [&[&str]; 3] = [
+        &["record", "--replay", missing],
+        &["live", "--chart", CHART, "--replay", missing],
+        // A practice chart is written only once the capture starts.
+        &[
+            "live",
+            "--chart",
+            CHART,
+            "--section",
+            "intro",
+            "--replay",
+            missing,
+        ],
+    ];
+    for (i, start) in starts.iter().enumerate() {
+        let out = dir.path().join(format!("session-{i}"));
+        let out = out.to_str().expect("utf-8 path");
+        let mut args = start.to_vec();
+        args.extend_from_slice(&["-o", out]);
+        let run = pocket(&args);
+        assert_ne!(run.code, 0, "`pocket {}` should fail", run.args);
+        assert!(
+            !Path::new(out).exists(),
+            "`pocket {}` left a session folder behind",
+            run.args
+        );
+    }
+    // A folder that was there already, holding data, is left as it was.
+    let kept = dir.path().join("kept");
+    std::fs::create_dir(&kept).expect("mkdir");
+    std::fs::write(kept.join("notes.txt"), "mine").expect("write");
+    let run = pocket(&[
+        "record",
+        "--replay",
+        missing,
+        "-o",
+        kept.to_str().expect("utf-8 path"),
+    ]);
+    assert_ne!(run.code, 0);
+    assert_eq!(
+        std::fs::read_to_string(kept.join("notes.txt"))
+            .ok()
+            .as_deref(),
+        Some("mine")
+    );
+    assert_eq!(std::fs::read_dir(&kept).expect("still there").count(), 1);
+}
+
+#[test]
 fn window_ms_error_names_the_flag_once() {
     for args in [
         vec![

@@ -102,7 +102,8 @@ pub struct SessionOptions {
     pub chart: Option<PathBuf>,
     /// The players (one or two with a chart).
     pub players: Vec<PlayerSpec>,
-    /// The session directory (created; must not hold a capture already).
+    /// The session directory (created when the capture starts, so a start that fails leaves
+    /// none behind; must not hold a capture already).
     pub out_dir: PathBuf,
     /// How time zero is fixed.
     pub start: Start,
@@ -451,6 +452,33 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LiveError + '_ {
     }
 }
 
+/// Creates the session directory, writes the practice chart (if any) and opens the capture log.
+/// If one of these fails, what it wrote is removed, and the directory too when this made it and
+/// it is empty: a start that fails leaves no empty session behind, and never deletes data.
+fn start_capture(
+    dir: &Path,
+    practice: Option<(&Path, &str)>,
+    capture_path: &Path,
+    header: &CaptureHeader,
+) -> Result<CaptureWriter, LiveError> {
+    let made = !dir.exists();
+    let result = (|| {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        if let Some((path, text)) = practice {
+            std::fs::write(path, text).map_err(io_err(path))?;
+        }
+        Ok(CaptureWriter::create(capture_path, header)?)
+    })();
+    if result.is_err() && made {
+        if let Some((path, _)) = practice {
+            let _ = std::fs::remove_file(path);
+        }
+        // `remove_dir` removes only an empty directory.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
 /// Runs a session: capture until a stop condition, then write the report and the takes.
 pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     if opts.players.is_empty() {
@@ -469,7 +497,8 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             )));
         }
     }
-    std::fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
+    // The session directory is made only once everything has opened (start_capture), so a
+    // start that fails leaves nothing behind.
     let capture_path = opts.out_dir.join(CAPTURE_FILE);
     if capture_path.exists() {
         return Err(LiveError::Settings(format!(
@@ -480,6 +509,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
 
     // The chart as played.
     let mut chart_path_text = None;
+    let mut practice_file: Option<(PathBuf, String)> = None;
     let chart = match &opts.chart {
         Some(path) => {
             let original = formats::load_chart(path, &opts.chart_options)?;
@@ -489,10 +519,11 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             } else {
                 let practised = practice_chart(&original, &opts.practice)?;
                 let out = opts.out_dir.join(PRACTICE_CHART_FILE);
-                std::fs::write(&out, chart_json::write_chart(&practised)).map_err(io_err(&out))?;
+                let text = chart_json::write_chart(&practised);
                 // Judge against the chart exactly as `pocket score` will read it back.
-                let reread = chart_json::read_chart(&out)?;
+                let reread = chart_json::read_chart_str(&out, &text)?;
                 chart_path_text = Some(out.display().to_string());
+                practice_file = Some((out, text));
                 Some(reread)
             }
         }
@@ -598,11 +629,20 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         None => None,
     };
 
-    let writer = CaptureWriter::create(&capture_path, &header)?;
     let (control_tx, control_rx) = channel::<Control>();
 
     // Live ports (midi-io only).
     let inputs = open_inputs(&live_ports, clock, control_tx.clone())?;
+
+    // Capture starts: the session directory, the practice chart and the capture log.
+    let writer = start_capture(
+        &opts.out_dir,
+        practice_file
+            .as_ref()
+            .map(|(p, t)| (p.as_path(), t.as_str())),
+        &capture_path,
+        &header,
+    )?;
 
     // Replays.
     let replay_stop = Arc::new(AtomicBool::new(false));
