@@ -1573,6 +1573,41 @@ fn help_texts_say_what_is_accepted() {
 }
 
 #[test]
+fn record_shows_each_players_hits_as_they_arrive() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("jam");
+    let out = out.to_str().expect("utf-8 path");
+    let run = pocket(&[
+        "record", "--replay", LEE, "--replay", SANAE, "--speed", "64", "-o", out,
+    ])
+    .ok();
+    // Off a terminal: one line per hit, `NAME  LANE  hits N`, N counting that player's hits.
+    for name in ["Lee", "Sanae"] {
+        let counts: Vec<u64> = run
+            .stdout
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some(name))
+            .map(|l| {
+                let n = l.rsplit_once("hits ").map(|(_, n)| n.trim());
+                n.and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("{l:?} ends in `hits N`"))
+            })
+            .collect();
+        assert!(
+            counts.len() > 1000,
+            "{name}: {} hit lines:\n{}",
+            counts.len(),
+            run.stdout
+        );
+        assert!(
+            counts.iter().enumerate().all(|(i, &n)| n == i as u64 + 1),
+            "{name}'s count goes up by one per hit"
+        );
+    }
+    assert!(!run.stdout.contains("rate"), "no hit rate without a chart");
+}
+
+#[test]
 fn a_live_capture_remembers_its_kit_file_for_rescoring() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("s");

@@ -715,11 +715,12 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let names: Vec<String> = opts.players.iter().map(|p| p.name.clone()).collect();
     let show = opts.show;
     let tty = opts.tty;
+    let free_play = chart.is_none();
     let consumer_thread = std::thread::Builder::new()
         .name("pocket-consumer".into())
         .spawn(move || {
             let mut display = if show {
-                Display::spawn(names, tty, Box::new(std::io::stdout()))
+                Display::spawn(names, tty, free_play, Box::new(std::io::stdout()))
             } else {
                 Display::none()
             };
