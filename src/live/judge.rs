@@ -139,6 +139,7 @@ impl OnlineJudge {
     }
 
     /// The running figures.
+    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub fn stats(&self) -> &RunningStats {
         &self.stats
     }
@@ -162,6 +163,7 @@ impl OnlineJudge {
 
     /// Judges what can be judged at capture time `now`, with chart time zero at capture time
     /// `zero` (`None` while unknown: nothing is judged yet). Calls `out` for each judgement.
+    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub fn advance(&mut self, now: Nanos, zero: Option<Nanos>, mut out: impl FnMut(Judgement)) {
         self.advance_with_stats(now, zero, |j, _| out(j));
     }
