@@ -1608,6 +1608,74 @@ fn record_shows_each_players_hits_as_they_arrive() {
 }
 
 #[test]
+fn monitor_shows_each_message_with_its_channel_and_lane_or_unmapped() {
+    let run = pocket(&["monitor", "--replay", LEE, "--speed", "64"]).ok();
+    let mut lines = run.stdout.lines();
+    let head = lines.next().expect("a heading");
+    assert!(head.contains("kit roland-td (channel 10)"), "{head}");
+    let lines: Vec<&str> = lines.collect();
+    // One line per Note On and control change of the take, in order.
+    let cap =
+        pocket::formats::capture_log::read_capture(crate_path("fixtures/demo/lee-roland-td.jsonl"))
+            .expect("the demo capture");
+    let expected: Vec<String> = cap
+        .events_for_player(0)
+        .iter()
+        .filter_map(|e| match *e.message() {
+            [s, n, v] if s & 0xF0 == 0x90 && v > 0 => Some(format!("note {n:>3}  vel {v:>3}  ")),
+            [s, c, v] if s & 0xF0 == 0xB0 => Some(format!("cc  {c:>3}  val {v:>3}  ")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines.len(), expected.len(), "a line per message");
+    for (line, want) in lines.iter().zip(&expected) {
+        assert!(
+            line.contains("  ch 10  ") && line.contains(want.as_str()),
+            "{line:?}, want {want:?}"
+        );
+    }
+    assert!(
+        lines[0].ends_with("note  36  vel  84  kick"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        !run.stdout.contains("unmapped"),
+        "roland-td maps every note of a TD take"
+    );
+    // With a kit that lacks some of the take's notes, those (and only those) are unmapped.
+    let nitro = pocket::kit::KitMap::builtin("alesis-nitro").expect("built in");
+    let run = pocket(&[
+        "monitor",
+        "--replay",
+        LEE,
+        "--speed",
+        "64",
+        "--kit",
+        "alesis-nitro",
+    ])
+    .ok();
+    let unmapped: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.ends_with("unmapped"))
+        .collect();
+    assert!(!unmapped.is_empty());
+    for line in unmapped {
+        let note: u8 = line
+            .split("note")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a note number in {line:?}"));
+        assert!(
+            nitro.lookup(note).is_none(),
+            "note {note} is mapped by alesis-nitro"
+        );
+    }
+}
+
+#[test]
 fn a_live_capture_remembers_its_kit_file_for_rescoring() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("s");

@@ -848,7 +848,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
 }
 
 /// The kit recorded in a replayed capture log, if it is a built-in profile.
-fn recorded_kit(spec: &str) -> Option<KitMap> {
+pub(super) fn recorded_kit(spec: &str) -> Option<KitMap> {
     let spec = formats::TakeSpec::parse(spec).ok()?;
     let path = spec.path.as_path();
     if formats::detect(path).ok()? != formats::Format::CaptureLog {
@@ -927,27 +927,27 @@ fn open_click(_: &str) -> Result<std::convert::Infallible, LiveError> {
 }
 
 #[cfg(feature = "midi-io")]
-fn find_input(query: &str) -> Result<String, LiveError> {
+pub(super) fn find_input(query: &str) -> Result<String, LiveError> {
     super::ports::find_input(query)
 }
 
 #[cfg(not(feature = "midi-io"))]
-fn find_input(_: &str) -> Result<String, LiveError> {
+pub(super) fn find_input(_: &str) -> Result<String, LiveError> {
     Err(LiveError::NotBuilt)
 }
 
 #[cfg(feature = "midi-io")]
-fn close_inputs(inputs: Option<super::ports::Inputs>) {
+pub(super) fn close_inputs(inputs: Option<super::ports::Inputs>) {
     if let Some(i) = inputs {
         i.close();
     }
 }
 
 #[cfg(not(feature = "midi-io"))]
-fn close_inputs(_: Option<()>) {}
+pub(super) fn close_inputs(_: Option<()>) {}
 
 #[cfg(feature = "midi-io")]
-fn open_inputs(
+pub(super) fn open_inputs(
     names: &[String],
     clock: CaptureClock,
     control: std::sync::mpsc::Sender<Control>,
@@ -959,7 +959,7 @@ fn open_inputs(
 }
 
 #[cfg(not(feature = "midi-io"))]
-fn open_inputs(
+pub(super) fn open_inputs(
     names: &[String],
     _: CaptureClock,
     _: std::sync::mpsc::Sender<Control>,
