@@ -209,7 +209,8 @@ fn player_block(out: &mut String, st: &Style, p: &PlayerReport, with_lanes: bool
             let _ = write!(text, " ({})", reasons.join(", "));
         }
         if p.ignored_pedal_hits > 0 {
-            let _ = write!(text, ", {} foot chicks", p.ignored_pedal_hits);
+            let n = p.ignored_pedal_hits;
+            let _ = write!(text, ", {n} foot chick{}", if n == 1 { "" } else { "s" });
         }
         row(out, "not counted", text);
     }
@@ -331,7 +332,8 @@ pub fn render(report: &Report, color: bool) -> String {
         if p.offset_hands_ms != 0.0 || p.offset_feet_ms != 0.0 {
             parts.push(format!(
                 "offset hands {} ms, feet {} ms",
-                p.offset_hands_ms, p.offset_feet_ms
+                fmt_ms(Some(p.offset_hands_ms)),
+                fmt_ms(Some(p.offset_feet_ms))
             ));
         }
         if let Some(a) = p.auto_align_ms {
@@ -390,6 +392,13 @@ fn sync_block(out: &mut String, st: &Style, s: &SyncReport) {
         share(s.bands.together),
         share(s.bands.loose),
         share(s.bands.apart)
+    );
+    let _ = writeln!(
+        out,
+        "  Within 10 / 20 / 50 ms of each other (cumulative): {} / {} / {}.",
+        share(s.within.ms10),
+        share(s.within.ms20),
+        share(s.within.ms50)
     );
     let score = s.score.filter(|v| v.is_finite());
     let score_text = score.map(|v| format!("{v:.0}/100")).unwrap_or("-".into());
@@ -484,6 +493,36 @@ mod tests {
             out
         };
         assert_eq!(strip(&render(&r, true)), render(&r, false));
+    }
+
+    #[test]
+    fn counts_agree_in_number_and_offsets_are_rounded_alike() {
+        let mut r = demo_report();
+        r.players[0].ignored_pedal_hits = 1;
+        r.settings.players[0].offset_hands_ms = 0.26;
+        r.settings.players[0].offset_feet_ms = 6.342;
+        let text = render(&r, false);
+        assert!(
+            text.contains(", 1 foot chick\n") || text.contains(", 1 foot chick "),
+            "{text}"
+        );
+        assert!(!text.contains("1 foot chicks"), "{text}");
+        assert!(
+            text.contains("offset hands +0.3 ms, feet +6.3 ms"),
+            "{text}"
+        );
+        r.players[0].ignored_pedal_hits = 2;
+        assert!(render(&r, false).contains(", 2 foot chicks"));
+    }
+
+    #[test]
+    fn sync_shows_the_bands_and_the_cumulative_shares_each_labelled() {
+        let text = render(&demo_report(), false);
+        assert!(text.contains("as a flam (20-50 ms)"), "{text}");
+        assert!(
+            text.contains("Within 10 / 20 / 50 ms of each other (cumulative): "),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1406,6 +1406,58 @@ fn live_practice_flags_exit_2_naming_the_flag() {
 }
 
 #[test]
+fn a_live_or_record_start_that_fails_leaves_no_session_folder_and_keeps_one_with_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = "Lee=fixtures/no-such-take.mid";
+    let starts: [&[&str]; 3] = [
+        &["record", "--replay", missing],
+        &["live", "--chart", CHART, "--replay", missing],
+        // A practice chart is written only once the capture starts.
+        &[
+            "live",
+            "--chart",
+            CHART,
+            "--section",
+            "intro",
+            "--replay",
+            missing,
+        ],
+    ];
+    for (i, start) in starts.iter().enumerate() {
+        let out = dir.path().join(format!("session-{i}"));
+        let out = out.to_str().expect("utf-8 path");
+        let mut args = start.to_vec();
+        args.extend_from_slice(&["-o", out]);
+        let run = pocket(&args);
+        assert_ne!(run.code, 0, "`pocket {}` should fail", run.args);
+        assert!(
+            !Path::new(out).exists(),
+            "`pocket {}` left a session folder behind",
+            run.args
+        );
+    }
+    // A folder that was there already, holding data, is left as it was.
+    let kept = dir.path().join("kept");
+    std::fs::create_dir(&kept).expect("mkdir");
+    std::fs::write(kept.join("notes.txt"), "mine").expect("write");
+    let run = pocket(&[
+        "record",
+        "--replay",
+        missing,
+        "-o",
+        kept.to_str().expect("utf-8 path"),
+    ]);
+    assert_ne!(run.code, 0);
+    assert_eq!(
+        std::fs::read_to_string(kept.join("notes.txt"))
+            .ok()
+            .as_deref(),
+        Some("mine")
+    );
+    assert_eq!(std::fs::read_dir(&kept).expect("still there").count(), 1);
+}
+
+#[test]
 fn window_ms_error_names_the_flag_once() {
     for args in [
         vec![
@@ -1692,6 +1744,109 @@ fn help_texts_say_what_is_accepted() {
         !help.contains("judgement"),
         "record makes no judgements:\n{help}"
     );
+}
+
+#[test]
+fn record_shows_each_players_hits_as_they_arrive() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("jam");
+    let out = out.to_str().expect("utf-8 path");
+    let run = pocket(&[
+        "record", "--replay", LEE, "--replay", SANAE, "--speed", "64", "-o", out,
+    ])
+    .ok();
+    // Off a terminal: one line per hit, `NAME  LANE  hits N`, N counting that player's hits.
+    for name in ["Lee", "Sanae"] {
+        let counts: Vec<u64> = run
+            .stdout
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some(name))
+            .map(|l| {
+                let n = l.rsplit_once("hits ").map(|(_, n)| n.trim());
+                n.and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("{l:?} ends in `hits N`"))
+            })
+            .collect();
+        assert!(
+            counts.len() > 1000,
+            "{name}: {} hit lines:\n{}",
+            counts.len(),
+            run.stdout
+        );
+        assert!(
+            counts.iter().enumerate().all(|(i, &n)| n == i as u64 + 1),
+            "{name}'s count goes up by one per hit"
+        );
+    }
+    assert!(!run.stdout.contains("rate"), "no hit rate without a chart");
+}
+
+#[test]
+fn monitor_shows_each_message_with_its_channel_and_lane_or_unmapped() {
+    let run = pocket(&["monitor", "--replay", LEE, "--speed", "64"]).ok();
+    let mut lines = run.stdout.lines();
+    let head = lines.next().expect("a heading");
+    assert!(head.contains("kit roland-td (channel 10)"), "{head}");
+    let lines: Vec<&str> = lines.collect();
+    // One line per Note On and control change of the take, in order.
+    let cap =
+        pocket::formats::capture_log::read_capture(crate_path("fixtures/demo/lee-roland-td.jsonl"))
+            .expect("the demo capture");
+    let expected: Vec<String> = cap
+        .events_for_player(0)
+        .iter()
+        .filter_map(|e| match *e.message() {
+            [s, n, v] if s & 0xF0 == 0x90 && v > 0 => Some(format!("note {n:>3}  vel {v:>3}  ")),
+            [s, c, v] if s & 0xF0 == 0xB0 => Some(format!("cc  {c:>3}  val {v:>3}  ")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines.len(), expected.len(), "a line per message");
+    for (line, want) in lines.iter().zip(&expected) {
+        assert!(
+            line.contains("  ch 10  ") && line.contains(want.as_str()),
+            "{line:?}, want {want:?}"
+        );
+    }
+    assert!(
+        lines[0].ends_with("note  36  vel  84  kick"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        !run.stdout.contains("unmapped"),
+        "roland-td maps every note of a TD take"
+    );
+    // With a kit that lacks some of the take's notes, those (and only those) are unmapped.
+    let nitro = pocket::kit::KitMap::builtin("alesis-nitro").expect("built in");
+    let run = pocket(&[
+        "monitor",
+        "--replay",
+        LEE,
+        "--speed",
+        "64",
+        "--kit",
+        "alesis-nitro",
+    ])
+    .ok();
+    let unmapped: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.ends_with("unmapped"))
+        .collect();
+    assert!(!unmapped.is_empty());
+    for line in unmapped {
+        let note: u8 = line
+            .split("note")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a note number in {line:?}"));
+        assert!(
+            nitro.lookup(note).is_none(),
+            "note {note} is mapped by alesis-nitro"
+        );
+    }
 }
 
 #[test]

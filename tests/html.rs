@@ -182,6 +182,11 @@ fn sync_html_works_with_and_without_a_chart() {
     ]);
     let page = std::fs::read_to_string(&free).expect("page");
     assert!(page.contains("Free play (no chart)") && page.contains("id=\"sync\""));
+    // Without a chart the x axis is time, with even m:ss ticks, not window numbers.
+    let sync = svg(&page, "sync");
+    assert!(sync.contains(">time (m:ss)<"), "{sync}");
+    assert!(!sync.contains(">window<"), "{sync}");
+    assert!(sync.contains(">0:30<") || sync.contains(">1:00<"), "{sync}");
     let charted = dir.path().join("chart.html");
     ok(&[
         "sync",
@@ -195,7 +200,7 @@ fn sync_html_works_with_and_without_a_chart() {
         s(&charted),
     ]);
     let page = std::fs::read_to_string(&charted).expect("page");
-    assert!(page.contains("id=\"offsets-1\"") && page.contains("Who leads"));
+    assert!(page.contains("id=\"offsets-1\"") && page.contains("class=\"verdict\""));
 }
 
 #[test]

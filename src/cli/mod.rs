@@ -9,6 +9,7 @@
 //! | [`report`], [`demo`] | `report`, `demo` |
 //! | [`chart`], [`take`], [`kits`] | `chart show`, `chart convert`, `take show`, `kits` |
 //! | [`live`] | `devices`, `live`, `record` |
+//! | [`monitor`] | `monitor` |
 //! | [`calibrate`] | `calibrate` |
 //! | [`audio`] | `click`, `render` |
 //! | [`args`] | flags shared by several commands (players, kits, offsets, chart options) |
@@ -31,6 +32,7 @@ mod demo;
 mod kits;
 mod latency;
 mod live;
+mod monitor;
 mod output;
 mod report;
 mod score;
@@ -103,6 +105,9 @@ enum Command {
     Live(live::LiveArgs),
     /// Capture one or more kits without a chart (for chart-free sync or later scoring).
     Record(live::RecordArgs),
+    /// Show each incoming MIDI message of a kit (note, velocity, channel, and the lane the kit
+    /// map gives it, or unmapped), to set up a kit.
+    Monitor(monitor::MonitorArgs),
     /// Measure a kit's latency (with its player in it) and suggest offsets: from a take played
     /// against a chart, or from quarter notes tapped with a click; save them as a latency
     /// profile.
@@ -127,6 +132,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Devices { json } => live::devices(json),
         Command::Live(args) => live::live(args),
         Command::Record(args) => live::record(args),
+        Command::Monitor(args) => monitor::monitor(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Click(args) => audio::click(args),
         Command::Render(args) => audio::render(args),

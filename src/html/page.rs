@@ -281,7 +281,7 @@ impl Page<'_> {
         );
         let _ = write!(
             o,
-            "<p class=\"verdict\"><b>Who leads:</b> {}</p>",
+            "<p class=\"verdict\">{}</p>",
             esc(&crate::summary::leader_sentence(s))
         );
         let share = |f: Option<f64>| pct(f.map(|v| v * 100.0));
@@ -297,7 +297,16 @@ impl Page<'_> {
             ),
             ("pairs", s.pairs.to_string()),
             (
-                "within 10 / 20 / 50 ms",
+                "one stroke / flam / apart",
+                format!(
+                    "{} within 20 ms, {} 20–50 ms, {} over 50 ms",
+                    share(s.bands.together),
+                    share(s.bands.loose),
+                    share(s.bands.apart)
+                ),
+            ),
+            (
+                "within 10 / 20 / 50 ms (cumulative)",
                 format!(
                     "{} / {} / {}",
                     share(s.within.ms10),
@@ -458,6 +467,48 @@ mod tests {
                 p.name
             );
         }
+    }
+
+    #[test]
+    fn the_histograms_mean_label_sits_above_every_bar() {
+        let page = render(&demo_report(true)).expect("renders");
+        let attr = |tag: &str, name: &str| -> f64 {
+            let key = format!(" {name}=\"");
+            let at = tag.find(&key).expect("attribute") + key.len();
+            let end = tag[at..].find('"').expect("closed");
+            tag[at..at + end].parse().expect("a number")
+        };
+        for i in 0..2 {
+            let h = svg(&page, &format!("histogram-{i}"));
+            let label = h
+                .split("<text class=\"mean-label\"")
+                .nth(1)
+                .expect("a mean label");
+            let label_y = attr(label, "y");
+            let top = h
+                .split("<rect class=\"t-")
+                .skip(1)
+                .map(|r| attr(r, "y"))
+                .fold(f64::INFINITY, f64::min);
+            // The label's text rises above its baseline (descenders reach about 2 below).
+            assert!(
+                label_y + 2.0 <= top,
+                "label baseline at y {label_y}, tallest bar top at {top}: they overlap"
+            );
+        }
+    }
+
+    #[test]
+    fn who_leads_is_said_once() {
+        let page = render(&demo_report(true)).expect("renders");
+        let at = page.find("<p class=\"verdict\">").expect("a verdict");
+        let verdict = &page[at..at + page[at..].find("</p>").expect("closed")];
+        assert!(verdict.matches("lead").count() <= 1, "{verdict}");
+        assert!(
+            page.contains("within 10 / 20 / 50 ms (cumulative)")
+                && page.contains("one stroke / flam / apart"),
+            "both the bands and the cumulative shares, labelled"
+        );
     }
 
     #[test]

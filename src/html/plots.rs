@@ -625,13 +625,15 @@ impl Page<'_> {
         o.push_str("</g>");
         if let Some(m) = p.offset_ms.mean.filter(|m| m.is_finite()) {
             let x = fr.x(m.clamp(-range, range));
+            // The label sits in the top margin, above every bar: the tallest bar is usually
+            // the one at the mean.
             let _ = write!(
                 o,
                 r#"<line class="mean" x1="{x}" y1="{}" x2="{x}" y2="{}"/><text class="mean-label" x="{}" y="{}">mean {} ms</text>"#,
                 c(fr.py0() - 4.0),
                 c(fr.py1()),
                 c(x + 4.0),
-                c(fr.py0() + 8.0),
+                c(fr.py0() - 6.0),
                 signed(Some(m), 1),
                 x = c(x)
             );
@@ -790,12 +792,22 @@ impl Page<'_> {
             yt.first().map(|t| t.0).unwrap_or(lo).min(lo - pad),
             yt.last().map(|t| t.0).unwrap_or(hi).max(hi + pad),
         );
-        let first = bars.first().map(|x| x.bar).unwrap_or(1) as f64;
-        let last = bars.last().map(|x| x.bar).unwrap_or(1) as f64;
+        // With a chart the x axis counts bars; without one, a window's place is its start
+        // time, on an m:ss axis (window numbers make uneven ticks and say nothing to a player).
+        let timed = unit == "window";
+        let at = |x: &crate::report::SyncBar| if timed { x.start_s } else { x.bar as f64 };
+        let first = bars.first().map_or(1.0, |x| at(x));
+        let last = bars.last().map_or(1.0, |x| at(x));
+        let half = if timed {
+            let step = bars.get(1).map_or(1.0, |x| at(x) - first);
+            (step / 2.0).max(0.5)
+        } else {
+            0.5
+        };
         let fr = Frame::new(
             280.0,
             [18.0, 24.0, 44.0, 64.0],
-            (first - 0.5, last + 0.5),
+            (first - half, last + half),
             (y0, y1),
         );
         svg_open(
@@ -805,8 +817,12 @@ impl Page<'_> {
             &format!("Asynchrony per {unit} between {a} and {b}"),
             &format!(r#" data-bars="{}""#, bars.len()),
         );
-        let xt = linear_ticks(first, last, 12);
-        axes(o, &fr, &xt, unit, &yt, &format!("{a} − {b} (ms)"));
+        let (xt, xlabel) = if timed {
+            (time_ticks(first, last), "time (m:ss)")
+        } else {
+            (linear_ticks(first, last, 12), "bar")
+        };
+        axes(o, &fr, &xt, xlabel, &yt, &format!("{a} − {b} (ms)"));
         // SD band: one polygon per run of consecutive bars with a mean.
         let mut run: Vec<(f64, f64, f64)> = Vec::new();
         let mut polys = String::new();
@@ -834,7 +850,7 @@ impl Page<'_> {
             match x.mean_ms.filter(|m| m.is_finite()) {
                 Some(m) => {
                     let sd = x.sd_ms.filter(|v| v.is_finite()).unwrap_or(0.0);
-                    run.push((x.bar as f64, m - sd, m + sd));
+                    run.push((at(x), m - sd, m + sd));
                 }
                 None => flush(&mut run, &mut polys),
             }
@@ -848,10 +864,8 @@ impl Page<'_> {
             c(fr.px1()),
             y = c(fr.y(0.0))
         );
-        let pts: Vec<Option<(f64, f64)>> = bars
-            .iter()
-            .map(|x| x.mean_ms.map(|m| (x.bar as f64, m)))
-            .collect();
+        let pts: Vec<Option<(f64, f64)>> =
+            bars.iter().map(|x| x.mean_ms.map(|m| (at(x), m))).collect();
         let _ = write!(
             o,
             r#"<path class="syncline" d="{}"/>"#,
@@ -863,7 +877,7 @@ impl Page<'_> {
                 let _ = write!(
                     o,
                     r#"<circle cx="{}" cy="{}" r="2.4"><title>{unit} {}: {} ± {} ms over {} pairs</title></circle>"#,
-                    c(fr.x(x.bar as f64)),
+                    c(fr.x(at(x))),
                     c(fr.y(m)),
                     x.bar,
                     signed(Some(m), 1),

@@ -169,6 +169,7 @@ pub fn run(
         time_zero: config.time_zero,
         display_dropped: 0,
     };
+    let free_play = config.time_zero.is_none() && config.first_hit_note.is_none();
     let mut sources_done = false;
     let mut last_flush = Instant::now();
     let mut last_sync = Instant::now();
@@ -273,16 +274,18 @@ pub fn run(
             }
         }
 
-        // Judging.
+        // Judging. Without a chart (free play) there is no time zero and every hit is counted
+        // as it arrives, on the capture clock.
         let now = config.clock.now();
-        let zero = summary.time_zero;
+        let zero = summary.time_zero.or(free_play.then_some(Nanos::ZERO));
         for (i, p) in config.players.iter_mut().enumerate() {
             if let Some(text) = p.judge.kit_warning() {
                 display.send(DisplayEvent::Warning { player: i, text });
             }
             let mut judged = Vec::new();
-            p.judge.advance(now, zero, |j| judged.push(j));
-            for j in judged {
+            p.judge
+                .advance_with_stats(now, zero, |j, stats| judged.push((j, stats)));
+            for (j, stats) in judged {
                 if let (Outcome::Hit { offset, note, .. }, true) = (j.outcome, i < 2) {
                     if let Some(slot) = note_offsets.get_mut(note) {
                         slot[i] = Some(offset);
@@ -302,7 +305,7 @@ pub fn run(
                 display.send(DisplayEvent::Judged {
                     player: i,
                     judgement: j,
-                    stats: *p.judge.stats(),
+                    stats,
                 });
             }
         }

@@ -1,5 +1,6 @@
 //! The live display: per player the last judgement (tier and ±ms), the running hit rate, mean
-//! offset and streak; with two players a sync meter.
+//! offset and streak; with two players a sync meter. In free play (`pocket record`, no chart)
+//! each player's last hit and their count of hits.
 //!
 //! The consumer hands [`DisplayEvent`]s over a bounded channel with `try_send`, so the display
 //! never blocks it (when the terminal is slow, display updates are dropped, never events).
@@ -59,12 +60,22 @@ pub struct Display {
 
 impl Display {
     /// Starts the display thread writing to `out`: redrawn in place when `tty`, else plain
-    /// lines.
-    pub fn spawn(names: Vec<String>, tty: bool, out: Box<dyn Write + Send>) -> Display {
+    /// lines. `free_play` (no chart): hits are counted, not judged.
+    pub fn spawn(
+        names: Vec<String>,
+        tty: bool,
+        free_play: bool,
+        out: Box<dyn Write + Send>,
+    ) -> Display {
         let (tx, rx) = sync_channel(QUEUE);
+        let screen = Screen {
+            names,
+            tty,
+            free_play,
+        };
         let thread = std::thread::Builder::new()
             .name("pocket-display".into())
-            .spawn(move || run(names, tty, out, rx))
+            .spawn(move || run(screen, out, rx))
             .ok();
         Display {
             tx: Some(tx),
@@ -121,6 +132,33 @@ struct Row {
     warning: String,
 }
 
+/// What the display shows, and how.
+struct Screen {
+    names: Vec<String>,
+    tty: bool,
+    free_play: bool,
+}
+
+impl Screen {
+    /// The last judgement: in free play only the lane, since every hit is unjudged.
+    fn describe(&self, j: &Judgement) -> String {
+        if self.free_play {
+            j.lane.name().to_string()
+        } else {
+            describe(j)
+        }
+    }
+
+    /// The running figures: in free play the count of hits.
+    fn figures(&self, s: &RunningStats) -> String {
+        if self.free_play {
+            format!("hits {}", s.extras)
+        } else {
+            figures(s)
+        }
+    }
+}
+
 fn describe(j: &Judgement) -> String {
     match j.outcome {
         Outcome::Hit { tier, offset, .. } => format!(
@@ -145,7 +183,9 @@ fn figures(s: &RunningStats) -> String {
     )
 }
 
-fn run(names: Vec<String>, tty: bool, mut out: Box<dyn Write + Send>, rx: Receiver<DisplayEvent>) {
+fn run(screen: Screen, mut out: Box<dyn Write + Send>, rx: Receiver<DisplayEvent>) {
+    let Screen { names, tty, .. } = &screen;
+    let tty = *tty;
     let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
     let mut rows = vec![Row::default(); names.len()];
     let mut sync: Option<(f64, u32)> = None;
@@ -168,10 +208,10 @@ fn run(names: Vec<String>, tty: bool, mut out: Box<dyn Write + Send>, rx: Receiv
                     judgement,
                     stats,
                 } => {
-                    let text = describe(&judgement);
+                    let text = screen.describe(&judgement);
                     if !tty {
                         let name = names.get(player).map_or("?", String::as_str);
-                        let _ = writeln!(out, "{name:<width$}  {text}  {}", figures(&stats));
+                        let _ = writeln!(out, "{name:<width$}  {text}  {}", screen.figures(&stats));
                     }
                     if let Some(r) = rows.get_mut(player) {
                         r.last = text;
@@ -197,20 +237,20 @@ fn run(names: Vec<String>, tty: bool, mut out: Box<dyn Write + Send>, rx: Receiv
             }
         }
         if tty && dirty && last_draw.elapsed() >= frame {
-            drawn_lines = draw(&mut out, &names, width, &rows, sync, &status, drawn_lines);
+            drawn_lines = draw(&mut out, &screen, width, &rows, sync, &status, drawn_lines);
             last_draw = Instant::now();
             dirty = false;
         }
     }
     if tty {
-        draw(&mut out, &names, width, &rows, sync, &status, drawn_lines);
+        draw(&mut out, &screen, width, &rows, sync, &status, drawn_lines);
     }
     let _ = out.flush();
 }
 
 fn draw(
     out: &mut Box<dyn Write + Send>,
-    names: &[String],
+    screen: &Screen,
     width: usize,
     rows: &[Row],
     sync: Option<(f64, u32)>,
@@ -221,12 +261,13 @@ fn draw(
     if previous_lines > 0 {
         text.push_str(&format!("\x1b[{previous_lines}F"));
     }
+    let names = &screen.names;
     let mut lines = 0;
     for (name, row) in names.iter().zip(rows) {
         text.push_str(&format!(
             "\x1b[2K{name:<width$}  {:<28} {}\n",
             row.last,
-            figures(&row.stats)
+            screen.figures(&row.stats)
         ));
         lines += 1;
         if !row.warning.is_empty() {
@@ -234,7 +275,7 @@ fn draw(
             lines += 1;
         }
     }
-    if names.len() == 2 {
+    if names.len() == 2 && !screen.free_play {
         let meter = match sync {
             Some((mean, n)) => sync_meter(mean, n, names),
             None => "sync      (no shared notes yet)".to_string(),
@@ -262,4 +303,82 @@ fn sync_meter(mean_ms: f64, notes: u32, names: &[String]) -> String {
         "sync      {} ahead [{bar}] {:+.1} ms over {notes} notes",
         lead, mean_ms
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lane::Lane;
+    use crate::time::Nanos;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("not poisoned").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn hit(player: usize, lane: Lane, hits: u32) -> DisplayEvent {
+        DisplayEvent::Judged {
+            player,
+            judgement: Judgement {
+                time: Nanos::ZERO,
+                lane,
+                outcome: Outcome::Extra,
+            },
+            stats: RunningStats {
+                extras: hits,
+                ..RunningStats::default()
+            },
+        }
+    }
+
+    fn shown(tty: bool, events: Vec<DisplayEvent>) -> String {
+        let out = Shared::default();
+        let names = vec!["Lee".to_string(), "Sanae".to_string()];
+        let mut d = Display::spawn(names, tty, true, Box::new(out.clone()));
+        for ev in events {
+            d.send(ev);
+        }
+        d.finish();
+        let bytes = out.0.lock().expect("not poisoned").clone();
+        String::from_utf8(bytes).expect("utf-8")
+    }
+
+    #[test]
+    fn free_play_shows_each_players_hits_as_they_arrive() {
+        let lines = shown(
+            false,
+            vec![
+                hit(0, Lane::Kick, 1),
+                hit(1, Lane::Snare, 1),
+                hit(0, Lane::Snare, 2),
+            ],
+        );
+        assert_eq!(
+            lines, "Lee    kick  hits 1\nSanae  snare  hits 1\nLee    snare  hits 2\n",
+            "one plain line per hit off a terminal"
+        );
+        let screen = shown(true, vec![hit(0, Lane::Kick, 1), hit(1, Lane::Snare, 7)]);
+        assert!(
+            screen.contains("hits 1") && screen.contains("hits 7"),
+            "{screen:?}"
+        );
+        assert!(
+            !screen.contains("sync"),
+            "no sync meter without a chart: {screen:?}"
+        );
+        assert!(
+            !screen.contains("rate"),
+            "no hit rate without a chart: {screen:?}"
+        );
+    }
 }

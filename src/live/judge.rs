@@ -250,6 +250,7 @@ impl OnlineJudge {
     }
 
     /// The running figures.
+    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub fn stats(&self) -> &RunningStats {
         &self.stats
     }
@@ -273,7 +274,19 @@ impl OnlineJudge {
 
     /// Judges what can be judged at capture time `now`, with chart time zero at capture time
     /// `zero` (`None` while unknown: nothing is judged yet). Calls `out` for each judgement.
+    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub fn advance(&mut self, now: Nanos, zero: Option<Nanos>, mut out: impl FnMut(Judgement)) {
+        self.advance_with_stats(now, zero, |j, _| out(j));
+    }
+
+    /// As [`advance`](Self::advance), with the running figures just after each judgement (a
+    /// display line per judgement shows the figures as they were then).
+    pub fn advance_with_stats(
+        &mut self,
+        now: Nanos,
+        zero: Option<Nanos>,
+        mut out: impl FnMut(Judgement, RunningStats),
+    ) {
         let (ready, fit) = (&mut self.ready, &mut self.fit);
         self.filter
             .advance(now, |event| keep_hit(ready, fit, event));
@@ -283,7 +296,8 @@ impl OnlineJudge {
                 .time
                 .saturating_sub(zero)
                 .saturating_sub(self.offsets.for_lane(hit.lane));
-            out(self.judge_hit(t, hit.lane));
+            let j = self.judge_hit(t, hit.lane);
+            out(j, self.stats);
         }
         // Misses: notes whose window has passed (leave room for hits the filter still holds).
         let chart_now = now
@@ -297,13 +311,14 @@ impl OnlineJudge {
             if !self.played[self.next_miss] {
                 self.stats.notes_so_far += 1;
                 self.stats.streak = 0;
-                out(Judgement {
+                let miss = Judgement {
                     time,
                     lane,
                     outcome: Outcome::Miss {
                         note: self.next_miss,
                     },
-                });
+                };
+                out(miss, self.stats);
             }
             self.next_miss += 1;
         }

@@ -9,6 +9,7 @@
 //! | recorded take -> the same callback | [`replay`] | one per replayed player |
 //! | ring -> capture clock (`clock`) -> capture log, online judge (`judge`) | `consumer` | the consumer |
 //! | judgements -> terminal | `display` | the display |
+//! | one source's messages -> what the kit makes of them (`pocket monitor`) | [`monitor`] | the caller's |
 //! | setting up and finishing a session (report, takes) | [`session`] | the caller's |
 //!
 //! docs/live.md is the user-facing description. The ring, clock, consumer, judge and display are
@@ -19,6 +20,7 @@ pub(crate) mod clock;
 pub(crate) mod consumer;
 pub(crate) mod display;
 pub(crate) mod judge;
+pub mod monitor;
 pub mod ports;
 pub mod replay;
 pub(crate) mod ring;

@@ -102,7 +102,8 @@ pub struct SessionOptions {
     pub chart: Option<PathBuf>,
     /// The players (one or two with a chart).
     pub players: Vec<PlayerSpec>,
-    /// The session directory (created; must not hold a capture already).
+    /// The session directory (created when the capture starts, so a start that fails leaves
+    /// none behind; must not hold a capture already).
     pub out_dir: PathBuf,
     /// How time zero is fixed.
     pub start: Start,
@@ -465,6 +466,33 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LiveError + '_ {
     }
 }
 
+/// Creates the session directory, writes the practice chart (if any) and opens the capture log.
+/// If one of these fails, what it wrote is removed, and the directory too when this made it and
+/// it is empty: a start that fails leaves no empty session behind, and never deletes data.
+fn start_capture(
+    dir: &Path,
+    practice: Option<(&Path, &str)>,
+    capture_path: &Path,
+    header: &CaptureHeader,
+) -> Result<CaptureWriter, LiveError> {
+    let made = !dir.exists();
+    let result = (|| {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        if let Some((path, text)) = practice {
+            std::fs::write(path, text).map_err(io_err(path))?;
+        }
+        Ok(CaptureWriter::create(capture_path, header)?)
+    })();
+    if result.is_err() && made {
+        if let Some((path, _)) = practice {
+            let _ = std::fs::remove_file(path);
+        }
+        // `remove_dir` removes only an empty directory.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
 /// Runs a session: capture until a stop condition, then write the report and the takes.
 pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     if opts.players.is_empty() {
@@ -483,7 +511,8 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             )));
         }
     }
-    std::fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
+    // The session directory is made only once everything has opened (start_capture), so a
+    // start that fails leaves nothing behind.
     let capture_path = opts.out_dir.join(CAPTURE_FILE);
     if capture_path.exists() {
         return Err(LiveError::Settings(format!(
@@ -494,6 +523,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
 
     // The chart as played.
     let mut chart_path_text = None;
+    let mut practice_file: Option<(PathBuf, String)> = None;
     let chart = match &opts.chart {
         Some(path) => {
             let original = formats::load_chart(path, &opts.chart_options)?;
@@ -503,10 +533,11 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             } else {
                 let practised = practice_chart(&original, &opts.practice)?;
                 let out = opts.out_dir.join(PRACTICE_CHART_FILE);
-                std::fs::write(&out, chart_json::write_chart(&practised)).map_err(io_err(&out))?;
+                let text = chart_json::write_chart(&practised);
                 // Judge against the chart exactly as `pocket score` will read it back.
-                let reread = chart_json::read_chart(&out)?;
+                let reread = chart_json::read_chart_str(&out, &text)?;
                 chart_path_text = Some(out.display().to_string());
+                practice_file = Some((out, text));
                 Some(reread)
             }
         }
@@ -623,11 +654,20 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         None => None,
     };
 
-    let writer = CaptureWriter::create(&capture_path, &header)?;
     let (control_tx, control_rx) = channel::<Control>();
 
     // Live ports (midi-io only).
     let inputs = open_inputs(&live_ports, clock, control_tx.clone())?;
+
+    // Capture starts: the session directory, the practice chart and the capture log.
+    let writer = start_capture(
+        &opts.out_dir,
+        practice_file
+            .as_ref()
+            .map(|(p, t)| (p.as_path(), t.as_str())),
+        &capture_path,
+        &header,
+    )?;
 
     // Replays.
     let replay_stop = Arc::new(AtomicBool::new(false));
@@ -693,11 +733,12 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let names: Vec<String> = opts.players.iter().map(|p| p.name.clone()).collect();
     let show = opts.show;
     let tty = opts.tty;
+    let free_play = chart.is_none();
     let consumer_thread = std::thread::Builder::new()
         .name("pocket-consumer".into())
         .spawn(move || {
             let mut display = if show {
-                Display::spawn(names, tty, Box::new(std::io::stdout()))
+                Display::spawn(names, tty, free_play, Box::new(std::io::stdout()))
             } else {
                 Display::none()
             };
@@ -836,7 +877,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
 }
 
 /// The kit recorded in a replayed capture log, if it is a built-in profile.
-fn recorded_kit(spec: &str) -> Option<KitMap> {
+pub(super) fn recorded_kit(spec: &str) -> Option<KitMap> {
     let spec = formats::TakeSpec::parse(spec).ok()?;
     let path = spec.path.as_path();
     if formats::detect(path).ok()? != formats::Format::CaptureLog {
@@ -915,27 +956,27 @@ fn open_click(_: &str) -> Result<std::convert::Infallible, LiveError> {
 }
 
 #[cfg(feature = "midi-io")]
-fn find_input(query: &str) -> Result<String, LiveError> {
+pub(super) fn find_input(query: &str) -> Result<String, LiveError> {
     super::ports::find_input(query)
 }
 
 #[cfg(not(feature = "midi-io"))]
-fn find_input(_: &str) -> Result<String, LiveError> {
+pub(super) fn find_input(_: &str) -> Result<String, LiveError> {
     Err(LiveError::NotBuilt)
 }
 
 #[cfg(feature = "midi-io")]
-fn close_inputs(inputs: Option<super::ports::Inputs>) {
+pub(super) fn close_inputs(inputs: Option<super::ports::Inputs>) {
     if let Some(i) = inputs {
         i.close();
     }
 }
 
 #[cfg(not(feature = "midi-io"))]
-fn close_inputs(_: Option<()>) {}
+pub(super) fn close_inputs(_: Option<()>) {}
 
 #[cfg(feature = "midi-io")]
-fn open_inputs(
+pub(super) fn open_inputs(
     names: &[String],
     clock: CaptureClock,
     control: std::sync::mpsc::Sender<Control>,
@@ -947,7 +988,7 @@ fn open_inputs(
 }
 
 #[cfg(not(feature = "midi-io"))]
-fn open_inputs(
+pub(super) fn open_inputs(
     names: &[String],
     _: CaptureClock,
     _: std::sync::mpsc::Sender<Control>,

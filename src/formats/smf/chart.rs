@@ -257,8 +257,16 @@ pub(crate) fn read_chart_bytes_filtered(
         })
         .collect::<Result<Vec<_>, InputError>>()?;
 
+    let title = match title {
+        Some(t) if !is_generic_track_name(&t) => t,
+        // A sequencer's default track name says nothing about the song: the file name does.
+        _ => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
     let info = ChartInfo {
-        title: title.unwrap_or_default(),
+        title,
         source: path.display().to_string(),
         ..ChartInfo::default()
     };
@@ -437,4 +445,40 @@ pub(crate) fn section_name(text: &str) -> Option<String> {
         .or_else(|| inner.strip_prefix("prc_"))?
         .trim();
     (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Whether a track name is one a sequencer or exporter gives any track (`MIDI`, `Base Midi`,
+/// `Midi Drums`, `Track 1`, `Drums`, `Tempo Track`), rather than the song's title: every word
+/// is one of those defaults' words or a number.
+pub(crate) fn is_generic_track_name(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "midi",
+        "base",
+        "drum",
+        "drums",
+        "drumkit",
+        "kit",
+        "track",
+        "tempo",
+        "conductor",
+        "untitled",
+        "sequence",
+        "percussion",
+        "standard",
+        "file",
+        "new",
+        "channel",
+        "part",
+        "ch",
+        "trk",
+        "seq",
+        "smf",
+        "mid",
+    ];
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            let w = w.to_lowercase();
+            w.chars().all(|c| c.is_ascii_digit()) || WORDS.contains(&w.as_str())
+        })
 }

@@ -264,6 +264,26 @@ mod chart {
     }
 
     #[test]
+    fn a_generic_track_name_gives_way_to_the_file_name_as_title() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, title) in [
+            ("MIDI", "1_funk_80_beat_4-4"),
+            ("Base Midi", "1_funk_80_beat_4-4"),
+            ("Midi Drums", "1_funk_80_beat_4-4"),
+            ("Track 1", "1_funk_80_beat_4-4"),
+            ("", "1_funk_80_beat_4-4"),
+            ("Superstition", "Superstition"),
+            ("Drum Solo 2", "Drum Solo 2"),
+        ] {
+            let track = Trk::default().name(0, name).hit(0, 10, 36, 100).end();
+            let path = dir.path().join("1_funk_80_beat_4-4.mid");
+            std::fs::write(&path, smf(0, 480, &[track])).expect("write");
+            let chart = read_chart(&path, &chart_opts()).expect("valid chart");
+            assert_eq!(chart.info.title, title, "track named {name:?}");
+        }
+    }
+
+    #[test]
     fn tempo_and_signature_changes_give_exact_times_and_positions() {
         let path = fixture(
             "fixtures/smf/type1-ppq96-tempo-change-3-4.mid",
