@@ -168,7 +168,9 @@ pub fn score_take(settings: &BatchSettings, take: &BatchTake) -> Result<Report, 
         &options,
         &crate::sync::SyncOptions::default(),
     );
-    report.warnings = crate::formats::take_warnings([take.loaded]);
+    report
+        .warnings
+        .extend(crate::formats::take_warnings([take.loaded]));
     Ok(report)
 }
 

@@ -54,6 +54,9 @@ pub struct Chart {
     pub sections: Vec<Section>,
     /// Notes in time order.
     pub notes: Vec<Note>,
+    /// What the reader recovered from (undecodable text, ...), each naming the file and what
+    /// was done; empty for a clean file. Reports list them in `warnings`.
+    pub warnings: Vec<String>,
 }
 
 /// Why a chart is not valid.
@@ -132,6 +135,7 @@ impl Chart {
             tempo_map,
             sections,
             notes,
+            warnings: Vec::new(),
         })
     }
 
@@ -160,6 +164,7 @@ impl Chart {
                 .filter(|n| span.contains(n.time))
                 .copied()
                 .collect(),
+            warnings: self.warnings.clone(),
         }
     }
 

@@ -135,7 +135,7 @@ fn score_span(
         },
         players: reports,
         sync,
-        warnings: Vec::new(),
+        warnings: chart.warnings.clone(),
     };
     (report, alignments)
 }

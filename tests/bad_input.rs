@@ -594,6 +594,51 @@ fn clone_hero_not_utf8_text() {
     let chart =
         formats::load_chart(&p, smf::SmfChartOptions::default()).expect("lossy text still reads");
     assert_eq!(chart.notes.len(), 1);
+    // ... and says what it recovered from, on stderr and in the report.
+    assert_eq!(chart.warnings.len(), 1, "{:?}", chart.warnings);
+    expect_message(chart.warnings[0].clone(), "fixtures/bad/chart-ch-title-not-utf8.chart: the text is not valid UTF-8 (first at byte 19); undecodable bytes were replaced, so titles, names and sections may be garbled (save the file as UTF-8)");
+    let out = Command::cargo_bin("pocket")
+        .expect("the pocket binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "score",
+            "--chart",
+            "fixtures/bad/chart-ch-title-not-utf8.chart",
+        ])
+        .args(["--player", "a=fixtures/demo/lee-roland-td.jsonl", "-o", "-"])
+        .output()
+        .expect("pocket runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: fixtures/bad/chart-ch-title-not-utf8.chart: the text is not valid UTF-8"
+        ),
+        "{stderr}"
+    );
+    let report =
+        pocket::report::Report::from_json(&String::from_utf8_lossy(&out.stdout)).expect("a report");
+    assert_eq!(
+        report.warnings, chart.warnings,
+        "the report lists the reader's warning"
+    );
+}
+
+#[test]
+fn dtx_shift_jis_title() {
+    // A Shift_JIS title (common in older .dtx files): read, with a warning naming the byte.
+    let mut bytes = b"#TITLE: ".to_vec();
+    bytes.extend_from_slice(&[0x83, 0x65, 0x83, 0x58, 0x83, 0x67]); // "テスト" in Shift_JIS
+    bytes.extend_from_slice(b"\n#BPM: 120\n#00113: 01\n");
+    let p = fixture("fixtures/bad/dtx-title-shift-jis.dtx", &bytes);
+    in_crate();
+    let chart = formats::load_chart(&p, smf::SmfChartOptions::default()).expect("reads");
+    assert_eq!(chart.notes.len(), 1);
+    expect_message(chart.warnings.join("\n"), "fixtures/bad/dtx-title-shift-jis.dtx: the text is not valid UTF-8 (first at byte 8); undecodable bytes were replaced, so titles, names and sections may be garbled (save the file as UTF-8)");
 }
 
 #[test]

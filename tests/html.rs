@@ -186,6 +186,9 @@ fn sync_html_works_with_and_without_a_chart() {
     let sync = svg(&page, "sync");
     assert!(sync.contains(">time (m:ss)<"), "{sync}");
     assert!(!sync.contains(">window<"), "{sync}");
+    // No plot of the page counts windows (without a chart there is no tempo per window to
+    // plot, so the tempo plot is left out).
+    assert!(!page.contains(">window<"), "an axis labelled window");
     assert!(sync.contains(">0:30<") || sync.contains(">1:00<"), "{sync}");
     let charted = dir.path().join("chart.html");
     ok(&[

@@ -3,7 +3,7 @@
 
 use super::args::GameChartArgs;
 use super::kits::print_filtered;
-use super::output::write_file;
+use super::output::{warn_all, write_file};
 use super::usage::usage;
 use anyhow::Result;
 use clap::Subcommand;
@@ -63,6 +63,7 @@ pub fn chart(command: ChartCommand) -> Result<()> {
 fn convert(file: &Path, output: &Path, channel: Option<&str>, game: &GameChartArgs) -> Result<()> {
     let loaded =
         formats::load_chart_detailed(file, game.options(channel.map(|c| ("--channel", c)))?)?;
+    warn_all(&loaded.chart.warnings);
     warn_filtered(file, &loaded);
     let chart = loaded.chart;
     let ext = output
@@ -103,6 +104,7 @@ fn convert(file: &Path, output: &Path, channel: Option<&str>, game: &GameChartAr
 fn show(file: &Path, channel: Option<&str>, game: &GameChartArgs) -> Result<()> {
     let loaded =
         formats::load_chart_detailed(file, game.options(channel.map(|c| ("--channel", c)))?)?;
+    warn_all(&loaded.chart.warnings);
     let chart = &loaded.chart;
     let map = &chart.tempo_map;
     let i = &chart.info;

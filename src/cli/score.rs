@@ -6,7 +6,7 @@ use super::args::{
     GameChartArgs, PlayerTuning,
 };
 use super::latency::latencies;
-use super::output::emit_with_html;
+use super::output::{emit_with_html, warn_all};
 use super::usage::usage;
 use anyhow::{bail, Result};
 use clap::Args;
@@ -97,6 +97,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         .as_deref()
         .map(|c| ("--chart-channel", c));
     let chart = formats::load_chart(&args.chart, args.game.options(channel)?)?;
+    warn_all(&chart.warnings);
 
     let mut lane_map = LaneMap::new();
     for rule in &args.lanes {
@@ -160,7 +161,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         &options,
         &sync_options,
     );
-    report.warnings = warnings;
+    report.warnings.extend(warnings);
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
 }
 

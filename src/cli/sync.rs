@@ -6,7 +6,7 @@ use super::args::{
     PlayerTuning,
 };
 use super::latency::latencies;
-use super::output::emit_with_html;
+use super::output::{emit_with_html, warn_all};
 use super::usage::usage;
 use anyhow::Result;
 use clap::Args;
@@ -89,6 +89,7 @@ pub fn sync(args: SyncArgs) -> Result<()> {
     let window = args.window_ms.map(window_ms).transpose()?;
     let report = if let Some(chart_path) = &args.chart {
         let chart = formats::load_chart(chart_path, args.game.options(None)?)?;
+        warn_all(&chart.warnings);
         let timing = Timing::custom(TimingPreset::Standard, window, None).map_err(timing_usage)?;
         let inputs: Vec<PlayerInput> = loaded
             .iter()

@@ -49,8 +49,10 @@ pub(crate) fn read_chart_bytes(
     ini: Option<&SongIni>,
     options: &ChartLoadOptions,
 ) -> Result<Chart, InputError> {
-    let text = String::from_utf8_lossy(bytes);
-    read_chart_str(path, &text, ini, options)
+    let (text, warning) = super::read::text_lossy(path, bytes);
+    let mut chart = read_chart_str(path, &text, ini, options)?;
+    chart.warnings.extend(warning);
+    Ok(chart)
 }
 
 fn at(path: &Path, line: usize, msg: String) -> InputError {

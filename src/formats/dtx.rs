@@ -57,7 +57,9 @@ pub fn read_chart(path: &Path) -> Result<Chart, InputError> {
     read_chart_bytes(path, &bytes)
 }
 
-fn decode(bytes: &[u8]) -> String {
+/// The file's text (UTF-16 with a byte-order mark, else UTF-8), with the warning that says so
+/// when undecodable bytes were replaced (a Shift_JIS file, say).
+fn decode(path: &Path, bytes: &[u8]) -> (String, Option<String>) {
     let utf16 = |big: bool| {
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
@@ -69,15 +71,21 @@ fn decode(bytes: &[u8]) -> String {
                 }
             })
             .collect();
-        String::from_utf16_lossy(&units)
+        let bad = char::decode_utf16(units.iter().copied()).position(|c| c.is_err());
+        (
+            String::from_utf16_lossy(&units),
+            bad.map(|i| super::read::undecodable(path, 2 + 2 * i)),
+        )
     };
     if bytes.starts_with(&[0xFF, 0xFE]) {
         utf16(false)
     } else if bytes.starts_with(&[0xFE, 0xFF]) {
         utf16(true)
     } else {
-        let b = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-        String::from_utf8_lossy(b).into_owned()
+        super::read::text_lossy(
+            path,
+            bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes),
+        )
     }
 }
 
@@ -143,7 +151,7 @@ struct ObjLine {
 /// Reads `.dtx` bytes: UTF-8 (byte-order mark allowed) or UTF-16 with a byte-order mark;
 /// Shift_JIS text (common in older files) reads, but its titles show replacement characters.
 pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, InputError> {
-    let text = decode(bytes);
+    let (text, warning) = decode(path, bytes);
     let bad =
         |line: usize, msg: String| InputError::at_line(path, line, InputErrorKind::Malformed(msg));
     let mut title = String::new();
@@ -419,7 +427,9 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
             }
         }
     }
-    draft.build(path)
+    let mut chart = draft.build(path)?;
+    chart.warnings.extend(warning);
+    Ok(chart)
 }
 
 #[cfg(test)]

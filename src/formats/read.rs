@@ -48,6 +48,27 @@ pub fn too_large(path: &Path, size: u64, limit: u64) -> InputError {
     InputError::new(path, Place::File, InputErrorKind::TooLarge { size, limit })
 }
 
+/// Text of a file that should be UTF-8, with undecodable bytes replaced, and the warning that
+/// says so (naming the file and the first bad byte) when any were.
+pub(crate) fn text_lossy(path: &Path, bytes: &[u8]) -> (String, Option<String>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(e) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(undecodable(path, e.valid_up_to())),
+        ),
+    }
+}
+
+/// The warning for text whose bytes from `offset` on could not all be decoded.
+pub(crate) fn undecodable(path: &Path, offset: usize) -> String {
+    format!(
+        "{}: the text is not valid UTF-8 (first at byte {offset}); undecodable bytes were \
+         replaced, so titles, names and sections may be garbled (save the file as UTF-8)",
+        path.display()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -400,6 +400,8 @@ pub(crate) fn read_chart_bytes(
     let mut tempos: Vec<(i64, Tempo, Place)> = Vec::new();
     let mut signatures: Vec<(i64, TimeSignature, Place)> = Vec::new();
     let mut dynamics = false;
+    // The first text event that is not UTF-8, for the warning (its place).
+    let mut bad_text: Option<Place> = None;
     let ppq = super::smf::walk_ppq_events(path, bytes, |track, offset, tick, kind| {
         let place = Place::Byte {
             track: Some(track),
@@ -420,9 +422,15 @@ pub(crate) fn read_chart_bytes(
                 _ => {}
             },
             TrackEventKind::Meta(MetaMessage::TrackName(name)) if t.name.is_none() => {
+                if std::str::from_utf8(name).is_err() {
+                    bad_text.get_or_insert(place.clone());
+                }
                 t.name = Some(String::from_utf8_lossy(name).trim().to_string());
             }
             TrackEventKind::Meta(MetaMessage::Text(text) | MetaMessage::Marker(text)) => {
+                if std::str::from_utf8(text).is_err() {
+                    bad_text.get_or_insert(place.clone());
+                }
                 let text = String::from_utf8_lossy(text).to_string();
                 dynamics |= is_enable_dynamics(&text);
                 t.events.push((tick, Ev::Text(text)));
@@ -621,7 +629,15 @@ pub(crate) fn read_chart_bytes(
     if let Some(ini) = ini {
         apply_song_ini(&mut draft, ini);
     }
-    draft.build(path)
+    let mut chart = draft.build(path)?;
+    if let Some(place) = bad_text {
+        chart.warnings.push(format!(
+            "{}: the text event at {place} is not UTF-8; its undecodable bytes were replaced, so \
+             track names, sections or events may be garbled",
+            path.display()
+        ));
+    }
+    Ok(chart)
 }
 
 #[cfg(test)]
@@ -1186,6 +1202,28 @@ pub(crate) mod tests {
             "{msg}"
         );
         assert!(msg.contains("PART DRUMS"), "{msg}");
+    }
+
+    #[test]
+    fn a_text_event_that_is_not_utf8_is_read_with_a_warning() {
+        let mut d = Vec::new();
+        gem(&mut d, 0, 96, 100);
+        d.push((0, meta(0x01, b"[section caf\xe9]")));
+        let bytes = smf(192, &[track("T", &[]), track("PART DRUMS", &d)]);
+        let chart = read_chart_bytes(
+            Path::new("latin1.mid"),
+            &bytes,
+            None,
+            &opts(Difficulty::Expert, false),
+        )
+        .unwrap();
+        assert_eq!(chart.notes.len(), 1);
+        assert_eq!(chart.warnings.len(), 1, "{:?}", chart.warnings);
+        assert!(
+            chart.warnings[0].starts_with("latin1.mid: the text event at track 1, byte "),
+            "{}",
+            chart.warnings[0]
+        );
     }
 
     #[test]

@@ -443,7 +443,7 @@ pub fn report_from_capture(
         &options,
         &crate::sync::SyncOptions::default(),
     );
-    report.warnings = formats::take_warnings(&loaded);
+    report.warnings.extend(formats::take_warnings(&loaded));
     Ok((report, loaded))
 }
 

@@ -138,6 +138,8 @@ pub(crate) fn read_chart_bytes_filtered(
     let mut tempos: Vec<(Ticks, Tempo)> = Vec::new();
     let mut signatures: Vec<(At, TimeSignature)> = Vec::new();
     let mut title: Option<String> = None;
+    // The first text event that is not UTF-8, for the warning (its place).
+    let mut bad_text: Option<At> = None;
     let mut sections: Vec<(At, String)> = Vec::new();
     // (place, note, velocity, channel 1..=16) of Note Ons on the drum channels.
     let mut hits: Vec<(At, u8, u8, u8)> = Vec::new();
@@ -186,15 +188,24 @@ pub(crate) fn read_chart_bytes_filtered(
             TrackEventKind::Meta(MetaMessage::TrackName(name))
                 if at.track == 0 && title.is_none() =>
             {
+                if std::str::from_utf8(name).is_err() {
+                    bad_text.get_or_insert(at);
+                }
                 title = Some(String::from_utf8_lossy(name).trim().to_string());
             }
             TrackEventKind::Meta(MetaMessage::Marker(text)) => {
+                if std::str::from_utf8(text).is_err() {
+                    bad_text.get_or_insert(at);
+                }
                 let name = String::from_utf8_lossy(text).trim().to_string();
                 if !name.is_empty() {
                     sections.push((at, name));
                 }
             }
             TrackEventKind::Meta(MetaMessage::Text(text)) => {
+                if std::str::from_utf8(text).is_err() {
+                    bad_text.get_or_insert(at);
+                }
                 if let Some(name) = section_name(&String::from_utf8_lossy(text)) {
                     sections.push((at, name));
                 }
@@ -270,8 +281,16 @@ pub(crate) fn read_chart_bytes_filtered(
         source: path.display().to_string(),
         ..ChartInfo::default()
     };
-    let chart = Chart::new(info, map, sections, notes)
+    let mut chart = Chart::new(info, map, sections, notes)
         .map_err(|e| InputError::new(path, Place::File, InputErrorKind::Chart(e)))?;
+    if let Some(at) = bad_text {
+        chart.warnings.push(format!(
+            "{}: the text event at {} is not UTF-8; its undecodable bytes were replaced, so \
+             the title or section names may be garbled",
+            path.display(),
+            at.place()
+        ));
+    }
     Ok((chart, filtered))
 }
 

@@ -198,6 +198,35 @@ pub(super) fn simple_track() -> Vec<u8> {
 }
 
 mod chart {
+
+    #[test]
+    fn a_text_event_that_is_not_utf8_is_read_with_a_warning_naming_it() {
+        // A Latin-1 track name ("Café"): the title is read lossily and the chart says so.
+        let t = Trk::default()
+            .meta(0, 0x03, b"Caf\xe9")
+            .hit(0, 10, 36, 100)
+            .end();
+        let chart =
+            read_chart_bytes(Path::new("latin1.mid"), &smf(0, 480, &[t]), &chart_opts()).unwrap();
+        assert_eq!(chart.notes.len(), 1);
+        assert_eq!(chart.warnings.len(), 1, "{:?}", chart.warnings);
+        let w = &chart.warnings[0];
+        assert!(
+            w.starts_with("latin1.mid: the text event at track 0, byte 22 is not UTF-8"),
+            "{w}"
+        );
+        let clean = Trk::default()
+            .meta(0, 0x03, b"Cafe")
+            .hit(0, 10, 36, 100)
+            .end();
+        let chart = read_chart_bytes(
+            Path::new("ascii.mid"),
+            &smf(0, 480, &[clean]),
+            &chart_opts(),
+        )
+        .unwrap();
+        assert!(chart.warnings.is_empty(), "{:?}", chart.warnings);
+    }
     use super::*;
 
     use std::path::Path;
