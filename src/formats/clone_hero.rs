@@ -52,6 +52,9 @@ pub(crate) fn read_chart_bytes(
     let (text, warning) = super::read::text_lossy(path, bytes);
     let mut chart = read_chart_str(path, &text, ini, options)?;
     chart.warnings.extend(warning);
+    chart
+        .warnings
+        .extend(ini.iter().flat_map(|i| i.warnings.iter().cloned()));
     Ok(chart)
 }
 

@@ -167,6 +167,8 @@ pub struct SongIni {
     pub pro_drums: Option<bool>,
     /// `five_lane_drums`: forces the 5-lane layout.
     pub five_lane_drums: Option<bool>,
+    /// What reading it recovered from (text that is not UTF-8); the chart lists them.
+    pub warnings: Vec<String>,
 }
 
 impl SongIni {
@@ -183,7 +185,10 @@ impl SongIni {
 /// Reads a `song.ini`.
 pub fn read_song_ini(path: &Path) -> Result<SongIni, InputError> {
     let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
-    parse_song_ini(path, &String::from_utf8_lossy(&bytes))
+    let (text, warning) = super::read::text_lossy(path, &bytes);
+    let mut ini = parse_song_ini(path, &text)?;
+    ini.warnings.extend(warning);
+    Ok(ini)
 }
 
 /// Parses `song.ini` text: `key = value` lines, keys case-insensitive, in the `[song]` section
@@ -630,6 +635,9 @@ pub(crate) fn read_chart_bytes(
         apply_song_ini(&mut draft, ini);
     }
     let mut chart = draft.build(path)?;
+    chart
+        .warnings
+        .extend(ini.iter().flat_map(|i| i.warnings.iter().cloned()));
     if let Some(place) = bad_text {
         chart.warnings.push(format!(
             "{}: the text event at {place} is not UTF-8; its undecodable bytes were replaced, so \
@@ -1221,6 +1229,27 @@ pub(crate) mod tests {
         assert_eq!(chart.warnings.len(), 1, "{:?}", chart.warnings);
         assert!(
             chart.warnings[0].starts_with("latin1.mid: the text event at track 1, byte "),
+            "{}",
+            chart.warnings[0]
+        );
+    }
+
+    #[test]
+    fn a_song_ini_that_is_not_utf8_is_read_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = Vec::new();
+        gem(&mut d, 0, 96, 100);
+        std::fs::write(
+            dir.path().join("notes.mid"),
+            smf(192, &[track("T", &[]), track("PART DRUMS", &d)]),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("song.ini"), b"[song]\nname = Caf\xe9\n").unwrap();
+        let chart = read_path(dir.path(), opts(Difficulty::Expert, false)).unwrap();
+        assert_eq!(chart.notes.len(), 1);
+        assert_eq!(chart.warnings.len(), 1, "{:?}", chart.warnings);
+        assert!(
+            chart.warnings[0].contains("song.ini: the text is not valid UTF-8 (first at byte 17)"),
             "{}",
             chart.warnings[0]
         );
