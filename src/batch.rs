@@ -277,14 +277,9 @@ pub fn score_folder<E: fmt::Display>(
     })
 }
 
-/// Writes a file through a temporary sibling and a rename, so a crash never leaves half a file.
+/// [`crate::formats::write_whole`], its error naming the file.
 fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|source| BatchError::Write {
-        path: tmp.clone(),
-        source,
-    })?;
-    std::fs::rename(&tmp, path).map_err(|source| BatchError::Write {
+    crate::formats::write_whole(path, bytes).map_err(|source| BatchError::Write {
         path: path.to_path_buf(),
         source,
     })

@@ -334,7 +334,7 @@ pub fn tap_calibration(taps: Taps) -> Result<TapOutcome, TapError> {
         source,
     })?;
     let chart_path = taps.out_dir.join(TAP_CHART_FILE);
-    crate::latency::write_whole(
+    crate::formats::write_whole(
         &chart_path,
         crate::formats::chart_json::write_chart(&chart).as_bytes(),
     )

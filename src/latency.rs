@@ -13,7 +13,7 @@ use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Environment variable naming the config directory, overriding the platform's.
 pub const CONFIG_DIR_ENV: &str = "POCKET_CONFIG_DIR";
@@ -296,17 +296,8 @@ impl LatencyProfiles {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(write_err)?;
         }
-        write_whole(&self.path, self.to_json().as_bytes()).map_err(write_err)
+        crate::formats::write_whole(&self.path, self.to_json().as_bytes()).map_err(write_err)
     }
-}
-
-/// Writes a file through a temporary sibling (`NAME.tmp`) and a rename, so that a crash never
-/// leaves half a file.
-pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

@@ -156,9 +156,14 @@ fn demo_prints_both_players_and_writes_a_report() {
     let chart = report.chart.as_ref().expect("the demo report has a chart");
     assert_eq!(chart.path, "demo");
     assert_eq!(chart.notes, 1194);
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .expect("the output folder")
+        .map(|e| e.expect("an entry").file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(
-        !out.join("demo-report.tmp").exists(),
-        "the temporary file is renamed away"
+        leftovers.is_empty(),
+        "temporary files are renamed away: {leftovers:?}"
     );
 }
 

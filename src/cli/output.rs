@@ -80,10 +80,8 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
             dir.display()
         );
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    pocket::formats::write_whole(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Prints what a reader recovered from, one `warning:` line each on stderr.

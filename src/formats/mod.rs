@@ -28,9 +28,11 @@ pub(crate) mod read;
 pub mod rockband;
 pub mod smf;
 mod take_spec;
+mod write;
 
 pub use chart_options::{ChartLoadOptions, Difficulty};
 pub use take_spec::{TakeSelector, TakeSpec, TakeSpecError};
+pub use write::write_whole;
 
 use crate::chart::Chart;
 use crate::error::{InputError, InputErrorKind, Place, Remedy};
