@@ -7,8 +7,9 @@ use pocket::event::RawEvent;
 use pocket::formats::capture_log::{CaptureHeader, CaptureWriter, PortInfo, StartMode};
 use pocket::internals::live::OnlineJudge;
 use pocket::internals::live::IDLE_SLEEP;
-use pocket::internals::live::{ring, EventReceiver, EventSender};
+use pocket::internals::live::{ring, EventReceiver, EventSender, Stamp};
 use pocket::internals::live::{CaptureClock, ConnectionClock};
+use pocket::internals::live::{Cycle, Schedule, Scheduled};
 use pocket::kit::KitMap;
 use pocket::matching::Offsets;
 use pocket::score::Timing;
@@ -69,7 +70,10 @@ impl Path1 {
         let Some(r) = self.rx.pop(&mut self.buf) else {
             return;
         };
-        let t = self.clock.time(r.stamp_us, r.now);
+        let Stamp::Backend { stamp_us, now } = r.stamp else {
+            return;
+        };
+        let t = self.clock.time(stamp_us, now);
         let bytes = &self.buf[..r.len];
         self.writer.write_midi(t, 0, bytes).expect("write");
         self.judge.on_event(&RawEvent::new(t, 0, bytes));
@@ -153,8 +157,11 @@ fn end_to_end() {
         let mut took = false;
         while let Some(r) = rx.pop(&mut buf) {
             took = true;
-            let t = conn.time(r.stamp_us, r.now);
-            pending.push(r.now);
+            let Stamp::Backend { stamp_us, now } = r.stamp else {
+                continue;
+            };
+            let t = conn.time(stamp_us, now);
+            pending.push(now);
             judge.on_event(&RawEvent::new(t, 0, &buf[..r.len]));
         }
         let now = clock.now();
@@ -186,7 +193,74 @@ fn end_to_end() {
     );
 }
 
-criterion_group!(benches, per_event);
+/// pocket's JACK callback per period, without a server: two kits at 16 hits/s each (events
+/// spread over the periods as they fall), a count-in click schedule, at 48 kHz and periods of
+/// 64, 256 and 1024 frames. Timed: the cycle's frame bookkeeping, every event's copy into its
+/// kit's ring, and the clicks due; the rings are drained outside the timing (the consumer's
+/// work).
+fn jack_cycle(c: &mut Criterion) {
+    let rate = 48_000i64;
+    let mut g = c.benchmark_group("live/jack callback per period, 2 kits at 16 hits per s");
+    for period in [64u32, 256, 1024] {
+        // Hits of both kits over 60 s, at frames: kit 0 every 3000 frames, kit 1 offset.
+        let step = rate / 16;
+        let hits: Vec<(usize, i64)> = (0..60 * 16)
+            .flat_map(|i| [(0usize, i * step), (1usize, i * step + 336)])
+            .collect();
+        let clicks: Vec<Scheduled> = (0..8)
+            .map(|i| Scheduled {
+                frame: i * rate / 2,
+                message: [0x99, 77, 90],
+                record: true,
+            })
+            .collect();
+        let cycles = (60 * rate) as u32 / period;
+        g.bench_function(format!("{period} frames"), |b| {
+            b.iter_custom(|iters| {
+                let clock = CaptureClock::start();
+                let (mut t0, mut r0) = ring(1 << 20, clock);
+                let (mut t1, mut r1) = ring(1 << 20, clock);
+                let (inc, mut ri) = ring(1 << 16, clock);
+                let mut cycle = Cycle::new(0, Schedule::new(clicks.clone()), inc);
+                let mut buf = [0u8; 16];
+                let mut total = Duration::ZERO;
+                let mut done = 0u64;
+                while done < iters {
+                    let mut next = 0usize;
+                    let n = (iters - done).min(u64::from(cycles)) as u32;
+                    let start = Instant::now();
+                    for k in 0..n {
+                        let s = cycle.begin(k * period, period);
+                        let end = s + i64::from(period);
+                        while let Some(&(kit, f)) = hits.get(next) {
+                            if f >= end {
+                                break;
+                            }
+                            let tx = if kit == 0 { &mut t0 } else { &mut t1 };
+                            tx.push_frame(f, &[0x99, 38, 100]);
+                            next += 1;
+                        }
+                        cycle.send_due(s, period, |o, m| black_box((o, m)).0 < period);
+                    }
+                    total += start.elapsed();
+                    done += u64::from(n);
+                    while r0.pop(&mut buf).is_some() {}
+                    while r1.pop(&mut buf).is_some() {}
+                    while ri.pop(&mut buf).is_some() {}
+                    cycle = Cycle::new(0, Schedule::new(clicks.clone()), {
+                        let (inc, r) = ring(1 << 16, clock);
+                        ri = r;
+                        inc
+                    });
+                }
+                total
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, per_event, jack_cycle);
 
 fn main() {
     benches();

@@ -99,6 +99,7 @@ fn players<'a>(loaded: &'a [LoadedTake], names: &[&str]) -> Vec<PlayerInput<'a>>
         .zip(names)
         .map(|(l, name)| PlayerInput {
             kit: l.kit.clone(),
+            capture: l.capture.clone(),
             ..PlayerInput::new(name.to_string(), &l.take)
         })
         .collect()

@@ -159,6 +159,7 @@ pub fn score_take(settings: &BatchSettings, take: &BatchTake) -> Result<Report, 
         lane_swap: Lane::ALL.map(|lane| settings.lane_map.apply(lane)),
         auto_align: settings.auto_align,
         latency_profile: take.latency_profile.map(str::to_string),
+        capture: take.loaded.capture.clone(),
     };
     // One player: no sync section, so the sync options do not matter.
     let (mut report, _) = crate::session::score_session(

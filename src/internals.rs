@@ -33,8 +33,9 @@ pub fn build_take(
 pub mod live {
     pub use crate::live::clock::{CaptureClock, ConnectionClock};
     pub use crate::live::consumer::IDLE_SLEEP;
+    pub use crate::live::cycle::{Cycle, Schedule, Scheduled};
     pub use crate::live::judge::{OnlineJudge, Outcome};
-    pub use crate::live::ring::{ring, set_callback_probe, EventReceiver, EventSender};
+    pub use crate::live::ring::{ring, set_callback_probe, EventReceiver, EventSender, Stamp};
 }
 
 /// The readers on bytes in memory, below the file-level entry points.

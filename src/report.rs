@@ -234,8 +234,68 @@ pub struct Settings {
     /// scored, against the hits played up to then. Absent when the whole chart was played.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub played_until_s: Option<f64>,
+    /// How the takes' hits were time-stamped, when they were captured live (capture logs):
+    /// the error bar of every time in the report. Absent for other takes (MIDI files, onset
+    /// lists), whose times are what the file says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<CaptureSettings>,
     /// Per-player settings, in player order.
     pub players: Vec<PlayerSettings>,
+}
+
+/// How the hits of live-captured takes were time-stamped (`settings.capture`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureSettings {
+    /// The MIDI backend that stamped the hits: `jack` (pocket's own JACK client: each hit at
+    /// its frame), `alsa`, `coremidi`, `winmm`, `replay` (a recorded take fed through the live
+    /// path), or several joined by `+` when the takes differ.
+    pub backend: String,
+    /// The frame clock's rate in frames per second (JACK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<u32>,
+    /// Frames per JACK process cycle (period) when the capture started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_frames: Option<u32>,
+    /// The finest step of the time stamps, in ms (one frame under JACK: 1000 / rate; 0.001
+    /// for ALSA and CoreMIDI, whose stamps midir gives in µs; 1 for WinMM; 0 for replays).
+    /// The largest of the takes' when they differ.
+    pub stamp_resolution_ms: f64,
+    /// xruns (missed server cycles) reported during the captures.
+    pub xruns: usize,
+    /// Jumps of the frame clock during the captures.
+    pub clock_jumps: usize,
+}
+
+impl CaptureSettings {
+    /// The settings of several takes' captures together: backends joined, the coarsest
+    /// resolution, incidents summed; rate and period only when every take agrees.
+    pub fn combine<'a>(takes: impl IntoIterator<Item = &'a CaptureSettings>) -> Option<Self> {
+        let mut out: Option<CaptureSettings> = None;
+        for c in takes {
+            out = Some(match out {
+                None => c.clone(),
+                Some(mut o) => {
+                    for b in c.backend.split('+') {
+                        if !o.backend.split('+').any(|x| x == b) {
+                            o.backend = format!("{}+{b}", o.backend);
+                        }
+                    }
+                    if o.sample_rate != c.sample_rate {
+                        o.sample_rate = None;
+                    }
+                    if o.period_frames != c.period_frames {
+                        o.period_frames = None;
+                    }
+                    o.stamp_resolution_ms = o.stamp_resolution_ms.max(c.stamp_resolution_ms);
+                    o.xruns += c.xruns;
+                    o.clock_jumps += c.clock_jumps;
+                    o
+                }
+            });
+        }
+        out
+    }
 }
 
 /// Tier edges in milliseconds.
@@ -794,6 +854,7 @@ impl Report {
                 detail: false,
                 played_from_s: None,
                 played_until_s: None,
+                capture: None,
                 players,
             },
             players: Vec::new(),

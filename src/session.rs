@@ -10,7 +10,8 @@ use crate::chart::Chart;
 use crate::latency::{LatencyError, LatencyProfiles};
 use crate::matching::{Alignment, Offsets};
 use crate::report::{
-    ms, secs, ChartSummary, Generator, PlayerSettings, Report, Settings, SCHEMA_VERSION,
+    ms, secs, CaptureSettings, ChartSummary, Generator, PlayerSettings, Report, Settings,
+    SCHEMA_VERSION,
 };
 use crate::score::{score_player, PlayerInput, ScoreOptions};
 use crate::sync::{self, PlayedTempo, SyncOptions};
@@ -131,6 +132,7 @@ fn score_span(
             detail: options.detail,
             played_from_s: span_secs(options.span.from),
             played_until_s: span_secs(options.span.until),
+            capture: CaptureSettings::combine(players.iter().filter_map(|p| p.capture.as_ref())),
             players: settings,
         },
         players: reports,

@@ -6,8 +6,8 @@
 use libfuzzer_sys::fuzz_target;
 use pocket::event::RawEvent;
 use pocket::formats::capture_log::MAX_MESSAGE_BYTES;
-use pocket::internals::live::ring;
 use pocket::internals::live::CaptureClock;
+use pocket::internals::live::{ring, Stamp};
 use pocket::time::Nanos;
 
 fuzz_target!(|data: &[u8]| {
@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
         }
         while let Some(r) = rx.pop(&mut buf) {
             let bytes = &buf[..r.len];
-            let ev = RawEvent::new(r.now, (i % 2) as u16, bytes);
+            let Stamp::Backend { now, .. } = r.stamp else {
+                panic!("a backend push comes out stamped as one: {:?}", r.stamp);
+            };
+            let ev = RawEvent::new(now, (i % 2) as u16, bytes);
             let _ = ev.decode();
             events.push(ev);
         }

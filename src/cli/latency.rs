@@ -75,15 +75,7 @@ pub fn latencies(
 
 /// The stable name of a live kit's port (`None` in a build without MIDI support).
 fn port_name(query: &str) -> Option<String> {
-    #[cfg(feature = "midi-io")]
-    {
-        pocket::live::ports::find_input(query).ok()
-    }
-    #[cfg(not(feature = "midi-io"))]
-    {
-        let _ = query;
-        None
-    }
+    pocket::live::ports::find_input(query).ok().map(|p| p.name)
 }
 
 /// Offsets for a live player without `--offset-ms`: the named profile, else the one saved

@@ -106,7 +106,22 @@ pub fn devices(json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&d)?);
         return Ok(());
     }
-    println!("MIDI inputs ({})", d.backend);
+    // With two backends each port is marked with its own; ports are searched in this order.
+    let several = d.backends.len() > 1;
+    for b in &d.backends {
+        if let Some(reason) = &b.reason {
+            println!("{} not available: {reason}", b.name);
+        }
+    }
+    let mark = |backend: &str| {
+        if several {
+            format!("  [{backend}]")
+        } else {
+            String::new()
+        }
+    };
+    let names: Vec<&str> = d.backends.iter().map(|b| b.name).collect();
+    println!("MIDI inputs ({})", names.join(", "));
     if d.inputs.is_empty() {
         println!("  (none)");
     }
@@ -115,14 +130,14 @@ pub fn devices(json: bool) -> Result<()> {
             .suggested_kit
             .map(|k| format!("  kit {k}"))
             .unwrap_or_default();
-        println!("  {}{kit}", p.name);
+        println!("  {}{kit}{}", p.name, mark(p.backend));
     }
     println!("MIDI outputs");
     if d.outputs.is_empty() {
         println!("  (none)");
     }
     for p in &d.outputs {
-        println!("  {}", p.name);
+        println!("  {}{}", p.name, mark(p.backend));
     }
     Ok(())
 }

@@ -152,6 +152,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
             lane_swap: Lane::ALL.map(|lane| lane_map.apply(lane)),
             auto_align: args.auto_align,
             latency_profile: lat[i].profile().map(str::to_string),
+            capture: l.capture.clone(),
         })
         .collect();
     let (mut report, _) = session::score_session(

@@ -98,6 +98,7 @@ pub fn sync(args: SyncArgs) -> Result<()> {
                 kit: l.kit.clone(),
                 offsets: offsets[i],
                 latency_profile: lat[i].profile().map(str::to_string),
+                capture: l.capture.clone(),
                 ..PlayerInput::new(r.names[i], &l.take)
             })
             .collect();

@@ -272,6 +272,8 @@ pub struct LoadedTake {
     /// What the reader recovered from (a capture log cut off, a lost port, ...), each naming
     /// the file.
     pub warnings: Vec<String>,
+    /// How the hits were time-stamped (capture logs that say so).
+    pub capture: Option<crate::report::CaptureSettings>,
 }
 
 /// The lane rules a chart needs when it is scored against these takes: `base` plus every merge
@@ -356,6 +358,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 format,
                 played_until: None,
                 warnings: Vec::new(),
+                capture: None,
             })
         }
         Format::CaptureLog => {
@@ -416,6 +419,18 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 offsets: Some((info.offset_hands, info.offset_feet)),
                 format,
                 played_until: Some(cap.played_until()),
+                capture: cap
+                    .header
+                    .capture
+                    .as_ref()
+                    .map(|c| crate::report::CaptureSettings {
+                        backend: c.backend.clone(),
+                        sample_rate: c.sample_rate,
+                        period_frames: c.period_frames,
+                        stamp_resolution_ms: c.stamp_resolution_ms,
+                        xruns: cap.xruns.len(),
+                        clock_jumps: cap.clock_jumps.len(),
+                    }),
                 warnings: cap
                     .warnings()
                     .into_iter()
@@ -433,6 +448,7 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 kit_merges: crate::kit::LaneMap::new(),
                 played_until: None,
                 warnings: Vec::new(),
+                capture: None,
             })
         }
         Format::ChartJson

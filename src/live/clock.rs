@@ -10,6 +10,10 @@
 //! spacing between events, placed on the capture clock by the fastest delivery seen lately.
 //! Delivery delays (a callback woken late) only ever make `now − stamp` larger, so the minimum
 //! discards them; the sliding window follows slow drift between the two clocks.
+//!
+//! pocket's own JACK client needs none of that: it stamps each event with its frame on the
+//! server's frame clock ([`FrameClock`]), and the session maps frames to time with one linear
+//! map, t = (frame − frame at the capture clock's zero) / rate, exact to the sample.
 
 use crate::time::Nanos;
 use std::collections::VecDeque;
@@ -72,6 +76,41 @@ impl CaptureClock {
     pub fn instant_of(&self, t: Nanos) -> Instant {
         let real_ns = (t.0.max(0) as f64 / self.speed) as u64;
         self.epoch + std::time::Duration::from_nanos(real_ns)
+    }
+}
+
+/// The frame clock of pocket's JACK client, placed on the capture clock: frames are counted
+/// from the frame at the capture clock's zero, and t = frame / rate. One linear map for the
+/// whole session (not a per-cycle conversion, which would add the scheduler's jitter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameClock {
+    /// Frames per second.
+    pub rate: u32,
+}
+
+impl FrameClock {
+    /// The capture-clock time of `frame` (frames from the capture's zero), to the nearest ns.
+    pub fn time(&self, frame: i64) -> Nanos {
+        let rate = i128::from(self.rate.max(1));
+        let num = i128::from(frame) * 1_000_000_000;
+        // Round half away from zero.
+        let t = if num >= 0 {
+            (num + rate / 2) / rate
+        } else {
+            (num - rate / 2) / rate
+        };
+        Nanos(i64::try_from(t).unwrap_or(if t < 0 { i64::MIN } else { i64::MAX }))
+    }
+
+    /// The frame (from the capture's zero) at capture-clock time `t`, to the nearest frame.
+    pub fn frame(&self, t: Nanos) -> i64 {
+        let num = i128::from(t.0) * i128::from(self.rate);
+        let t = if num >= 0 {
+            (num + 500_000_000) / 1_000_000_000
+        } else {
+            (num - 500_000_000) / 1_000_000_000
+        };
+        i64::try_from(t).unwrap_or(if t < 0 { i64::MIN } else { i64::MAX })
     }
 }
 
@@ -171,6 +210,27 @@ mod tests {
         let ta = a.time(77_000_000, Nanos(1_000_000_000));
         let tb = b.time(5, Nanos(1_000_000_000));
         assert_eq!(ta, tb);
+    }
+
+    #[test]
+    fn frames_map_to_time_by_one_linear_rule() {
+        let c = FrameClock { rate: 48_000 };
+        assert_eq!(c.time(0), Nanos(0));
+        assert_eq!(c.time(48_000), Nanos(1_000_000_000));
+        // 7 ms at 48 kHz is 336 frames exactly.
+        assert_eq!(c.time(336), Nanos(7_000_000));
+        // One frame is 20833.33 ns: rounded to the nearest ns, both signs.
+        assert_eq!(c.time(1), Nanos(20_833));
+        assert_eq!(c.time(-1), Nanos(-20_833));
+        // Ten hours of frames stay exact (no drift from per-cycle conversion).
+        let ten_hours = 48_000i64 * 36_000;
+        assert_eq!(c.time(ten_hours), Nanos(36_000_000_000_000));
+        for f in [-5i64, 0, 1, 2, 335, 336, 48_001, 1 << 33] {
+            assert_eq!(c.frame(c.time(f)), f, "frame {f} survives the round trip");
+        }
+        let odd = FrameClock { rate: 44_100 };
+        assert_eq!(odd.time(441), Nanos(10_000_000));
+        assert_eq!(odd.frame(Nanos(10_000_000)), 441);
     }
 
     #[test]

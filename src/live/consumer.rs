@@ -10,15 +10,15 @@
 //! Wake-up strategy: the consumer polls its rings and sleeps [`IDLE_SLEEP`] when they were all
 //! empty, so an event waits at most about that long in its ring (the callback never signals).
 
-use super::clock::{CaptureClock, ConnectionClock};
+use super::clock::{CaptureClock, ConnectionClock, FrameClock};
 use super::display::{Display, DisplayEvent};
 use super::judge::{OnlineJudge, Outcome};
-use super::ring::EventReceiver;
+use super::ring::{EventReceiver, Stamp};
 use crate::event::{split_messages, RawEvent};
 use crate::formats::capture_log::{CaptureWriteError, CaptureWriter, MAX_MESSAGE_BYTES};
 use crate::time::Nanos;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -79,7 +79,32 @@ pub enum Control {
     },
     /// No source will send anything more (every replay has finished).
     SourcesDone,
+    /// pocket's JACK client is running: its events are stamped in frames of `clock`; `events`
+    /// brings the clicks it sent (at their frames) and jumps of its frame clock, and `xruns`
+    /// counts the xruns the server reported.
+    FrameClock {
+        /// Frames to capture-clock time.
+        clock: FrameClock,
+        /// Clicks sent (note-on messages at their frames) and frame-clock jumps.
+        events: EventReceiver,
+        /// xruns reported so far.
+        xruns: Arc<AtomicU64>,
+    },
 }
+
+/// Where the JACK client's frames and incidents come from, once it runs.
+struct FrameSource {
+    clock: FrameClock,
+    events: EventReceiver,
+    xruns: Arc<AtomicU64>,
+    xruns_written: u64,
+}
+
+/// The accented count-in click note (the others are [`CLICK_NOTE`]).
+pub const ACCENT_NOTE: u8 = 76;
+/// The count-in click note of beats other than the first of a bar.
+#[cfg_attr(not(any(feature = "jack", feature = "midi-io")), allow(dead_code))]
+pub const CLICK_NOTE: u8 = 77;
 
 /// What the consumer needs to know about the session.
 #[derive(Debug)]
@@ -176,6 +201,7 @@ pub fn run(
     let notes = config.players.first().map_or(0, |p| p.judge.note_count());
     let mut note_offsets: Vec<[Option<Nanos>; 2]> = vec![[None, None]; notes];
     let mut sync_recent: VecDeque<Nanos> = VecDeque::with_capacity(SYNC_NOTES);
+    let mut frames: Option<FrameSource> = None;
 
     let reason = loop {
         let Some(writer) = guard.0.as_mut() else {
@@ -213,6 +239,39 @@ pub fn run(
                 }
                 Control::Click { t, accent } => writer.write_click(t, accent)?,
                 Control::SourcesDone => sources_done = true,
+                Control::FrameClock {
+                    clock,
+                    events,
+                    xruns,
+                } => {
+                    frames = Some(FrameSource {
+                        clock,
+                        events,
+                        xruns,
+                        xruns_written: 0,
+                    })
+                }
+            }
+        }
+
+        // The JACK client's clicks, clock jumps and xruns.
+        if let Some(src) = frames.as_mut() {
+            while let Some(r) = src.events.pop(&mut buf) {
+                match r.stamp {
+                    Stamp::Frame(f) => {
+                        let accent = r.len >= 2 && buf[1] == ACCENT_NOTE;
+                        writer.write_click_at_frame(src.clock.time(f), f, accent)?;
+                    }
+                    Stamp::FrameJump { expected, actual } => {
+                        writer.write_clock_jump(src.clock.time(actual), actual, expected)?;
+                    }
+                    Stamp::Backend { .. } => {}
+                }
+            }
+            let xruns = src.xruns.load(Ordering::Relaxed);
+            while src.xruns_written < xruns {
+                writer.write_xrun(config.clock.now())?;
+                src.xruns_written += 1;
             }
         }
 
@@ -236,9 +295,21 @@ pub fn run(
                     break;
                 };
                 took += 1;
-                let time = port.clock.time(r.stamp_us, r.now);
                 let bytes = &buf[..r.len];
-                writer.write_midi(time, port_index, bytes)?;
+                let time = match r.stamp {
+                    Stamp::Backend { stamp_us, now } => {
+                        let time = port.clock.time(stamp_us, now);
+                        writer.write_midi(time, port_index, bytes)?;
+                        time
+                    }
+                    Stamp::Frame(f) => {
+                        let clock = frames.as_ref().map_or(FrameClock { rate: 1 }, |s| s.clock);
+                        let time = clock.time(f);
+                        writer.write_midi_at_frame(time, f, port_index, bytes)?;
+                        time
+                    }
+                    Stamp::FrameJump { .. } => continue,
+                };
                 summary.events += 1;
                 if config.fail_after_events == Some(summary.events) {
                     panic!("consumer failure requested after {} events", summary.events);

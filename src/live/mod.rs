@@ -5,7 +5,7 @@
 //!
 //! | step | file | thread |
 //! |---|---|---|
-//! | MIDI port -> callback (stamp, copy, return) | [`ports`] (midir, feature `midi-io`), `ring` | the backend's |
+//! | MIDI port -> callback (stamp, copy, return) | [`ports`] (finding ports), `jack_io` (pocket's JACK client, feature `jack`: frames, clicks at their frame, `cycle`), `midir_io` (ALSA, CoreMIDI, WinMM, feature `midi-io`), `ring` | the backend's |
 //! | recorded take -> the same callback | [`replay`] | one per replayed player |
 //! | ring -> capture clock (`clock`) -> capture log, online judge (`judge`) | `consumer` | the consumer |
 //! | judgements -> terminal | `display` | the display |
@@ -18,9 +18,16 @@
 
 pub(crate) mod clock;
 pub(crate) mod consumer;
+#[cfg(any(feature = "jack", feature = "testing"))]
+pub(crate) mod cycle;
 pub(crate) mod display;
+#[cfg(feature = "jack")]
+pub mod jack_io;
 pub(crate) mod judge;
+#[cfg(feature = "midi-io")]
+pub mod midir_io;
 pub mod monitor;
+pub(crate) mod names;
 pub mod ports;
 pub mod replay;
 pub(crate) mod ring;

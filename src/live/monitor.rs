@@ -5,10 +5,11 @@
 //! The source feeds a `ring` as in a live session (ports through `ports`, replays through
 //! `replay`); this module drains it and describes each channel message. Nothing is written.
 
-use super::clock::{CaptureClock, ConnectionClock};
+use super::clock::{CaptureClock, ConnectionClock, FrameClock};
 use super::consumer::Control;
+use super::ports::{find_input, OpenPorts};
 use super::replay::{self, ReplayThread};
-use super::ring::{ring, EventReceiver, DEFAULT_RING_BYTES};
+use super::ring::{ring, EventReceiver, Stamp, DEFAULT_RING_BYTES};
 use super::session::{self, PlayerSource};
 use super::LiveError;
 use crate::event::split_messages;
@@ -163,11 +164,17 @@ pub fn run(
     let replay_stop = Arc::new(AtomicBool::new(false));
     let (source, suggested, channel, inputs, replay_thread) = match &opts.source {
         PlayerSource::Port { query, channel } => {
-            let stable = session::find_input(query)?;
-            let kit = crate::kit::suggest_profile(&stable).and_then(KitMap::builtin);
-            let inputs =
-                session::open_inputs(std::slice::from_ref(&stable), clock, control_tx.clone())?;
-            (stable, kit, *channel, inputs, None)
+            let port = find_input(query)?;
+            let kit = crate::kit::suggest_profile(&port.name).and_then(KitMap::builtin);
+            let name = port.name.clone();
+            let inputs = OpenPorts::open(
+                &[(0, port)],
+                None,
+                clock,
+                control_tx.clone(),
+                Arc::clone(&replay_stop),
+            )?;
+            (name, kit, *channel, Some(inputs), None)
         }
         PlayerSource::Replay { spec } => {
             let events = replay::load_events(spec)?;
@@ -207,12 +214,15 @@ pub fn run(
 
     let mut rings: Vec<EventReceiver> = Vec::new();
     let mut conn = ConnectionClock::default();
+    let mut frames: Option<FrameClock> = None;
     let mut buf = vec![0u8; crate::formats::capture_log::MAX_MESSAGE_BYTES];
     let mut shown = 0u64;
     loop {
         while let Ok(msg) = control_rx.try_recv() {
-            if let Control::Ring { receiver, .. } = msg {
-                rings.push(receiver);
+            match msg {
+                Control::Ring { receiver, .. } => rings.push(receiver),
+                Control::FrameClock { clock, .. } => frames = Some(clock),
+                _ => {}
             }
         }
         let mut took = 0;
@@ -226,7 +236,11 @@ pub fn run(
                 break;
             };
             took += 1;
-            let time = conn.time(r.stamp_us, r.now);
+            let time = match (r.stamp, frames) {
+                (Stamp::Backend { stamp_us, now }, _) => conn.time(stamp_us, now),
+                (Stamp::Frame(f), Some(clock)) => clock.time(f),
+                _ => continue,
+            };
             for message in split_messages(&buf[..r.len]) {
                 let Some(bytes) = message.channel_bytes() else {
                     continue;
@@ -256,7 +270,9 @@ pub fn run(
     if let Some(t) = replay_thread {
         t.join();
     }
-    session::close_inputs(inputs);
+    if let Some(i) = inputs {
+        i.close();
+    }
     Ok(shown)
 }
 

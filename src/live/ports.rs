@@ -1,90 +1,71 @@
 //! MIDI ports: listing them under stable names, choosing one by name, opening inputs and the
 //! click output, and watching for kits that are unplugged and plugged back in.
 //!
-//! This is the only file that touches midir, and only with the `midi-io` feature; the naming
-//! rules below are plain functions available in every build.
-//!
-//! Stable names: ALSA appends the sequencer's `client:port` numbers to port names
-//! (`TD-17:TD-17 MIDI 1 20:0`) and a2jmidid puts the client number in brackets
-//! (`a2j:TD-17 [20] (capture): TD-17 MIDI 1`). Those numbers change across reboots and replugs,
-//! so pocket strips them. Two kits of the same model get the same name; the second and third
-//! are told apart by ` #2`, ` #3` in the order the system lists them.
+//! The backends live beside this file: `jack_io` (feature `jack`: pocket's own JACK client,
+//! every event stamped at its frame) and `midir_io` (feature `midi-io`: ALSA, CoreMIDI, WinMM
+//! through midir). A build may have both; ports are then searched in JACK first. The naming
+//! rules (`names`, re-exported here) are plain functions available in every build.
 
+use super::clock::CaptureClock;
+use super::consumer::Control;
 use super::LiveError;
+use crate::formats::capture_log::StampSource;
+use crate::time::Nanos;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
 
-/// A port name without the numbers that change across reboots (see the module docs).
-pub fn stable_name(raw: &str) -> String {
-    let mut name = raw.trim().to_string();
-    // Trailing ALSA "client:port".
-    if let Some((head, tail)) = name.rsplit_once(' ') {
-        let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if let Some((c, p)) = tail.split_once(':') {
-            if numeric(c) && numeric(p) {
-                name = head.trim_end().to_string();
-            }
-        }
-    }
-    // a2jmidid's " [20]".
-    while let Some(start) = name.find(" [") {
-        let rest = &name[start + 2..];
-        match rest.find(']') {
-            Some(end) if end > 0 && rest[..end].bytes().all(|b| b.is_ascii_digit()) => {
-                name.replace_range(start..start + 2 + end + 1, "");
-            }
-            _ => break,
-        }
-    }
-    name
+pub use super::names::{choose, stable_name, stable_names, POLL_EVERY};
+
+/// A MIDI backend: where a port lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// pocket's own JACK client (feature `jack`).
+    Jack,
+    /// midir: ALSA, CoreMIDI or WinMM (feature `midi-io`).
+    Midir,
 }
 
-/// Stable names for a list of raw port names: numbers stripped, ` #2`, ` #3` appended to
-/// repeated names.
-pub fn stable_names(raw: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(raw.len());
-    let base: Vec<String> = raw.iter().map(|r| stable_name(r)).collect();
-    for (i, b) in base.iter().enumerate() {
-        let earlier = base[..i].iter().filter(|x| *x == b).count();
-        out.push(if earlier == 0 {
-            b.clone()
-        } else {
-            format!("{b} #{}", earlier + 1)
-        });
+impl Backend {
+    /// The backend's name in `pocket devices` and reports: `jack`, or midir's system
+    /// (`alsa`, `coremidi`, `winmm`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Jack => "jack",
+            Backend::Midir if cfg!(target_os = "linux") => "alsa",
+            Backend::Midir if cfg!(target_os = "macos") => "coremidi",
+            Backend::Midir if cfg!(windows) => "winmm",
+            Backend::Midir => "midir",
+        }
     }
-    out
 }
 
-/// Chooses the port whose stable name contains `query` (case-insensitive). An exact
-/// (case-insensitive) name wins over substrings; no match or several matches are errors that
-/// list the ports.
-pub fn choose(query: &str, names: &[String], what: &str) -> Result<usize, LiveError> {
-    let q = query.to_lowercase();
-    if let Some(i) = names.iter().position(|n| n.to_lowercase() == q) {
-        return Ok(i);
-    }
-    let matches: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.to_lowercase().contains(&q))
-        .map(|(i, _)| i)
-        .collect();
-    match matches[..] {
-        [i] => Ok(i),
-        [] => Err(LiveError::NoSuchPort {
-            what: what.to_string(),
-            query: query.to_string(),
-            available: names.to_vec(),
-        }),
-        _ => Err(LiveError::AmbiguousPort {
-            what: what.to_string(),
-            query: query.to_string(),
-            matches: matches.iter().map(|&i| names[i].clone()).collect(),
-        }),
-    }
+/// A port found by name: its backend and stable name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortRef {
+    /// Where it lives.
+    pub backend: Backend,
+    /// Its stable name.
+    pub name: String,
+}
+
+/// A backend as `pocket devices` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BackendStatus {
+    /// `jack`, `alsa`, `coremidi` or `winmm`.
+    pub name: &'static str,
+    /// Whether it answered (a JACK build without a running server does not).
+    pub available: bool,
+    /// Why it did not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A port as `pocket devices` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PortEntry {
+    /// The backend it lives on (`jack`, `alsa`, ...).
+    pub backend: &'static str,
     /// Stable name (what `--player NAME=PORT` matches).
     pub name: String,
     /// The name the system reported.
@@ -97,19 +78,20 @@ pub struct PortEntry {
 /// MIDI inputs and outputs of the system.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Devices {
-    /// The MIDI backend (`alsa`, `jack`, `coremidi`, `winmm`).
-    pub backend: &'static str,
+    /// The backends this build has, in search order.
+    pub backends: Vec<BackendStatus>,
     /// Input ports (kits).
     pub inputs: Vec<PortEntry>,
     /// Output ports (for the click).
     pub outputs: Vec<PortEntry>,
 }
 
-fn entries(raw: Vec<String>) -> Vec<PortEntry> {
+fn entries(backend: Backend, raw: Vec<String>) -> Vec<PortEntry> {
     let names = stable_names(&raw);
     raw.into_iter()
         .zip(names)
         .map(|(system_name, name)| PortEntry {
+            backend: backend.name(),
             suggested_kit: crate::kit::suggest_profile(&name),
             name,
             system_name,
@@ -117,325 +99,252 @@ fn entries(raw: Vec<String>) -> Vec<PortEntry> {
         .collect()
 }
 
-/// The MIDI backend this build uses.
-pub fn backend() -> &'static str {
-    if cfg!(not(feature = "midi-io")) {
-        "none"
-    } else if cfg!(feature = "jack") {
-        "jack"
-    } else if cfg!(target_os = "linux") {
-        "alsa"
-    } else if cfg!(target_os = "macos") {
-        "coremidi"
-    } else if cfg!(windows) {
-        "winmm"
-    } else {
-        "midir"
+/// The backends this build has, in the order ports are searched: pocket's own JACK client
+/// first (sample-accurate), then midir's (ALSA, CoreMIDI, WinMM).
+fn built() -> Vec<Backend> {
+    let mut v = Vec::new();
+    if cfg!(feature = "jack") {
+        v.push(Backend::Jack);
+    }
+    if cfg!(feature = "midi-io") {
+        v.push(Backend::Midir);
+    }
+    v
+}
+
+/// The system names of a backend's MIDI inputs (kits) and outputs (click destinations).
+fn port_names(backend: Backend) -> Result<(Vec<String>, Vec<String>), LiveError> {
+    match backend {
+        #[cfg(feature = "jack")]
+        Backend::Jack => super::jack_io::port_names(),
+        #[cfg(feature = "midi-io")]
+        Backend::Midir => super::midir_io::port_names(),
+        #[allow(unreachable_patterns)]
+        _ => Err(LiveError::NotBuilt),
     }
 }
 
-#[cfg(not(feature = "midi-io"))]
-mod io {
-    use super::*;
-
-    /// The system's MIDI ports: always [`LiveError::NotBuilt`] in a build without `midi-io`.
-    pub fn devices() -> Result<Devices, LiveError> {
+/// The system's MIDI ports, from every backend this build has; a backend that cannot be
+/// reached (no JACK server running) is listed with the reason.
+pub fn devices() -> Result<Devices, LiveError> {
+    let backends = built();
+    if backends.is_empty() {
         let _ = entries;
-        Err(LiveError::NotBuilt)
+        return Err(LiveError::NotBuilt);
+    }
+    let mut d = Devices {
+        backends: Vec::new(),
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+    };
+    let mut last_error = None;
+    for b in backends {
+        match port_names(b) {
+            Ok((inputs, outputs)) => {
+                d.inputs.extend(entries(b, inputs));
+                d.outputs.extend(entries(b, outputs));
+                d.backends.push(BackendStatus {
+                    name: b.name(),
+                    available: true,
+                    reason: None,
+                });
+            }
+            Err(e) => {
+                d.backends.push(BackendStatus {
+                    name: b.name(),
+                    available: false,
+                    reason: Some(e.to_string()),
+                });
+                last_error = Some(e);
+            }
+        }
+    }
+    match last_error {
+        Some(e) if d.backends.iter().all(|b| !b.available) => Err(e),
+        _ => Ok(d),
     }
 }
 
-#[cfg(feature = "midi-io")]
-mod io {
-    use super::*;
-    use crate::live::clock::CaptureClock;
-    use crate::live::consumer::Control;
-    use crate::live::ring::{ring, EventSender, DEFAULT_RING_BYTES};
-    use midir::{Ignore, MidiInput, MidiInputConnection, MidiOutput, MidiOutputConnection};
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::mpsc::Sender;
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    const CLIENT: &str = "pocket";
-    /// How often the port list is polled for unplugged and returning kits.
-    pub const POLL_EVERY: Duration = Duration::from_millis(500);
-
-    fn no_system(e: impl std::fmt::Display) -> LiveError {
-        if cfg!(feature = "jack") {
-            LiveError::NoMidiSystem(format!(
-                "cannot reach a JACK server ({e}); start jackd, or PipeWire with its JACK support (pipewire-jack)"
-            ))
-        } else if cfg!(target_os = "linux") && !std::path::Path::new("/dev/snd/seq").exists() {
-            LiveError::NoMidiSystem(
-                "ALSA sequencer /dev/snd/seq is missing: load it with `sudo modprobe snd-seq`, or in a container pass the device through (--device /dev/snd)".into(),
-            )
-        } else {
-            LiveError::NoMidiSystem(format!("the MIDI system cannot be opened: {e}"))
-        }
+/// Finds the port whose stable name matches `query` (see [`choose`]) among the inputs
+/// (`output` false: kits) or outputs (click destinations) of every backend, JACK's first: a
+/// query that matches a JACK port is taken from JACK; otherwise the other backend's ports are
+/// searched. A backend that cannot be reached is skipped, unless none can.
+fn find(query: &str, output: bool) -> Result<PortRef, LiveError> {
+    let what = if output { "MIDI output" } else { "MIDI input" };
+    let backends = built();
+    if backends.is_empty() {
+        return Err(LiveError::NotBuilt);
     }
-
-    fn input(name: &str) -> Result<MidiInput, LiveError> {
-        let mut m = MidiInput::new(name).map_err(no_system)?;
-        m.ignore(Ignore::None);
-        Ok(m)
-    }
-
-    fn input_names(m: &MidiInput) -> Vec<String> {
-        m.ports()
-            .iter()
-            .map(|p| m.port_name(p).unwrap_or_default())
-            .collect()
-    }
-
-    /// The system's MIDI ports.
-    pub fn devices() -> Result<Devices, LiveError> {
-        let i = input(&format!("{CLIENT}-list"))?;
-        let o = MidiOutput::new(&format!("{CLIENT}-list")).map_err(no_system)?;
-        let outputs = o
-            .ports()
-            .iter()
-            .map(|p| o.port_name(p).unwrap_or_default())
-            .collect();
-        Ok(Devices {
-            backend: backend(),
-            inputs: entries(input_names(&i)),
-            outputs: entries(outputs),
-        })
-    }
-
-    /// The stable name of the input port matching `query`.
-    pub fn find_input(query: &str) -> Result<String, LiveError> {
-        let i = input(&format!("{CLIENT}-list"))?;
-        let names = stable_names(&input_names(&i));
-        let k = choose(query, &names, "MIDI input")?;
-        Ok(names[k].clone())
-    }
-
-    fn connect(
-        stable: &str,
-        port: u16,
-        clock: CaptureClock,
-    ) -> Result<
-        (
-            MidiInputConnection<EventSender>,
-            crate::live::ring::EventReceiver,
-        ),
-        LiveError,
-    > {
-        let m = input(&format!("{CLIENT}-in-{port}"))?;
-        let ports = m.ports();
-        let names = stable_names(&input_names(&m));
-        let Some(k) = names.iter().position(|n| n == stable) else {
-            return Err(LiveError::NoSuchPort {
-                what: "MIDI input".into(),
-                query: stable.into(),
-                available: names,
-            });
+    let mut available: Vec<String> = Vec::new();
+    let mut reached = false;
+    let mut unreachable = None;
+    for b in &backends {
+        let names = match port_names(*b) {
+            Ok((i, o)) => stable_names(if output { &o } else { &i }),
+            Err(e) => {
+                unreachable = Some(e);
+                continue;
+            }
         };
-        let (tx, rx) = ring(DEFAULT_RING_BYTES, clock);
-        let conn = m
-            .connect(
-                &ports[k],
-                &format!("in-{port}"),
-                |stamp_us, message, sender: &mut EventSender| {
-                    sender.push(stamp_us, message);
-                },
-                tx,
-            )
-            .map_err(|e| LiveError::PortBusy {
-                name: stable.to_string(),
-                reason: e.to_string(),
-            })?;
-        Ok((conn, rx))
-    }
-
-    /// The open inputs of a session, and the thread that watches for unplugged kits.
-    pub struct Inputs {
-        stop: Arc<AtomicBool>,
-        thread: Option<std::thread::JoinHandle<()>>,
-    }
-
-    impl Inputs {
-        /// Opens every port (stable names, index = port index) and starts watching them. Each
-        /// connection's ring is handed to the consumer through `control`.
-        pub fn open(
-            names: &[String],
-            clock: CaptureClock,
-            control: Sender<Control>,
-        ) -> Result<Inputs, LiveError> {
-            let mut conns = Vec::new();
-            for (i, name) in names.iter().enumerate() {
-                let (conn, rx) = connect(name, i as u16, clock)?;
-                let _ = control.send(Control::Ring {
-                    port: i as u16,
-                    receiver: rx,
-                });
-                conns.push(Some(conn));
+        reached = true;
+        match choose(query, &names, what) {
+            Ok(k) => {
+                return Ok(PortRef {
+                    backend: *b,
+                    name: names[k].clone(),
+                })
             }
-            let watcher = input(&format!("{CLIENT}-watch"))?;
-            let stop = Arc::new(AtomicBool::new(false));
-            let stop2 = Arc::clone(&stop);
-            let names = names.to_vec();
-            let thread = std::thread::Builder::new()
-                .name("pocket-ports".into())
-                .spawn(move || watch(watcher, names, conns, clock, control, stop2))
-                .map_err(|e| LiveError::NoMidiSystem(format!("cannot start a thread: {e}")))?;
-            Ok(Inputs {
-                stop,
-                thread: Some(thread),
-            })
-        }
-
-        /// Closes every connection (their rings then report finished).
-        pub fn close(mut self) {
-            self.stop_now();
-        }
-
-        fn stop_now(&mut self) {
-            self.stop.store(true, Ordering::Relaxed);
-            if let Some(t) = self.thread.take() {
-                let _ = t.join();
+            Err(LiveError::NoSuchPort { .. }) => {
+                let label = |n: &String| {
+                    if backends.len() > 1 {
+                        format!("{n} ({})", b.name())
+                    } else {
+                        n.clone()
+                    }
+                };
+                available.extend(names.iter().map(label));
             }
+            Err(e) => return Err(e),
         }
     }
-
-    impl Drop for Inputs {
-        fn drop(&mut self) {
-            self.stop_now();
-        }
+    match (reached, unreachable) {
+        (false, Some(e)) => Err(e),
+        _ => Err(LiveError::NoSuchPort {
+            what: what.into(),
+            query: query.into(),
+            available,
+        }),
     }
+}
 
-    fn watch(
-        watcher: MidiInput,
-        names: Vec<String>,
-        mut conns: Vec<Option<MidiInputConnection<EventSender>>>,
+/// The kit port matching `query` (JACK first; see `find` for the search order).
+pub fn find_input(query: &str) -> Result<PortRef, LiveError> {
+    find(query, false)
+}
+
+/// The click destination matching `query`.
+pub fn find_output(query: &str) -> Result<PortRef, LiveError> {
+    find(query, true)
+}
+
+/// The ports of a session, open: the kits' inputs on each backend and the click output.
+#[derive(Default)]
+pub struct OpenPorts {
+    #[cfg(feature = "midi-io")]
+    midir: Option<super::midir_io::Inputs>,
+    #[cfg(feature = "midi-io")]
+    midir_click: Option<std::thread::JoinHandle<()>>,
+    #[cfg(feature = "jack")]
+    jack: Option<super::jack_io::JackSession>,
+    stamps: Option<StampSource>,
+}
+
+impl OpenPorts {
+    /// Opens the kits' ports (port index, port) and the click (destination, clicks at
+    /// capture-clock times), each on its backend; every ring reaches the consumer through
+    /// `control`. The midir click is sent by a thread that stops when `stop` is set.
+    pub fn open(
+        inputs: &[(u16, PortRef)],
+        click: Option<(&PortRef, &[(Nanos, bool)])>,
         clock: CaptureClock,
         control: Sender<Control>,
         stop: Arc<AtomicBool>,
-    ) {
-        let step = Duration::from_millis(20);
-        let mut waited = Duration::ZERO;
-        while !stop.load(Ordering::Relaxed) {
-            std::thread::sleep(step);
-            waited += step;
-            if waited < POLL_EVERY {
-                continue;
+    ) -> Result<OpenPorts, LiveError> {
+        let on = |b: Backend| -> Vec<(u16, String)> {
+            inputs
+                .iter()
+                .filter(|(_, p)| p.backend == b)
+                .map(|(i, p)| (*i, p.name.clone()))
+                .collect()
+        };
+        let (jack_inputs, midir_inputs) = (on(Backend::Jack), on(Backend::Midir));
+        let jack_click = click.filter(|(p, _)| p.backend == Backend::Jack);
+        let midir_click = click.filter(|(p, _)| p.backend == Backend::Midir);
+        let _ = (&clock, &control, &stop);
+        #[allow(unused_mut)]
+        let mut open = OpenPorts::default();
+        #[allow(unused_mut)]
+        let mut backends: Vec<&str> = Vec::new();
+        #[allow(unused_mut)]
+        let mut resolution: f64 = 0.0;
+        #[allow(unused_mut)]
+        let (mut rate, mut period) = (None, None);
+        if !jack_inputs.is_empty() || jack_click.is_some() {
+            #[cfg(feature = "jack")]
+            {
+                let j = super::jack_io::JackSession::open(
+                    &jack_inputs,
+                    jack_click.map(|(p, c)| (p.name.as_str(), c)),
+                    clock,
+                    control.clone(),
+                )?;
+                let sc = j.server_clock();
+                rate = Some(sc.rate);
+                period = Some(sc.period);
+                if !jack_inputs.is_empty() {
+                    backends.push(Backend::Jack.name());
+                    resolution = resolution.max(1_000.0 / f64::from(sc.rate.max(1)));
+                }
+                open.jack = Some(j);
             }
-            waited = Duration::ZERO;
-            let present = stable_names(&input_names(&watcher));
-            for (i, name) in names.iter().enumerate() {
-                let here = present.contains(name);
-                let port = i as u16;
-                match (&conns[i], here) {
-                    (Some(_), false) => {
-                        // Dropping the connection drops its sender: the ring reports finished.
-                        conns[i] = None;
-                        let _ = control.send(Control::PortLost {
-                            port,
-                            at: clock.now(),
-                        });
-                    }
-                    (None, true) => {
-                        if let Ok((conn, rx)) = connect(name, port, clock) {
-                            let _ = control.send(Control::Ring { port, receiver: rx });
-                            let _ = control.send(Control::PortBack {
-                                port,
-                                at: clock.now(),
-                            });
-                            conns[i] = Some(conn);
-                        }
-                    }
-                    _ => {}
+            #[cfg(not(feature = "jack"))]
+            return Err(LiveError::NotBuilt);
+        }
+        if !midir_inputs.is_empty() || midir_click.is_some() {
+            #[cfg(feature = "midi-io")]
+            {
+                if let Some((p, clicks)) = midir_click {
+                    let out = super::midir_io::ClickOutput::open(&p.name)?;
+                    open.midir_click = Some(super::midir_io::spawn_clicks(
+                        out,
+                        clicks,
+                        clock,
+                        control.clone(),
+                        Arc::clone(&stop),
+                    ));
+                }
+                if !midir_inputs.is_empty() {
+                    open.midir = Some(super::midir_io::Inputs::open(
+                        &midir_inputs,
+                        clock,
+                        control.clone(),
+                    )?);
+                    backends.push(super::midir_io::backend());
+                    resolution = resolution.max(super::midir_io::stamp_resolution_ms());
                 }
             }
+            #[cfg(not(feature = "midi-io"))]
+            return Err(LiveError::NotBuilt);
         }
-        drop(conns);
+        open.stamps = (!backends.is_empty()).then(|| StampSource {
+            backend: backends.join("+"),
+            sample_rate: rate,
+            period_frames: period,
+            stamp_resolution_ms: resolution,
+        });
+        Ok(open)
     }
 
-    /// The click output.
-    pub struct ClickOutput {
-        conn: MidiOutputConnection,
+    /// How the kits' events are stamped (`None` without kit ports).
+    pub fn stamps(&self) -> Option<&StampSource> {
+        self.stamps.as_ref()
     }
 
-    impl ClickOutput {
-        /// Opens the output port matching `query`.
-        pub fn open(query: &str) -> Result<ClickOutput, LiveError> {
-            let o = MidiOutput::new(&format!("{CLIENT}-click")).map_err(no_system)?;
-            let ports = o.ports();
-            let raw: Vec<String> = ports
-                .iter()
-                .map(|p| o.port_name(p).unwrap_or_default())
-                .collect();
-            let names = stable_names(&raw);
-            let k = choose(query, &names, "MIDI output")?;
-            let conn = o
-                .connect(&ports[k], "click")
-                .map_err(|e| LiveError::PortBusy {
-                    name: names[k].clone(),
-                    reason: e.to_string(),
-                })?;
-            Ok(ClickOutput { conn })
+    /// Closes every port (their rings then report finished) and waits for the click thread,
+    /// which ends once the session's stop flag is set.
+    pub fn close(self) {
+        #[cfg(feature = "jack")]
+        if let Some(j) = self.jack {
+            j.close();
         }
-
-        /// Sends one MIDI message.
-        pub fn send(&mut self, message: &[u8]) -> bool {
-            self.conn.send(message).is_ok()
+        #[cfg(feature = "midi-io")]
+        {
+            if let Some(i) = self.midir {
+                i.close();
+            }
+            if let Some(t) = self.midir_click {
+                let _ = t.join();
+            }
         }
-    }
-}
-
-pub use io::*;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn alsa_numbers_are_stripped() {
-        assert_eq!(stable_name("TD-17:TD-17 MIDI 1 20:0"), "TD-17:TD-17 MIDI 1");
-        assert_eq!(
-            stable_name("Midi Through:Midi Through Port-0 14:0"),
-            "Midi Through:Midi Through Port-0"
-        );
-        assert_eq!(
-            stable_name("a2j:TD-17 [20] (capture): TD-17 MIDI 1"),
-            "a2j:TD-17 (capture): TD-17 MIDI 1"
-        );
-        assert_eq!(stable_name("pocket-test-lee:kit"), "pocket-test-lee:kit");
-    }
-
-    #[test]
-    fn identical_kits_are_numbered() {
-        let raw = vec![
-            "TD-17:TD-17 MIDI 1 20:0".to_string(),
-            "TD-17:TD-17 MIDI 1 24:0".to_string(),
-            "DTX:DTX MIDI 1 28:0".to_string(),
-        ];
-        assert_eq!(
-            stable_names(&raw),
-            [
-                "TD-17:TD-17 MIDI 1",
-                "TD-17:TD-17 MIDI 1 #2",
-                "DTX:DTX MIDI 1"
-            ]
-        );
-    }
-
-    #[test]
-    fn ports_are_chosen_by_case_insensitive_substring() {
-        let names = vec![
-            "TD-17:TD-17 MIDI 1".to_string(),
-            "DTX:DTX MIDI 1".to_string(),
-        ];
-        assert_eq!(choose("td-17", &names, "input").ok(), Some(0));
-        let err = choose("MIDI", &names, "input").expect_err("two match");
-        assert!(err.to_string().contains("DTX:DTX MIDI 1"), "{err}");
-        let err = choose("Nitro", &names, "input").expect_err("none match");
-        let text = err.to_string();
-        assert!(
-            text.contains("TD-17:TD-17 MIDI 1") && text.contains("Nitro"),
-            "{text}"
-        );
     }
 }

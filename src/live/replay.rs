@@ -155,7 +155,10 @@ mod tests {
         let mut clock_rule = crate::live::clock::ConnectionClock::default();
         let mut times = Vec::new();
         while let Some(r) = rx.pop(&mut buf) {
-            times.push(clock_rule.time(r.stamp_us, r.now));
+            let crate::live::ring::Stamp::Backend { stamp_us, now } = r.stamp else {
+                panic!("a replay stamps like a backend: {:?}", r.stamp);
+            };
+            times.push(clock_rule.time(stamp_us, now));
         }
         assert_eq!(times.len(), 5);
         assert!(rx.is_finished());

@@ -7,7 +7,9 @@
 //!
 //! One ring per connection: each connection's callback is its own producer thread, and the
 //! consumer thread drains all rings. A record in the ring is a fixed header followed by the
-//! message bytes: `len: u16, stamp_us: u64, now_ns: i64` (little-endian), then `len` bytes.
+//! message bytes: `len: u16, kind: u8, a: u64, b: i64` (little-endian), then `len` bytes. The
+//! kind says what `a` and `b` hold ([`Stamp`]): a backend's µs stamp and the capture clock read
+//! in the callback (midir), or a frame of pocket's JACK client, exact.
 
 use super::clock::CaptureClock;
 use crate::formats::capture_log::MAX_MESSAGE_BYTES;
@@ -19,7 +21,35 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Bytes of the record header.
-const HEADER_BYTES: usize = 2 + 8 + 8;
+const HEADER_BYTES: usize = 2 + 1 + 8 + 8;
+
+const KIND_BACKEND: u8 = 0;
+const KIND_FRAME: u8 = 1;
+const KIND_FRAME_JUMP: u8 = 2;
+
+/// How a record in the ring was stamped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// A backend's own time stamp (µs since the connection's epoch, midir) and the capture
+    /// clock read when the callback ran; the consumer places it with a `ConnectionClock`.
+    Backend {
+        /// The backend's timestamp, µs since the connection's epoch.
+        stamp_us: u64,
+        /// The capture clock when the callback ran.
+        now: Nanos,
+    },
+    /// The frame at which the event sits on pocket's JACK client's frame clock, counted from
+    /// the frame at the capture clock's zero: exact to the sample.
+    Frame(i64),
+    /// The frame clock jumped: the cycle that should have started at `expected` started at
+    /// `actual` (frames as in [`Stamp::Frame`]). The record has no message bytes.
+    FrameJump {
+        /// Where the cycle should have started.
+        expected: i64,
+        /// Where it started.
+        actual: i64,
+    },
+}
 /// Default ring size per connection: about 50,000 three-byte messages. Real drumming sends at
 /// most a few hundred messages a second, so this absorbs a consumer stalled for minutes (a slow
 /// disk's fsync, a loaded machine); fast replays push thousands a second and need the room.
@@ -54,10 +84,8 @@ pub struct EventReceiver {
 /// One message taken from the ring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received {
-    /// The backend's timestamp, µs since the connection's epoch.
-    pub stamp_us: u64,
-    /// The capture clock when the callback ran.
-    pub now: Nanos,
+    /// How it was stamped.
+    pub stamp: Stamp,
     /// Number of message bytes written into the caller's buffer.
     pub len: usize,
 }
@@ -98,7 +126,7 @@ pub fn set_callback_probe(probe: Option<CallbackProbe>) {
 
 #[cfg(feature = "testing")]
 #[inline]
-fn probe(entering: bool) {
+pub(crate) fn probe(entering: bool) {
     let p = PROBE.load(Ordering::Relaxed);
     if p != 0 {
         // SAFETY: PROBE only ever holds 0 or a `CallbackProbe` stored by `set_callback_probe`.
@@ -110,7 +138,7 @@ fn probe(entering: bool) {
 /// Without the `testing` feature the probe compiles to nothing.
 #[cfg(not(feature = "testing"))]
 #[inline(always)]
-fn probe(_entering: bool) {}
+pub(crate) fn probe(_entering: bool) {}
 
 impl EventSender {
     /// The callback body: stamps the message with the capture clock, copies it into the ring
@@ -128,8 +156,24 @@ impl EventSender {
 
     /// [`push`](Self::push) with the capture-clock reading given (for replays and benches).
     pub fn push_at(&mut self, stamp_us: u64, now: Nanos, message: &[u8]) -> bool {
+        self.push_record(KIND_BACKEND, stamp_us, now.0, message)
+    }
+
+    /// Queues a message stamped with its frame on pocket's JACK client's clock (see
+    /// [`Stamp::Frame`]). Real-time safe, like [`push`](Self::push).
+    #[inline]
+    pub fn push_frame(&mut self, frame: i64, message: &[u8]) -> bool {
+        self.push_record(KIND_FRAME, frame as u64, 0, message)
+    }
+
+    /// Queues a jump of the frame clock (see [`Stamp::FrameJump`]). Real-time safe.
+    pub fn push_frame_jump(&mut self, expected: i64, actual: i64) -> bool {
+        self.push_record(KIND_FRAME_JUMP, expected as u64, actual, &[])
+    }
+
+    fn push_record(&mut self, kind: u8, a: u64, b: i64, message: &[u8]) -> bool {
         let len = message.len();
-        if len == 0 || len > MAX_MESSAGE_BYTES {
+        if (len == 0 && kind != KIND_FRAME_JUMP) || len > MAX_MESSAGE_BYTES {
             self.shared.lost.fetch_add(1, Ordering::Relaxed);
             return false;
         }
@@ -140,11 +184,12 @@ impl EventSender {
         };
         let mut header = [0u8; HEADER_BYTES];
         header[0..2].copy_from_slice(&(len as u16).to_le_bytes());
-        header[2..10].copy_from_slice(&stamp_us.to_le_bytes());
-        header[10..18].copy_from_slice(&now.0.to_le_bytes());
-        let (a, b) = chunk.as_mut_slices();
+        header[2] = kind;
+        header[3..11].copy_from_slice(&a.to_le_bytes());
+        header[11..19].copy_from_slice(&b.to_le_bytes());
+        let (x, y) = chunk.as_mut_slices();
         let mut src = header.iter().chain(message.iter());
-        for (dst, byte) in a.iter_mut().chain(b.iter_mut()).zip(&mut src) {
+        for (dst, byte) in x.iter_mut().chain(y.iter_mut()).zip(&mut src) {
             *dst = *byte;
         }
         chunk.commit_all();
@@ -186,15 +231,24 @@ impl EventReceiver {
             *dst = *src;
         }
         chunk.commit_all();
-        let mut stamp = [0u8; 8];
-        stamp.copy_from_slice(&header[2..10]);
-        let mut now = [0u8; 8];
-        now.copy_from_slice(&header[10..18]);
-        Some(Received {
-            stamp_us: u64::from_le_bytes(stamp),
-            now: Nanos(i64::from_le_bytes(now)),
-            len: n,
-        })
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&header[3..11]);
+        let a = u64::from_le_bytes(a);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&header[11..19]);
+        let b = i64::from_le_bytes(b);
+        let stamp = match header[2] {
+            KIND_FRAME => Stamp::Frame(a as i64),
+            KIND_FRAME_JUMP => Stamp::FrameJump {
+                expected: a as i64,
+                actual: b,
+            },
+            _ => Stamp::Backend {
+                stamp_us: a,
+                now: Nanos(b),
+            },
+        };
+        Some(Received { stamp, len: n })
     }
 
     /// Messages lost since the last call (ring full or message too long).
@@ -224,8 +278,13 @@ mod tests {
             let msg = [0x99, (i % 128) as u8, 100];
             assert!(tx.push_at(i * 1000, Nanos(i as i64), &msg));
             let r = rx.pop(&mut buf).expect("one message queued");
-            assert_eq!(r.stamp_us, i * 1000);
-            assert_eq!(r.now, Nanos(i as i64));
+            assert_eq!(
+                r.stamp,
+                Stamp::Backend {
+                    stamp_us: i * 1000,
+                    now: Nanos(i as i64)
+                }
+            );
             assert_eq!(&buf[..r.len], &msg);
             assert!(rx.pop(&mut buf).is_none());
         }
@@ -240,11 +299,36 @@ mod tests {
         assert_eq!(rx.take_lost(), 1);
         assert_eq!(rx.take_lost(), 0, "each loss is reported once");
         let mut buf = [0u8; 16];
-        assert_eq!(rx.pop(&mut buf).map(|r| r.stamp_us), Some(1));
+        let us = |r: Received| match r.stamp {
+            Stamp::Backend { stamp_us, .. } => stamp_us,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(rx.pop(&mut buf).map(us), Some(1));
         assert!(!rx.is_finished());
         drop(tx);
-        assert_eq!(rx.pop(&mut buf).map(|r| r.stamp_us), Some(2));
+        assert_eq!(rx.pop(&mut buf).map(us), Some(2));
         assert!(rx.is_finished());
+    }
+
+    #[test]
+    fn frame_stamps_and_jumps_come_out_exact() {
+        let (mut tx, mut rx) = ring(256, CaptureClock::start());
+        assert!(tx.push_frame(-5, &[0x99, 36, 100]));
+        assert!(tx.push_frame(1 << 40, &[0x99, 38, 100]));
+        assert!(tx.push_frame_jump(2048, 4096));
+        let mut buf = [0u8; 16];
+        let got: Vec<Stamp> = std::iter::from_fn(|| rx.pop(&mut buf).map(|r| r.stamp)).collect();
+        assert_eq!(
+            got,
+            [
+                Stamp::Frame(-5),
+                Stamp::Frame(1 << 40),
+                Stamp::FrameJump {
+                    expected: 2048,
+                    actual: 4096
+                }
+            ]
+        );
     }
 
     #[test]

@@ -6,12 +6,13 @@ use super::clock::CaptureClock;
 use super::consumer::{self, ConsumerConfig, ConsumerPlayer, ConsumerSummary, Control};
 use super::display::{Display, DisplayEvent};
 use super::judge::OnlineJudge;
+use super::ports::{self, OpenPorts, PortRef};
 use super::replay::{self, ReplayThread};
 use super::ring::{ring, DEFAULT_RING_BYTES};
 use super::LiveError;
 use crate::chart::{Chart, ChartInfo, Note, Section};
 use crate::formats::capture_log::{
-    self, CaptureHeader, CaptureWriter, ChartRef, PlayerInfo, PortInfo, StartMode,
+    self, CaptureHeader, CaptureWriter, ChartRef, PlayerInfo, PortInfo, StampSource, StartMode,
 };
 use crate::formats::{self, chart_json, smf, LoadedTake};
 use crate::kit::KitMap;
@@ -418,6 +419,7 @@ pub fn report_from_capture(
                 .offsets
                 .map(|(hands, feet)| Offsets { hands, feet })
                 .unwrap_or_default(),
+            capture: l.capture.clone(),
             ..PlayerInput::new(p.name.clone(), &l.take)
         })
         .collect();
@@ -547,19 +549,20 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // Sources: ports (stable names, shared by players on one port) and replays.
     let clock = CaptureClock::with_speed(opts.speed);
     let mut port_names: Vec<String> = Vec::new();
-    let mut live_ports: Vec<String> = Vec::new();
+    let mut live_ports: Vec<(u16, PortRef)> = Vec::new();
     let mut player_ports: Vec<(u16, Option<u8>)> = Vec::new();
     let mut replays: Vec<(usize, Vec<crate::event::RawEvent>)> = Vec::new();
     let mut kits: Vec<KitMap> = Vec::new();
     for p in &opts.players {
         let (port, channel, suggested) = match &p.source {
             PlayerSource::Port { query, channel } => {
-                let stable = find_input(query)?;
+                let port = ports::find_input(query)?;
+                let stable = port.name.clone();
                 let index = match port_names.iter().position(|n| *n == stable) {
                     Some(i) => i,
                     None => {
                         port_names.push(stable.clone());
-                        live_ports.push(stable.clone());
+                        live_ports.push(((port_names.len() - 1) as u16, port));
                         port_names.len() - 1
                     }
                 };
@@ -648,16 +651,45 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         })
         .collect();
 
-    // Click output before anything starts, so a missing port fails early.
-    let click_out = match &opts.click_port {
-        Some(q) => Some(open_click(q)?),
-        None => None,
+    // The click destination before anything starts, so a missing port fails early; the
+    // clicks at their capture-clock times.
+    let click_port = opts
+        .click_port
+        .as_deref()
+        .map(ports::find_output)
+        .transpose()?;
+    let click_times: Vec<(Nanos, bool)> = match time_zero {
+        Some(zero) => clicks
+            .iter()
+            .map(|&(t, accent)| (zero.saturating_add(t), accent))
+            .collect(),
+        None => Vec::new(),
     };
+    let click = click_port
+        .as_ref()
+        .filter(|_| !click_times.is_empty())
+        .map(|p| (p, click_times.as_slice()));
 
     let (control_tx, control_rx) = channel::<Control>();
 
-    // Live ports (midi-io only).
-    let inputs = open_inputs(&live_ports, clock, control_tx.clone())?;
+    // Live ports, and how their events are stamped.
+    let inputs = OpenPorts::open(
+        &live_ports,
+        click,
+        clock,
+        control_tx.clone(),
+        Arc::clone(&opts.stop),
+    )?;
+    header.capture = match inputs.stamps() {
+        Some(s) => Some(s.clone()),
+        None if !replays.is_empty() => Some(StampSource {
+            backend: "replay".into(),
+            sample_rate: None,
+            period_frames: None,
+            stamp_resolution_ms: 0.0,
+        }),
+        None => None,
+    };
 
     // Capture starts: the session directory, the practice chart and the capture log.
     let writer = start_capture(
@@ -690,19 +722,6 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             .map_err(io_err(&capture_path))?;
         replay_threads.push(t);
     }
-
-    // Count-in clicks.
-    let click_thread = match (time_zero, click_out) {
-        (Some(zero), Some(out)) if !clicks.is_empty() => Some(spawn_clicks(
-            out,
-            &clicks,
-            zero,
-            clock,
-            control_tx.clone(),
-            Arc::clone(&opts.stop),
-        )),
-        _ => None,
-    };
 
     // The consumer, on its own thread so a panic there is caught and reported.
     let players: Vec<ConsumerPlayer> = kits
@@ -771,10 +790,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     for t in replay_threads {
         t.join();
     }
-    close_inputs(inputs);
-    if let Some(t) = click_thread {
-        let _ = t.join();
-    }
+    inputs.close();
     let summary = match result {
         Ok(r) => r?,
         Err(panic) => {
@@ -889,115 +905,6 @@ pub(super) fn recorded_kit(spec: &str) -> Option<KitMap> {
         None => cap.header.players.first()?,
     };
     KitMap::builtin(&p.kit)
-}
-
-/// Sends the count-in: a note on channel 10 per click (76 accented, 77 otherwise) at its time,
-/// and records each click in the capture log. The output stays open until `stop` is set.
-#[cfg(feature = "midi-io")]
-fn spawn_clicks(
-    mut out: super::ports::ClickOutput,
-    clicks: &[(Nanos, bool)],
-    zero: Nanos,
-    clock: CaptureClock,
-    control: std::sync::mpsc::Sender<Control>,
-    stop: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<()> {
-    let clicks = clicks.to_vec();
-    std::thread::spawn(move || {
-        for (t, accent) in clicks {
-            let due = zero.saturating_add(t);
-            let at = clock.instant_of(due);
-            while std::time::Instant::now() < at {
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                let left = at.saturating_duration_since(std::time::Instant::now());
-                std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
-            }
-            let note = if accent { 76 } else { 77 };
-            if out.send(&[0x99, note, if accent { 127 } else { 90 }]) {
-                let _ = control.send(Control::Click {
-                    t: clock.now(),
-                    accent,
-                });
-            }
-            out.send(&[0x89, note, 0]);
-        }
-        // Keep the port open until the session ends: closing it at once can drop the last
-        // click before the MIDI system delivers it (JACK sends a port's queue only in its next
-        // period, and closing the port discards what is queued).
-        while !stop.load(Ordering::Relaxed) {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        drop(out);
-    })
-}
-
-#[cfg(not(feature = "midi-io"))]
-fn spawn_clicks(
-    out: std::convert::Infallible,
-    _: &[(Nanos, bool)],
-    _: Nanos,
-    _: CaptureClock,
-    _: std::sync::mpsc::Sender<Control>,
-    _: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<()> {
-    match out {}
-}
-
-#[cfg(feature = "midi-io")]
-fn open_click(query: &str) -> Result<super::ports::ClickOutput, LiveError> {
-    super::ports::ClickOutput::open(query)
-}
-
-#[cfg(not(feature = "midi-io"))]
-fn open_click(_: &str) -> Result<std::convert::Infallible, LiveError> {
-    Err(LiveError::NotBuilt)
-}
-
-#[cfg(feature = "midi-io")]
-pub(super) fn find_input(query: &str) -> Result<String, LiveError> {
-    super::ports::find_input(query)
-}
-
-#[cfg(not(feature = "midi-io"))]
-pub(super) fn find_input(_: &str) -> Result<String, LiveError> {
-    Err(LiveError::NotBuilt)
-}
-
-#[cfg(feature = "midi-io")]
-pub(super) fn close_inputs(inputs: Option<super::ports::Inputs>) {
-    if let Some(i) = inputs {
-        i.close();
-    }
-}
-
-#[cfg(not(feature = "midi-io"))]
-pub(super) fn close_inputs(_: Option<()>) {}
-
-#[cfg(feature = "midi-io")]
-pub(super) fn open_inputs(
-    names: &[String],
-    clock: CaptureClock,
-    control: std::sync::mpsc::Sender<Control>,
-) -> Result<Option<super::ports::Inputs>, LiveError> {
-    if names.is_empty() {
-        return Ok(None);
-    }
-    super::ports::Inputs::open(names, clock, control).map(Some)
-}
-
-#[cfg(not(feature = "midi-io"))]
-pub(super) fn open_inputs(
-    names: &[String],
-    _: CaptureClock,
-    _: std::sync::mpsc::Sender<Control>,
-) -> Result<Option<()>, LiveError> {
-    if names.is_empty() {
-        Ok(None)
-    } else {
-        Err(LiveError::NotBuilt)
-    }
 }
 
 /// Sets `flag` on SIGINT and SIGTERM (a second Ctrl-C exits at once).

@@ -74,6 +74,8 @@ pub struct PlayerInput<'a> {
     pub auto_align: bool,
     /// The latency profile `offsets` came from, for the report.
     pub latency_profile: Option<String>,
+    /// How the take's hits were time-stamped (live captures), for the report.
+    pub capture: Option<crate::report::CaptureSettings>,
 }
 
 impl<'a> PlayerInput<'a> {
@@ -87,6 +89,7 @@ impl<'a> PlayerInput<'a> {
             lane_swap: Lane::ALL,
             auto_align: false,
             latency_profile: None,
+            capture: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The `format` value of the header line: the format name and its major version.
 pub const FORMAT: &str = "pocket-capture/1";
 /// The minor version this build writes. Readers accept any minor version of [`FORMAT`].
-pub const MINOR_VERSION: u32 = 0;
+pub const MINOR_VERSION: u32 = 1;
 /// The longest line, in bytes (without its newline), that the reader accepts.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// The longest MIDI message (SysEx included), in bytes, that fits on one line.
@@ -102,10 +102,31 @@ pub struct CaptureHeader {
     /// Playback tempo relative to the chart (1.0 = as written, 0.8 = 80 %), when not 1.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tempo_scale: Option<f64>,
+    /// How the events were stamped: the backend, its frame clock and the resolution of its
+    /// time stamps (minor 1; absent in older logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<StampSource>,
     /// The MIDI input ports.
     pub ports: Vec<PortInfo>,
     /// The players.
     pub players: Vec<PlayerInfo>,
+}
+
+/// How the events of a capture were stamped (the header's `capture` field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StampSource {
+    /// The MIDI backend: `jack` (pocket's own JACK client), `alsa`, `coremidi`, `winmm`, or
+    /// `replay` (a recorded take fed through the live path).
+    pub backend: String,
+    /// The frame clock's rate, frames per second (JACK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<u32>,
+    /// Frames per process cycle (JACK) when the capture started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_frames: Option<u32>,
+    /// The finest step of the event time stamps, in ms: one frame under JACK, 0.001 for
+    /// backends that stamp in µs, 1 for WinMM, 0 for replays (times as recorded).
+    pub stamp_resolution_ms: f64,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -123,6 +144,7 @@ impl CaptureHeader {
             section: None,
             looped: false,
             tempo_scale: None,
+            capture: None,
             ports: Vec::new(),
             players: Vec::new(),
         }
@@ -173,6 +195,22 @@ impl CaptureHeader {
                         off.as_millis_f64()
                     ));
                 }
+            }
+        }
+        if let Some(c) = &self.capture {
+            if c.backend.trim().is_empty() {
+                return Err("capture.backend is empty; name the MIDI backend".into());
+            }
+            if c.sample_rate == Some(0) {
+                return Err(
+                    "capture.sample_rate is 0; give the frame rate in frames per second".into(),
+                );
+            }
+            if !(c.stamp_resolution_ms.is_finite() && c.stamp_resolution_ms >= 0.0) {
+                return Err(format!(
+                    "capture.stamp_resolution_ms {} is not a number of ms ≥ 0",
+                    c.stamp_resolution_ms
+                ));
             }
         }
         if let Some(scale) = self.tempo_scale {

@@ -46,6 +46,17 @@ pub struct Click {
     pub accent: bool,
 }
 
+/// A jump of the frame clock: a process cycle did not start where the previous one ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockJump {
+    /// Capture-clock time of the cycle that started off the expected frame.
+    pub time: Nanos,
+    /// The frame it should have started at (from the capture's zero).
+    pub expected_frame: i64,
+    /// The frame it started at.
+    pub frame: i64,
+}
+
 /// The clean stop of a capture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct End {
@@ -72,6 +83,10 @@ pub struct Capture {
     pub overflows: Vec<Overflow>,
     /// Clicks, sorted stably by time.
     pub clicks: Vec<Click>,
+    /// Times the audio/MIDI server reported an xrun (a missed cycle), sorted.
+    pub xruns: Vec<Nanos>,
+    /// Jumps of the frame clock, sorted by time.
+    pub clock_jumps: Vec<ClockJump>,
     /// The `end` line, or `None` when the capture did not stop cleanly.
     pub end: Option<End>,
     /// The last line was cut off (a crash while writing) and was ignored.
@@ -209,6 +224,23 @@ impl Capture {
                 o.time.0
             ));
         }
+        if !self.xruns.is_empty() {
+            out.push(format!(
+                "the JACK server reported {} xrun{} (missed cycles; first at capture clock {} ns): events sent during one may be late or lost",
+                self.xruns.len(),
+                if self.xruns.len() == 1 { "" } else { "s" },
+                self.xruns[0].0
+            ));
+        }
+        for j in &self.clock_jumps {
+            out.push(format!(
+                "the frame clock jumped by {} frames at capture clock {} ns (a cycle started at frame {} instead of {}): times after it are on the jumped clock",
+                j.frame - j.expected_frame,
+                j.time.0,
+                j.frame,
+                j.expected_frame
+            ));
+        }
         if self.skipped_unknown > 0 {
             out.push(format!(
                 "skipped {} lines of kinds this version of pocket does not know ({}); the log is format minor version {}, this pocket writes {}",
@@ -290,6 +322,8 @@ pub(crate) fn read_capture_from<R: BufRead>(
         gaps: Vec::new(),
         overflows: Vec::new(),
         clicks: Vec::new(),
+        xruns: Vec::new(),
+        clock_jumps: Vec::new(),
         end: None,
         truncated_last_line: false,
         skipped_unknown: 0,
@@ -401,6 +435,16 @@ pub(crate) fn read_capture_from<R: BufRead>(
                 });
             }
             Line::Click { t, accent } => cap.clicks.push(Click { time: t, accent }),
+            Line::Xrun { t } => cap.xruns.push(t),
+            Line::ClockJump {
+                t,
+                frame,
+                expected_frame,
+            } => cap.clock_jumps.push(ClockJump {
+                time: t,
+                expected_frame,
+                frame,
+            }),
             Line::Zero { t } => cap.time_zero = Some(t),
             Line::End { t, reason } => {
                 cap.end = Some(End { time: t, reason });
@@ -427,6 +471,8 @@ pub(crate) fn read_capture_from<R: BufRead>(
     cap.gaps.sort_by_key(|g| g.from);
     cap.overflows.sort_by_key(|o| o.time);
     cap.clicks.sort_by_key(|c| c.time);
+    cap.xruns.sort();
+    cap.clock_jumps.sort_by_key(|j| j.time);
     Ok(cap)
 }
 
@@ -570,6 +616,14 @@ enum Line {
     Zero {
         t: Nanos,
     },
+    Xrun {
+        t: Nanos,
+    },
+    ClockJump {
+        t: Nanos,
+        frame: i64,
+        expected_frame: i64,
+    },
     End {
         t: Nanos,
         reason: String,
@@ -613,6 +667,11 @@ fn parse_midi_fast(line: &[u8]) -> Option<Line> {
         -(magnitude as i64)
     } else {
         magnitude as i64
+    };
+    // A frame stamp (pocket's JACK client) is checked, not kept: `t` is derived from it.
+    let rest = match rest.strip_prefix(b",\"f\":") {
+        Some(r) => fast_uint(r.strip_prefix(b"-").unwrap_or(r), i64::MAX as u64)?.1,
+        None => rest,
     };
     let rest = rest.strip_prefix(b",\"p\":")?;
     let (port, mut rest) = fast_uint(rest, u64::from(u16::MAX))?;
@@ -673,6 +732,8 @@ struct LineFields<'a> {
     lost: Option<u64>,
     accent: Option<bool>,
     reason: Option<String>,
+    f: Option<i64>,
+    expected_f: Option<i64>,
 }
 
 /// Only the kind, for lines of unknown kinds whose fields may not fit [`LineFields`].
@@ -765,6 +826,21 @@ fn parse_line(text: &str) -> Result<Line, LineError> {
             Some(t) => Ok(Line::Zero { t }),
             None => Err(line_error(need("zero", "\"t\""))),
         },
+        "xrun" => match f.t {
+            Some(t) => Ok(Line::Xrun { t }),
+            None => Err(line_error(need("xrun", "\"t\""))),
+        },
+        "clock_jump" => match (f.t, f.f, f.expected_f) {
+            (Some(t), Some(frame), Some(expected_frame)) => Ok(Line::ClockJump {
+                t,
+                frame,
+                expected_frame,
+            }),
+            _ => Err(line_error(need(
+                "clock_jump",
+                "\"t\", \"f\" and \"expected_f\"",
+            ))),
+        },
         "end" => match (f.t, f.reason) {
             (Some(t), Some(reason)) => Ok(Line::End { t, reason }),
             _ => Err(line_error(need("end", "\"t\" and \"reason\""))),
@@ -774,7 +850,10 @@ fn parse_line(text: &str) -> Result<Line, LineError> {
 }
 
 fn is_known_kind(kind: &str) -> bool {
-    matches!(kind, "midi" | "gap" | "overflow" | "click" | "zero" | "end")
+    matches!(
+        kind,
+        "midi" | "gap" | "overflow" | "click" | "zero" | "xrun" | "clock_jump" | "end"
+    )
 }
 
 #[cfg(test)]

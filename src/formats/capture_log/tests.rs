@@ -23,6 +23,7 @@ pub(super) fn two_kit_header() -> CaptureHeader {
         section: Some("Chorus".into()),
         looped: true,
         tempo_scale: Some(0.8),
+        capture: None,
         ports: vec![
             PortInfo {
                 index: 0,
@@ -556,7 +557,7 @@ mod write {
     fn midi_lines_are_compact() {
         let text = String::from_utf8(golden_bytes()).unwrap();
         assert!(
-            text.starts_with("{\"format\":\"pocket-capture/1\",\"minor\":0,"),
+            text.starts_with("{\"format\":\"pocket-capture/1\",\"minor\":1,"),
             "{text}"
         );
         assert!(
@@ -689,5 +690,70 @@ mod round_trip {
             "{warnings:?}"
         );
         assert!(warnings[1].contains("3 events were lost"), "{warnings:?}");
+    }
+}
+
+mod frames {
+    use super::*;
+    use crate::formats::capture_log::{ClockJump, StampSource};
+    use crate::time::Nanos;
+
+    #[test]
+    fn a_jack_capture_keeps_its_frames_clock_xruns_and_jumps() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jack.jsonl");
+        let mut header = two_kit_header();
+        header.capture = Some(StampSource {
+            backend: "jack".into(),
+            sample_rate: Some(48_000),
+            period_frames: Some(1024),
+            stamp_resolution_ms: 1000.0 / 48_000.0,
+        });
+        let mut w = CaptureWriter::create(&path, &header).expect("create");
+        w.write_click_at_frame(Nanos(0), 0, true).unwrap();
+        w.write_midi_at_frame(Nanos(7_000_000), 336, 0, &[0x99, 36, 100])
+            .unwrap();
+        w.write_midi_at_frame(Nanos(-20_833), -1, 1, &[0x99, 38, 90])
+            .unwrap();
+        w.write_xrun(Nanos(50 * MS)).unwrap();
+        w.write_clock_jump(Nanos(60 * MS), 3_072, 2_048).unwrap();
+        w.finish(Nanos(100 * MS), "stopped").expect("finish");
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(r#"{"t":7000000,"f":336,"p":0,"m":[153,36,100]}"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"{"k":"click","t":0,"f":0,"accent":true}"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#""capture":{"backend":"jack","sample_rate":48000,"period_frames":1024"#
+            ),
+            "{text}"
+        );
+        let cap = read_capture(&path).expect("reads");
+        assert_eq!(cap.header.capture, header.capture);
+        let times: Vec<i64> = cap.events.iter().map(|e| e.time.0).collect();
+        assert_eq!(times, [-20_833, 7_000_000]);
+        assert_eq!(cap.xruns, [Nanos(50 * MS)]);
+        assert_eq!(
+            cap.clock_jumps,
+            [ClockJump {
+                time: Nanos(60 * MS),
+                expected_frame: 2_048,
+                frame: 3_072
+            }]
+        );
+        assert_eq!(cap.clicks.len(), 1);
+        let warnings = cap.warnings().join("\n");
+        assert!(warnings.contains("1 xrun"), "{warnings}");
+        assert!(warnings.contains("jumped by 1024 frames"), "{warnings}");
+        // The fast reader and the full one agree on lines with a frame.
+        let slow =
+            read_bytes(text.replace(r#","f":336"#, r#", "f": 336"#).as_bytes()).expect("reads");
+        assert_eq!(slow.events, cap.events);
     }
 }

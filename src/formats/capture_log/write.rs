@@ -128,6 +128,28 @@ impl CaptureWriter {
         port: u16,
         bytes: &[u8],
     ) -> Result<(), CaptureWriteError> {
+        self.midi_line(t, None, port, bytes)
+    }
+
+    /// [`write_midi`](Self::write_midi) for an event stamped at `frame` of pocket's JACK
+    /// client's frame clock (counted from the capture's zero); `t` is that frame in ns.
+    pub fn write_midi_at_frame(
+        &mut self,
+        t: Nanos,
+        frame: i64,
+        port: u16,
+        bytes: &[u8],
+    ) -> Result<(), CaptureWriteError> {
+        self.midi_line(t, Some(frame), port, bytes)
+    }
+
+    fn midi_line(
+        &mut self,
+        t: Nanos,
+        frame: Option<i64>,
+        port: u16,
+        bytes: &[u8],
+    ) -> Result<(), CaptureWriteError> {
         self.check_port(port)?;
         if bytes.is_empty() || bytes.len() > MAX_MESSAGE_BYTES {
             return Err(self.invalid(format!(
@@ -139,6 +161,10 @@ impl CaptureWriter {
         let b = &mut self.buf;
         b.extend_from_slice(b"{\"t\":");
         push_i64(b, t.0);
+        if let Some(f) = frame {
+            b.extend_from_slice(b",\"f\":");
+            push_i64(b, f);
+        }
         b.extend_from_slice(b",\"p\":");
         push_u64(b, u64::from(port));
         b.extend_from_slice(b",\"m\":[");
@@ -202,10 +228,64 @@ impl CaptureWriter {
 
     /// Records a metronome click sent at capture-clock time `t` (`accent` = first beat of a bar).
     pub fn write_click(&mut self, t: Nanos, accent: bool) -> Result<(), CaptureWriteError> {
+        self.click_line(t, None, accent)
+    }
+
+    /// [`write_click`](Self::write_click) for a click written at `frame` of pocket's JACK
+    /// client's frame clock; `t` is that frame in ns.
+    pub fn write_click_at_frame(
+        &mut self,
+        t: Nanos,
+        frame: i64,
+        accent: bool,
+    ) -> Result<(), CaptureWriteError> {
+        self.click_line(t, Some(frame), accent)
+    }
+
+    /// Records an xrun (a missed cycle) the server reported, noticed at capture-clock time `t`.
+    pub fn write_xrun(&mut self, t: Nanos) -> Result<(), CaptureWriteError> {
+        self.ready()?;
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"k\":\"xrun\",\"t\":");
+        push_i64(b, t.0);
+        b.extend_from_slice(b"}\n");
+        self.flush_if_full()
+    }
+
+    /// Records a jump of the frame clock: the cycle at capture-clock time `t` started at
+    /// `frame` instead of `expected_frame`.
+    pub fn write_clock_jump(
+        &mut self,
+        t: Nanos,
+        frame: i64,
+        expected_frame: i64,
+    ) -> Result<(), CaptureWriteError> {
+        self.ready()?;
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"k\":\"clock_jump\",\"t\":");
+        push_i64(b, t.0);
+        b.extend_from_slice(b",\"f\":");
+        push_i64(b, frame);
+        b.extend_from_slice(b",\"expected_f\":");
+        push_i64(b, expected_frame);
+        b.extend_from_slice(b"}\n");
+        self.flush_if_full()
+    }
+
+    fn click_line(
+        &mut self,
+        t: Nanos,
+        frame: Option<i64>,
+        accent: bool,
+    ) -> Result<(), CaptureWriteError> {
         self.ready()?;
         let b = &mut self.buf;
         b.extend_from_slice(b"{\"k\":\"click\",\"t\":");
         push_i64(b, t.0);
+        if let Some(f) = frame {
+            b.extend_from_slice(b",\"f\":");
+            push_i64(b, f);
+        }
         b.extend_from_slice(if accent {
             b",\"accent\":true}\n"
         } else {

@@ -1,0 +1,360 @@
+//! pocket's own JACK client (feature `jack`): one client, one process callback, every hit at
+//! its own frame.
+//!
+//! The client registers one MIDI input port per kit (`pocket:kit-1`, `pocket:kit-2`, ...)
+//! connected from the kit's JACK port, and with a count-in a MIDI output (`pocket:click`)
+//! connected to the click port. In each process cycle the callback reads every input event with
+//! its frame offset inside the period and queues it stamped with its frame (the cycle's first
+//! frame + the offset), and writes each click at the exact frame it is due (`cycle`). Frames
+//! become time by one linear map for the whole session (`clock::FrameClock`): no per-cycle
+//! conversion, so neither the period nor the scheduler's jitter reaches the stamps.
+//!
+//! The callback stays real-time safe: it only reads frames, copies bytes into preallocated
+//! rings (`EventSender::push_frame`) and writes into JACK's port buffers; no allocation, lock
+//! or I/O. xruns the server reports are counted (a notification, not the callback) and written
+//! to the capture log; a cycle that does not start where the last one ended is recorded as a
+//! clock jump.
+//!
+//! libjack is loaded when pocket first talks to JACK (the `jack` crate's dynamic loading), so a
+//! build with this feature needs no JACK headers, and runs without JACK installed until a JACK
+//! port is asked for.
+
+use super::clock::{CaptureClock, FrameClock};
+use super::consumer::{Control, ACCENT_NOTE, CLICK_NOTE};
+use super::cycle::{Cycle, Schedule, Scheduled};
+use super::names::{stable_names, Watcher, POLL_EVERY};
+use super::ring::{probe, ring, EventSender, DEFAULT_RING_BYTES};
+use super::LiveError;
+use crate::time::Nanos;
+use jack::{
+    AsyncClient, Client, ClientOptions, ClientStatus, MidiIn, MidiOut, NotificationHandler, Port,
+    PortFlags, ProcessHandler, ProcessScope, RawMidi,
+};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The client's name (JACK adds a number when another client has it).
+const CLIENT: &str = "pocket";
+/// Bytes of the ring carrying clicks sent and clock jumps.
+const INCIDENT_RING_BYTES: usize = 64 * 1024;
+/// How long a click's note lasts.
+const CLICK_LENGTH: Nanos = Nanos(10_000_000);
+
+fn no_server(e: jack::Error) -> LiveError {
+    match e {
+        jack::Error::LibraryError(msg) => LiveError::NoMidiSystem(format!(
+            "the JACK library cannot be loaded ({msg}); install JACK (jackd2) or PipeWire's JACK support (pipewire-jack)"
+        )),
+        e => LiveError::NoMidiSystem(format!(
+            "cannot reach a JACK server ({e}); start jackd, or PipeWire with its JACK support (pipewire-jack)"
+        )),
+    }
+}
+
+fn client(name: &str) -> Result<Client, LiveError> {
+    Client::new(name, ClientOptions::NO_START_SERVER)
+        .map(|(c, _)| c)
+        .map_err(no_server)
+}
+
+/// JACK MIDI ports that send (kits: `.0`) and that receive (click destinations: `.1`), by
+/// their full JACK names.
+fn midi_ports(c: &Client) -> (Vec<String>, Vec<String>) {
+    (
+        c.ports(None, Some("midi"), PortFlags::IS_OUTPUT),
+        c.ports(None, Some("midi"), PortFlags::IS_INPUT),
+    )
+}
+
+/// The JACK MIDI ports: sources (kits) and destinations (for a click).
+pub fn port_names() -> Result<(Vec<String>, Vec<String>), LiveError> {
+    Ok(midi_ports(&client(&format!("{CLIENT}-list"))?))
+}
+
+/// The full JACK name of the port whose stable name is `stable`.
+fn raw_name(stable: &str, raw: &[String], what: &str) -> Result<String, LiveError> {
+    let names = stable_names(raw);
+    match names.iter().position(|n| n == stable) {
+        Some(k) => Ok(raw[k].clone()),
+        None => Err(LiveError::NoSuchPort {
+            what: what.into(),
+            query: stable.into(),
+            available: names,
+        }),
+    }
+}
+
+/// The frame clock of a running server: rate and period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerClock {
+    /// Frames per second.
+    pub rate: u32,
+    /// Frames per process cycle when the client started.
+    pub period: u32,
+}
+
+/// pocket's JACK client, running: its ports, the callback, and the thread that watches for
+/// kits that disappear and come back.
+pub struct JackSession {
+    clock: ServerClock,
+    watcher: Watcher,
+}
+
+/// One kit port the client listens to.
+struct Watched {
+    index: u16,
+    stable: String,
+    mine: String,
+    connected: bool,
+}
+
+impl JackSession {
+    /// Starts the client: an input port per kit (port index, stable name of the kit's JACK
+    /// port), and with `click` (stable name of the destination, clicks at capture-clock times)
+    /// the click output. Every port's ring, then the frame clock, go to the consumer through
+    /// `control`, before the callback runs.
+    pub fn open(
+        inputs: &[(u16, String)],
+        click: Option<(&str, &[(Nanos, bool)])>,
+        clock: CaptureClock,
+        control: Sender<Control>,
+    ) -> Result<JackSession, LiveError> {
+        let c = client(CLIENT)?;
+        let server = ServerClock {
+            rate: c.sample_rate(),
+            period: c.buffer_size(),
+        };
+        let (sources, destinations) = midi_ports(&c);
+        let register_error =
+            |e: jack::Error| LiveError::NoMidiSystem(format!("JACK refused pocket's port ({e})"));
+
+        let mut ports = Vec::with_capacity(inputs.len());
+        let mut watched = Vec::with_capacity(inputs.len());
+        let mut connections = Vec::new();
+        for (index, stable) in inputs {
+            let raw = raw_name(stable, &sources, "JACK MIDI port")?;
+            let port = c
+                .register_port(&format!("kit-{}", index + 1), MidiIn::default())
+                .map_err(register_error)?;
+            let mine = port.name().map_err(register_error)?;
+            let (tx, rx) = ring(DEFAULT_RING_BYTES, clock);
+            let _ = control.send(Control::Ring {
+                port: *index,
+                receiver: rx,
+            });
+            connections.push((raw, mine.clone()));
+            watched.push(Watched {
+                index: *index,
+                stable: stable.clone(),
+                mine,
+                connected: true,
+            });
+            ports.push((port, tx));
+        }
+
+        let frames = FrameClock { rate: server.rate };
+        let (click_port, schedule) = match click {
+            Some((stable, clicks)) => {
+                let raw = raw_name(stable, &destinations, "JACK MIDI destination")?;
+                let port = c
+                    .register_port("click", MidiOut::default())
+                    .map_err(register_error)?;
+                connections.push((port.name().map_err(register_error)?, raw));
+                (Some(port), click_schedule(clicks, frames))
+            }
+            None => (None, Schedule::default()),
+        };
+
+        let zero = frame_zero(&c, clock);
+        let (incidents, incidents_rx) = ring(INCIDENT_RING_BYTES, clock);
+        let xruns = Arc::new(AtomicU64::new(0));
+        let gone = Arc::new(AtomicBool::new(false));
+        let _ = control.send(Control::FrameClock {
+            clock: frames,
+            events: incidents_rx,
+            xruns: Arc::clone(&xruns),
+        });
+        let process = Process {
+            inputs: ports,
+            click: click_port,
+            cycle: Cycle::new(zero, schedule, incidents),
+        };
+        let notifications = Notifications {
+            xruns,
+            gone: Arc::clone(&gone),
+        };
+        let active = c
+            .activate_async(notifications, process)
+            .map_err(no_server)?;
+        for (from, to) in &connections {
+            active
+                .as_client()
+                .connect_ports_by_name(from, to)
+                .map_err(|e| LiveError::PortBusy {
+                    name: from.clone(),
+                    reason: e.to_string(),
+                })?;
+        }
+
+        let watcher = Watcher::spawn("pocket-jack-ports", move |stop| {
+            watch(active, watched, clock, control, stop, gone)
+        })?;
+        Ok(JackSession {
+            clock: server,
+            watcher,
+        })
+    }
+
+    /// The server's rate and period.
+    pub fn server_clock(&self) -> ServerClock {
+        self.clock
+    }
+
+    /// Stops the client (its rings then report finished).
+    pub fn close(self) {
+        self.watcher.close();
+    }
+}
+
+/// JACK's frame time at the capture clock's zero: the capture clock and JACK's microsecond
+/// clock are read back to back, and JACK converts the moment to a frame.
+fn frame_zero(c: &Client, clock: CaptureClock) -> u32 {
+    let since_zero_us = (clock.now().0.max(0) as f64 / clock.speed() / 1_000.0) as u64;
+    let now_us = c.time();
+    c.time_to_frames(now_us.saturating_sub(since_zero_us))
+}
+
+/// The count-in as messages at frames: a note on per click on channel 10 ([`ACCENT_NOTE`] on
+/// the first beat of a bar, [`CLICK_NOTE`] otherwise) and its note off [`CLICK_LENGTH`] later.
+fn click_schedule(clicks: &[(Nanos, bool)], frames: FrameClock) -> Schedule {
+    let mut items = Vec::with_capacity(clicks.len() * 2);
+    for &(t, accent) in clicks {
+        let note = if accent { ACCENT_NOTE } else { CLICK_NOTE };
+        items.push(Scheduled {
+            frame: frames.frame(t),
+            message: [0x99, note, if accent { 127 } else { 90 }],
+            record: true,
+        });
+        items.push(Scheduled {
+            frame: frames.frame(t.saturating_add(CLICK_LENGTH)),
+            message: [0x89, note, 0],
+            record: false,
+        });
+    }
+    Schedule::new(items)
+}
+
+/// The process callback.
+struct Process {
+    inputs: Vec<(Port<MidiIn>, EventSender)>,
+    click: Option<Port<MidiOut>>,
+    cycle: Cycle,
+}
+
+impl ProcessHandler for Process {
+    fn process(&mut self, _: &Client, ps: &ProcessScope) -> jack::Control {
+        probe(true);
+        let frames = ps.n_frames();
+        let start = self.cycle.begin(ps.last_frame_time(), frames);
+        for (port, tx) in self.inputs.iter_mut() {
+            for ev in port.iter(ps) {
+                tx.push_frame(start + i64::from(ev.time), ev.bytes);
+            }
+        }
+        if let Some(out) = self.click.as_mut() {
+            let mut writer = out.writer(ps);
+            self.cycle.send_due(start, frames, |time, bytes| {
+                writer.write(&RawMidi { time, bytes }).is_ok()
+            });
+        }
+        probe(false);
+        jack::Control::Continue
+    }
+}
+
+/// Server notifications: xruns counted, the server's shutdown noted.
+struct Notifications {
+    xruns: Arc<AtomicU64>,
+    gone: Arc<AtomicBool>,
+}
+
+impl NotificationHandler for Notifications {
+    unsafe fn shutdown(&mut self, _: ClientStatus, _: &str) {
+        self.gone.store(true, Ordering::Release);
+    }
+
+    fn xrun(&mut self, _: &Client) -> jack::Control {
+        self.xruns.fetch_add(1, Ordering::Relaxed);
+        jack::Control::Continue
+    }
+}
+
+/// Polls the JACK port list: a kit port that disappears is reported lost; when it comes back
+/// it is connected again. A server that shuts down loses every kit.
+fn watch(
+    active: AsyncClient<Notifications, Process>,
+    mut watched: Vec<Watched>,
+    clock: CaptureClock,
+    control: Sender<Control>,
+    stop: Arc<AtomicBool>,
+    gone: Arc<AtomicBool>,
+) {
+    let step = Duration::from_millis(20);
+    let mut waited = Duration::ZERO;
+    let mut server_gone = false;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(step);
+        if server_gone {
+            continue;
+        }
+        if gone.load(Ordering::Acquire) {
+            server_gone = true;
+            for w in watched.iter_mut().filter(|w| w.connected) {
+                w.connected = false;
+                let _ = control.send(Control::PortLost {
+                    port: w.index,
+                    at: clock.now(),
+                });
+            }
+            continue;
+        }
+        waited += step;
+        if waited < POLL_EVERY {
+            continue;
+        }
+        waited = Duration::ZERO;
+        let raw = active
+            .as_client()
+            .ports(None, Some("midi"), PortFlags::IS_OUTPUT);
+        let present = stable_names(&raw);
+        for w in watched.iter_mut() {
+            let here = present.iter().position(|n| *n == w.stable);
+            match (w.connected, here) {
+                (true, None) => {
+                    w.connected = false;
+                    let _ = control.send(Control::PortLost {
+                        port: w.index,
+                        at: clock.now(),
+                    });
+                }
+                (false, Some(k))
+                    if active
+                        .as_client()
+                        .connect_ports_by_name(&raw[k], &w.mine)
+                        .is_ok() =>
+                {
+                    w.connected = true;
+                    let _ = control.send(Control::PortBack {
+                        port: w.index,
+                        at: clock.now(),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    // Deactivating drops the callback and its senders: the rings then report finished.
+    let _ = active.deactivate();
+}
