@@ -106,6 +106,8 @@ pub struct ConsumerConfig {
     /// For tests of the crash path: panic after this many events.
     #[doc(hidden)]
     pub fail_after_events: Option<u64>,
+    /// The stage's feed (`--serve`): every judgement, handed over without waiting.
+    pub stage: Option<crate::stage::Feed>,
 }
 
 /// How the capture ended.
@@ -302,6 +304,9 @@ pub fn run(
                         }
                     }
                 }
+                if let (Some(feed), Some(zero)) = (&config.stage, zero) {
+                    feed.send(stage_judged(i, &j, now.saturating_sub(zero)));
+                }
                 display.send(DisplayEvent::Judged {
                     player: i,
                     judgement: j,
@@ -361,4 +366,20 @@ pub fn run(
     summary.reason = reason;
     summary.display_dropped = display.dropped();
     Ok(summary)
+}
+
+/// A judgement as the stage takes it.
+fn stage_judged(player: usize, j: &super::judge::Judgement, now: Nanos) -> crate::stage::Judged {
+    use crate::stage::Verdict;
+    crate::stage::Judged {
+        player,
+        time: j.time,
+        lane: j.lane,
+        verdict: match j.outcome {
+            Outcome::Hit { tier, offset, note } => Verdict::Hit { tier, offset, note },
+            Outcome::Extra => Verdict::Extra,
+            Outcome::Miss { note } => Verdict::Miss { note },
+        },
+        now,
+    }
 }
