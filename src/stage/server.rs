@@ -161,13 +161,17 @@ fn accept_loop(listener: TcpListener, store: Arc<Store>, local: SocketAddr, stop
         let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
         if active.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
             active.fetch_sub(1, Ordering::AcqRel);
-            let _ = respond(
-                &mut stream,
-                503,
-                "text/plain",
-                &[],
-                b"busy: too many connections\n",
-            );
+            // Answered at once, without waiting for the request: the accept loop never waits.
+            let body = b"busy: too many connections\n";
+            let mut out = head(503, "text/plain", &[], Some(body.len())).into_bytes();
+            out.extend_from_slice(body);
+            let _ = stream.write_all(&out);
+            // Take what the client already sent, without waiting, so that the close does not
+            // reset the connection before the answer is read.
+            let _ = stream.set_nonblocking(true);
+            let mut sink = [0u8; 4096];
+            let _ = stream.read(&mut sink);
+            let _ = stream.shutdown(Shutdown::Write);
             continue;
         }
         let slot = Slot(Arc::clone(&active));
