@@ -395,26 +395,6 @@ fn the_event_schema_in_docs_is_current() {
 // ---------------------------------------------------------------------------------------------
 // In a browser
 
-/// The headless browser, or `None` (after saying why) when absent and not required.
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("POCKET_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("POCKET_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
-        "POCKET_REQUIRE_CHROMIUM=1 but {} does not exist: apt-get install -y chromium",
-        path.display()
-    );
-    pocket::testdata::skip(&format!(
-        "no browser: {} not found (apt-get install -y chromium, or set POCKET_CHROMIUM)",
-        path.display()
-    ));
-    None
-}
-
 /// A WebSocket client just big enough for the DevTools protocol: text frames, masked as a
 /// client must, and replies matched to their request by id.
 struct DevTools {
@@ -571,27 +551,16 @@ fn base64_decode(text: &str) -> Vec<u8> {
 
 #[test]
 fn chromium_shows_both_players_and_their_hits_mid_session_without_console_errors() {
-    let Some(browser) = chromium() else { return };
+    let Some(browser) = pocket::testdata::chromium() else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let session = Session::start(dir.path(), "1", &["--duration", "40"]);
     let url = format!("http://127.0.0.1:{}/", session.port);
     let profile = dir.path().join("profile");
     let mut chrome = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--remote-debugging-port=0",
-            "--window-size=1280,720",
-        ])
+        .args(pocket::testdata::CHROMIUM_FLAGS)
+        .args(["--remote-debugging-port=0", "--window-size=1280,720"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(&url)
         .stdout(Stdio::null())

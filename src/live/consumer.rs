@@ -305,7 +305,11 @@ pub fn run(
                     }
                 }
                 if let (Some(feed), Some(zero)) = (&config.stage, zero) {
-                    feed.send(stage_judged(i, &j, now.saturating_sub(zero)));
+                    feed.send(crate::stage::feed::Judged {
+                        player: i,
+                        judgement: j,
+                        now: now.saturating_sub(zero),
+                    });
                 }
                 display.send(DisplayEvent::Judged {
                     player: i,
@@ -366,20 +370,4 @@ pub fn run(
     summary.reason = reason;
     summary.display_dropped = display.dropped();
     Ok(summary)
-}
-
-/// A judgement as the stage takes it.
-fn stage_judged(player: usize, j: &super::judge::Judgement, now: Nanos) -> crate::stage::Judged {
-    use crate::stage::Verdict;
-    crate::stage::Judged {
-        player,
-        time: j.time,
-        lane: j.lane,
-        verdict: match j.outcome {
-            Outcome::Hit { tier, offset, note } => Verdict::Hit { tier, offset, note },
-            Outcome::Extra => Verdict::Extra,
-            Outcome::Miss { note } => Verdict::Miss { note },
-        },
-        now,
-    }
 }

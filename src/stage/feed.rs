@@ -11,6 +11,7 @@ use super::event::{
 use super::store::Store;
 use crate::chart::Chart;
 use crate::lane::Lane;
+use crate::live::judge::{Judgement, Outcome};
 use crate::report::{NoteTier, Report, Tier};
 use crate::time::{Nanos, Ticks};
 use std::collections::{BTreeSet, VecDeque};
@@ -27,38 +28,13 @@ pub const SYNC_BARS: u32 = 2;
 /// How often the feeder looks at the clock (sections) when no judgement arrives.
 const TICK: Duration = Duration::from_millis(50);
 
-/// What became of a hit or a note, as the live judge saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// The hit matched a chart note.
-    Hit {
-        /// Its tier.
-        tier: Tier,
-        /// Hit time minus note time (after latency offsets).
-        offset: Nanos,
-        /// Index of the note in the chart.
-        note: usize,
-    },
-    /// The hit matched no note.
-    Extra,
-    /// The note passed its window unplayed.
-    Miss {
-        /// Index of the note in the chart.
-        note: usize,
-    },
-}
-
 /// One live judgement, from the consumer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Judged {
+pub(crate) struct Judged {
     /// Index of the player.
     pub player: usize,
-    /// Chart time of the hit after latency offsets (or of the missed note).
-    pub time: Nanos,
-    /// The lane.
-    pub lane: Lane,
-    /// What happened.
-    pub verdict: Verdict,
+    /// The live judge's judgement (chart time, lane, outcome).
+    pub judgement: Judgement,
     /// Chart time when it was judged.
     pub now: Nanos,
 }
@@ -73,7 +49,7 @@ pub struct Feed {
 impl Feed {
     /// Hands a judgement to the stage without waiting; when the stage is behind it is dropped
     /// (and counted: the stage says so, and the `end` event carries every final judgement).
-    pub fn send(&self, judged: Judged) {
+    pub(crate) fn send(&self, judged: Judged) {
         match self.tx.try_send(judged) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
@@ -407,24 +383,25 @@ impl FeedState {
             }
         }
         let ms = crate::report::ms;
-        match j.verdict {
-            Verdict::Miss { note } => {
+        let (time, lane) = (j.judgement.time, j.judgement.lane);
+        match j.judgement.outcome {
+            Outcome::Miss { note } => {
                 self.store.push(&Event::Miss(MissEvent {
                     player: j.player,
                     note,
-                    lane: j.lane,
-                    t_ms: ms(j.time),
+                    lane,
+                    t_ms: ms(time),
                 }));
             }
-            Verdict::Hit { .. } | Verdict::Extra => {
+            Outcome::Hit { .. } | Outcome::Extra => {
                 let id = self.next_id[j.player];
                 self.next_id[j.player] += 1;
                 // The report does not count foot chicks when the chart has no hi-hat pedal.
-                if self.view.charted && j.lane == Lane::HihatPedal && !self.view.has_pedal {
+                if self.view.charted && lane == Lane::HihatPedal && !self.view.has_pedal {
                     return;
                 }
-                let (tier, offset, note) = match j.verdict {
-                    Verdict::Hit { tier, offset, note } => {
+                let (tier, offset, note) = match j.judgement.outcome {
+                    Outcome::Hit { tier, offset, note } => {
                         (hit_tier(tier), Some(offset), Some(note))
                     }
                     _ => (HitTier::Extra, None, None),
@@ -433,8 +410,8 @@ impl FeedState {
                 self.store.push(&Event::Hit(HitEvent {
                     player: j.player,
                     hit: id,
-                    lane: j.lane,
-                    t_ms: ms(j.time),
+                    lane,
+                    t_ms: ms(time),
                     offset_ms: offset.map(ms),
                     tier,
                     note,
@@ -518,12 +495,14 @@ mod tests {
     fn hit(player: usize, note: usize, offset_ms: i64) -> Judged {
         Judged {
             player,
-            time: Nanos::from_millis(1000 + offset_ms),
-            lane: Lane::Snare,
-            verdict: Verdict::Hit {
-                tier: Tier::Great,
-                offset: Nanos::from_millis(offset_ms),
-                note,
+            judgement: Judgement {
+                time: Nanos::from_millis(1000 + offset_ms),
+                lane: Lane::Snare,
+                outcome: Outcome::Hit {
+                    tier: Tier::Great,
+                    offset: Nanos::from_millis(offset_ms),
+                    note,
+                },
             },
             now: Nanos::from_millis(1100),
         }

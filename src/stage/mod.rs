@@ -23,7 +23,7 @@ pub mod server;
 pub mod store;
 
 pub use event::Event;
-pub use feed::{Feed, Judged, Stage, StageStart, Verdict};
+pub use feed::{Feed, Stage, StageStart};
 pub use server::{Server, StageError, DEFAULT_ADDR, DEFAULT_PORT, MAX_CONNECTIONS};
 
 /// Reads a `--serve` address: `HOST:PORT`, `[IPV6]:PORT`, a bare `PORT` (on loopback) or a
