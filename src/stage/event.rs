@@ -99,13 +99,11 @@ pub enum HitTier {
 pub struct HitEvent {
     /// Index of the player in the session event's `players`.
     pub player: usize,
-    /// Index of the hit in the player's take (the report's `detail.notes[].hit` and
-    /// `detail.extras[].hit`): each id comes once per player.
+    /// The hit's id: 0, 1, 2, … per player, in the order sent; each id comes once.
     pub hit: usize,
     /// Lane played.
     pub lane: Lane,
-    /// Hit time on the chart's clock after latency offsets, ms (for a hit first sent with
-    /// `end` that matched no note: as played).
+    /// Hit time on the chart's clock after latency offsets, ms.
     pub t_ms: f64,
     /// Hit time minus note time, ms (`null` for an extra).
     pub offset_ms: Option<f64>,
@@ -196,6 +194,10 @@ pub struct FinalPlayer {
     pub accuracy_pct: Option<f64>,
     /// Every counted hit's final judgement, by hit id.
     pub judged: Vec<FinalHit>,
+    /// Ids of hits sent live that the report does not count (the live kit filter, working
+    /// as the hits arrive, let through what the filter over the whole take found to be
+    /// crosstalk or a double trigger). Normally empty.
+    pub retracted: Vec<usize>,
 }
 
 /// One counted hit's final judgement.
@@ -204,6 +206,9 @@ pub struct FinalPlayer {
 pub struct FinalHit {
     /// The hit id (as in hit events).
     pub hit: usize,
+    /// Index of the hit in the player's take (the report's `detail.notes[].hit` and
+    /// `detail.extras[].hit`).
+    pub take_hit: usize,
     /// Final tier.
     pub tier: HitTier,
     /// Final offset, ms (`null` for an extra).

@@ -14,7 +14,7 @@ use crate::lane::Lane;
 use crate::live::judge::{Judgement, Outcome};
 use crate::report::{NoteTier, Report, Tier};
 use crate::time::{Nanos, Ticks};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -93,8 +93,12 @@ struct Feeder {
     stop: Arc<AtomicBool>,
 }
 
-/// Hit ids sent per player, by the feeder.
-type Sent = Vec<BTreeSet<usize>>;
+/// The live hits sent, per player, by id: (chart time after offsets, lane).
+type Sent = Vec<Vec<(Nanos, Lane)>>;
+
+/// A live hit and a counted hit of the report are the same hit when they are on the same lane
+/// this close in time (the capture log keeps times to the microsecond; the report rounds).
+pub const SAME_HIT: Nanos = Nanos::from_millis(1);
 
 /// The chart as the feeder keeps it.
 #[derive(Debug, Default)]
@@ -161,8 +165,7 @@ impl Stage {
             lost: Arc::clone(&lost),
             lost_told: 0,
             section: None,
-            next_id: vec![0; start.players.len()],
-            sent: vec![BTreeSet::new(); start.players.len()],
+            sent: vec![Vec::new(); start.players.len()],
             offsets: Vec::new(),
             pairs: VecDeque::new(),
         };
@@ -196,41 +199,18 @@ impl Stage {
         let mut players = Vec::new();
         if let Some(d) = detailed {
             for (p, player) in d.players.iter().enumerate() {
-                let mut judged: Vec<(FinalHit, Lane, f64)> = Vec::new();
-                if let Some(detail) = &player.detail {
-                    for (note, n) in detail.notes.iter().enumerate() {
-                        let (Some(hit), Some(offset)) = (n.hit, n.offset_ms) else {
-                            continue;
-                        };
-                        let final_hit = FinalHit {
-                            hit,
-                            tier: note_tier(n.tier),
-                            offset_ms: Some(offset),
-                            note: Some(note),
-                        };
-                        judged.push((final_hit, n.lane, n.time_s * 1000.0 + offset));
-                    }
-                    for x in &detail.extras {
-                        let final_hit = FinalHit {
-                            hit: x.hit,
-                            tier: HitTier::Extra,
-                            offset_ms: None,
-                            note: None,
-                        };
-                        judged.push((final_hit, x.lane, x.time_s * 1000.0));
-                    }
-                }
-                judged.sort_by_key(|(h, _, _)| h.hit);
-                let live = sent.get(p);
-                for (h, lane, t_ms) in &judged {
-                    if live.is_some_and(|s| s.contains(&h.hit)) {
-                        continue;
-                    }
+                let live = sent.get(p).map_or(&[][..], Vec::as_slice);
+                let Reconciled {
+                    judged,
+                    retracted,
+                    late,
+                } = reconcile(player, d.settings.players.get(p), live);
+                for (h, lane, t) in late {
                     self.store.push(&Event::Hit(HitEvent {
                         player: p,
                         hit: h.hit,
-                        lane: *lane,
-                        t_ms: round3(*t_ms),
+                        lane,
+                        t_ms: crate::report::ms(t),
                         offset_ms: h.offset_ms,
                         tier: h.tier,
                         note: h.note,
@@ -243,7 +223,8 @@ impl Stage {
                     matched: player.matched,
                     misses: player.misses,
                     accuracy_pct: player.accuracy_pct,
-                    judged: judged.into_iter().map(|(h, _, _)| h).collect(),
+                    judged,
+                    retracted,
                 });
             }
         }
@@ -257,6 +238,107 @@ impl Stage {
             players,
         }));
     }
+}
+
+/// A player's counted hits (from the report's detail) against the live hits sent (by id):
+/// each counted hit is the live hit on its lane nearest in time within [`SAME_HIT`], else a
+/// new hit.
+fn reconcile(
+    player: &crate::report::PlayerReport,
+    settings: Option<&crate::report::PlayerSettings>,
+    live: &[(Nanos, Lane)],
+) -> Reconciled {
+    let offset = |lane: Lane| {
+        let ms = settings.map_or(0.0, |s| {
+            if lane.is_foot() {
+                s.offset_feet_ms
+            } else {
+                s.offset_hands_ms
+            }
+        });
+        Nanos::from_millis_f64(ms).unwrap_or(Nanos::ZERO)
+    };
+    let secs = |s: f64| Nanos::from_millis_f64(s * 1000.0).unwrap_or(Nanos::ZERO);
+    // (take index, lane, chart time after offsets, tier, offset, note)
+    let mut counted: Vec<(FinalHit, Lane, Nanos)> = Vec::new();
+    if let Some(detail) = &player.detail {
+        for (note, n) in detail.notes.iter().enumerate() {
+            let (Some(hit), Some(off), Some(played)) = (n.hit, n.offset_ms, n.hit_time_s) else {
+                continue;
+            };
+            let h = FinalHit {
+                hit: 0,
+                take_hit: hit,
+                tier: note_tier(n.tier),
+                offset_ms: Some(off),
+                note: Some(note),
+            };
+            counted.push((h, n.lane, secs(played).saturating_sub(offset(n.lane))));
+        }
+        for x in &detail.extras {
+            let h = FinalHit {
+                hit: 0,
+                take_hit: x.hit,
+                tier: HitTier::Extra,
+                offset_ms: None,
+                note: None,
+            };
+            counted.push((h, x.lane, secs(x.time_s).saturating_sub(offset(x.lane))));
+        }
+    }
+    counted.sort_by_key(|(h, _, t)| (*t, h.take_hit));
+    // Live ids by lane, in time order.
+    let mut by_lane: std::collections::BTreeMap<Lane, Vec<(Nanos, usize)>> = Default::default();
+    for (id, &(t, lane)) in live.iter().enumerate() {
+        by_lane.entry(lane).or_default().push((t, id));
+    }
+    for v in by_lane.values_mut() {
+        v.sort();
+    }
+    let mut used = vec![false; live.len()];
+    let mut next = live.len();
+    let mut judged = Vec::new();
+    let mut late = Vec::new();
+    for (mut h, lane, t) in counted {
+        let found = by_lane.get(&lane).and_then(|v| {
+            let at = v.partition_point(|&(lt, _)| lt < t.saturating_sub(SAME_HIT));
+            v[at..]
+                .iter()
+                .take_while(|&&(lt, _)| lt <= t.saturating_add(SAME_HIT))
+                .filter(|&&(_, id)| !used[id])
+                .min_by_key(|&&(lt, _)| (lt - t).abs())
+                .map(|&(_, id)| id)
+        });
+        match found {
+            Some(id) => {
+                used[id] = true;
+                h.hit = id;
+            }
+            None => {
+                h.hit = next;
+                next += 1;
+                late.push((h.clone(), lane, t));
+            }
+        }
+        judged.push(h);
+    }
+    judged.sort_by_key(|h| h.hit);
+    let retracted = (0..live.len()).filter(|&id| !used[id]).collect();
+    Reconciled {
+        judged,
+        retracted,
+        late,
+    }
+}
+
+/// A player's live hits and the report's counted hits, reconciled.
+struct Reconciled {
+    /// The final judgement of every counted hit, in id order.
+    judged: Vec<FinalHit>,
+    /// Live ids the report does not count.
+    retracted: Vec<usize>,
+    /// Counted hits not sent live: the judgement (with its new id), lane, chart time.
+    late: Vec<(FinalHit, Lane, Nanos)>,
 }
 
 fn round3(x: f64) -> f64 {
@@ -316,8 +398,6 @@ struct FeedState {
     lost: Arc<AtomicU64>,
     lost_told: u64,
     section: Option<usize>,
-    /// The next hit id per player (every hit of the take, counted or not).
-    next_id: Vec<usize>,
     sent: Sent,
     /// Per chart note, the two players' offsets.
     offsets: Vec<[Option<Nanos>; 2]>,
@@ -394,19 +474,18 @@ impl FeedState {
                 }));
             }
             Outcome::Hit { .. } | Outcome::Extra => {
-                let id = self.next_id[j.player];
-                self.next_id[j.player] += 1;
                 // The report does not count foot chicks when the chart has no hi-hat pedal.
                 if self.view.charted && lane == Lane::HihatPedal && !self.view.has_pedal {
                     return;
                 }
+                let id = self.sent[j.player].len();
                 let (tier, offset, note) = match j.judgement.outcome {
                     Outcome::Hit { tier, offset, note } => {
                         (hit_tier(tier), Some(offset), Some(note))
                     }
                     _ => (HitTier::Extra, None, None),
                 };
-                self.sent[j.player].insert(id);
+                self.sent[j.player].push((time, lane));
                 self.store.push(&Event::Hit(HitEvent {
                     player: j.player,
                     hit: id,
@@ -538,6 +617,57 @@ mod tests {
             .iter()
             .any(|e| matches!(e, Event::Behind(b) if b.lost == lost)));
         assert!(matches!(all.last(), Some(Event::End(_))));
+    }
+
+    #[test]
+    fn the_counted_hits_are_the_live_ones_on_the_same_lane_and_time_and_the_rest_is_reconciled() {
+        let demo = crate::demo::Demo::load().expect("the demo loads");
+        let report = demo.report(true);
+        let player = &report.players[0];
+        let detail = player.detail.as_ref().expect("detail");
+        // What a live judge that saw exactly the report's hits would have sent, in time order.
+        let mut live: Vec<(Nanos, Lane)> = detail
+            .notes
+            .iter()
+            .filter_map(|n| Some((Nanos::from_millis_f64(n.hit_time_s? * 1000.0)?, n.lane)))
+            .chain(
+                detail
+                    .extras
+                    .iter()
+                    .filter_map(|x| Some((Nanos::from_millis_f64(x.time_s * 1000.0)?, x.lane))),
+            )
+            .collect();
+        live.sort();
+        assert_eq!(live.len(), player.hits);
+        let settings = report.settings.players.first();
+        let Reconciled {
+            judged,
+            retracted,
+            late,
+        } = reconcile(player, settings, &live);
+        assert_eq!(judged.len(), player.hits);
+        assert!(retracted.is_empty() && late.is_empty());
+        assert!(
+            judged.iter().enumerate().all(|(i, h)| h.hit == i),
+            "every live id, once"
+        );
+        let tiers = |h: &[FinalHit], t: HitTier| h.iter().filter(|h| h.tier == t).count();
+        assert_eq!(tiers(&judged, HitTier::Perfect), player.tiers.perfect);
+        assert_eq!(tiers(&judged, HitTier::Extra), player.extras);
+
+        // The live judge never saw hit 10, and let through a hit the report does not count.
+        let missing = live.remove(10);
+        live.push((Nanos::from_millis(999_999), Lane::Ride));
+        let Reconciled {
+            judged,
+            retracted,
+            late,
+        } = reconcile(player, settings, &live);
+        assert_eq!(judged.len(), player.hits);
+        assert_eq!(retracted, vec![live.len() - 1]);
+        assert_eq!(late.len(), 1);
+        assert_eq!((late[0].1, late[0].2), (missing.1, missing.0));
+        assert_eq!(late[0].0.hit, live.len(), "a new id after the live ones");
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 pub const KEEPALIVE: Duration = Duration::from_secs(1);
 /// How long closing waits for connected clients to receive the `end` event.
 pub const END_DELIVERY_LIMIT: Duration = Duration::from_secs(10);
+/// After the clients have the `end` event, how long the page has to fetch the report before the
+/// server stops (when any page was connected).
+pub const REPORT_GRACE: Duration = Duration::from_secs(2);
 
 const PAGE: &str = include_str!("page.html");
 
@@ -98,12 +101,18 @@ impl Server {
     }
 
     /// Ends the stage: sends `end` (reason `failed`) if the session did not, waits until the
-    /// connected clients have it (at most [`END_DELIVERY_LIMIT`]), keeps serving for `linger`,
-    /// then stops.
+    /// connected clients have it (at most [`END_DELIVERY_LIMIT`]) and have had
+    /// [`REPORT_GRACE`] to fetch the report, keeps serving for `linger`, then stops.
     pub fn close(mut self, linger: Duration) {
         self.stage.end("failed", None, None);
-        self.stage.store().wait_clients_done(END_DELIVERY_LIMIT);
-        std::thread::sleep(linger);
+        let store = self.stage.store();
+        store.wait_clients_done(END_DELIVERY_LIMIT);
+        let grace = if store.had_clients() {
+            REPORT_GRACE
+        } else {
+            Duration::ZERO
+        };
+        std::thread::sleep(grace + linger);
         self.shutdown();
     }
 

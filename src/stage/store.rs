@@ -30,6 +30,8 @@ struct Inner {
     report_html: Option<Arc<str>>,
     /// `/events` connections that have not yet received the `end` event.
     waiting_for_end: usize,
+    /// `/events` connections so far.
+    clients_seen: usize,
     /// The server is shutting down: connections stop.
     closing: bool,
     /// The instant of chart time zero and the replay speed, once known.
@@ -131,7 +133,14 @@ impl Store {
 
     /// An `/events` connection starts: it waits for the `end` event.
     pub fn client_waits(&self) {
-        self.lock().waiting_for_end += 1;
+        let mut inner = self.lock();
+        inner.waiting_for_end += 1;
+        inner.clients_seen += 1;
+    }
+
+    /// Whether any `/events` connection was ever made.
+    pub fn had_clients(&self) -> bool {
+        self.lock().clients_seen > 0
     }
 
     /// An `/events` connection received the `end` event or went away.
