@@ -691,6 +691,32 @@ fn chromium_shows_both_players_and_their_hits_mid_session_without_console_errors
             "console problems:\n{}",
             problems.join("\n")
         );
+        // A page opened mid-session catches up from the start; `?overlay=1` is transparent.
+        for (page, overlay) in [(format!("{url}?overlay=1"), true), (url.clone(), false)] {
+            dt.call("Page.navigate", serde_json::json!({ "url": page }));
+            let until = Instant::now() + Duration::from_secs(20);
+            loop {
+                let v: Value = serde_json::from_str(dt.eval(probe).as_str().unwrap_or("[]"))
+                    .expect("probe JSON");
+                let caught_up = v.as_array().is_some_and(|a| {
+                    a.len() == 2 && a.iter().all(|p| p["hits"].as_u64().unwrap_or(0) >= 20)
+                });
+                if caught_up {
+                    break;
+                }
+                assert!(Instant::now() < until, "{page} did not catch up: {v}");
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            let background =
+                "getComputedStyle(document.body).backgroundColor + ' ' + document.body.className";
+            let look = dt.eval(background);
+            assert_eq!(
+                look.as_str()
+                    .is_some_and(|l| l.starts_with("rgba(0, 0, 0, 0) overlay")),
+                overlay,
+                "{page}: {look}"
+            );
+        }
         // At the end the report replaces the live view.
         let until = Instant::now() + Duration::from_secs(40);
         let report_title = "(() => { const f = document.getElementById('report'); \
