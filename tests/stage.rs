@@ -35,8 +35,8 @@ struct Session {
 impl Session {
     fn start(dir: &Path, speed: &str, extra: &[&str]) -> Session {
         let out = dir.join("session");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pocket"))
-            .args(["live", "--chart", &file("charts/disco-pop-114.json")])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pocket"));
+        cmd.args(["live", "--chart", &file("charts/disco-pop-114.json")])
             .args(["--count-in-bars", "1", "--quiet", "--speed", speed])
             .args(["--serve", "127.0.0.1:0"])
             .args(extra)
@@ -48,11 +48,17 @@ impl Session {
             .arg(format!(
                 "Sanae={}",
                 file("fixtures/demo/sanae-alesis-nitro.jsonl")
-            ))
+            ));
+        Session::spawn(cmd, out)
+    }
+
+    /// Runs pocket and waits for the stage URL on its stderr.
+    fn spawn(mut cmd: Command, out: PathBuf) -> Session {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("pocket live starts");
+            .expect("pocket starts");
         let stderr = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();
         let pipe = child.stderr.take().expect("stderr piped");
@@ -416,6 +422,31 @@ fn bad_requests_get_an_error_and_never_stop_the_session() {
     let out = session.finish(Duration::from_secs(60));
     let on_disk = std::fs::read_to_string(out.join("report.json")).expect("report");
     assert_eq!(json, on_disk, "/report.json is the session's report");
+}
+
+#[test]
+fn pocket_demo_serve_plays_the_duet_onto_the_stage_in_one_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pocket"));
+    cmd.args(["demo", "--serve", "127.0.0.1:0", "--speed", "32", "-o"])
+        .arg(dir.path());
+    let session = Session::spawn(cmd, dir.path().to_path_buf());
+    let events = read_events(session.port);
+    assert_eq!(events[0].1["players"], serde_json::json!(["Lee", "Sanae"]));
+    assert_eq!(events[0].1["title"], "Mirrorball Monday");
+    let end = &events.last().expect("events").1;
+    assert_eq!(
+        (&end["reason"], &end["report"]),
+        (&"chart_end".into(), &true.into())
+    );
+    session.finish(Duration::from_secs(120));
+    let sessions: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(sessions.len(), 1, "one demo-session folder: {sessions:?}");
+    assert!(sessions[0].join("report.json").is_file());
+    assert!(sessions[0].join("capture.jsonl").is_file());
 }
 
 #[test]

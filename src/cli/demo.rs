@@ -39,6 +39,8 @@ pub fn demo_live(output: &Path, speed: f64, serve: &super::stage::ServeArgs) -> 
     if !(speed.is_finite() && speed > 0.0) {
         return Err(super::usage::usage("--speed must be a positive number"));
     }
+    // The stage first: a port in use fails before anything is written.
+    let server = serve.start()?;
     let dir = output.join(pocket::live::stamped_dir(
         "demo-session",
         std::time::SystemTime::now(),
@@ -70,5 +72,5 @@ pub fn demo_live(output: &Path, speed: f64, serve: &super::stage::ServeArgs) -> 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     session::stop_on_signals(&stop).context("cannot install the Ctrl-C handler")?;
     opts.stop = stop;
-    super::live::run_serving(opts, serve)
+    super::live::run_on_stage(opts, server, serve)
 }

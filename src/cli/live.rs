@@ -322,8 +322,17 @@ pub fn record(args: RecordArgs) -> Result<()> {
 }
 
 /// Runs the session, on the stage when `--serve` asks, and prints what it left behind.
-pub(super) fn run_serving(mut opts: SessionOptions, serve: &super::stage::ServeArgs) -> Result<()> {
+fn run_serving(opts: SessionOptions, serve: &super::stage::ServeArgs) -> Result<()> {
     let server = serve.start()?;
+    run_on_stage(opts, server, serve)
+}
+
+/// Runs the session on a stage already started (or none), then closes it.
+pub(super) fn run_on_stage(
+    mut opts: SessionOptions,
+    server: Option<pocket::stage::Server>,
+    serve: &super::stage::ServeArgs,
+) -> Result<()> {
     opts.stage = server.as_ref().map(pocket::stage::Server::stage);
     let done = session::run(opts)
         .map_err(anyhow::Error::from)

@@ -42,7 +42,7 @@ const PAGE: &str = include_str!("page.html");
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
     /// The address cannot be listened on.
-    #[error("cannot listen on {addr} for the stage: {source}; choose another address or port")]
+    #[error("cannot listen on {addr} for the stage (another program may be using the port): choose another address or port")]
     Bind {
         /// The address.
         addr: SocketAddr,
