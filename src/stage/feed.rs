@@ -640,20 +640,16 @@ mod tests {
         live.sort();
         assert_eq!(live.len(), player.hits);
         let settings = report.settings.players.first();
-        let Reconciled {
-            judged,
-            retracted,
-            late,
-        } = reconcile(player, settings, &live);
-        assert_eq!(judged.len(), player.hits);
-        assert!(retracted.is_empty() && late.is_empty());
+        let all = reconcile(player, settings, &live);
+        assert_eq!(all.judged.len(), player.hits);
+        assert!(all.retracted.is_empty() && all.late.is_empty());
         assert!(
-            judged.iter().enumerate().all(|(i, h)| h.hit == i),
+            all.judged.iter().enumerate().all(|(i, h)| h.hit == i),
             "every live id, once"
         );
-        let tiers = |h: &[FinalHit], t: HitTier| h.iter().filter(|h| h.tier == t).count();
-        assert_eq!(tiers(&judged, HitTier::Perfect), player.tiers.perfect);
-        assert_eq!(tiers(&judged, HitTier::Extra), player.extras);
+        let tiers = |t: HitTier| all.judged.iter().filter(|h| h.tier == t).count();
+        assert_eq!(tiers(HitTier::Perfect), player.tiers.perfect);
+        assert_eq!(tiers(HitTier::Extra), player.extras);
 
         // The live judge never saw hit 10, and let through a hit the report does not count.
         let missing = live.remove(10);
@@ -664,7 +660,7 @@ mod tests {
             late,
         } = reconcile(player, settings, &live);
         assert_eq!(judged.len(), player.hits);
-        assert_eq!(retracted, vec![live.len() - 1]);
+        assert_eq!(retracted, vec![live.len() - 1], "the hit too many");
         assert_eq!(late.len(), 1);
         assert_eq!((late[0].1, late[0].2), (missing.1, missing.0));
         assert_eq!(late[0].0.hit, live.len(), "a new id after the live ones");
