@@ -821,9 +821,9 @@ fn chromium_shows_both_players_and_their_hits_mid_session_without_console_errors
 }
 
 /// How smoothly the page draws two players at 16 hits per second each (the demo duet, 7.2
-/// notes per second, at 2.25 times its speed): frames per second over 5 s mid-session. Timing is not asserted in tests; run it
-/// by hand (`cargo test --release --test stage -- --ignored --nocapture`), docs/stage.md
-/// quotes it.
+/// notes per second, at 2.25 times its speed): frames per second over 5 s mid-session.
+/// Timing is not asserted in tests; run it by hand (`cargo test --test stage frame_rate --
+/// --ignored --nocapture`), docs/stage.md quotes it.
 #[test]
 #[ignore]
 fn frame_rate_of_the_page_at_16_hits_per_second_per_player() {
