@@ -91,6 +91,17 @@ pub fn players() -> [(
     ]
 }
 
+/// The embedded demo files, to write to disk and replay through the live path (`pocket demo
+/// --serve`): (file name, bytes) of the chart and of each player's capture log, in the order
+/// of [`players`].
+pub fn files() -> [(&'static str, &'static [u8]); 3] {
+    [
+        ("disco-pop-114.json", CHART.as_bytes()),
+        ("lee-roland-td.jsonl", LEE),
+        ("sanae-alesis-nitro.jsonl", SANAE),
+    ]
+}
+
 /// The demo content, read from the embedded files.
 #[derive(Debug, Clone)]
 pub struct Demo {

@@ -17,6 +17,7 @@
 //! | web page | [`html`] | the self-contained HTML report |
 //! | batch scoring | [`batch`] | one report per take of a folder, and their summary table and CSV |
 //! | live capture | [`live`] | capture logs and live judgements from MIDI ports or replays |
+//! | the stage | [`stage`] | a live view of a session in the browser (HTTP, Server-Sent Events) |
 //! | latency | [`latency`], [`calibrate`] | latency profiles; offsets measured from play |
 //! | audio | [`audio`] | WAV click tracks and duo renders |
 //!
@@ -43,6 +44,7 @@ pub mod report;
 pub mod score;
 pub mod session;
 pub mod simulate;
+pub mod stage;
 pub(crate) mod stats;
 pub mod summary;
 pub mod sync;

@@ -139,6 +139,45 @@ pub fn take_ms(hits: &[(f64, crate::lane::Lane)], velocity: u8) -> crate::take::
     }
 }
 
+/// The flags every browser test runs headless Chromium with: no sandbox (containers), no GPU,
+/// no network of its own, and console messages on stderr.
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
+];
+
+/// The headless browser for the browser tests (`/usr/bin/chromium`, or `POCKET_CHROMIUM`), or
+/// `None` after saying why it is skipped; with `POCKET_REQUIRE_CHROMIUM=1` a missing browser
+/// fails instead.
+pub fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("POCKET_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("POCKET_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+        "POCKET_REQUIRE_CHROMIUM=1 but {} does not exist: apt-get install -y chromium",
+        path.display()
+    );
+    skip(&format!(
+        "no browser: {} not found (apt-get install -y chromium, or set POCKET_CHROMIUM; \
+         POCKET_REQUIRE_CHROMIUM=1 fails instead)",
+        path.display()
+    ));
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

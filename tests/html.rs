@@ -287,44 +287,11 @@ fn score_takes_needs_an_output_folder() {
 // ---------------------------------------------------------------------------------------------
 // In a browser
 
-/// The headless browser, or `None` (after saying why) when absent and not required.
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("POCKET_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("POCKET_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
-        "POCKET_REQUIRE_CHROMIUM=1 but {} does not exist: apt-get install -y chromium",
-        path.display()
-    );
-    pocket::testdata::skip(&format!(
-        "no browser: {} not found (apt-get install -y chromium, or set POCKET_CHROMIUM; \
-         POCKET_REQUIRE_CHROMIUM=1 fails instead)",
-        path.display()
-    ));
-    None
-}
-
 /// Runs headless Chromium on a page with extra arguments: (stdout, stderr).
 fn run_chromium(browser: &Path, extra: &[&str], page: &Path) -> (Vec<u8>, String) {
     let profile = tempfile::tempdir().expect("profile dir");
     let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
+        .args(pocket::testdata::CHROMIUM_FLAGS)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(extra)
         .arg(format!("file://{}", page.display()))
@@ -369,7 +336,9 @@ fn screenshot(browser: &Path, page: &Path, png: &Path) -> Vec<u8> {
 
 #[test]
 fn the_demo_page_renders_in_chromium_without_errors() {
-    let Some(browser) = chromium() else { return };
+    let Some(browser) = pocket::testdata::chromium() else {
+        return;
+    };
     let (dir, _, html) = demo();
 
     let (dom, _) = run_chromium(&browser, &["--dump-dom"], &html);

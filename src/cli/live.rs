@@ -42,6 +42,8 @@ pub struct Sources {
     /// (default: session-DATE-TIME).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    serve: super::stage::ServeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -325,13 +327,33 @@ pub fn live(args: LiveArgs) -> Result<()> {
             opts.count_in_bars
         );
     }
-    finish(session::run(opts)?)
+    run_serving(opts, &args.sources.serve)
 }
 
 /// Captures kits without a chart.
 pub fn record(args: RecordArgs) -> Result<()> {
     let opts = options(&args.sources, args.quiet)?;
-    finish(session::run(opts)?)
+    run_serving(opts, &args.sources.serve)
+}
+
+/// Runs the session, on the stage when `--serve` asks, and prints what it left behind.
+fn run_serving(opts: SessionOptions, serve: &super::stage::ServeArgs) -> Result<()> {
+    let server = serve.start()?;
+    run_on_stage(opts, server, serve)
+}
+
+/// Runs the session on a stage already started (or none), then closes it.
+pub(super) fn run_on_stage(
+    mut opts: SessionOptions,
+    server: Option<pocket::stage::Server>,
+    serve: &super::stage::ServeArgs,
+) -> Result<()> {
+    opts.stage = server.as_ref().map(pocket::stage::Server::stage);
+    let done = session::run(opts)
+        .map_err(anyhow::Error::from)
+        .and_then(finish);
+    serve.close(server);
+    done
 }
 
 /// Prints what a session left behind.

@@ -36,6 +36,7 @@ mod monitor;
 mod output;
 mod report;
 mod score;
+mod stage;
 mod sync;
 mod take;
 mod usage;
@@ -64,6 +65,12 @@ enum Command {
         /// Also write the HTML page here.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
+        /// With --serve: replay speed (2 plays twice as fast).
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        speed: f64,
+        /// Play the duet in real time through the live path, on the stage (see --serve).
+        #[command(flatten)]
+        serve: stage::ServeArgs,
     },
     /// Turn a JSON report made with --detail into a self-contained HTML page.
     Report {
@@ -122,7 +129,18 @@ enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo { output, html } => demo::demo(&output, html.as_deref()),
+        Command::Demo {
+            output,
+            html,
+            speed,
+            serve,
+        } => {
+            if serve.serving() {
+                demo::demo_live(&output, speed, &serve)
+            } else {
+                demo::demo(&output, html.as_deref())
+            }
+        }
         Command::Report { report, output } => report::report(&report, output.as_deref()),
         Command::Score(args) => score::score(args),
         Command::Sync(args) => sync::sync(args),

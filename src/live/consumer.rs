@@ -131,6 +131,8 @@ pub struct ConsumerConfig {
     /// For tests of the crash path: panic after this many events.
     #[doc(hidden)]
     pub fail_after_events: Option<u64>,
+    /// The stage's feed (`--serve`): every judgement, handed over without waiting.
+    pub stage: Option<crate::stage::Feed>,
 }
 
 /// How the capture ended.
@@ -372,6 +374,13 @@ pub fn run(
                             });
                         }
                     }
+                }
+                if let (Some(feed), Some(zero)) = (&config.stage, zero) {
+                    feed.send(crate::stage::feed::Judged {
+                        player: i,
+                        judgement: j,
+                        now: now.saturating_sub(zero),
+                    });
                 }
                 display.send(DisplayEvent::Judged {
                     player: i,

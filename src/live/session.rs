@@ -137,6 +137,8 @@ pub struct SessionOptions {
     /// For tests of the crash path: the consumer panics after this many events.
     #[doc(hidden)]
     pub fail_after_events: Option<u64>,
+    /// The stage (`--serve`): fed every live judgement, ended with the report.
+    pub stage: Option<crate::stage::Stage>,
 }
 
 impl SessionOptions {
@@ -160,6 +162,7 @@ impl SessionOptions {
             kit_files: std::collections::BTreeMap::new(),
             chart_kit: None,
             fail_after_events: None,
+            stage: None,
         }
     }
 }
@@ -394,12 +397,13 @@ pub fn count_in_clicks(chart: &Chart, bars: u32) -> Vec<(Nanos, bool)> {
 }
 
 /// Scores the capture log against `chart` exactly as `pocket score --chart CHART_PATH --player
-/// NAME=CAPTURE#player=NAME ...` does with default options.
+/// NAME=CAPTURE#player=NAME ...` does with default options (and `--detail` with `detail`).
 pub fn report_from_capture(
     chart: &Chart,
     chart_path: &str,
     capture: &Path,
     kits: &[Option<KitMap>],
+    detail: bool,
 ) -> Result<(Report, Vec<LoadedTake>), LiveError> {
     let cap = capture_log::read_capture(capture)?;
     let mut loaded = Vec::new();
@@ -432,6 +436,7 @@ pub fn report_from_capture(
             ))
         })?;
     let mut options = ScoreOptions::default().with_lane_map(&lanes);
+    options.detail = detail;
     options.span = crate::session::played_span(
         chart,
         options.span,
@@ -748,6 +753,17 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         end_when_sources_done: live_ports.is_empty() && chart.is_none(),
         stop: Arc::clone(&opts.stop),
         fail_after_events: opts.fail_after_events,
+        stage: opts.stage.as_ref().map(|stage| {
+            let names: Vec<String> = opts.players.iter().map(|p| p.name.clone()).collect();
+            let t = &opts.timing;
+            stage.begin(crate::stage::StageStart {
+                chart: chart.as_ref(),
+                players: &names,
+                speed: opts.speed,
+                edges: [t.edges[0], t.edges[1], t.edges[2], t.window],
+                zero_at: time_zero.map(|z| clock.instant_of(z)),
+            })
+        }),
     };
     let names: Vec<String> = opts.players.iter().map(|p| p.name.clone()).collect();
     let show = opts.show;
@@ -824,7 +840,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     };
     let loaded: Vec<LoadedTake> = match (&chart, &chart_path_text) {
         (Some(c), Some(path)) => {
-            let (report, loaded) = report_from_capture(c, path, &capture_path, &file_kits)?;
+            let (report, loaded) = report_from_capture(c, path, &capture_path, &file_kits, false)?;
             let rp = opts.out_dir.join(REPORT_FILE);
             std::fs::write(&rp, report.to_json()).map_err(io_err(&rp))?;
             let mut args: Vec<String> = opts
@@ -874,6 +890,19 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             v
         }
     };
+    if let Some(stage) = &opts.stage {
+        let detailed = match (&chart, &chart_path_text) {
+            (Some(c), Some(path)) => {
+                Some(report_from_capture(c, path, &capture_path, &file_kits, true)?.0)
+            }
+            _ => None,
+        };
+        stage.end(
+            outcome.summary.reason,
+            outcome.report.as_ref(),
+            detailed.as_ref(),
+        );
+    }
     // A take without a chart says what its time zero is.
     let zero = match (&chart, time_zero) {
         (Some(_), _) => None,
