@@ -17,6 +17,10 @@ const SANAE: &str = "Sanae=fixtures/demo/sanae-alesis-nitro.jsonl";
 fn pocket(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pocket"))
         .args(args)
+        .env(
+            pocket::testdata::HISTORY_VAR,
+            pocket::testdata::test_history(),
+        )
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .output()

@@ -4,6 +4,7 @@
 use super::args::{
     check_player_selector, roster_of, GameChartArgs, PlayerTuning, PLAYER_PORT, REPLAY,
 };
+use super::history::{remember, HistoryFlags};
 use super::latency::live_offsets;
 use super::output::color_stdout;
 use super::usage::usage;
@@ -80,6 +81,8 @@ pub struct LiveArgs {
     quiet: bool,
     #[command(flatten)]
     game: GameChartArgs,
+    #[command(flatten)]
+    history: HistoryFlags,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +270,7 @@ fn check_section(chart: &pocket::Chart, name: &str) -> Result<()> {
 
 /// Plays a live session against a chart.
 pub fn live(args: LiveArgs) -> Result<()> {
+    let database = args.history.database()?;
     let tempo_scale = args
         .tempo
         .as_deref()
@@ -310,7 +314,11 @@ pub fn live(args: LiveArgs) -> Result<()> {
             opts.count_in_bars
         );
     }
-    finish(session::run(opts)?)
+    let outcome = session::run(opts)?;
+    if let (Some(report), Some(file)) = (&outcome.report, &outcome.report_path) {
+        remember(database.as_deref(), &[(report, file)]);
+    }
+    finish(outcome)
 }
 
 /// Captures kits without a chart.
