@@ -19,24 +19,40 @@ pub const NOTES_FORMAT: &str = "pocket-notes/1";
 const MAX_CHART_BYTES: u64 = formats::smf::MAX_FILE_BYTES;
 
 /// SHA-256 (lower-case hex) of a chart's normalised notes: the text [`NOTES_FORMAT`] then one
-/// line `MS LANE` per note, MS being the note's time in whole milliseconds (rounded to
-/// nearest) and LANE its lane name, sorted by time then lane, each line ending in `\n`.
-/// Articulations, dynamics, tempo and metadata are left out: formats differ in them, and the
-/// notes a player hits are the song.
+/// line `BEAT LANE` per note, BEAT being the note's place in quarter notes from the chart's
+/// start as a reduced fraction (`7/2`, or `4` when whole) and LANE its lane name, sorted by
+/// place then lane, each line ending in `\n`. Places in beats are exact in every format (ticks
+/// over the format's resolution), where times in milliseconds would differ in rounding from
+/// one format's tempo precision to another's. Articulations, dynamics, tempo and metadata are
+/// left out: formats differ in them, and the notes a player hits are the song.
 pub fn notes_sha256(chart: &Chart) -> String {
+    let ppq = i64::from(chart.tempo_map.ppq().max(1));
     let mut notes: Vec<(i64, &'static str)> = chart
         .notes
         .iter()
-        .map(|n| ((n.time.as_millis_f64()).round() as i64, n.lane.name()))
+        .map(|n| (n.tick.0, n.lane.name()))
         .collect();
     notes.sort_unstable();
     let mut text = String::with_capacity(16 * notes.len() + 16);
     text.push_str(NOTES_FORMAT);
     text.push('\n');
-    for (ms, lane) in notes {
-        let _ = writeln!(text, "{ms} {lane}");
+    for (tick, lane) in notes {
+        let g = gcd(tick.unsigned_abs(), ppq.unsigned_abs()).max(1) as i64;
+        let (num, den) = (tick / g, ppq / g);
+        if den == 1 {
+            let _ = writeln!(text, "{num} {lane}");
+        } else {
+            let _ = writeln!(text, "{num}/{den} {lane}");
+        }
     }
     hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// SHA-256 (lower-case hex) of a chart file's bytes, as `sha256sum` prints it; for a song
@@ -130,16 +146,17 @@ mod tests {
 
     #[test]
     fn the_notes_hash_is_of_the_documented_text() {
-        let chart = demo_chart();
-        let mut lines = vec![NOTES_FORMAT.to_string()];
-        let mut notes: Vec<(i64, &str)> = chart
-            .notes
-            .iter()
-            .map(|n| ((n.time.0 as f64 / 1e6).round() as i64, n.lane.name()))
-            .collect();
-        notes.sort();
-        lines.extend(notes.iter().map(|(ms, l)| format!("{ms} {l}")));
-        let text = lines.join("\n") + "\n";
+        // Two notes written out by hand: a kick on the first beat, a snare an eighth after the
+        // third (ticks 0 and 1200 at 480 per quarter: 5/2 beats).
+        let mut chart = demo_chart();
+        let ppq = chart.tempo_map.ppq() as i64;
+        assert_eq!(ppq, 480, "the demo chart's resolution");
+        chart.notes.truncate(2);
+        chart.notes[0].tick = crate::time::Ticks(0);
+        chart.notes[0].lane = crate::lane::Lane::Kick;
+        chart.notes[1].tick = crate::time::Ticks(1200);
+        chart.notes[1].lane = crate::lane::Lane::Snare;
+        let text = "pocket-notes/1\n0 kick\n5/2 snare\n";
         assert_eq!(notes_sha256(&chart), hex(&Sha256::digest(text.as_bytes())));
     }
 
@@ -154,9 +171,15 @@ mod tests {
         let again =
             formats::load_chart(&path, formats::ChartLoadOptions::default()).expect("reads back");
         assert_eq!(notes_sha256(&chart), notes_sha256(&again));
-        // One note moved by 2 ms is another song.
+        // And as a Standard MIDI File at another resolution, its tempo rounded to the microsecond.
+        let mid = dir.path().join("copy.mid");
+        std::fs::write(&mid, formats::smf::write_chart(&chart, Some(960))).expect("write");
+        let from_midi =
+            formats::load_chart(&mid, formats::ChartLoadOptions::default()).expect("reads back");
+        assert_eq!(notes_sha256(&chart), notes_sha256(&from_midi));
+        // One note moved by a tick is another song.
         let mut moved = chart.clone();
-        moved.notes[5].time += crate::time::Nanos::from_millis(2);
+        moved.notes[5].tick.0 += 1;
         assert_ne!(notes_sha256(&chart), notes_sha256(&moved));
     }
 }
