@@ -92,7 +92,6 @@ fn import_hint(e: &anyhow::Error) -> &'static str {
 
 /// `pocket history`.
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct HistoryArgs {
     #[command(subcommand)]
     command: Option<HistoryCommand>,
@@ -132,6 +131,12 @@ enum HistoryCommand {
 pub fn history_command(args: HistoryArgs) -> Result<()> {
     let db = location(args.history.as_deref())?;
     if let Some(HistoryCommand::Import { dir }) = &args.command {
+        if args.json || args.html.is_some() || args.player.is_some() || args.chart.is_some() {
+            return Err(usage(
+                "import takes a folder only; show the history with pocket history [--json] \
+                 [--html FILE] [--player NAME] [--chart FILE] afterwards",
+            ));
+        }
         let mut h = History::open(&db)?;
         let outcome = history::import_folder(&mut h, dir)?;
         for (file, why) in &outcome.skipped {

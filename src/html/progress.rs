@@ -10,6 +10,10 @@ use std::fmt::Write;
 
 const DAY_S: f64 = 86_400.0;
 
+/// The y range of a plot of percentages (or a 0-100 score): up to 100, down to the lowest
+/// value's ten below, so that a few points of progress show.
+const PERCENT: (f64, f64) = (f64::NAN, 100.0);
+
 /// One line of a plot over time: a CSS class, a name for the legend, and points (day number
 /// since 1970 as a fraction, value).
 struct Series {
@@ -38,12 +42,14 @@ pub fn render_progress(progress: &Progress, database: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
          <meta name=\"generator\" content=\"pocket {}\">\n<title>Practice progress · pocket</title>\n<style>\n{}{}</style>\n</head>\n<body>\n<main>\n\
-         <header>\n<p class=\"kicker\">pocket practice history</p>\n<h1>Practice progress</h1>\n<p class=\"meta\">{} player takes of {} songs · {}</p>\n</header>\n",
+         <header>\n<p class=\"kicker\">pocket practice history</p>\n<h1>Practice progress</h1>\n<p class=\"meta\">{} player {} of {} {} · {}</p>\n</header>\n",
         env!("CARGO_PKG_VERSION"),
         BASE_CSS,
         css,
         takes,
+        if takes == 1 { "take" } else { "takes" },
         progress.songs.len(),
+        if progress.songs.len() == 1 { "song" } else { "songs" },
         esc(database)
     );
     if takes == 0 {
@@ -70,7 +76,7 @@ pub fn render_progress(progress: &Progress, database: &str) -> String {
                 "<b>Accuracy, take by take.</b> Notes matched, percent, one point per take.",
                 &per_player(|t| t.accuracy_pct),
                 "notes matched (%)",
-                Some((0.0, 100.0)),
+                Some(PERCENT),
             );
             time_plot(
                 &mut o,
@@ -101,7 +107,7 @@ pub fn render_progress(progress: &Progress, database: &str) -> String {
                     ),
                     &lanes,
                     "notes matched (%)",
-                    Some((0.0, 100.0)),
+                    Some(PERCENT),
                 );
             }
             o.push_str("</section>\n");
@@ -130,7 +136,7 @@ pub fn render_progress(progress: &Progress, database: &str) -> String {
                     ),
                     &series,
                     "sync score",
-                    Some((0.0, 100.0)),
+                    Some(PERCENT),
                 );
             }
             o.push_str("</section>\n");
@@ -289,7 +295,14 @@ fn time_plot(
             (a.min(*x), b.max(*x))
         });
     let pad = ((x1 - x0) * 0.04).max(0.5);
-    let (y0, y1) = y_range.unwrap_or_else(|| {
+    let (y0, y1) = match y_range {
+        Some((lo, hi)) if lo.is_nan() => {
+            let min = all.iter().map(|(_, y)| *y).fold(hi, f64::min);
+            Some((((min - 1.0) / 10.0).floor().clamp(0.0, 9.0) * 10.0, hi))
+        }
+        range => range,
+    }
+    .unwrap_or_else(|| {
         let (lo, hi) = all
             .iter()
             .fold((0.0f64, 0.0f64), |(a, b), (_, y)| (a.min(*y), b.max(*y)));
