@@ -460,3 +460,99 @@ fn import_rebuilds_the_same_rows_from_a_folder_of_reports() {
 fn the_history_schema_is_the_documented_one() {
     check_golden("docs/history.schema.json", HistoryJson::json_schema());
 }
+
+#[test]
+fn live_adds_its_takes_and_practice_groups_with_the_song() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("h.sqlite");
+    // The song as written, replayed fast through the live path, and then a practice of its
+    // intro at 80 % (Lee's take does not fit that tempo; the row is what matters here).
+    let whole = dir.path().join("whole");
+    ok(
+        &[
+            "live",
+            "--chart",
+            CHART,
+            "--count-in-bars",
+            "1",
+            "--speed",
+            "16",
+            "--duration",
+            "20",
+            "--quiet",
+            "--replay",
+            LEE,
+            "-o",
+            s(&whole),
+        ],
+        Some(&db),
+    );
+    let practice = dir.path().join("practice");
+    ok(
+        &[
+            "live",
+            "--chart",
+            CHART,
+            "--section",
+            "intro",
+            "--tempo",
+            "80%",
+            "--count-in-bars",
+            "1",
+            "--speed",
+            "16",
+            "--quiet",
+            "--replay",
+            LEE,
+            "-o",
+            s(&practice),
+        ],
+        Some(&db),
+    );
+    // record has no chart: nothing.
+    ok(
+        &[
+            "record",
+            "--speed",
+            "16",
+            "--duration",
+            "2",
+            "--quiet",
+            "--replay",
+            LEE,
+            "-o",
+            s(&dir.path().join("rec")),
+        ],
+        Some(&db),
+    );
+    let h = history_json(&db, &[]);
+    assert_eq!(h.takes.len(), 2, "one row per live session with a chart");
+    let (a, b) = (&h.takes[0], &h.takes[1]);
+    let (w, p) = if a.report.contains("whole") {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    assert!(w.report.ends_with("whole/report.json"), "{}", w.report);
+    assert_eq!(w.practice.tempo_pct, 100.0);
+    assert!(
+        w.practice.until_s.is_some(),
+        "stopped after 20 s of the song"
+    );
+    assert_eq!(p.practice.section.as_deref(), Some("intro"));
+    assert_eq!(p.practice.tempo_pct, 80.0);
+    assert_eq!(
+        p.chart.title, "Mirrorball Monday",
+        "the song's title, not the practice chart's"
+    );
+    assert_eq!(
+        p.chart.song, w.chart.song,
+        "a practice groups with its song"
+    );
+    assert_eq!(p.chart.file_sha256, w.chart.file_sha256);
+    let bpm = p.practice.chart_bpm.expect("tempo");
+    assert!(
+        (bpm - 114.0 * 0.8).abs() < 0.01,
+        "the practice tempo: {bpm}"
+    );
+}
