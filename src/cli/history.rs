@@ -72,21 +72,8 @@ pub fn remember(database: Option<&Path>, reports: &[(&Report, &Path)]) {
     if let Err(e) = result {
         eprintln!(
             "warning: the practice history was not updated (the report is written): {e:#}{}",
-            import_hint(&e)
+            crate::flag_hint(&e)
         );
-    }
-}
-
-/// How to rebuild a history that had to be set aside.
-fn import_hint(e: &anyhow::Error) -> &'static str {
-    let corrupt = e.chain().any(|c| {
-        c.downcast_ref::<HistoryError>()
-            .is_some_and(HistoryError::is_corrupt)
-    });
-    if corrupt {
-        " (pocket history import DIR)"
-    } else {
-        ""
     }
 }
 

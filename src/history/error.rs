@@ -26,16 +26,15 @@ pub enum HistoryError {
     },
     /// The file is not a SQLite database, or a damaged one.
     #[error(
-        "the practice history {} is not a usable database ({source}): move it aside and \
+        "the practice history {} is not a usable database ({sqlite}): move it aside and \
          pocket starts a new one, which can be rebuilt from the JSON reports",
         path.display()
     )]
     Corrupt {
         /// The database file.
         path: PathBuf,
-        /// What SQLite said.
-        #[source]
-        source: rusqlite::Error,
+        /// What SQLite said (in the message, not as a cause: SQLite's error repeats itself).
+        sqlite: rusqlite::Error,
     },
     /// Another program held the database locked for longer than [`BUSY_TIMEOUT_MS`].
     #[error(
@@ -63,13 +62,12 @@ pub enum HistoryError {
         known: u32,
     },
     /// Any other SQLite failure (a full disk, a read-only file, ...).
-    #[error("the practice history {}: {source}", path.display())]
+    #[error("the practice history {}: {sqlite}", path.display())]
     Sql {
         /// The database file.
         path: PathBuf,
-        /// What SQLite said.
-        #[source]
-        source: rusqlite::Error,
+        /// What SQLite said (in the message, not as a cause: SQLite's error repeats itself).
+        sqlite: rusqlite::Error,
     },
     /// A folder of reports to import cannot be listed.
     #[error("cannot read the folder {}", path.display())]
@@ -84,17 +82,17 @@ pub enum HistoryError {
 
 impl HistoryError {
     /// Classifies a SQLite error on the database at `path`.
-    pub fn sql(path: &std::path::Path, source: rusqlite::Error) -> HistoryError {
+    pub fn sql(path: &std::path::Path, sqlite: rusqlite::Error) -> HistoryError {
         use rusqlite::ErrorCode;
         let path = path.to_path_buf();
-        match source.sqlite_error_code() {
+        match sqlite.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
                 HistoryError::Locked { path }
             }
             Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-                HistoryError::Corrupt { path, source }
+                HistoryError::Corrupt { path, sqlite }
             }
-            _ => HistoryError::Sql { path, source },
+            _ => HistoryError::Sql { path, sqlite },
         }
     }
 
