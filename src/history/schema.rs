@@ -67,7 +67,7 @@ pub const MIGRATIONS: &[&str] = &[
 /// The version this build writes: the number of migrations.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// What [`migrate`] found wrong.
+/// What [`migrate_to`] found wrong.
 #[derive(Debug)]
 pub enum MigrateError {
     /// The database is newer than this build.
