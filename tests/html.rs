@@ -372,6 +372,26 @@ fn screenshot(browser: &Path, page: &Path, png: &Path) -> Vec<u8> {
     std::fs::read(png).expect("screenshot written")
 }
 
+/// Screenshots a page at 1280×2400 (in `dir`) and checks that it is not blank: a blank page of
+/// the same size compresses to almost nothing; a page with text and coloured plots cannot. This
+/// tells an empty or single-colour render apart without decoding pixels. Returns the PNG.
+fn screenshot_not_blank(browser: &Path, page: &Path, dir: &Path) -> Vec<u8> {
+    let png = screenshot(browser, page, &dir.join("page.png"));
+    assert_eq!(png_size(&png), (1280, 2400));
+    let blank = dir.join("blank.html");
+    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").expect("write");
+    let empty = screenshot(browser, &blank, &dir.join("blank.png"));
+    assert_eq!(png_size(&empty), (1280, 2400));
+    assert!(
+        png.len() > 8 * empty.len(),
+        "the screenshot of {} ({} bytes) is hardly bigger than a blank page's ({} bytes)",
+        page.display(),
+        png.len(),
+        empty.len()
+    );
+    png
+}
+
 #[test]
 fn the_demo_page_renders_in_chromium_without_errors() {
     let Some(browser) = chromium() else { return };
@@ -388,22 +408,7 @@ fn the_demo_page_renders_in_chromium_without_errors() {
         "the DOM holds the plots"
     );
 
-    let png = screenshot(&browser, &html, &dir.path().join("report.png"));
-    assert_eq!(png_size(&png), (1280, 2400));
-
-    // A blank page of the same size compresses to almost nothing; the report, with text and
-    // thousands of coloured points, cannot. This tells an empty or single-colour render apart
-    // without decoding pixels.
-    let blank = dir.path().join("blank.html");
-    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").expect("write");
-    let empty = screenshot(&browser, &blank, &dir.path().join("blank.png"));
-    assert_eq!(png_size(&empty), (1280, 2400));
-    assert!(
-        png.len() > 8 * empty.len(),
-        "the report screenshot ({} bytes) is hardly bigger than a blank page's ({} bytes)",
-        png.len(),
-        empty.len()
-    );
+    let png = screenshot_not_blank(&browser, &html, dir.path());
 
     if let Some(keep) = std::env::var_os("POCKET_SCREENSHOT") {
         std::fs::write(keep, &png).expect("keep screenshot");
@@ -488,17 +493,7 @@ fn the_progress_page_renders_in_chromium_without_errors() {
         "the longest streak"
     );
 
-    let png = screenshot(&browser, &page, &dir.path().join("progress.png"));
-    assert_eq!(png_size(&png), (1280, 2400));
-    let blank = dir.path().join("blank.html");
-    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").expect("write");
-    let empty = screenshot(&browser, &blank, &dir.path().join("blank.png"));
-    assert!(
-        png.len() > 8 * empty.len(),
-        "the progress screenshot ({} bytes) is hardly bigger than a blank page's ({} bytes)",
-        png.len(),
-        empty.len()
-    );
+    let png = screenshot_not_blank(&browser, &page, dir.path());
     if let Some(keep) = std::env::var_os("POCKET_PROGRESS_SCREENSHOT") {
         std::fs::write(keep, &png).expect("keep screenshot");
     }
