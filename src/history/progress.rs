@@ -82,6 +82,8 @@ pub struct PairProgress {
     pub players: [String; 2],
     /// Song title.
     pub title: String,
+    /// The history's key for the song.
+    pub song: String,
     /// When (Unix seconds) and the sync score (0-100).
     pub scores: Vec<(i64, Option<f64>)>,
 }
@@ -145,13 +147,14 @@ impl Progress {
                 let names = [r.player.clone(), partner.clone()];
                 let pair = match pairs
                     .iter_mut()
-                    .find(|p| p.players == names && p.title == r.chart.title)
+                    .find(|p| p.players == names && p.song == r.chart.song)
                 {
                     Some(p) => p,
                     None => {
                         pairs.push(PairProgress {
                             players: names,
                             title: r.chart.title.clone(),
+                            song: r.chart.song.clone(),
                             scores: Vec::new(),
                         });
                         pairs.last_mut().expect("just pushed")
