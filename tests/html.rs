@@ -417,7 +417,7 @@ fn the_demo_page_renders_in_chromium_without_errors() {
 
 #[test]
 fn the_progress_page_renders_in_chromium_without_errors() {
-    // A history of three takes of the pair on three days (stricter timing each day, so the
+    // A history of three takes of the pair on three days (a wider window each day, so the
     // lines move), built from reports dated by their files, as `pocket history import` reads
     // them.
     let dir = tempfile::tempdir().expect("temp dir");
@@ -425,7 +425,7 @@ fn the_progress_page_renders_in_chromium_without_errors() {
     std::fs::create_dir_all(&reports).expect("mkdir");
     let day = std::time::Duration::from_secs(86_400);
     let first = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_256_000);
-    for (k, timing) in ["lax", "standard", "strict"].into_iter().enumerate() {
+    for (k, window) in ["25", "40", "117"].into_iter().enumerate() {
         let report = reports.join(format!("take-{k}.json"));
         let args = [
             "score",
@@ -435,8 +435,8 @@ fn the_progress_page_renders_in_chromium_without_errors() {
             LEE,
             "--player",
             SANAE,
-            "--timing",
-            timing,
+            "--window-ms",
+            window,
             "--bootstrap",
             "0",
             "--no-history",

@@ -81,7 +81,7 @@ pub fn render_progress(progress: &Progress, database: &str) -> String {
             time_plot(
                 &mut o,
                 &format!("song{k}-offset"),
-                "<b>Mean offset, take by take.</b> Negative: ahead of the beat; the dashed line is on \
+                "<b>Mean offset, take by take.</b> Negative: ahead of the beat; the dark line is on \
                  the beat.",
                 &per_player(|t| t.offset_mean_ms),
                 "mean offset (ms)",
