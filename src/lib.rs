@@ -20,6 +20,7 @@
 //! | the stage | [`stage`] | a live view of a session in the browser (HTTP, Server-Sent Events) |
 //! | latency | [`latency`], [`calibrate`] | latency profiles; offsets measured from play |
 //! | audio | [`audio`] | WAV click tracks and duo renders |
+//! | practice history | [`history`] (with [`identity`]: which song) | the SQLite database of every take's figures, its table, JSON and progress page |
 //!
 //! Beside them: the domain types ([`chart`], [`tempo`], [`time`], [`lane`], [`take`],
 //! [`event`]), input errors ([`error`]), and seeded simulated drummers ([`simulate`], [`demo`]).
@@ -33,7 +34,9 @@ pub mod demo;
 pub mod error;
 pub mod event;
 pub mod formats;
+pub mod history;
 pub mod html;
+pub mod identity;
 pub mod kit;
 pub mod lane;
 pub mod latency;

@@ -41,6 +41,11 @@ fn flag_hint(err: &anyhow::Error) -> &'static str {
         if let Some(LiveError::NotBuilt) = e.downcast_ref::<LiveError>() {
             return " (--replay NAME=TAKE)";
         }
+        if let Some(h) = e.downcast_ref::<pocket::history::HistoryError>() {
+            if h.is_corrupt() {
+                return " (pocket history import DIR)";
+            }
+        }
     }
     let remedy = err
         .chain()

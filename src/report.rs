@@ -79,6 +79,35 @@ pub struct ChartSummary {
     pub notes: usize,
     /// Notes per lane (lanes with no notes are left out).
     pub lanes: BTreeMap<Lane, usize>,
+    /// SHA-256 (hex) of the song's normalised notes, each note's lane and time rounded to the
+    /// millisecond (docs/history.md), so the same song read from another file or format has
+    /// the same hash: of the whole chart, not only a span scored; for a practice chart, of the
+    /// chart it was made from. Absent in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes_sha256: Option<String>,
+    /// SHA-256 (hex) of the chart file's bytes (a song folder's notes file), as `sha256sum`
+    /// prints it; for a practice chart, of the file it was made from. Absent for the bundled
+    /// demo and in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
+    /// What part of the song was practised and how fast, when a live session played a
+    /// practice chart (a section, loops, another tempo). Absent for the chart as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practice: Option<PracticeSummary>,
+}
+
+/// How a practice chart was made from a song (`pocket live --section`, `--loops`, `--tempo`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeSummary {
+    /// The title of the song the practice chart was made from.
+    pub song_title: String,
+    /// The section practised (`null`: the whole song).
+    pub section: Option<String>,
+    /// Times through.
+    pub loops: u32,
+    /// Tempo relative to the song's, percent (100: as written).
+    pub tempo_pct: f64,
 }
 
 /// The name of the timing used (`settings.timing`).

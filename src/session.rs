@@ -120,6 +120,9 @@ fn score_span(
             duration_s: secs(chart.duration()),
             notes: chart.notes.len(),
             lanes: chart.notes_per_lane().into_iter().collect(),
+            notes_sha256: Some(crate::identity::notes_sha256(chart)),
+            file_sha256: None,
+            practice: None,
         }),
         settings: Settings {
             timing: options.timing.name(),

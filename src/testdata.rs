@@ -13,7 +13,24 @@
 //! ([`skip`], shown without `--nocapture`), unless `POCKET_REQUIRE_DATA=1` (set by CI), in
 //! which case they fail.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The environment variable naming the practice history database. No test may touch its
+/// user's practice history: every test that runs the `pocket` binary sets it to
+/// [`test_history`] (or passes `--no-history`), and a test build of the binary (the `testing`
+/// feature) refuses to run `score`, `live` or `history` without one.
+pub const HISTORY_VAR: &str = "POCKET_HISTORY";
+
+/// A practice history database private to this test process (in the system's temporary
+/// folder, named by the process id), for [`HISTORY_VAR`] in tests that run the binary.
+pub fn test_history() -> &'static Path {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        std::env::temp_dir()
+            .join(format!("pocket-test-history-{}", std::process::id()))
+            .join("history.sqlite")
+    })
+}
 
 /// The data directory, or `None` (after printing why) when it is absent and not required.
 pub fn data_dir() -> Option<PathBuf> {

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 
 fn pocket(config: &Path) -> Command {
     let mut c = Command::cargo_bin("pocket").expect("the pocket binary");
-    c.env("POCKET_CONFIG_DIR", config).env("NO_COLOR", "1");
+    c.env("POCKET_CONFIG_DIR", config).env("NO_COLOR", "1").env(
+        pocket::testdata::HISTORY_VAR,
+        pocket::testdata::test_history(),
+    );
     c
 }
 

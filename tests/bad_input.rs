@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use pocket::formats::{self, onsets, smf};
 use pocket::kit::KitMap;
 use pocket::score::{score_player, PlayerInput, ScoreOptions};
-use pocket::testdata::check_golden;
+use pocket::testdata::{check_golden, test_history, HISTORY_VAR};
 use pocket::{InputError, Nanos};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -311,6 +311,7 @@ fn chart_empty() {
     assert!(chart.notes.is_empty());
     let out = Command::cargo_bin("pocket")
         .expect("binary")
+        .env(HISTORY_VAR, test_history())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["score", "--chart", "fixtures/bad/chart-no-notes.json"])
         .args([
@@ -599,6 +600,7 @@ fn clone_hero_not_utf8_text() {
     expect_message(chart.warnings[0].clone(), "fixtures/bad/chart-ch-title-not-utf8.chart: the text is not valid UTF-8 (first at byte 19); undecodable bytes were replaced, so titles, names and sections may be garbled (save the file as UTF-8)");
     let out = Command::cargo_bin("pocket")
         .expect("the pocket binary")
+        .env(HISTORY_VAR, test_history())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "score",
@@ -794,6 +796,7 @@ fn huge_kit_map_is_refused() {
 fn cli_duplicate_player_names_exit_2() {
     let out = Command::cargo_bin("pocket")
         .expect("binary")
+        .env(HISTORY_VAR, test_history())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "score",
@@ -828,6 +831,7 @@ fn cli_take_far_longer_than_the_chart() {
     std::fs::write(&chart, "0.0 kick\n0.25 kick\n0.5 kick\n0.75 kick\n").expect("write chart");
     let out = Command::cargo_bin("pocket")
         .expect("binary")
+        .env(HISTORY_VAR, test_history())
         .args(["score", "--chart"])
         .arg(&chart)
         .arg("--player")
@@ -854,6 +858,7 @@ fn cli_take_far_longer_than_the_chart() {
 fn cli_unreadable_chart_exit_1() {
     let out = Command::cargo_bin("pocket")
         .expect("binary")
+        .env(HISTORY_VAR, test_history())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "score",
@@ -873,6 +878,7 @@ fn cli_unreadable_chart_exit_1() {
 fn cli(args: &[&str], tmp: Option<&Path>) -> (Option<i32>, String) {
     let out = Command::cargo_bin("pocket")
         .expect("binary")
+        .env(HISTORY_VAR, test_history())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .args(args)

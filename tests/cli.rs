@@ -22,7 +22,7 @@ fn crate_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-use pocket::testdata::{check_golden, data_dir};
+use pocket::testdata::{check_golden, data_dir, test_history, HISTORY_VAR};
 
 /// What one run of the binary did.
 struct Run {
@@ -75,6 +75,8 @@ fn pocket(args: &[&str]) -> Run {
         .env("NO_COLOR", "1")
         // No latency profile saved on this machine may change the reports.
         .env("POCKET_CONFIG_DIR", empty_config_dir())
+        // Nor may a test touch its user's practice history.
+        .env(HISTORY_VAR, test_history())
         .env_remove("RUST_BACKTRACE")
         .output()
         .expect("the pocket binary runs");
@@ -1094,6 +1096,7 @@ fn closed_stdout_does_not_panic() {
     use std::process::{Command, Stdio};
     // A detailed report on stdout is far larger than a pipe's buffer, so the write must fail.
     let mut child = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env(HISTORY_VAR, test_history())
         .args([
             "score",
             "--chart",

@@ -1,5 +1,6 @@
 //! Reports people look at, through the `pocket` binary: the HTML page (`demo`, `report`,
-//! `--html`), batch scoring, and the page rendered in a real browser.
+//! `--html`), batch scoring, the page rendered in a real browser, and the practice history's
+//! progress page (`pocket history --html`) rendered there too.
 //!
 //! The browser test runs Debian's headless Chromium (`apt-get install -y chromium`). Without it
 //! the test is skipped with a message, unless `POCKET_REQUIRE_CHROMIUM=1`, which makes a missing
@@ -17,6 +18,10 @@ const SANAE: &str = "Sanae=fixtures/demo/sanae-alesis-nitro.jsonl";
 fn pocket(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pocket"))
         .args(args)
+        .env(
+            pocket::testdata::HISTORY_VAR,
+            pocket::testdata::test_history(),
+        )
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .output()
@@ -334,6 +339,26 @@ fn screenshot(browser: &Path, page: &Path, png: &Path) -> Vec<u8> {
     std::fs::read(png).expect("screenshot written")
 }
 
+/// Screenshots a page at 1280×2400 (in `dir`) and checks that it is not blank: a blank page of
+/// the same size compresses to almost nothing; a page with text and coloured plots cannot. This
+/// tells an empty or single-colour render apart without decoding pixels. Returns the PNG.
+fn screenshot_not_blank(browser: &Path, page: &Path, dir: &Path) -> Vec<u8> {
+    let png = screenshot(browser, page, &dir.join("page.png"));
+    assert_eq!(png_size(&png), (1280, 2400));
+    let blank = dir.join("blank.html");
+    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").expect("write");
+    let empty = screenshot(browser, &blank, &dir.join("blank.png"));
+    assert_eq!(png_size(&empty), (1280, 2400));
+    assert!(
+        png.len() > 8 * empty.len(),
+        "the screenshot of {} ({} bytes) is hardly bigger than a blank page's ({} bytes)",
+        page.display(),
+        png.len(),
+        empty.len()
+    );
+    png
+}
+
 #[test]
 fn the_demo_page_renders_in_chromium_without_errors() {
     let Some(browser) = pocket::testdata::chromium() else {
@@ -352,24 +377,95 @@ fn the_demo_page_renders_in_chromium_without_errors() {
         "the DOM holds the plots"
     );
 
-    let png = screenshot(&browser, &html, &dir.path().join("report.png"));
-    assert_eq!(png_size(&png), (1280, 2400));
-
-    // A blank page of the same size compresses to almost nothing; the report, with text and
-    // thousands of coloured points, cannot. This tells an empty or single-colour render apart
-    // without decoding pixels.
-    let blank = dir.path().join("blank.html");
-    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").expect("write");
-    let empty = screenshot(&browser, &blank, &dir.path().join("blank.png"));
-    assert_eq!(png_size(&empty), (1280, 2400));
-    assert!(
-        png.len() > 8 * empty.len(),
-        "the report screenshot ({} bytes) is hardly bigger than a blank page's ({} bytes)",
-        png.len(),
-        empty.len()
-    );
+    let png = screenshot_not_blank(&browser, &html, dir.path());
 
     if let Some(keep) = std::env::var_os("POCKET_SCREENSHOT") {
+        std::fs::write(keep, &png).expect("keep screenshot");
+    }
+}
+
+#[test]
+fn the_progress_page_renders_in_chromium_without_errors() {
+    // A history of three takes of the pair on three days (a wider window each day, so the
+    // lines move), built from reports dated by their files, as `pocket history import` reads
+    // them.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reports = dir.path().join("reports");
+    std::fs::create_dir_all(&reports).expect("mkdir");
+    let day = std::time::Duration::from_secs(86_400);
+    let first = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_256_000);
+    for (k, window) in ["25", "40", "117"].into_iter().enumerate() {
+        let report = reports.join(format!("take-{k}.json"));
+        let args = [
+            "score",
+            "--chart",
+            CHART,
+            "--player",
+            LEE,
+            "--player",
+            SANAE,
+            "--window-ms",
+            window,
+            "--bootstrap",
+            "0",
+            "--no-history",
+            "-o",
+            s(&report),
+        ];
+        ok(&args);
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&report)
+            .expect("open");
+        file.set_modified(first + day * [0, 1, 3][k])
+            .expect("date the report");
+    }
+    let db = dir.path().join("history.sqlite");
+    ok(&["history", "--history", s(&db), "import", s(&reports)]);
+    let page = dir.path().join("progress.html");
+    ok(&["history", "--history", s(&db), "--html", s(&page)]);
+    let html = std::fs::read_to_string(&page).expect("page written");
+    assert!(
+        !html.contains("<script") && !html.contains("src=") && !html.contains("href="),
+        "self-contained: no scripts, nothing fetched"
+    );
+
+    let Some(browser) = pocket::testdata::chromium() else {
+        return;
+    };
+    let (dom, _) = run_chromium(&browser, &["--dump-dom"], &page);
+    let dom = String::from_utf8_lossy(&dom);
+    assert!(
+        dom.contains("<h1>Practice progress</h1>"),
+        "the DOM holds the page"
+    );
+    for id in [
+        "minutes",
+        "song0-accuracy",
+        "song0-offset",
+        "song0-lanes0",
+        "song0-lanes1",
+        "pair0",
+    ] {
+        assert!(
+            dom.contains(&format!("id=\"{id}\"")),
+            "plot {id} in the DOM"
+        );
+    }
+    // One point per take and player in the accuracy plot: 3 takes × 2 players.
+    let accuracy = dom
+        .split("id=\"song0-accuracy\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</svg>").next())
+        .expect("the accuracy plot");
+    assert_eq!(accuracy.matches("<circle").count(), 6);
+    assert!(
+        dom.contains("2 days (2026-12-03 – 2026-12-04)"),
+        "the longest streak"
+    );
+
+    let png = screenshot_not_blank(&browser, &page, dir.path());
+    if let Some(keep) = std::env::var_os("POCKET_PROGRESS_SCREENSHOT") {
         std::fs::write(keep, &png).expect("keep screenshot");
     }
 }

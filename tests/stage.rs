@@ -36,6 +36,10 @@ impl Session {
     fn start(dir: &Path, speed: &str, extra: &[&str]) -> Session {
         let out = dir.join("session");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pocket"));
+        cmd.env(
+            pocket::testdata::HISTORY_VAR,
+            pocket::testdata::test_history(),
+        );
         cmd.args(["live", "--chart", &file("charts/disco-pop-114.json")])
             .args(["--count-in-bars", "1", "--quiet", "--speed", speed])
             .args(["--serve", "127.0.0.1:0"])
@@ -206,6 +210,10 @@ fn scored(out: &Path) -> String {
     let capture = out.join("capture.jsonl");
     let json = out.join("offline.json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pocket"));
+    cmd.env(
+        pocket::testdata::HISTORY_VAR,
+        pocket::testdata::test_history(),
+    );
     cmd.args(["score", "--chart", &file("charts/disco-pop-114.json")]);
     for n in ["Lee", "Sanae"] {
         cmd.arg("--player")
@@ -428,6 +436,10 @@ fn bad_requests_get_an_error_and_never_stop_the_session() {
 fn pocket_demo_serve_plays_the_duet_onto_the_stage_in_one_command() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pocket"));
+    cmd.env(
+        pocket::testdata::HISTORY_VAR,
+        pocket::testdata::test_history(),
+    );
     cmd.args(["demo", "--serve", "127.0.0.1:0", "--speed", "32", "-o"])
         .arg(dir.path());
     let session = Session::spawn(cmd, dir.path().to_path_buf());

@@ -72,5 +72,5 @@ pub fn demo_live(output: &Path, speed: f64, serve: &super::stage::ServeArgs) -> 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     session::stop_on_signals(&stop).context("cannot install the Ctrl-C handler")?;
     opts.stop = stop;
-    super::live::run_on_stage(opts, server, serve)
+    super::live::run_on_stage(opts, server, serve, |_| {})
 }

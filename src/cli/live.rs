@@ -4,6 +4,7 @@
 use super::args::{
     check_player_selector, roster_of, GameChartArgs, PlayerTuning, PLAYER_PORT, REPLAY,
 };
+use super::history::{remember, HistoryFlags};
 use super::latency::live_offsets;
 use super::output::color_stdout;
 use super::usage::usage;
@@ -82,6 +83,8 @@ pub struct LiveArgs {
     quiet: bool,
     #[command(flatten)]
     game: GameChartArgs,
+    #[command(flatten)]
+    history: HistoryFlags,
 }
 
 #[derive(Debug, Args)]
@@ -284,6 +287,7 @@ fn check_section(chart: &pocket::Chart, name: &str) -> Result<()> {
 
 /// Plays a live session against a chart.
 pub fn live(args: LiveArgs) -> Result<()> {
+    let database = args.history.database()?;
     let tempo_scale = args
         .tempo
         .as_deref()
@@ -327,31 +331,44 @@ pub fn live(args: LiveArgs) -> Result<()> {
             opts.count_in_bars
         );
     }
-    run_serving(opts, &args.sources.serve)
+    run_serving(opts, &args.sources.serve, |o| {
+        if let (Some(report), Some(file)) = (&o.report, &o.report_path) {
+            remember(database.as_deref(), &[(report, file)]);
+        }
+    })
 }
 
 /// Captures kits without a chart.
 pub fn record(args: RecordArgs) -> Result<()> {
     let opts = options(&args.sources, args.quiet)?;
-    run_serving(opts, &args.sources.serve)
+    run_serving(opts, &args.sources.serve, |_| {})
 }
 
 /// Runs the session, on the stage when `--serve` asks, and prints what it left behind.
-fn run_serving(opts: SessionOptions, serve: &super::stage::ServeArgs) -> Result<()> {
+fn run_serving(
+    opts: SessionOptions,
+    serve: &super::stage::ServeArgs,
+    after: impl FnOnce(&session::SessionOutcome),
+) -> Result<()> {
     let server = serve.start()?;
-    run_on_stage(opts, server, serve)
+    run_on_stage(opts, server, serve, after)
 }
 
-/// Runs the session on a stage already started (or none), then closes it.
+/// Runs the session on a stage already started (or none), calls `after` with what it left
+/// (the practice history's row), prints it, then closes the stage.
 pub(super) fn run_on_stage(
     mut opts: SessionOptions,
     server: Option<pocket::stage::Server>,
     serve: &super::stage::ServeArgs,
+    after: impl FnOnce(&session::SessionOutcome),
 ) -> Result<()> {
     opts.stage = server.as_ref().map(pocket::stage::Server::stage);
     let done = session::run(opts)
         .map_err(anyhow::Error::from)
-        .and_then(finish);
+        .and_then(|o| {
+            after(&o);
+            finish(o)
+        });
     serve.close(server);
     done
 }

@@ -11,6 +11,7 @@
 //! | [`live`] | `devices`, `live`, `record` |
 //! | [`monitor`] | `monitor` |
 //! | [`calibrate`] | `calibrate` |
+//! | [`history`] | `history`, and the practice history flags of `score` and `live` |
 //! | [`audio`] | `click`, `render` |
 //! | [`args`] | flags shared by several commands (players, kits, offsets, chart options) |
 //! | [`latency`] | each player's latency offsets, from flags, profiles and capture logs |
@@ -29,6 +30,7 @@ mod audio;
 mod calibrate;
 mod chart;
 mod demo;
+mod history;
 mod kits;
 mod latency;
 mod live;
@@ -124,6 +126,9 @@ enum Command {
     /// Render one or two players' takes as a stereo WAV: the first on the left, the second on
     /// the right, the chart optionally in the centre.
     Render(audio::RenderArgs),
+    /// The practice history: recent takes per song and player, as a table, JSON or a progress
+    /// page; `import DIR` rebuilds it from a folder of reports.
+    History(history::HistoryArgs),
 }
 
 /// Runs a parsed command line.
@@ -154,5 +159,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Click(args) => audio::click(args),
         Command::Render(args) => audio::render(args),
+        Command::History(args) => history::history_command(args),
     }
 }

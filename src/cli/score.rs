@@ -5,6 +5,7 @@ use super::args::{
     bootstrap_draws, chart_lanes, lane_conflict, load_take, parse_ms, roster, timing_usage,
     GameChartArgs, PlayerTuning,
 };
+use super::history::{remember, HistoryFlags};
 use super::latency::latencies;
 use super::output::{emit_with_html, warn_all};
 use super::usage::usage;
@@ -85,6 +86,8 @@ pub struct ScoreArgs {
     chart_channel: Option<String>,
     #[command(flatten)]
     game: GameChartArgs,
+    #[command(flatten)]
+    history: HistoryFlags,
 }
 
 /// Scores the players (or the folder of takes) and writes the report.
@@ -96,6 +99,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         .chart_channel
         .as_deref()
         .map(|c| ("--chart-channel", c));
+    let database = args.history.database()?;
     let chart = formats::load_chart(&args.chart, args.game.options(channel)?)?;
     warn_all(&chart.warnings);
 
@@ -120,7 +124,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         ..SyncOptions::default()
     };
     if let Some(dir) = &args.takes {
-        return score_batch(&args, dir, &chart, &lane_map, &options);
+        return score_batch(&args, dir, &chart, &lane_map, &options, database.as_deref());
     }
     let r = roster(&args.players, &args.tuning.kits, &args.tuning.offsets)?;
 
@@ -163,7 +167,12 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         &sync_options,
     );
     report.warnings.extend(warnings);
-    emit_with_html(&report, args.output.as_deref(), args.html.as_deref())
+    pocket::identity::note_file(report.chart.as_mut(), &args.chart);
+    emit_with_html(&report, args.output.as_deref(), args.html.as_deref())?;
+    if let Some(file) = args.output.as_deref().filter(|p| *p != Path::new("-")) {
+        remember(database.as_deref(), &[(&report, file)]);
+    }
+    Ok(())
 }
 
 /// `score --takes DIR -o OUTDIR`: every take in DIR scored alone, one report per take and a
@@ -174,6 +183,7 @@ fn score_batch(
     chart: &pocket::Chart,
     lane_map: &LaneMap,
     options: &ScoreOptions,
+    database: Option<&Path>,
 ) -> Result<()> {
     let out_dir = args
         .output
@@ -190,10 +200,19 @@ fn score_batch(
         auto_align: args.auto_align,
     };
     let progress = std::io::stderr().is_terminal();
+    let chart_file = pocket::identity::file_sha256(&args.chart).ok();
+    let mut scored: Vec<Report> = Vec::new();
     let outcome = batch::score_folder(
         &files,
         out_dir,
-        |file, name| score_one_take(&args.tuning, &settings, file, name),
+        |file, name| {
+            let mut report = score_one_take(&args.tuning, &settings, file, name)?;
+            if let Some(c) = report.chart.as_mut() {
+                c.file_sha256.clone_from(&chart_file);
+            }
+            scored.push(report.clone());
+            Ok::<_, anyhow::Error>(report)
+        },
         |event| match event {
             BatchEvent::Scoring { index, total, name } if progress => {
                 progress_bar(index, total, name)
@@ -210,6 +229,13 @@ fn score_batch(
     if progress {
         eprint!("\r\x1b[2K");
     }
+    // One row per report written, in order: the whole batch in one transaction.
+    let written: Vec<(&Report, &Path)> = scored
+        .iter()
+        .zip(&outcome.rows)
+        .map(|(r, row)| (r, Path::new(&row.report)))
+        .collect();
+    remember(database, &written);
     print!("{}", batch::table(&outcome.rows));
     println!(
         "\n{} reports and {} written to {}",

@@ -13,12 +13,15 @@
 //! One file per part: `page.rs` (the layout, header, cards, sections and settings table),
 //! `plots.rs` (axes, frames and every plot), `sheet.rs` (the page under construction and the
 //! drawing limits), `text.rs` (escaping and number formatting); the style sheet is
-//! `style.css`, inlined at build time.
+//! `style.css`, inlined at build time. `progress.rs` draws the practice history's progress page
+//! (`pocket history --html`) with the same frames, axes and style.
 
 mod page;
 mod plots;
+mod progress;
 mod sheet;
 mod text;
 
 pub use page::{render, HtmlError};
+pub use progress::render_progress;
 pub use sheet::{thinning_step, MAX_POINTS_PER_PLOT, MAX_POINT_TOOLTIPS};

@@ -52,24 +52,26 @@ pub fn render(report: &Report) -> Result<String, HtmlError> {
     Ok(page.out)
 }
 
+/// Each lane's colour (CSS classes `l-LANE`).
+pub(super) const LANES: [(&str, &str); 14] = [
+    ("kick", "#1d4ed8"),
+    ("snare", "#dc2626"),
+    ("hihat", "#d97706"),
+    ("hihat_pedal", "#92400e"),
+    ("tom1", "#059669"),
+    ("tom2", "#0891b2"),
+    ("tom3", "#65a30d"),
+    ("tom4", "#166534"),
+    ("crash", "#7c3aed"),
+    ("crash2", "#c026d3"),
+    ("ride", "#db2777"),
+    ("splash", "#0e7490"),
+    ("china", "#78350f"),
+    ("any", "#475569"),
+];
+
 /// CSS colour rules: lanes (fill for SVG, background for legend swatches), players, tiers.
-fn colour_css() -> String {
-    const LANES: [(&str, &str); 14] = [
-        ("kick", "#1d4ed8"),
-        ("snare", "#dc2626"),
-        ("hihat", "#d97706"),
-        ("hihat_pedal", "#92400e"),
-        ("tom1", "#059669"),
-        ("tom2", "#0891b2"),
-        ("tom3", "#65a30d"),
-        ("tom4", "#166534"),
-        ("crash", "#7c3aed"),
-        ("crash2", "#c026d3"),
-        ("ride", "#db2777"),
-        ("splash", "#0e7490"),
-        ("china", "#78350f"),
-        ("any", "#475569"),
-    ];
+pub(super) fn colour_css() -> String {
     const PLAYERS: [&str; 4] = ["#2563eb", "#ea580c", "#16a34a", "#9333ea"];
     let mut css = String::new();
     for (name, colour) in LANES {
@@ -397,7 +399,7 @@ impl Page<'_> {
 }
 
 /// The page's style sheet (the colour rules are added by [`colour_css`]).
-const BASE_CSS: &str = include_str!("style.css");
+pub(super) const BASE_CSS: &str = include_str!("style.css");
 
 #[cfg(test)]
 mod tests {

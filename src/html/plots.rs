@@ -49,7 +49,7 @@ fn tick_decimals(step: f64) -> usize {
 }
 
 /// Labelled ticks on a linear axis.
-fn linear_ticks(lo: f64, hi: f64, target: usize) -> Vec<(f64, String)> {
+pub(super) fn linear_ticks(lo: f64, hi: f64, target: usize) -> Vec<(f64, String)> {
     let t = ticks(lo, hi, target);
     let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
     let d = tick_decimals(step);
@@ -78,7 +78,7 @@ fn time_ticks(lo: f64, hi: f64) -> Vec<(f64, String)> {
 
 /// A plot's canvas (SVG user units) and the data ranges its axes map.
 #[derive(Debug, Clone, Copy)]
-struct Frame {
+pub(super) struct Frame {
     width: f64,
     height: f64,
     left: f64,
@@ -94,7 +94,7 @@ struct Frame {
 const WIDTH: f64 = 960.0;
 
 impl Frame {
-    fn new(height: f64, margins: [f64; 4], x: (f64, f64), y: (f64, f64)) -> Frame {
+    pub(super) fn new(height: f64, margins: [f64; 4], x: (f64, f64), y: (f64, f64)) -> Frame {
         let [top, right, bottom, left] = margins;
         let fix = |(a, b): (f64, f64)| -> (f64, f64) {
             let a = if a.is_finite() { a } else { 0.0 };
@@ -121,27 +121,27 @@ impl Frame {
         }
     }
     /// Left edge of the plotting area.
-    fn px0(&self) -> f64 {
+    pub(super) fn px0(&self) -> f64 {
         self.left
     }
     /// Right edge of the plotting area.
-    fn px1(&self) -> f64 {
+    pub(super) fn px1(&self) -> f64 {
         self.width - self.right
     }
     /// Top edge of the plotting area.
-    fn py0(&self) -> f64 {
+    pub(super) fn py0(&self) -> f64 {
         self.top
     }
     /// Bottom edge of the plotting area.
-    fn py1(&self) -> f64 {
+    pub(super) fn py1(&self) -> f64 {
         self.height - self.bottom
     }
-    fn x(&self, v: f64) -> f64 {
+    pub(super) fn x(&self, v: f64) -> f64 {
         let f = ((v - self.x0) / (self.x1 - self.x0)).clamp(0.0, 1.0);
         let f = if f.is_finite() { f } else { 0.0 };
         self.px0() + f * (self.px1() - self.px0())
     }
-    fn y(&self, v: f64) -> f64 {
+    pub(super) fn y(&self, v: f64) -> f64 {
         let f = ((v - self.y0) / (self.y1 - self.y0)).clamp(0.0, 1.0);
         let f = if f.is_finite() { f } else { 0.0 };
         self.py1() - f * (self.py1() - self.py0())
@@ -149,7 +149,7 @@ impl Frame {
 }
 
 /// Opens an `<svg>` plot.
-fn svg_open(out: &mut String, id: &str, fr: &Frame, label: &str, data: &str) {
+pub(super) fn svg_open(out: &mut String, id: &str, fr: &Frame, label: &str, data: &str) {
     let _ = write!(
         out,
         r#"<svg id="{id}" class="plot" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg"{data}>"#,
@@ -160,7 +160,7 @@ fn svg_open(out: &mut String, id: &str, fr: &Frame, label: &str, data: &str) {
 }
 
 /// Grid, tick labels and axis titles.
-fn axes(
+pub(super) fn axes(
     out: &mut String,
     fr: &Frame,
     xt: &[(f64, String)],
@@ -236,7 +236,7 @@ fn axes(
 }
 
 /// A polyline through the points, broken where a point is missing.
-fn broken_path(fr: &Frame, points: &[Option<(f64, f64)>]) -> String {
+pub(super) fn broken_path(fr: &Frame, points: &[Option<(f64, f64)>]) -> String {
     let mut d = String::new();
     let mut pen_down = false;
     for p in points {

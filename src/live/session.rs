@@ -531,9 +531,11 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // The chart as played.
     let mut chart_path_text = None;
     let mut practice_file: Option<(PathBuf, String)> = None;
+    let mut song = None;
     let chart = match &opts.chart {
         Some(path) => {
             let original = formats::load_chart(path, &opts.chart_options)?;
+            song = Some(crate::identity::Song::of(&original, path));
             if opts.practice.is_whole_chart() {
                 chart_path_text = Some(path.display().to_string());
                 Some(original)
@@ -840,7 +842,16 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     };
     let loaded: Vec<LoadedTake> = match (&chart, &chart_path_text) {
         (Some(c), Some(path)) => {
-            let (report, loaded) = report_from_capture(c, path, &capture_path, &file_kits, false)?;
+            let (mut report, loaded) =
+                report_from_capture(c, path, &capture_path, &file_kits, false)?;
+            // The song the chart was made from, so that the practice history groups practice
+            // charts with it.
+            if let Some(song) = &song {
+                let p = &opts.practice;
+                let practice =
+                    (!p.is_whole_chart()).then(|| (p.section.clone(), p.loops, p.tempo_scale));
+                song.stamp(report.chart.as_mut(), practice);
+            }
             let rp = opts.out_dir.join(REPORT_FILE);
             std::fs::write(&rp, report.to_json()).map_err(io_err(&rp))?;
             let mut args: Vec<String> = opts

@@ -1,0 +1,185 @@
+//! Which song a report is about, independent of the file it came from: SHA-256 of the chart's
+//! normalised notes (the same song read from a `.mid`, a `.chart` or pocket JSON has the same
+//! hash) and of the chart file's bytes. The practice history groups takes by them
+//! (docs/history.md); the report carries both (`chart.notes_sha256`, `chart.file_sha256`).
+
+use crate::chart::Chart;
+use crate::error::InputError;
+use crate::formats::{self, Format};
+use crate::report::{ChartSummary, PracticeSummary};
+use sha2::{Digest, Sha256};
+use std::fmt::Write;
+use std::path::Path;
+
+/// First line of the text whose SHA-256 is [`notes_sha256`]: names the normalisation, so that
+/// a different one can never give the same hash.
+pub const NOTES_FORMAT: &str = "pocket-notes/1";
+
+/// Largest chart file hashed, bytes (the largest MIDI file pocket reads).
+const MAX_CHART_BYTES: u64 = formats::smf::MAX_FILE_BYTES;
+
+/// SHA-256 (lower-case hex) of a chart's normalised notes: the text [`NOTES_FORMAT`] then one
+/// line `BEAT LANE` per note, BEAT being the note's place in quarter notes from the chart's
+/// start as a reduced fraction (`7/2`, or `4` when whole) and LANE its lane name, sorted by
+/// place then lane, each line ending in `\n`. Places in beats are exact in every format (ticks
+/// over the format's resolution), where times in milliseconds would differ in rounding from
+/// one format's tempo precision to another's. Articulations, dynamics, tempo and metadata are
+/// left out: formats differ in them, and the notes a player hits are the song.
+pub fn notes_sha256(chart: &Chart) -> String {
+    let ppq = i64::from(chart.tempo_map.ppq().max(1));
+    let mut notes: Vec<(i64, &'static str)> = chart
+        .notes
+        .iter()
+        .map(|n| (n.tick.0, n.lane.name()))
+        .collect();
+    notes.sort_unstable();
+    let mut text = String::with_capacity(16 * notes.len() + 16);
+    text.push_str(NOTES_FORMAT);
+    text.push('\n');
+    for (tick, lane) in notes {
+        let g = gcd(tick.unsigned_abs(), ppq.unsigned_abs()).max(1) as i64;
+        let (num, den) = (tick / g, ppq / g);
+        if den == 1 {
+            let _ = writeln!(text, "{num} {lane}");
+        } else {
+            let _ = writeln!(text, "{num}/{den} {lane}");
+        }
+    }
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// SHA-256 (lower-case hex) of a chart file's bytes, as `sha256sum` prints it; for a song
+/// folder, of the notes file inside it (`notes.mid` or `notes.chart`).
+pub fn file_sha256(path: &Path) -> Result<String, InputError> {
+    let file = if formats::detect(path)? == Format::SongFolder {
+        formats::rockband::song_folder_chart(path)?
+    } else {
+        path.to_path_buf()
+    };
+    let bytes = formats::read::read_capped(&file, MAX_CHART_BYTES)?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+/// Records the chart file's hash in a report's chart summary. A file that cannot be read again
+/// (it was read a moment ago to score) leaves the hash out: the report matters more.
+pub fn note_file(summary: Option<&mut ChartSummary>, path: &Path) {
+    if let Some(summary) = summary {
+        summary.file_sha256 = file_sha256(path).ok();
+    }
+}
+
+/// A song as loaded from its file, before any practice chart is made from it: what a report of
+/// a practice chart records of the song ([`Song::stamp`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Song {
+    /// [`notes_sha256`] of the song.
+    pub notes_sha256: String,
+    /// [`file_sha256`] of its file, when it could be read.
+    pub file_sha256: Option<String>,
+    /// Its title.
+    pub title: String,
+}
+
+impl Song {
+    /// The song of a chart read from `path`.
+    pub fn of(chart: &Chart, path: &Path) -> Song {
+        Song {
+            notes_sha256: notes_sha256(chart),
+            file_sha256: file_sha256(path).ok(),
+            title: chart.info.title.clone(),
+        }
+    }
+
+    /// Records the song in a report's chart summary: its hashes and, for a practice chart
+    /// (`practice`: section, loops, tempo as a factor), how it was practised.
+    pub fn stamp(
+        &self,
+        summary: Option<&mut ChartSummary>,
+        practice: Option<(Option<String>, u32, f64)>,
+    ) {
+        let Some(summary) = summary else { return };
+        summary.notes_sha256 = Some(self.notes_sha256.clone());
+        summary.file_sha256.clone_from(&self.file_sha256);
+        summary.practice = practice.map(|(section, loops, tempo)| PracticeSummary {
+            song_title: self.title.clone(),
+            section,
+            loops,
+            tempo_pct: crate::stats::round_to(tempo * 100.0, 4),
+        });
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn demo_chart() -> Chart {
+        let path = crate::testdata::crate_path("charts/disco-pop-114.json");
+        formats::load_chart(&path, formats::ChartLoadOptions::default()).expect("the demo chart")
+    }
+
+    #[test]
+    fn the_file_hash_is_what_sha256sum_prints() {
+        // FIPS 180-2 test vector: SHA-256("abc").
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("abc.txt");
+        std::fs::write(&path, b"abc").expect("write");
+        assert_eq!(
+            file_sha256(&path).expect("hash"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn the_notes_hash_is_of_the_documented_text() {
+        // Two notes written out by hand: a kick on the first beat, a snare an eighth after the
+        // third (ticks 0 and 1200 at 480 per quarter: 5/2 beats).
+        let mut chart = demo_chart();
+        let ppq = chart.tempo_map.ppq() as i64;
+        assert_eq!(ppq, 480, "the demo chart's resolution");
+        chart.notes.truncate(2);
+        chart.notes[0].tick = crate::time::Ticks(0);
+        chart.notes[0].lane = crate::lane::Lane::Kick;
+        chart.notes[1].tick = crate::time::Ticks(1200);
+        chart.notes[1].lane = crate::lane::Lane::Snare;
+        let text = "pocket-notes/1\n0 kick\n5/2 snare\n";
+        assert_eq!(notes_sha256(&chart), hex(&Sha256::digest(text.as_bytes())));
+    }
+
+    #[test]
+    fn the_same_song_from_another_file_has_the_same_notes_hash() {
+        // The demo chart written as pocket JSON and read back: another file, the same notes.
+        let chart = demo_chart();
+        let text = formats::chart_json::write_chart(&chart);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("copy.json");
+        std::fs::write(&path, &text).expect("write");
+        let again =
+            formats::load_chart(&path, formats::ChartLoadOptions::default()).expect("reads back");
+        assert_eq!(notes_sha256(&chart), notes_sha256(&again));
+        // And as a Standard MIDI File at another resolution, its tempo rounded to the microsecond.
+        let mid = dir.path().join("copy.mid");
+        std::fs::write(&mid, formats::smf::write_chart(&chart, Some(960))).expect("write");
+        let from_midi =
+            formats::load_chart(&mid, formats::ChartLoadOptions::default()).expect("reads back");
+        assert_eq!(notes_sha256(&chart), notes_sha256(&from_midi));
+        // One note moved by a tick is another song.
+        let mut moved = chart.clone();
+        moved.notes[5].tick.0 += 1;
+        assert_ne!(notes_sha256(&chart), notes_sha256(&moved));
+    }
+}
