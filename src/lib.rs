@@ -19,12 +19,14 @@
 //! | live capture | [`live`] | capture logs and live judgements from MIDI ports or replays |
 //! | latency | [`latency`], [`calibrate`] | latency profiles; offsets measured from play |
 //! | audio | [`audio`] | WAV click tracks and duo renders |
+//! | play-along | [`backing`] | the song's audio, fed to an output with the frame of chart zero |
 //!
 //! Beside them: the domain types ([`chart`], [`tempo`], [`time`], [`lane`], [`take`],
 //! [`event`]), input errors ([`error`]), and seeded simulated drummers ([`simulate`], [`demo`]).
 #![warn(missing_docs)]
 
 pub mod audio;
+pub mod backing;
 pub mod batch;
 pub mod calibrate;
 pub mod chart;

@@ -283,7 +283,7 @@ fn find_word(s: &str, w: &str) -> Option<usize> {
         let before = at == 0 || !(b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_');
         let after = b
             .get(at + w.len())
-            .map_or(true, |c| c.is_ascii_whitespace());
+            .is_none_or(|c| c.is_ascii_whitespace());
         if before && after {
             return Some(at);
         }
