@@ -165,6 +165,11 @@ impl Reader {
         self.timing
     }
 
+    /// Frames ready in the ring (real-time safe).
+    pub fn ready_frames(&self) -> usize {
+        self.ring.slots() / 2
+    }
+
     /// Frames written by [`fill`](Self::fill) so far.
     pub fn frames_filled(&self) -> u64 {
         self.filled
