@@ -56,9 +56,9 @@ impl Decoder {
     /// Opens `path` and reads its headers. A missing, empty or undecodable file is an error
     /// naming it; so is Opus audio (this build has no Opus decoder).
     pub fn open(path: &Path) -> Result<Decoder, BackingError> {
-        let read_err = |source| BackingError::Read {
+        let read_err = |io| BackingError::Read {
             path: path.to_path_buf(),
-            source,
+            io,
         };
         let file = File::open(path).map_err(read_err)?;
         let len = file.metadata().map_err(read_err)?.len();

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum BackingError {
     /// The file could not be opened or read.
-    #[error("{}: cannot read the audio file: {source}", path.display())]
+    #[error("{}: cannot read the audio file: {io}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error (its kind is kept).
-        source: std::io::Error,
+        io: std::io::Error,
     },
     /// The file holds no bytes.
     #[error("{}: the audio file is empty", path.display())]

@@ -52,9 +52,9 @@ impl Plan {
 
     /// The stems of a Clone Hero / YARG / Rock Band song folder (`drums`: keep drum stems).
     pub fn song_folder(folder: &Path, drums: bool) -> Result<Plan, BackingError> {
-        let entries = std::fs::read_dir(folder).map_err(|source| BackingError::Read {
+        let entries = std::fs::read_dir(folder).map_err(|io| BackingError::Read {
             path: folder.to_path_buf(),
-            source,
+            io,
         })?;
         // (lower-case stem name, extension rank, path)
         let mut found: Vec<(String, usize, PathBuf)> = Vec::new();

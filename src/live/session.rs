@@ -136,6 +136,8 @@ pub struct SessionOptions {
     /// For tests of the crash path: the consumer panics after this many events.
     #[doc(hidden)]
     pub fail_after_events: Option<u64>,
+    /// Backing audio to play along with (`None`: none); its chart-zero sound is time zero.
+    pub backing: Option<super::play_along::BackingRequest>,
 }
 
 impl SessionOptions {
@@ -158,6 +160,7 @@ impl SessionOptions {
             chart_options: formats::ChartLoadOptions::default(),
             kit_files: std::collections::BTreeMap::new(),
             chart_kit: None,
+            backing: None,
             fail_after_events: None,
         }
     }
@@ -601,6 +604,18 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             .unwrap_or(Nanos::ZERO);
         lead.saturating_sub(first)
     });
+    // Backing audio: started before the capture (after the count-in's length of silence); the
+    // instant its chart-zero sample is heard is time zero.
+    let play_along = super::play_along::for_session(
+        opts.backing.as_ref(),
+        opts.chart.as_deref(),
+        opts.practice.is_whole_chart()
+            || opts.practice.section.is_none() && opts.practice.loops <= 1,
+        opts.practice.tempo_scale,
+        opts.speed,
+        Nanos::ZERO.saturating_sub(clicks.first().map_or(Nanos::ZERO, |c| c.0)),
+        clock,
+    )?;
     let (start_mode, time_zero) = match (&chart, opts.start) {
         (None, _) => (StartMode::None, replay_zero),
         (Some(_), Start::Now) => (StartMode::Now, Some(Nanos::ZERO)),
@@ -610,6 +625,8 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             (StartMode::CountIn, Some(lead.saturating_sub(first)))
         }
     };
+
+    let time_zero = play_along.as_ref().map_or(time_zero, |p| Some(p.time_zero));
 
     // The capture log header.
     let mut header = CaptureHeader::new(start_mode);
@@ -789,7 +806,9 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
 
     // Afterwards: the report and the takes, from the capture log.
     let cap = capture_log::read_capture(&capture_path)?;
-    let warnings = cap.warnings();
+    let mut warnings = cap.warnings();
+    let backing_zero = play_along.is_some();
+    warnings.extend(play_along.map(|p| p.finish()).unwrap_or_default());
     let file_kits: Vec<Option<KitMap>> = opts
         .players
         .iter()
@@ -861,6 +880,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // A take without a chart says what its time zero is.
     let zero = match (&chart, time_zero) {
         (Some(_), _) => None,
+        (None, Some(_)) if backing_zero => Some("the backing audio's first sample, as heard"),
         (None, Some(_)) => Some("the replayed take's time zero"),
         (None, None) => Some("the first MIDI event of the session"),
     };

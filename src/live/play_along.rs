@@ -1,0 +1,185 @@
+//! The backing audio of a live session: which audio plays (the `--backing` file, or the
+//! chart's own song folder or DTX background music), started on an audio output before the
+//! capture, and the capture-clock instant its chart-zero sample is heard, which becomes the
+//! session's time zero. docs/play-along.md states the rules.
+
+use super::clock::CaptureClock;
+use super::LiveError;
+use crate::backing::Plan;
+use crate::time::Nanos;
+use std::path::{Path, PathBuf};
+
+/// What the session was asked to play along with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BackingRequest {
+    /// An audio file to play (`None`: the chart's own audio, if it has any).
+    pub file: Option<PathBuf>,
+    /// Mix a song folder's drum stems in too.
+    pub drum_stem: bool,
+    /// Part of the audio output's name (`None`: the default output).
+    pub audio_out: Option<String>,
+    /// The audio offset of that output: sound reaches the players this much after the time
+    /// the audio API reports (measured by calibration).
+    pub audio_offset: Nanos,
+}
+
+/// A backing track playing, and where its chart zero is heard.
+#[derive(Debug)]
+pub struct PlayAlong {
+    /// Capture-clock time at which the chart-zero sample is heard.
+    pub time_zero: Nanos,
+    /// The output device.
+    pub device: String,
+    /// The output latency the audio API reported.
+    pub reported_latency: Nanos,
+    /// The error bar of the clock mapping (spread of the callbacks' estimates).
+    pub spread: Nanos,
+    /// What plays, for messages.
+    pub plan: Plan,
+    #[cfg(feature = "midi-io")]
+    out: super::audio_out::AudioOut,
+}
+
+/// The audio to play for `chart` (the chart file or song folder), or `None` when neither a
+/// file was given nor the chart carries audio.
+pub fn plan(request: &BackingRequest, chart: Option<&Path>) -> Result<Option<Plan>, LiveError> {
+    if let Some(file) = &request.file {
+        return Ok(Some(if file.is_dir() {
+            Plan::song_folder(file, request.drum_stem)?
+        } else {
+            Plan::file(file)
+        }));
+    }
+    match chart {
+        Some(c) => Ok(Plan::for_chart(c, request.drum_stem)?),
+        None => Ok(None),
+    }
+}
+
+impl PlayAlong {
+    /// Starts `plan` on the requested output at `tempo` (pitch kept) after `lead_in` of
+    /// silence (the count-in), and waits for the output's clock mapping.
+    #[cfg(feature = "midi-io")]
+    pub fn start(
+        request: &BackingRequest,
+        plan: Plan,
+        tempo: f64,
+        lead_in: Nanos,
+        clock: CaptureClock,
+    ) -> Result<PlayAlong, LiveError> {
+        let out = super::audio_out::AudioOut::start(
+            request.audio_out.as_deref(),
+            &plan,
+            |rate| {
+                let mut s = crate::backing::Settings::new(rate);
+                s.tempo = tempo;
+                s.lead_in = vec![0.0; (lead_in.as_secs_f64() * f64::from(rate)).round() as usize];
+                s
+            },
+            clock,
+        )?;
+        let mapping = out
+            .mapping(8, std::time::Duration::from_secs(3))
+            .ok_or_else(|| LiveError::PortBusy {
+                name: out.device.clone(),
+                reason: "the audio output did not start playing within 3 s".into(),
+            })?;
+        let zero_ns = (out.timing.chart_zero_frame * 1e9 / f64::from(out.rate)).round() as i64;
+        Ok(PlayAlong {
+            time_zero: mapping
+                .frame_zero
+                .saturating_add(Nanos(zero_ns))
+                .saturating_add(request.audio_offset),
+            device: out.device.clone(),
+            reported_latency: mapping.reported_latency,
+            spread: mapping.spread,
+            plan,
+            out,
+        })
+    }
+
+    /// Without audio output in this build: an error that says how to get it.
+    #[cfg(not(feature = "midi-io"))]
+    pub fn start(
+        _request: &BackingRequest,
+        _plan: Plan,
+        _tempo: f64,
+        _lead_in: Nanos,
+        _clock: CaptureClock,
+    ) -> Result<PlayAlong, LiveError> {
+        Err(LiveError::Settings(
+            "this pocket was built without audio output, so it cannot play backing audio; \
+             rebuild it in pocket's source folder with `cargo install --path . --features \
+             midi-io` (Linux needs libasound2-dev)"
+                .into(),
+        ))
+    }
+
+    /// Stops the audio; warnings for the report (underruns, a file damaged mid-song, an
+    /// output that failed).
+    pub fn finish(self) -> Vec<String> {
+        #[cfg(feature = "midi-io")]
+        {
+            let mut warnings = Vec::new();
+            if self.out.failed() {
+                warnings.push(format!(
+                    "the audio output {:?} reported an error during the session (unplugged?)",
+                    self.device
+                ));
+            }
+            match self.out.finish() {
+                Ok(stats) if stats.underruns > 0 => warnings.push(format!(
+                    "backing audio: {} underruns ({} frames of silence where the song was not \
+                     ready)",
+                    stats.underruns, stats.underrun_frames
+                )),
+                Ok(_) => {}
+                Err(e) => warnings.push(format!("backing audio stopped early: {e}")),
+            }
+            warnings
+        }
+        #[cfg(not(feature = "midi-io"))]
+        Vec::new()
+    }
+}
+
+/// The play-along of a session, if asked for: checks that it fits the session (the whole
+/// chart or a tempo change; real speed), finds the audio and starts it after `count_in` of
+/// silence. `whole_chart`: no section or loop.
+pub fn for_session(
+    request: Option<&BackingRequest>,
+    chart: Option<&Path>,
+    whole_chart: bool,
+    tempo: f64,
+    speed: f64,
+    count_in: Nanos,
+    clock: CaptureClock,
+) -> Result<Option<PlayAlong>, LiveError> {
+    let Some(request) = request else {
+        return Ok(None);
+    };
+    if !whole_chart {
+        return Err(LiveError::Settings(
+            "backing audio plays the whole chart: a section or a loop with backing audio is not \
+             supported yet"
+                .into(),
+        ));
+    }
+    if speed != 1.0 {
+        return Err(LiveError::Settings(
+            "backing audio plays in real time: it cannot follow a replay at another speed".into(),
+        ));
+    }
+    let plan = plan(request, chart)?.ok_or_else(|| {
+        LiveError::Settings(
+            "no audio to play: the chart is not a song folder or a DTX chart with background \
+             music, and no audio file was given"
+                .into(),
+        )
+    })?;
+    // Every file opens and decodes before anything starts: a bad one is named now.
+    for stem in &plan.stems {
+        crate::backing::Decoder::open(stem)?;
+    }
+    PlayAlong::start(request, plan, tempo, count_in, clock).map(Some)
+}
