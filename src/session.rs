@@ -131,6 +131,7 @@ fn score_span(
             detail: options.detail,
             played_from_s: span_secs(options.span.from),
             played_until_s: span_secs(options.span.until),
+            audio: None,
             players: settings,
         },
         players: reports,

@@ -36,6 +36,10 @@ pub struct PlayAlong {
     pub spread: Nanos,
     /// What plays, for messages.
     pub plan: Plan,
+    /// The audio offset added, from the request.
+    pub audio_offset: Nanos,
+    /// The practice tempo.
+    pub tempo: f64,
     #[cfg(feature = "midi-io")]
     out: super::audio_out::AudioOut,
 }
@@ -94,6 +98,8 @@ impl PlayAlong {
             reported_latency: mapping.reported_latency,
             spread: mapping.spread,
             plan,
+            audio_offset: request.audio_offset,
+            tempo,
             out,
         })
     }
@@ -113,6 +119,23 @@ impl PlayAlong {
              midi-io` (Linux needs libasound2-dev)"
                 .into(),
         ))
+    }
+
+    /// What the report says about the audio (`settings.audio`).
+    pub fn report_settings(&self) -> crate::report::AudioSettings {
+        crate::report::AudioSettings {
+            files: self
+                .plan
+                .stems
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            output: self.device.clone(),
+            reported_latency_ms: self.reported_latency.as_millis_f64(),
+            audio_offset_ms: self.audio_offset.as_millis_f64(),
+            mapping_spread_ms: self.spread.as_millis_f64(),
+            tempo: self.tempo,
+        }
     }
 
     /// Stops the audio; warnings for the report (underruns, a file damaged mid-song, an

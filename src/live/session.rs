@@ -808,6 +808,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let cap = capture_log::read_capture(&capture_path)?;
     let mut warnings = cap.warnings();
     let backing_zero = play_along.is_some();
+    let audio_settings = play_along.as_ref().map(|p| p.report_settings());
     warnings.extend(play_along.map(|p| p.finish()).unwrap_or_default());
     let file_kits: Vec<Option<KitMap>> = opts
         .players
@@ -827,7 +828,8 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     };
     let loaded: Vec<LoadedTake> = match (&chart, &chart_path_text) {
         (Some(c), Some(path)) => {
-            let (report, loaded) = report_from_capture(c, path, &capture_path, &file_kits)?;
+            let (mut report, loaded) = report_from_capture(c, path, &capture_path, &file_kits)?;
+            report.settings.audio = audio_settings;
             let rp = opts.out_dir.join(REPORT_FILE);
             std::fs::write(&rp, report.to_json()).map_err(io_err(&rp))?;
             let mut args: Vec<String> = opts
