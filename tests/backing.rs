@@ -204,3 +204,85 @@ fn a_bad_file_is_reported_before_anything_plays() {
     let err = Plan::song_folder(dir.path().join("nowhere").as_path(), false).unwrap_err();
     assert!(err.to_string().contains("nowhere"), "{err}");
 }
+
+/// cpal's ALSA output, through alsa-lib's JACK PCM plugin (libasound2-plugins) into the JACK
+/// server CI runs with the dummy driver: a live session plays a backing file to the default
+/// ALSA output and records how its sound was placed on the kits' clock. Skipped without a JACK
+/// server or the plugin, unless POCKET_REQUIRE_JACK is set.
+#[cfg(feature = "midi-io")]
+#[test]
+fn a_live_session_plays_its_backing_through_alsa_into_jack() {
+    use std::process::Command;
+    let plugin = Path::new("/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_jack.so");
+    let server = Command::new("jack_lsp").output().is_ok_and(|o| {
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("system:playback_1")
+    });
+    if !(server && plugin.exists()) {
+        assert!(
+            std::env::var_os("POCKET_REQUIRE_JACK").is_none(),
+            "POCKET_REQUIRE_JACK is set but there is no JACK server with system:playback_1 or no ALSA JACK plugin ({})",
+            plugin.display()
+        );
+        eprintln!("skipped: no JACK server or no ALSA JACK plugin");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".asoundrc"),
+        "pcm.!default { type plug slave { pcm \"pocketjack\" } }\n\
+         pcm.pocketjack { type jack playback_ports { 0 system:playback_1 1 system:playback_2 } }\n",
+    )
+    .unwrap();
+    let song = home.path().join("clicks.wav");
+    click_wav(&song, 44_100, 8, &[1, 2, 3, 4, 5, 6, 7]);
+    let out = home.path().join("session");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .current_dir(root)
+        .env("HOME", home.path())
+        .env("POCKET_CONFIG_DIR", home.path())
+        .args(["live", "--chart", "charts/disco-pop-114.json"])
+        .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
+        .args([
+            "--start",
+            "now",
+            "--duration",
+            "4",
+            "--quiet",
+            "--audio-offset-ms",
+            "12.5",
+        ])
+        .arg("--backing")
+        .arg(&song)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "pocket live failed:\n{stderr}");
+    assert!(!stderr.contains("underrun"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let audio = &report["settings"]["audio"];
+    assert_eq!(audio["output"], "default", "{audio}");
+    assert_eq!(audio["audio_offset_ms"], 12.5);
+    assert_eq!(audio["tempo"], 1.0);
+    assert!(audio["files"][0].as_str().unwrap().ends_with("clicks.wav"));
+    let latency = audio["reported_latency_ms"].as_f64().unwrap();
+    assert!(
+        (0.0..1000.0).contains(&latency),
+        "reported latency {latency} ms"
+    );
+    let spread = audio["mapping_spread_ms"].as_f64().unwrap();
+    assert!((0.0..200.0).contains(&spread), "mapping spread {spread} ms");
+    // The capture log's time zero is the backing's first sample as heard.
+    let header: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(out.join("capture.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(header["time_zero_ns"].as_i64().unwrap() > 0, "{header}");
+}
