@@ -1257,7 +1257,9 @@ mod jack {
         );
 
         // Downbeats: a different note, louder.
-        let accents: Vec<bool> = (0..expected).map(|i| i as u64 % beats == 0).collect();
+        let accents: Vec<bool> = (0..expected)
+            .map(|i| (i as u64).is_multiple_of(beats))
+            .collect();
         let (accent_note, accent_velocity) = (on[0].1[1], on[0].1[2]);
         let (beat_note, beat_velocity) = (on[1].1[1], on[1].1[2]);
         assert!(
