@@ -79,6 +79,9 @@ pub enum BackingError {
         /// Whether drum stems were there but left out.
         drums_left_out: bool,
     },
+    /// The chart could not be read for its audio.
+    #[error(transparent)]
+    Input(#[from] crate::error::InputError),
     /// The chart names a background track that is not there.
     #[error("{}: {what}", chart.display())]
     Chart {

@@ -108,15 +108,10 @@ impl Plan {
 
     /// The background music of a DTXMania chart.
     pub fn dtx(chart: &Path) -> Result<Plan, BackingError> {
-        let bgm = dtx::read_bgm(chart)
-            .map_err(|e| BackingError::Chart {
-                chart: chart.to_path_buf(),
-                what: e.to_string(),
-            })?
-            .ok_or_else(|| BackingError::Chart {
-                chart: chart.to_path_buf(),
-                what: "the chart places no background music (no chip on channel 01)".into(),
-            })?;
+        let bgm = dtx::read_bgm(chart)?.ok_or_else(|| BackingError::Chart {
+            chart: chart.to_path_buf(),
+            what: "the chart places no background music (no chip on channel 01)".into(),
+        })?;
         Ok(Plan {
             stems: vec![bgm.file],
             left_out: Vec::new(),

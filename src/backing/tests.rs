@@ -240,6 +240,11 @@ fn a_dtx_chip_without_its_sample_names_the_line() {
         msg.contains("song.dtx") && msg.contains("line 3") && msg.contains("#WAV07"),
         "{msg}"
     );
+    assert_eq!(
+        msg.matches("song.dtx").count(),
+        1,
+        "the file is named once: {msg}"
+    );
 }
 
 #[test]
