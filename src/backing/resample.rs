@@ -8,7 +8,7 @@
 //! until every input frame has come out.
 
 use super::error::BackingError;
-use super::stream::Frames;
+use super::stream::{Frames, Pending};
 use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
 use rubato::{Fft, FixedSync, Indexing, Resampler};
 use std::path::PathBuf;
@@ -24,8 +24,7 @@ pub struct Resample<S: Frames> {
     input: Vec<Vec<f32>>,
     output: Vec<Vec<f32>>,
     /// Resampled frames not yet pulled, and the first of them.
-    pending: [Vec<f32>; 2],
-    pending_at: usize,
+    pending: Pending,
     delay: usize,
     in_rate: u32,
     out_rate: u32,
@@ -73,8 +72,7 @@ impl<S: Frames> Resample<S> {
             fft,
             input: vec![Vec::with_capacity(in_max), Vec::with_capacity(in_max)],
             output: vec![vec![0.0; out_max], vec![0.0; out_max]],
-            pending: [Vec::new(), Vec::new()],
-            pending_at: 0,
+            pending: Pending::default(),
             delay,
             in_rate,
             out_rate,
@@ -132,9 +130,10 @@ impl<S: Frames> Resample<S> {
             let total = total_out(self.delay, self.taken_in, self.out_rate, self.in_rate);
             keep = keep.min(total.saturating_sub(self.given_out));
         }
-        for c in 0..2 {
-            self.pending[c].extend_from_slice(&self.output[c][..keep as usize]);
-        }
+        self.pending.push(
+            &self.output[0][..keep as usize],
+            &self.output[1][..keep as usize],
+        );
         self.given_out += keep;
         Ok(true)
     }
@@ -150,21 +149,12 @@ impl<S: Frames> Frames for Resample<S> {
         if self.fft.is_none() {
             return self.source.pull(left, right, want);
         }
-        while self.pending[0].len() - self.pending_at < want {
+        while self.pending.waiting() < want {
             if !self.step()? {
                 break;
             }
         }
-        let n = (self.pending[0].len() - self.pending_at).min(want);
-        left.extend_from_slice(&self.pending[0][self.pending_at..self.pending_at + n]);
-        right.extend_from_slice(&self.pending[1][self.pending_at..self.pending_at + n]);
-        self.pending_at += n;
-        if self.pending_at > 1 << 14 {
-            for p in &mut self.pending {
-                p.drain(..self.pending_at);
-            }
-            self.pending_at = 0;
-        }
+        let n = self.pending.take(left, right, want);
         Ok(n)
     }
 }

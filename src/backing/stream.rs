@@ -18,6 +18,41 @@ pub trait Frames: Send {
     ) -> Result<usize, BackingError>;
 }
 
+/// Frames a block-wise stage (the resampler, the stretcher) has made but not yet handed on.
+#[derive(Debug, Default)]
+pub struct Pending {
+    frames: [Vec<f32>; 2],
+    at: usize,
+}
+
+impl Pending {
+    /// Frames waiting.
+    pub fn waiting(&self) -> usize {
+        self.frames[0].len() - self.at
+    }
+
+    /// Queues frames.
+    pub fn push(&mut self, left: &[f32], right: &[f32]) {
+        self.frames[0].extend_from_slice(left);
+        self.frames[1].extend_from_slice(right);
+    }
+
+    /// Moves up to `want` waiting frames to `left` and `right`; returns how many.
+    pub fn take(&mut self, left: &mut Vec<f32>, right: &mut Vec<f32>, want: usize) -> usize {
+        let n = self.waiting().min(want);
+        left.extend_from_slice(&self.frames[0][self.at..self.at + n]);
+        right.extend_from_slice(&self.frames[1][self.at..self.at + n]);
+        self.at += n;
+        if self.at > 1 << 14 {
+            for f in &mut self.frames {
+                f.drain(..self.at);
+            }
+            self.at = 0;
+        }
+        n
+    }
+}
+
 /// Where one pass over the audio starts, in frames of the file's rate: `lead` frames of
 /// silence, then the audio from file frame `skip`, for `length` frames in all (silence after
 /// the file's end fills the rest); `None` plays to the end of the file.

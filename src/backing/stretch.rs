@@ -17,7 +17,7 @@
 //! output.
 
 use super::error::BackingError;
-use super::stream::Frames;
+use super::stream::{Frames, Pending};
 
 /// Half a grain, seconds (grains are 40 ms).
 pub const GRAIN_HALF_S: f64 = 0.020;
@@ -49,8 +49,7 @@ pub struct Stretch<S: Frames> {
     /// Overlap-add accumulator of `2·half` frames from output frame `(grain−1)·half`.
     acc: [Vec<f32>; 2],
     /// Finished output not yet pulled.
-    ready: [Vec<f32>; 2],
-    ready_at: usize,
+    ready: Pending,
     /// Output frames produced (negative-time frames of grain 0 excluded).
     produced: u64,
 }
@@ -86,8 +85,7 @@ impl<S: Frames> Stretch<S> {
             grain: 0,
             previous_centre: None,
             acc: [vec![0.0; 2 * half], vec![0.0; 2 * half]],
-            ready: [Vec::new(), Vec::new()],
-            ready_at: 0,
+            ready: Pending::default(),
             produced: 0,
         })
     }
@@ -177,8 +175,8 @@ impl<S: Frames> Stretch<S> {
         if self.source_done {
             keep = keep.min(self.total_out().saturating_sub(self.produced) as usize);
         }
+        self.ready.push(&self.acc[0][..keep], &self.acc[1][..keep]);
         for c in 0..2 {
-            self.ready[c].extend_from_slice(&self.acc[c][..keep]);
             self.acc[c].copy_within(h as usize.., 0);
             for v in &mut self.acc[c][h as usize..] {
                 *v = 0.0;
@@ -214,21 +212,12 @@ impl<S: Frames> Frames for Stretch<S> {
         if self.tempo == 1.0 {
             return self.source.pull(left, right, want);
         }
-        while self.ready[0].len() - self.ready_at < want {
+        while self.ready.waiting() < want {
             if !self.step()? {
                 break;
             }
         }
-        let n = (self.ready[0].len() - self.ready_at).min(want);
-        left.extend_from_slice(&self.ready[0][self.ready_at..self.ready_at + n]);
-        right.extend_from_slice(&self.ready[1][self.ready_at..self.ready_at + n]);
-        self.ready_at += n;
-        if self.ready_at > 1 << 14 {
-            for r in &mut self.ready {
-                r.drain(..self.ready_at);
-            }
-            self.ready_at = 0;
-        }
+        let n = self.ready.take(left, right, want);
         Ok(n)
     }
 }

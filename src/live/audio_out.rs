@@ -175,37 +175,19 @@ impl AudioOut {
         let on_error = move |_e: cpal::StreamError| {
             err_shared.failed.store(true, Ordering::Release);
         };
+        let callback = Callback {
+            reader,
+            channels,
+            rate,
+            clock,
+            shared: Arc::clone(&shared),
+            left: vec![0.0; SCRATCH_FRAMES],
+            right: vec![0.0; SCRATCH_FRAMES],
+        };
         let stream = match config.sample_format() {
-            cpal::SampleFormat::F32 => build::<f32>(
-                &device,
-                stream_config,
-                reader,
-                channels,
-                rate,
-                clock,
-                Arc::clone(&shared),
-                on_error,
-            ),
-            cpal::SampleFormat::I16 => build::<i16>(
-                &device,
-                stream_config,
-                reader,
-                channels,
-                rate,
-                clock,
-                Arc::clone(&shared),
-                on_error,
-            ),
-            cpal::SampleFormat::I32 => build::<i32>(
-                &device,
-                stream_config,
-                reader,
-                channels,
-                rate,
-                clock,
-                Arc::clone(&shared),
-                on_error,
-            ),
+            cpal::SampleFormat::F32 => build::<f32>(&device, &stream_config, callback, on_error),
+            cpal::SampleFormat::I16 => build::<i16>(&device, &stream_config, callback, on_error),
+            cpal::SampleFormat::I32 => build::<i32>(&device, &stream_config, callback, on_error),
             other => {
                 return Err(busy(format!(
                     "its sample format {other:?} is not one pocket writes (f32, i16, i32)"
@@ -262,50 +244,66 @@ impl AudioOut {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build<T>(
-    device: &cpal::Device,
-    config: cpal::StreamConfig,
-    mut reader: Reader,
+/// What the output callback owns: the reader, the clock and scratch buffers made beforehand.
+struct Callback {
+    reader: Reader,
     channels: usize,
     rate: u32,
     clock: CaptureClock,
     shared: Arc<OutShared>,
+    left: Vec<f32>,
+    right: Vec<f32>,
+}
+
+impl Callback {
+    /// The callback body: stamp, copy, return (real-time safe).
+    fn run<T: cpal::Sample + cpal::FromSample<f32>>(
+        &mut self,
+        data: &mut [T],
+        info: &cpal::OutputCallbackInfo,
+    ) {
+        let now = self.clock.now();
+        let ts = info.timestamp();
+        let latency = ts.playback.duration_since(&ts.callback).unwrap_or_default();
+        let latency_ns = i64::try_from(latency.as_nanos()).unwrap_or(i64::MAX);
+        let before = self.reader.frames_filled() as i64;
+        let zero = now.0 + latency_ns - before * 1_000_000_000 / i64::from(self.rate.max(1));
+        self.shared.zero_min.fetch_min(zero, Ordering::AcqRel);
+        self.shared.zero_max.fetch_max(zero, Ordering::AcqRel);
+        self.shared
+            .reported_latency
+            .store(latency_ns, Ordering::Relaxed);
+        let channels = self.channels;
+        for piece in data.chunks_mut(SCRATCH_FRAMES * channels) {
+            let n = piece.len() / channels;
+            self.reader.fill(&mut self.left[..n], &mut self.right[..n]);
+            for (f, frame) in piece.chunks_mut(channels).enumerate() {
+                for (c, s) in frame.iter_mut().enumerate() {
+                    let v = match c {
+                        0 => self.left[f],
+                        1 => self.right[f],
+                        _ => 0.0,
+                    };
+                    *s = T::from_sample(v);
+                }
+            }
+        }
+        self.shared.callbacks.fetch_add(1, Ordering::Release);
+    }
+}
+
+fn build<T>(
+    device: &cpal::Device,
+    config: &cpal::StreamConfig,
+    mut callback: Callback,
     on_error: impl FnMut(cpal::StreamError) + Send + 'static,
 ) -> Result<cpal::Stream, cpal::BuildStreamError>
 where
     T: cpal::SizedSample + cpal::FromSample<f32>,
 {
-    let mut left = vec![0.0f32; SCRATCH_FRAMES];
-    let mut right = vec![0.0f32; SCRATCH_FRAMES];
     device.build_output_stream(
-        &config,
-        move |data: &mut [T], info: &cpal::OutputCallbackInfo| {
-            let now = clock.now();
-            let ts = info.timestamp();
-            let latency = ts.playback.duration_since(&ts.callback).unwrap_or_default();
-            let latency_ns = i64::try_from(latency.as_nanos()).unwrap_or(i64::MAX);
-            let before = reader.frames_filled() as i64;
-            let zero = now.0 + latency_ns - before * 1_000_000_000 / i64::from(rate.max(1));
-            shared.zero_min.fetch_min(zero, Ordering::AcqRel);
-            shared.zero_max.fetch_max(zero, Ordering::AcqRel);
-            shared.reported_latency.store(latency_ns, Ordering::Relaxed);
-            for piece in data.chunks_mut(SCRATCH_FRAMES * channels) {
-                let n = piece.len() / channels;
-                reader.fill(&mut left[..n], &mut right[..n]);
-                for (f, frame) in piece.chunks_mut(channels).enumerate() {
-                    for (c, s) in frame.iter_mut().enumerate() {
-                        let v = match c {
-                            0 => left[f],
-                            1 => right[f],
-                            _ => 0.0,
-                        };
-                        *s = T::from_sample(v);
-                    }
-                }
-            }
-            shared.callbacks.fetch_add(1, Ordering::Release);
-        },
+        config,
+        move |data: &mut [T], info: &cpal::OutputCallbackInfo| callback.run(data, info),
         on_error,
         None,
     )
