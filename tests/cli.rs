@@ -2181,3 +2181,25 @@ fn live_backing_audio_that_cannot_play_is_named_and_leaves_no_session_folder() {
     let run = pocket(&["record", "--replay", LEE, "-o", out, "--backing"]).expect_code(2);
     assert!(run.stderr.contains("--backing FILE"), "{}", run.stderr);
 }
+
+#[test]
+fn demo_play_without_audio_output_says_how_to_get_it() {
+    if cfg!(feature = "midi-io") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8 path");
+    let run = pocket(&["demo", "-o", out, "--play"]).expect_code(1);
+    assert!(
+        run.stderr.contains("without audio output")
+            && run
+                .stderr
+                .contains("cargo install --path . --features midi-io"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        dir.path().join("demo-report.json").exists(),
+        "the demo still scores"
+    );
+}

@@ -64,6 +64,10 @@ enum Command {
         /// Also write the HTML page here.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
+        /// Play the duet's render through the default audio output (builds with audio
+        /// output: --features midi-io).
+        #[arg(long)]
+        play: bool,
     },
     /// Turn a JSON report made with --detail into a self-contained HTML page.
     Report {
@@ -122,7 +126,7 @@ enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo { output, html } => demo::demo(&output, html.as_deref()),
+        Command::Demo { output, html, play } => demo::demo(&output, html.as_deref(), play),
         Command::Report { report, output } => report::report(&report, output.as_deref()),
         Command::Score(args) => score::score(args),
         Command::Sync(args) => sync::sync(args),

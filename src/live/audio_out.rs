@@ -104,6 +104,8 @@ struct OutShared {
     callbacks: AtomicU64,
     /// The stream reported an error (the device went away).
     failed: AtomicBool,
+    /// Everything has been played.
+    finished: AtomicBool,
 }
 
 /// A playing backing track on an audio output.
@@ -169,6 +171,7 @@ impl AudioOut {
             reported_latency: AtomicI64::new(0),
             callbacks: AtomicU64::new(0),
             failed: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
         });
         let stream_config: cpal::StreamConfig = config.config();
         let err_shared = Arc::clone(&shared);
@@ -225,6 +228,11 @@ impl AudioOut {
             reported_latency: Nanos(self.shared.reported_latency.load(Ordering::Relaxed)),
             callbacks,
         })
+    }
+
+    /// Whether everything has been played (the output keeps running, silent).
+    pub fn is_finished(&self) -> bool {
+        self.shared.finished.load(Ordering::Acquire)
     }
 
     /// Whether the device reported an error (unplugged, say).
@@ -288,6 +296,9 @@ impl Callback {
                 }
             }
         }
+        if self.reader.is_finished() {
+            self.shared.finished.store(true, Ordering::Release);
+        }
         self.shared.callbacks.fetch_add(1, Ordering::Release);
     }
 }
@@ -307,4 +318,31 @@ where
         on_error,
         None,
     )
+}
+
+/// Plays an audio file to the end on an output (`query`: part of its name; `None`: the
+/// default), or until `stop` is set; returns the output's name.
+pub fn play_file(
+    path: &std::path::Path,
+    query: Option<&str>,
+    stop: &AtomicBool,
+) -> Result<String, LiveError> {
+    let out = AudioOut::start(
+        query,
+        &Plan::file(path),
+        Settings::new,
+        CaptureClock::start(),
+    )?;
+    while !out.is_finished() && !stop.load(Ordering::Relaxed) {
+        if out.failed() {
+            return Err(LiveError::PortBusy {
+                name: out.device.clone(),
+                reason: "the output stopped while playing".into(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let name = out.device.clone();
+    out.finish()?;
+    Ok(name)
 }
