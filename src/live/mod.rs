@@ -11,7 +11,7 @@
 //! | judgements -> terminal | `display` | the display |
 //! | one source's messages -> what the kit makes of them (`pocket monitor`) | [`monitor`] | the caller's |
 //! | setting up and finishing a session (report, takes) | [`session`] | the caller's |
-//! | backing audio -> an output (cpal, feature `midi-io`), mapped onto the capture clock | [`audio_out`] | cpal's |
+//! | backing audio -> an output (cpal, feature `midi-io`), mapped onto the capture clock | `audio_out`; a session's backing: [`play_along`] | cpal's |
 //!
 //! docs/live.md is the user-facing description. The ring, clock, consumer, judge and display are
 //! the session's inside (`pub(crate)`); pocket's own tests and benches reach them through
