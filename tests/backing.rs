@@ -285,4 +285,30 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
     )
     .unwrap();
     assert!(header["time_zero_ns"].as_i64().unwrap() > 0, "{header}");
+
+    // A section, looped, at a practice tempo: the slice of the audio plays.
+    let out = home.path().join("section");
+    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .current_dir(root)
+        .env("HOME", home.path())
+        .env("POCKET_CONFIG_DIR", home.path())
+        .args(["live", "--chart", "charts/disco-pop-114.json"])
+        .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
+        .args(["--start", "now", "--duration", "3", "--quiet"])
+        .args(["--section", "intro", "--loop", "2", "--tempo", "80%"])
+        .arg("--backing")
+        .arg(&song)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success(),
+        "pocket live --section failed:\n{stderr}"
+    );
+    assert!(!stderr.contains("underrun"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["settings"]["audio"]["tempo"], 0.8);
 }

@@ -61,12 +61,14 @@ pub fn plan(request: &BackingRequest, chart: Option<&Path>) -> Result<Option<Pla
 }
 
 impl PlayAlong {
-    /// Starts `plan` on the requested output at `tempo` (pitch kept) after `lead_in` of
-    /// silence (the count-in), and waits for the output's clock mapping.
+    /// Starts `slice` of `plan` (all of it: `None`) on the requested output at `tempo` (pitch
+    /// kept) after `lead_in` of silence (the count-in), and waits for the output's clock
+    /// mapping. Time zero is the sound of the slice's start.
     #[cfg(feature = "midi-io")]
     pub fn start(
         request: &BackingRequest,
         plan: Plan,
+        slice: Option<crate::backing::Slice>,
         tempo: f64,
         lead_in: Nanos,
         clock: CaptureClock,
@@ -77,6 +79,7 @@ impl PlayAlong {
             |rate| {
                 let mut s = crate::backing::Settings::new(rate);
                 s.tempo = tempo;
+                s.slice = slice;
                 s.lead_in = vec![0.0; (lead_in.as_secs_f64() * f64::from(rate)).round() as usize];
                 s
             },
@@ -88,7 +91,8 @@ impl PlayAlong {
                 name: out.device.clone(),
                 reason: "the audio output did not start playing within 3 s".into(),
             })?;
-        let zero_ns = (out.timing.chart_zero_frame * 1e9 / f64::from(out.rate)).round() as i64;
+        let start = slice.map_or(Nanos::ZERO, |s| s.start);
+        let zero_ns = (out.timing.frame_of(start) * 1e9 / f64::from(out.rate)).round() as i64;
         Ok(PlayAlong {
             time_zero: mapping
                 .frame_zero
@@ -109,6 +113,7 @@ impl PlayAlong {
     pub fn start(
         _request: &BackingRequest,
         _plan: Plan,
+        _slice: Option<crate::backing::Slice>,
         _tempo: f64,
         _lead_in: Nanos,
         _clock: CaptureClock,
@@ -166,13 +171,13 @@ impl PlayAlong {
     }
 }
 
-/// The play-along of a session, if asked for: checks that it fits the session (the whole
-/// chart or a tempo change; real speed), finds the audio and starts it after `count_in` of
-/// silence. `whole_chart`: no section or loop.
+/// The play-along of a session, if asked for: checks that it fits the session (real speed),
+/// finds the audio and starts it after `count_in` of silence, playing `slice` of the original
+/// chart (a section, looped) or all of it.
 pub fn for_session(
     request: Option<&BackingRequest>,
     chart: Option<&Path>,
-    whole_chart: bool,
+    slice: Option<crate::backing::Slice>,
     tempo: f64,
     speed: f64,
     count_in: Nanos,
@@ -181,13 +186,6 @@ pub fn for_session(
     let Some(request) = request else {
         return Ok(None);
     };
-    if !whole_chart {
-        return Err(LiveError::Settings(
-            "backing audio plays the whole chart: a section or a loop with backing audio is not \
-             supported yet"
-                .into(),
-        ));
-    }
     if speed != 1.0 {
         return Err(LiveError::Settings(
             "backing audio plays in real time: it cannot follow a replay at another speed".into(),
@@ -204,5 +202,5 @@ pub fn for_session(
     for stem in &plan.stems {
         crate::backing::Decoder::open(stem)?;
     }
-    PlayAlong::start(request, plan, tempo, count_in, clock).map(Some)
+    PlayAlong::start(request, plan, slice, tempo, count_in, clock).map(Some)
 }

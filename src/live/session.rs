@@ -232,27 +232,19 @@ pub fn parse_player(text: &str, replay: bool) -> Result<(String, PlayerSource), 
     ))
 }
 
-/// The chart as practised: only `section` (bar-aligned ticks from its start to the next
-/// section or the end of the chart), repeated `loops` times, every tempo scaled by
-/// `tempo_scale`. The title says what was played.
-pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveError> {
-    if practice.is_whole_chart() {
-        return Ok(chart.clone());
-    }
+/// The ticks a practice plays of `chart`: `section` (its start to the next section's, or to the
+/// bar after the last note) or the whole chart, and the section's name.
+pub fn practice_span(
+    chart: &Chart,
+    section: Option<&str>,
+) -> Result<(Ticks, Ticks, Option<String>), LiveError> {
     let bad = |m: String| LiveError::Settings(m);
-    if !(practice.tempo_scale.is_finite() && (0.1..=4.0).contains(&practice.tempo_scale)) {
-        return Err(bad(format!(
-            "a tempo of {}% is out of range; use 10% to 400%",
-            practice.tempo_scale * 100.0
-        )));
-    }
-    let loops = practice.loops.max(1);
     let map = &chart.tempo_map;
     let chart_end = {
         let last = chart.notes.last().map_or(Ticks(0), |n| n.tick);
         map.bar_start(map.position(last).bar + 1)
     };
-    let (start, end, label) = match &practice.section {
+    Ok(match section {
         Some(name) => {
             let q = name.to_lowercase();
             let i = chart
@@ -279,7 +271,26 @@ pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveE
             (s.tick, end, Some(s.name.clone()))
         }
         None => (Ticks(0), chart_end, None),
-    };
+    })
+}
+
+/// The chart as practised: only `section` (bar-aligned ticks from its start to the next
+/// section or the end of the chart), repeated `loops` times, every tempo scaled by
+/// `tempo_scale`. The title says what was played.
+pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveError> {
+    if practice.is_whole_chart() {
+        return Ok(chart.clone());
+    }
+    let bad = |m: String| LiveError::Settings(m);
+    if !(practice.tempo_scale.is_finite() && (0.1..=4.0).contains(&practice.tempo_scale)) {
+        return Err(bad(format!(
+            "a tempo of {}% is out of range; use 10% to 400%",
+            practice.tempo_scale * 100.0
+        )));
+    }
+    let loops = practice.loops.max(1);
+    let map = &chart.tempo_map;
+    let (start, end, label) = practice_span(chart, practice.section.as_deref())?;
     let len = end.0 - start.0;
     if len <= 0 {
         return Err(bad("the section is empty".into()));
@@ -527,6 +538,8 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // The chart as played.
     let mut chart_path_text = None;
     let mut practice_file: Option<(PathBuf, String)> = None;
+    // The part of the original chart a section or a loop plays, for the backing audio.
+    let mut practice_slice: Option<crate::backing::Slice> = None;
     let chart = match &opts.chart {
         Some(path) => {
             let original = formats::load_chart(path, &opts.chart_options)?;
@@ -534,6 +547,14 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
                 chart_path_text = Some(path.display().to_string());
                 Some(original)
             } else {
+                if opts.practice.section.is_some() || opts.practice.loops > 1 {
+                    let (a, b, _) = practice_span(&original, opts.practice.section.as_deref())?;
+                    practice_slice = Some(crate::backing::Slice {
+                        start: original.tempo_map.time(a),
+                        end: Some(original.tempo_map.time(b)),
+                        passes: opts.practice.loops.max(1),
+                    });
+                }
                 let practised = practice_chart(&original, &opts.practice)?;
                 let out = opts.out_dir.join(PRACTICE_CHART_FILE);
                 let text = chart_json::write_chart(&practised);
@@ -609,8 +630,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let play_along = super::play_along::for_session(
         opts.backing.as_ref(),
         opts.chart.as_deref(),
-        opts.practice.is_whole_chart()
-            || opts.practice.section.is_none() && opts.practice.loops <= 1,
+        practice_slice,
         opts.practice.tempo_scale,
         opts.speed,
         Nanos::ZERO.saturating_sub(clicks.first().map_or(Nanos::ZERO, |c| c.0)),
