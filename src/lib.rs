@@ -21,12 +21,14 @@
 //! | latency | [`latency`], [`calibrate`] | latency profiles; offsets measured from play |
 //! | audio | [`audio`] | WAV click tracks and duo renders |
 //! | practice history | [`history`] (with [`identity`]: which song) | the SQLite database of every take's figures, its table, JSON and progress page |
+//! | play-along | [`backing`] | the song's audio, fed to an output with the frame of chart zero |
 //!
 //! Beside them: the domain types ([`chart`], [`tempo`], [`time`], [`lane`], [`take`],
 //! [`event`]), input errors ([`error`]), and seeded simulated drummers ([`simulate`], [`demo`]).
 #![warn(missing_docs)]
 
 pub mod audio;
+pub mod backing;
 pub mod batch;
 pub mod calibrate;
 pub mod chart;

@@ -293,7 +293,7 @@ fn take_isolated(
         }
         // Every hit from `k` to the first one after `latest` is in the window.
         if hits.get(k).is_some_and(|h| h.0 <= latest) {
-            if !hits.get(k + 1).is_some_and(|h| h.0 <= latest) {
+            if hits.get(k + 1).is_none_or(|h| h.0 > latest) {
                 pairs.push((i, k));
                 k += 1;
             } else {
@@ -324,7 +324,7 @@ fn take_closest(
     while let Some(h) = hits.get(end).filter(|h| h.0 <= latest) {
         let offset = note.0.abs_diff(h.0);
         // The window check only matters for unsorted hits.
-        if offset <= w as u64 && best.map_or(true, |(b, _)| offset < b) {
+        if offset <= w as u64 && best.is_none_or(|(b, _)| offset < b) {
             best = Some((offset, end));
         }
         end += 1;
@@ -347,7 +347,7 @@ fn nearest_in_band(
     let mut best: Option<(u64, usize)> = None;
     for (k, hit) in hits.iter().enumerate().take(hi).skip(lo) {
         let offset = note.0.abs_diff(hit.0);
-        if offset <= window && best.map_or(true, |(b, _)| offset < b) {
+        if offset <= window && best.is_none_or(|(b, _)| offset < b) {
             best = Some((offset, k));
         }
     }

@@ -279,7 +279,7 @@ impl Rows {
         if ta.len() != tb.len() || consecutive.is_some_and(|c| c.len() != ta.len()) {
             return None;
         }
-        let follows = |n: usize| consecutive.map_or(true, |c| c[n]);
+        let follows = |n: usize| consecutive.is_none_or(|c| c[n]);
         // Candidate intervals: consecutive pairs with finite times.
         let candidate = |n: usize| {
             follows(n + 1)
@@ -319,7 +319,7 @@ impl Rows {
             rows.rb.push(rb);
             rows.async_a.push(asyn);
             rows.async_b.push(tb[n] - ta[n]);
-            rows.start.push(prev.map_or(true, |p| p + 1 != n));
+            rows.start.push(prev.is_none_or(|p| p + 1 != n));
             prev = Some(n);
         }
         Some(rows)

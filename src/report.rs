@@ -270,6 +270,29 @@ pub struct Settings {
     pub capture: Option<CaptureSettings>,
     /// Per-player settings, in player order.
     pub players: Vec<PlayerSettings>,
+    /// The backing audio played along with (`pocket live --backing`), absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<AudioSettings>,
+}
+
+/// The backing audio of a live session and how its sound was placed on the kits' clock
+/// (docs/play-along.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AudioSettings {
+    /// The audio files mixed.
+    pub files: Vec<String>,
+    /// The output device.
+    pub output: String,
+    /// The output latency the audio API reported (buffer to DAC), ms.
+    pub reported_latency_ms: f64,
+    /// The audio offset added for what no API reports (speakers, headphones, air), ms.
+    pub audio_offset_ms: f64,
+    /// Error bar of the mapping from the output's frames to the kits' clock: the spread of the
+    /// output callbacks' estimates, ms.
+    pub mapping_spread_ms: f64,
+    /// Practice tempo the audio was stretched to (1 = the song's own).
+    pub tempo: f64,
 }
 
 /// How the hits of live-captured takes were time-stamped (`settings.capture`).
@@ -884,6 +907,7 @@ impl Report {
                 played_from_s: None,
                 played_until_s: None,
                 capture: None,
+                audio: None,
                 players,
             },
             players: Vec::new(),

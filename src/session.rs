@@ -136,6 +136,7 @@ fn score_span(
             played_from_s: span_secs(options.span.from),
             played_until_s: span_secs(options.span.until),
             capture: CaptureSettings::combine(players.iter().filter_map(|p| p.capture.as_ref())),
+            audio: None,
             players: settings,
         },
         players: reports,

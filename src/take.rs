@@ -151,7 +151,7 @@ impl Take {
     /// the pedal readings up to its end (the pedal's state at the span's start comes from
     /// readings before it). Times are unchanged.
     pub fn within(&self, span: Span) -> Take {
-        let before_end = |t: Nanos| span.until.map_or(true, |u| t <= u);
+        let before_end = |t: Nanos| span.until.is_none_or(|u| t <= u);
         Take {
             source: self.source.clone(),
             ports: self.ports.clone(),

@@ -157,7 +157,7 @@ impl Span {
 
     /// Whether `t` lies in the span.
     pub fn contains(&self, t: Nanos) -> bool {
-        self.from.map_or(true, |f| t >= f) && self.until.map_or(true, |u| t <= u)
+        self.from.is_none_or(|f| t >= f) && self.until.is_none_or(|u| t <= u)
     }
 
     /// The span ending at the earlier of this span's end and `until`.

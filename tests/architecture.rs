@@ -281,9 +281,7 @@ fn find_word(s: &str, w: &str) -> Option<usize> {
     while let Some(p) = s[from..].find(w) {
         let at = from + p;
         let before = at == 0 || !(b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_');
-        let after = b
-            .get(at + w.len())
-            .map_or(true, |c| c.is_ascii_whitespace());
+        let after = b.get(at + w.len()).is_none_or(|c| c.is_ascii_whitespace());
         if before && after {
             return Some(at);
         }

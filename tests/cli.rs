@@ -2143,3 +2143,66 @@ fn a_capture_log_cut_off_is_scored_up_to_its_last_record_with_a_warning() {
         );
     }
 }
+
+#[test]
+fn live_backing_audio_that_cannot_play_is_named_and_leaves_no_session_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("session");
+    let out = out.to_str().expect("utf-8 path");
+    let missing = dir.path().join("missing.ogg");
+    let missing = missing.to_str().expect("utf-8 path");
+    let ogg = "fixtures/audio/sine440-click250ms-44100Hz-mono.ogg";
+    let mut cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["--backing"],
+            vec!["no audio to play", "not a song folder"],
+        ),
+        (
+            vec!["--backing", missing],
+            vec!["missing.ogg", "cannot read the audio file"],
+        ),
+    ];
+    if !cfg!(feature = "midi-io") {
+        cases.push((
+            vec!["--backing", ogg],
+            vec!["without audio output", "midi-io"],
+        ));
+    }
+    for (extra, needles) in cases {
+        let mut args = vec!["live", "--chart", CHART, "--replay", LEE, "-o", out];
+        args.extend_from_slice(&extra);
+        let run = pocket(&args).expect_code(1);
+        for n in needles {
+            assert!(run.stderr.contains(n), "{n:?} in: {}", run.stderr);
+        }
+        assert!(
+            !Path::new(out).exists(),
+            "`pocket {}` made the session folder",
+            run.args
+        );
+    }
+    let run = pocket(&["record", "--replay", LEE, "-o", out, "--backing"]).expect_code(2);
+    assert!(run.stderr.contains("--backing FILE"), "{}", run.stderr);
+}
+
+#[test]
+fn demo_play_without_audio_output_says_how_to_get_it() {
+    if cfg!(feature = "midi-io") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8 path");
+    let run = pocket(&["demo", "-o", out, "--play"]).expect_code(1);
+    assert!(
+        run.stderr.contains("without audio output")
+            && run
+                .stderr
+                .contains("cargo install --path . --features midi-io"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        dir.path().join("demo-report.json").exists(),
+        "the demo still scores"
+    );
+}

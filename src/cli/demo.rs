@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use std::path::Path;
 
 /// Scores the demo; writes `demo-report.json` and `demo-report.html` into `output` (and the page
-/// also to `html`).
-pub fn demo(output: &Path, html: Option<&Path>) -> Result<()> {
+/// also to `html`); with `play`, plays the duet's render.
+pub fn demo(output: &Path, html: Option<&Path>, play: bool) -> Result<()> {
     let demo = pocket::demo::Demo::load()?;
     // With per-note detail, so that `pocket report demo-report.json` makes the same page.
     let report = demo.report(true);
@@ -27,6 +27,9 @@ pub fn demo(output: &Path, html: Option<&Path>) -> Result<()> {
     println!("\nreport written to {}", path.display());
     for p in pages {
         println!("HTML report written to {}", p.display());
+    }
+    if play {
+        play_duet(&demo, output)?;
     }
     Ok(())
 }
@@ -73,4 +76,41 @@ pub fn demo_live(output: &Path, speed: f64, serve: &super::stage::ServeArgs) -> 
     session::stop_on_signals(&stop).context("cannot install the Ctrl-C handler")?;
     opts.stop = stop;
     super::live::run_on_stage(opts, server, serve, |_| {})
+}
+
+/// Renders the duet (Lee left, Sanae right, the chart's guide in the centre) to
+/// `demo-duet.wav` in `output` and plays it through the default output.
+#[cfg(feature = "midi-io")]
+fn play_duet(demo: &pocket::demo::Demo, output: &Path) -> Result<()> {
+    use pocket::audio::{Render, RenderPlayer};
+    let players: Vec<RenderPlayer> = demo
+        .takes
+        .iter()
+        .map(|(_, _, take)| RenderPlayer {
+            take,
+            offsets: pocket::matching::Offsets::default(),
+        })
+        .collect();
+    let render = Render::duo(&players, Some(&demo.chart), 48_000)?;
+    let wav = output.join("demo-duet.wav");
+    render.write_wav(&wav, None)?;
+    println!(
+        "playing {} ({:.0} s): Lee left, Sanae right, the chart in the centre; Ctrl-C stops",
+        wav.display(),
+        render.frames() as f64 / 48_000.0
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    pocket::live::session::stop_on_signals(&stop).context("cannot install the Ctrl-C handler")?;
+    let device = pocket::live::audio_out::play_file(&wav, None, &stop)?;
+    println!("played on {device}");
+    Ok(())
+}
+
+#[cfg(not(feature = "midi-io"))]
+fn play_duet(_: &pocket::demo::Demo, _: &Path) -> Result<()> {
+    anyhow::bail!(
+        "this pocket was built without audio output, so it cannot play the demo; rebuild it in \
+         pocket's source folder with `cargo install --path . --features midi-io` (Linux needs \
+         libasound2-dev), or write the duet to a WAV file with `pocket render`"
+    )
 }

@@ -47,6 +47,53 @@ pub struct Sources {
     serve: super::stage::ServeArgs,
 }
 
+/// Backing audio to play along with, shared by `live` and `record` (docs/play-along.md).
+#[derive(Debug, Args)]
+pub struct AudioArgs {
+    /// Play along with audio: FILE (WAV, FLAC, Ogg Vorbis, MP3) or a song folder; alone, the
+    /// chart's own audio (a song folder's stems, a DTX chart's background music). Its
+    /// chart-zero sample, as heard, is time zero. Needs a build with audio output
+    /// (--features midi-io).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    backing: Option<String>,
+    /// Mix a song folder's drum stems in too (on, off; default off: the players are the
+    /// drums).
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    drum_stem: Option<String>,
+    /// Audio output for the backing: part of its name (`pocket devices` lists them; default:
+    /// the system's default output).
+    #[arg(long, value_name = "PORT")]
+    audio_out: Option<String>,
+    /// How much later than the audio API reports the sound reaches the players (speakers,
+    /// headphones, Bluetooth), in ms.
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
+    audio_offset_ms: Option<f64>,
+}
+
+impl AudioArgs {
+    /// The play-along request, if any audio flag was given.
+    fn request(&self) -> Result<Option<pocket::live::play_along::BackingRequest>> {
+        if self.backing.is_none() && self.audio_out.is_none() && self.drum_stem.is_none() {
+            return Ok(None);
+        }
+        let audio_offset = match self.audio_offset_ms {
+            Some(ms) => Nanos::from_secs_f64(ms / 1000.0)
+                .ok_or_else(|| usage("--audio-offset-ms must be a number of milliseconds"))?,
+            None => Nanos::ZERO,
+        };
+        Ok(Some(pocket::live::play_along::BackingRequest {
+            file: self
+                .backing
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+            drum_stem: self.drum_stem.as_deref() == Some("on"),
+            audio_out: self.audio_out.clone(),
+            audio_offset,
+        }))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     #[arg(long, help = concat!("The chart: ", chart_formats!(), "."))]
@@ -85,6 +132,8 @@ pub struct LiveArgs {
     game: GameChartArgs,
     #[command(flatten)]
     history: HistoryFlags,
+    #[command(flatten)]
+    audio: AudioArgs,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +143,8 @@ pub struct RecordArgs {
     /// Print nothing while capturing (the files written are still listed at the end).
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    audio: AudioArgs,
 }
 
 /// Lists the MIDI inputs and outputs.
@@ -144,8 +195,27 @@ pub fn devices(json: bool) -> Result<()> {
     for p in &d.outputs {
         println!("  {}{}", p.name, mark(p.backend));
     }
+    audio_outputs();
     Ok(())
 }
+
+/// Lists the audio outputs (for --audio-out).
+#[cfg(feature = "midi-io")]
+fn audio_outputs() {
+    println!("Audio outputs");
+    match pocket::live::audio_out::list_outputs() {
+        Ok(outs) if outs.is_empty() => println!("  (none)"),
+        Ok(outs) => {
+            for (name, default) in outs {
+                println!("  {name}{}", if default { "  (default)" } else { "" });
+            }
+        }
+        Err(e) => println!("  (cannot list them: {e})"),
+    }
+}
+
+#[cfg(not(feature = "midi-io"))]
+fn audio_outputs() {}
 
 /// The session options common to `live` and `record`, from the flags.
 fn options(s: &Sources, quiet: bool) -> Result<SessionOptions> {
@@ -331,6 +401,7 @@ pub fn live(args: LiveArgs) -> Result<()> {
             opts.count_in_bars
         );
     }
+    opts.backing = args.audio.request()?;
     run_serving(opts, &args.sources.serve, |o| {
         if let (Some(report), Some(file)) = (&o.report, &o.report_path) {
             remember(database.as_deref(), &[(report, file)]);
@@ -340,7 +411,13 @@ pub fn live(args: LiveArgs) -> Result<()> {
 
 /// Captures kits without a chart.
 pub fn record(args: RecordArgs) -> Result<()> {
-    let opts = options(&args.sources, args.quiet)?;
+    let mut opts = options(&args.sources, args.quiet)?;
+    opts.backing = args.audio.request()?;
+    if opts.backing.as_ref().is_some_and(|b| b.file.is_none()) {
+        return Err(usage(
+            "record has no chart: give the audio to play with --backing FILE",
+        ));
+    }
     run_serving(opts, &args.sources.serve, |_| {})
 }
 

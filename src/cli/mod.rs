@@ -73,6 +73,10 @@ enum Command {
         /// Play the duet in real time through the live path, on the stage (see --serve).
         #[command(flatten)]
         serve: stage::ServeArgs,
+        /// Play the duet's render through the default audio output (builds with audio
+        /// output: --features midi-io).
+        #[arg(long)]
+        play: bool,
     },
     /// Turn a JSON report made with --detail into a self-contained HTML page.
     Report {
@@ -139,11 +143,12 @@ pub fn run(cli: Cli) -> Result<()> {
             html,
             speed,
             serve,
+            play,
         } => {
             if serve.serving() {
                 demo::demo_live(&output, speed, &serve)
             } else {
-                demo::demo(&output, html.as_deref())
+                demo::demo(&output, html.as_deref(), play)
             }
         }
         Command::Report { report, output } => report::report(&report, output.as_deref()),

@@ -10,7 +10,7 @@ use std::path::Path;
 /// Whether the summary on stdout is coloured: stdout is a terminal and `NO_COLOR` is unset or
 /// empty.
 pub fn color_stdout() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// [`emit`], then the HTML page when asked, saying so on stdout (stderr when stdout carries

@@ -5,8 +5,13 @@
 //! above 999), `CC` the channel in hex, and `data` pairs of base-36 digits that divide the
 //! measure evenly (`00` is empty). Channels read: 02 bar length (a multiplier of a 4/4 measure
 //! that stays in force until the next 02), 03 tempo in whole BPM (hex), 08 tempo from the
-//! `#BPMxx` table, 11-1C drums. Everything else (sounds, BGM, video, guitar and bass) is
-//! ignored. Measure `mmm` becomes bar `mmm + 1`.
+//! `#BPMxx` table, 11-1C drums. Everything else (sounds, video, guitar and bass) is
+//! ignored by the chart. Measure `mmm` becomes bar `mmm + 1`; chart time zero is the start of
+//! measure 000.
+//!
+//! The background music is read apart ([`read_bgm`]), for playing along: `#BGMWAV: xx` names
+//! the `#WAVxx` sample that is the song's audio, and its first chip on channel 01 is where the
+//! audio starts on the chart's clock (without `#BGMWAV`, the first channel-01 chip).
 //!
 //! Times are exact: the resolution is chosen so that every object falls on a whole tick, and bar
 //! lengths become time signatures (a bar length that no signature expresses is a longer bar cut
@@ -55,6 +60,54 @@ pub fn channel_lane(channel: u8) -> Option<(Lane, Option<Articulation>)> {
 pub fn read_chart(path: &Path) -> Result<Chart, InputError> {
     let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
     read_chart_bytes(path, &bytes)
+}
+
+/// A DTX chart's background music: the file and where it starts on the chart's clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bgm {
+    /// The audio file, resolved against the chart's folder.
+    pub file: std::path::PathBuf,
+    /// The chart time of its first sample (the start of its first channel-01 chip).
+    pub start: crate::time::Nanos,
+    /// Line of that chip in the chart.
+    pub line: usize,
+}
+
+/// The background music of a `.dtx` chart (`None` when it places no chip on channel 01). A chip
+/// whose sample no `#WAVxx` defines is an error naming its line.
+pub fn read_bgm(path: &Path) -> Result<Option<Bgm>, InputError> {
+    let bytes = super::read::read_capped(path, super::smf::MAX_FILE_BYTES)?;
+    let (chart, chip, wavs) = read_parts(path, &bytes)?;
+    let Some(chip) = chip else {
+        return Ok(None);
+    };
+    let name = wavs.get(&chip.id).ok_or_else(|| {
+        let id: String = [chip.id / 36, chip.id % 36]
+            .iter()
+            .filter_map(|d| char::from_digit(*d, 36))
+            .collect::<String>()
+            .to_ascii_uppercase();
+        InputError::at_line(
+            path,
+            chip.line,
+            InputErrorKind::Malformed(format!(
+                "the background music chip refers to #WAV{id}, which the file does not define"
+            )),
+        )
+    })?;
+    let folder = path.parent().unwrap_or(Path::new(""));
+    Ok(Some(Bgm {
+        file: folder.join(name.replace('\\', "/")),
+        start: chart.tempo_map.time(crate::time::Ticks(chip.tick)),
+        line: chip.line,
+    }))
+}
+
+/// The first background-music chip: its sample id, tick and line.
+struct BgmChip {
+    id: u32,
+    tick: i64,
+    line: usize,
 }
 
 /// The file's text (UTF-16 with a byte-order mark, else UTF-8), with the warning that says so
@@ -151,6 +204,15 @@ struct ObjLine {
 /// Reads `.dtx` bytes: UTF-8 (byte-order mark allowed) or UTF-16 with a byte-order mark;
 /// Shift_JIS text (common in older files) reads, but its titles show replacement characters.
 pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, InputError> {
+    read_parts(path, bytes).map(|(chart, _, _)| chart)
+}
+
+/// The chart, its first background-music chip and its `#WAVxx` table.
+#[allow(clippy::type_complexity)]
+fn read_parts(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(Chart, Option<BgmChip>, HashMap<u32, String>), InputError> {
     let (text, warning) = decode(path, bytes);
     let bad =
         |line: usize, msg: String| InputError::at_line(path, line, InputErrorKind::Malformed(msg));
@@ -161,6 +223,10 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
     let mut bpm_table: HashMap<u32, (u64, u64)> = HashMap::new();
     let mut bar_lengths: BTreeMap<u32, ((u128, u128), usize)> = BTreeMap::new();
     let mut objects: Vec<ObjLine> = Vec::new();
+    // Channel-01 (background music) lines, kept apart so that they change nothing in the chart.
+    let mut bgm_lines: Vec<ObjLine> = Vec::new();
+    let mut bgm_wav: Option<u32> = None;
+    let mut wavs: HashMap<u32, String> = HashMap::new();
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
         let line = raw.trim().trim_start_matches('\u{feff}');
@@ -208,7 +274,11 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
                 bar_lengths.insert(measure, ((p, q), line_no));
                 continue;
             }
-            if !(channel == 0x03 || channel == 0x08 || channel_lane(channel).is_some()) {
+            if !(channel == 0x01
+                || channel == 0x03
+                || channel == 0x08
+                || channel_lane(channel).is_some())
+            {
                 continue;
             }
             let data: Vec<u8> = value
@@ -218,7 +288,7 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
             if data.is_empty() {
                 continue;
             }
-            if data.len() % 2 != 0 {
+            if !data.len().is_multiple_of(2) {
                 return Err(bad(line_no, format!("object data {value:?} has an odd number of characters; each object is two characters")));
             }
             let radix = if channel == 0x03 { 16 } else { 36 };
@@ -245,12 +315,17 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
                     })?;
                 values.push(v);
             }
-            objects.push(ObjLine {
+            let obj = ObjLine {
                 line: line_no,
                 measure,
                 channel,
                 values,
-            });
+            };
+            if channel == 0x01 {
+                bgm_lines.push(obj);
+            } else {
+                objects.push(obj);
+            }
             continue;
         }
         match key.as_str() {
@@ -260,6 +335,18 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
                 let m = bpm_fraction(value)
                     .ok_or_else(|| bad(line_no, format!("#BPM {value:?} is not a number")))?;
                 bpm = Some((m, line_no));
+            }
+            "BGMWAV" => {
+                let v = value.as_bytes();
+                bgm_wav = (v.len() >= 2)
+                    .then(|| b36(v[0]).zip(b36(v[1])).map(|(a, b)| a * 36 + b))
+                    .flatten();
+            }
+            k if k.len() == 5 && k.starts_with("WAV") => {
+                if let Some(id) = b36(kb[3]).zip(b36(kb[4])).map(|(a, b)| a * 36 + b) {
+                    // The file name ends at a comment; names may hold spaces.
+                    wavs.insert(id, value.to_string());
+                }
             }
             "BASEBPM" => {
                 base_bpm = bpm_fraction(value)
@@ -356,7 +443,7 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
         let (p, q) = (*p, *q);
         let fitting = [4u128, 8, 16, 32, 64].into_iter().find_map(|d| {
             let n = p * d;
-            (n % q == 0 && (1..=255).contains(&(n / q)) && (4 * ppq) % d == 0).then(|| {
+            (n % q == 0 && (1..=255).contains(&(n / q)) && (4 * ppq).is_multiple_of(d)).then(|| {
                 TimeSignature {
                     numerator: (n / q) as u8,
                     denominator: d as u8,
@@ -429,7 +516,34 @@ pub(crate) fn read_chart_bytes(path: &Path, bytes: &[u8]) -> Result<Chart, Input
     }
     let mut chart = draft.build(path)?;
     chart.warnings.extend(warning);
-    Ok(chart)
+    // The first background-music chip (of the #BGMWAV sample when the file names one), in
+    // the chart's ticks; measures after the last one the chart needs keep its bar length.
+    let mut chip: Option<BgmChip> = None;
+    for o in &bgm_lines {
+        let m = o.measure as usize;
+        let last = lengths.len() - 1;
+        let ((p, q), _) = lengths[m.min(last)];
+        let measure_start = if m <= last {
+            starts[m]
+        } else {
+            starts[last] + (m - last) as i64 * round(4 * p * ppq, q)
+        };
+        let n = o.values.len() as u128;
+        for (i, &v) in o.values.iter().enumerate() {
+            if v == 0 || bgm_wav.is_some_and(|id| id != v) {
+                continue;
+            }
+            let tick = measure_start + round(i as u128 * 4 * p * ppq, q * n);
+            if chip.as_ref().is_none_or(|c| tick < c.tick) {
+                chip = Some(BgmChip {
+                    id: v,
+                    tick,
+                    line: o.line,
+                });
+            }
+        }
+    }
+    Ok((chart, chip, wavs))
 }
 
 #[cfg(test)]

@@ -282,7 +282,7 @@ impl KitFilter {
     }
 
     fn on_channel(&self, channel: Channel) -> bool {
-        self.channel.map_or(true, |c| c == channel.number())
+        self.channel.is_none_or(|c| c == channel.number())
     }
 
     /// The first rules of a Note On (velocity > 0): the note map, the channel, the velocity
@@ -462,7 +462,7 @@ fn crosstalk_reason(
             continue;
         }
         if let Some(m) = port.windows[lane.index()].loudest(from, to) {
-            if loudest.map_or(true, |(_, l)| m.velocity > l.velocity) {
+            if loudest.is_none_or(|(_, l)| m.velocity > l.velocity) {
                 loudest = Some((lane, m));
             }
         }

@@ -208,7 +208,7 @@ mod real_data {
             };
             for entry in entries {
                 let path = entry.unwrap().path();
-                if path.extension().map_or(true, |e| e != "mid") {
+                if path.extension().is_none_or(|e| e != "mid") {
                     continue;
                 }
                 files += 1;

@@ -11,11 +11,14 @@
 //! | judgements -> terminal | `display` | the display |
 //! | one source's messages -> what the kit makes of them (`pocket monitor`) | [`monitor`] | the caller's |
 //! | setting up and finishing a session (report, takes) | [`session`] | the caller's |
+//! | backing audio -> an output (cpal, feature `midi-io`), mapped onto the capture clock | `audio_out`; a session's backing: [`play_along`] | cpal's |
 //!
 //! docs/live.md is the user-facing description. The ring, clock, consumer, judge and display are
 //! the session's inside (`pub(crate)`); pocket's own tests and benches reach them through
 //! `internals` (feature `testing`).
 
+#[cfg(feature = "midi-io")]
+pub mod audio_out;
 pub(crate) mod clock;
 pub(crate) mod consumer;
 #[cfg(any(feature = "jack", feature = "testing"))]
@@ -28,6 +31,7 @@ pub(crate) mod judge;
 pub mod midir_io;
 pub mod monitor;
 pub(crate) mod names;
+pub mod play_along;
 pub mod ports;
 pub mod replay;
 pub(crate) mod ring;
@@ -111,6 +115,9 @@ pub enum LiveError {
     /// The session's settings do not fit together.
     #[error("{0}")]
     Settings(String),
+    /// The backing audio cannot be played.
+    #[error(transparent)]
+    Backing(#[from] crate::backing::BackingError),
     /// The consumer thread panicked; the capture log holds everything up to then.
     #[error("the capture stopped unexpectedly ({0}); everything captured until then is in the capture log: score it with `pocket score`")]
     Crashed(String),

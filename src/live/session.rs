@@ -139,6 +139,8 @@ pub struct SessionOptions {
     pub fail_after_events: Option<u64>,
     /// The stage (`--serve`): fed every live judgement, ended with the report.
     pub stage: Option<crate::stage::Stage>,
+    /// Backing audio to play along with (`None`: none); its chart-zero sound is time zero.
+    pub backing: Option<super::play_along::BackingRequest>,
 }
 
 impl SessionOptions {
@@ -161,6 +163,7 @@ impl SessionOptions {
             chart_options: formats::ChartLoadOptions::default(),
             kit_files: std::collections::BTreeMap::new(),
             chart_kit: None,
+            backing: None,
             fail_after_events: None,
             stage: None,
         }
@@ -233,27 +236,19 @@ pub fn parse_player(text: &str, replay: bool) -> Result<(String, PlayerSource), 
     ))
 }
 
-/// The chart as practised: only `section` (bar-aligned ticks from its start to the next
-/// section or the end of the chart), repeated `loops` times, every tempo scaled by
-/// `tempo_scale`. The title says what was played.
-pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveError> {
-    if practice.is_whole_chart() {
-        return Ok(chart.clone());
-    }
+/// The ticks a practice plays of `chart`: `section` (its start to the next section's, or to the
+/// bar after the last note) or the whole chart, and the section's name.
+pub fn practice_span(
+    chart: &Chart,
+    section: Option<&str>,
+) -> Result<(Ticks, Ticks, Option<String>), LiveError> {
     let bad = |m: String| LiveError::Settings(m);
-    if !(practice.tempo_scale.is_finite() && (0.1..=4.0).contains(&practice.tempo_scale)) {
-        return Err(bad(format!(
-            "a tempo of {}% is out of range; use 10% to 400%",
-            practice.tempo_scale * 100.0
-        )));
-    }
-    let loops = practice.loops.max(1);
     let map = &chart.tempo_map;
     let chart_end = {
         let last = chart.notes.last().map_or(Ticks(0), |n| n.tick);
         map.bar_start(map.position(last).bar + 1)
     };
-    let (start, end, label) = match &practice.section {
+    Ok(match section {
         Some(name) => {
             let q = name.to_lowercase();
             let i = chart
@@ -280,7 +275,26 @@ pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveE
             (s.tick, end, Some(s.name.clone()))
         }
         None => (Ticks(0), chart_end, None),
-    };
+    })
+}
+
+/// The chart as practised: only `section` (bar-aligned ticks from its start to the next
+/// section or the end of the chart), repeated `loops` times, every tempo scaled by
+/// `tempo_scale`. The title says what was played.
+pub fn practice_chart(chart: &Chart, practice: &Practice) -> Result<Chart, LiveError> {
+    if practice.is_whole_chart() {
+        return Ok(chart.clone());
+    }
+    let bad = |m: String| LiveError::Settings(m);
+    if !(practice.tempo_scale.is_finite() && (0.1..=4.0).contains(&practice.tempo_scale)) {
+        return Err(bad(format!(
+            "a tempo of {}% is out of range; use 10% to 400%",
+            practice.tempo_scale * 100.0
+        )));
+    }
+    let loops = practice.loops.max(1);
+    let map = &chart.tempo_map;
+    let (start, end, label) = practice_span(chart, practice.section.as_deref())?;
     let len = end.0 - start.0;
     if len <= 0 {
         return Err(bad("the section is empty".into()));
@@ -532,6 +546,8 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let mut chart_path_text = None;
     let mut practice_file: Option<(PathBuf, String)> = None;
     let mut song = None;
+    // The part of the original chart a section or a loop plays, for the backing audio.
+    let mut practice_slice: Option<crate::backing::Slice> = None;
     let chart = match &opts.chart {
         Some(path) => {
             let original = formats::load_chart(path, &opts.chart_options)?;
@@ -540,6 +556,14 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
                 chart_path_text = Some(path.display().to_string());
                 Some(original)
             } else {
+                if opts.practice.section.is_some() || opts.practice.loops > 1 {
+                    let (a, b, _) = practice_span(&original, opts.practice.section.as_deref())?;
+                    practice_slice = Some(crate::backing::Slice {
+                        start: original.tempo_map.time(a),
+                        end: Some(original.tempo_map.time(b)),
+                        passes: opts.practice.loops.max(1),
+                    });
+                }
                 let practised = practice_chart(&original, &opts.practice)?;
                 let out = opts.out_dir.join(PRACTICE_CHART_FILE);
                 let text = chart_json::write_chart(&practised);
@@ -611,6 +635,17 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             .unwrap_or(Nanos::ZERO);
         lead.saturating_sub(first)
     });
+    // Backing audio: started before the capture (after the count-in's length of silence); the
+    // instant its chart-zero sample is heard is time zero.
+    let play_along = super::play_along::for_session(
+        opts.backing.as_ref(),
+        opts.chart.as_deref(),
+        practice_slice,
+        opts.practice.tempo_scale,
+        opts.speed,
+        Nanos::ZERO.saturating_sub(clicks.first().map_or(Nanos::ZERO, |c| c.0)),
+        clock,
+    )?;
     let (start_mode, time_zero) = match (&chart, opts.start) {
         (None, _) => (StartMode::None, replay_zero),
         (Some(_), Start::Now) => (StartMode::Now, Some(Nanos::ZERO)),
@@ -620,6 +655,8 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             (StartMode::CountIn, Some(lead.saturating_sub(first)))
         }
     };
+
+    let time_zero = play_along.as_ref().map_or(time_zero, |p| Some(p.time_zero));
 
     // The capture log header.
     let mut header = CaptureHeader::new(start_mode);
@@ -823,7 +860,10 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
 
     // Afterwards: the report and the takes, from the capture log.
     let cap = capture_log::read_capture(&capture_path)?;
-    let warnings = cap.warnings();
+    let mut warnings = cap.warnings();
+    let backing_zero = play_along.is_some();
+    let audio_settings = play_along.as_ref().map(|p| p.report_settings());
+    warnings.extend(play_along.map(|p| p.finish()).unwrap_or_default());
     let file_kits: Vec<Option<KitMap>> = opts
         .players
         .iter()
@@ -852,6 +892,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
                     (!p.is_whole_chart()).then(|| (p.section.clone(), p.loops, p.tempo_scale));
                 song.stamp(report.chart.as_mut(), practice);
             }
+            report.settings.audio = audio_settings;
             let rp = opts.out_dir.join(REPORT_FILE);
             std::fs::write(&rp, report.to_json()).map_err(io_err(&rp))?;
             let mut args: Vec<String> = opts
@@ -917,6 +958,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // A take without a chart says what its time zero is.
     let zero = match (&chart, time_zero) {
         (Some(_), _) => None,
+        (None, Some(_)) if backing_zero => Some("the backing audio's first sample, as heard"),
         (None, Some(_)) => Some("the replayed take's time zero"),
         (None, None) => Some("the first MIDI event of the session"),
     };

@@ -149,7 +149,7 @@ pub(crate) fn span_reports(input: &SpanInput<'_>) -> (Vec<SpanReport>, Vec<SpanR
     let mut sec_index_from_cursor = |t: Nanos| {
         let still = |i: usize| {
             chart.sections[i].time <= t
-                && chart.sections.get(i + 1).map_or(true, |next| next.time > t)
+                && chart.sections.get(i + 1).is_none_or(|next| next.time > t)
         };
         let s = match sec_cursor {
             Some(i) if still(i) => Some(i),

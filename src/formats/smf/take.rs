@@ -73,14 +73,14 @@ pub(crate) fn read_events_bytes(
                 let ch = u8::from(channel);
                 let note_on =
                     matches!(message, MidiMessage::NoteOn { vel, .. } if u8::from(vel) > 0);
-                let in_track = sel.track.map_or(true, |t| t == at.track);
+                let in_track = sel.track.is_none_or(|t| t == at.track);
                 if note_on {
                     per_channel[ch as usize] += 1;
                     if in_track {
                         per_channel_in_track[ch as usize] += 1;
                     }
                 }
-                if in_track && sel.channel.map_or(true, |c| c == ch + 1) {
+                if in_track && sel.channel.is_none_or(|c| c == ch + 1) {
                     picked_note_ons += note_on as usize;
                     let (b, n) = channel_bytes(channel, message);
                     picked.push((at, b, n));

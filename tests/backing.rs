@@ -1,0 +1,322 @@
+//! Backing audio through its public door: the committed FLAC, Ogg Vorbis and MP3 fixtures
+//! (fixtures/audio/README.md says how they were made), the real-time Reader on a simulated
+//! output clock, no allocation in `Reader::fill`, and underruns counted.
+
+use pocket::backing::{self, Decoder, Plan, Settings};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+// A counting allocator, armed by a thread-local flag only around `Reader::fill`.
+struct Counting;
+
+static ALLOCATIONS_IN_FILL: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static ARMED: Cell<bool> = const { Cell::new(false) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if ARMED.try_with(Cell::get).unwrap_or(false) {
+            ALLOCATIONS_IN_FILL.fetch_add(1, Ordering::SeqCst);
+        }
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ARMED.try_with(Cell::get).unwrap_or(false) {
+            ALLOCATIONS_IN_FILL.fetch_add(1, Ordering::SeqCst);
+        }
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if ARMED.try_with(Cell::get).unwrap_or(false) {
+            ALLOCATIONS_IN_FILL.fetch_add(1, Ordering::SeqCst);
+        }
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/audio")
+        .join(name)
+}
+
+/// Mono 16-bit WAV at `rate` with a one-sample click at each second in `clicks`.
+fn click_wav(path: &Path, rate: u32, seconds: u32, clicks: &[u32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..rate * seconds {
+        let click = clicks.iter().any(|c| c * rate == i);
+        w.write_sample(if click { 30_000i16 } else { 0 }).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+fn decode_all(path: &Path) -> (u32, Vec<f32>) {
+    let mut d = Decoder::open(path).unwrap();
+    let (mut l, mut r) = (Vec::new(), Vec::new());
+    while d.read(&mut l, &mut r, 1000).unwrap() > 0 {}
+    (d.rate(), l)
+}
+
+/// The frame where the energy in 1 ms windows peaks.
+fn loudest_ms(x: &[f32], rate: u32) -> usize {
+    let w = (rate / 1000) as usize;
+    (0..x.len().saturating_sub(w))
+        .step_by(4)
+        .max_by(|a, b| {
+            let e = |s: usize| x[s..s + w].iter().map(|v| v * v).sum::<f32>();
+            e(*a).total_cmp(&e(*b))
+        })
+        .unwrap()
+}
+
+#[test]
+fn flac_ogg_and_mp3_decode_with_the_click_in_place() {
+    // 0.5 s at 44.1 kHz, a 32-sample click from frame 11025 over a quarter-scale sine.
+    for (name, frames_tolerance, click_tolerance) in [
+        ("sine440-click250ms-44100Hz-mono.flac", 0usize, 44usize),
+        ("sine440-click250ms-44100Hz-mono.ogg", 0, 88),
+        ("sine440-click250ms-44100Hz-mono.mp3", 1152, 88),
+    ] {
+        let (rate, x) = decode_all(&fixture(name));
+        assert_eq!(rate, 44_100, "{name}");
+        assert!(
+            (x.len() as i64 - 22_050).unsigned_abs() as usize <= frames_tolerance,
+            "{name}: {} frames, expected 22050",
+            x.len()
+        );
+        let at = loudest_ms(&x, rate);
+        assert!(
+            (at as i64 - 11_025).unsigned_abs() as usize <= click_tolerance,
+            "{name}: click at frame {at}, expected 11025"
+        );
+    }
+    // FLAC is lossless: the sine is there sample for sample.
+    let (_, x) = decode_all(&fixture("sine440-click250ms-44100Hz-mono.flac"));
+    let expected = (0.25 * (std::f64::consts::TAU * 440.0 * 100.0 / 44_100.0).sin()) as f32;
+    assert!((x[100] - expected).abs() < 1e-4, "{} vs {expected}", x[100]);
+}
+
+#[test]
+fn the_reader_plays_every_click_at_its_frame_on_a_simulated_output_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let song = dir.path().join("song.wav");
+    let clicks: Vec<u32> = (1..20).collect();
+    click_wav(&song, 44_100, 20, &clicks);
+    let (mut reader, feed) = backing::start(&Plan::file(&song), &Settings::new(48_000)).unwrap();
+    let timing = reader.timing();
+    let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
+    let mut out = Vec::new();
+    while !reader.is_finished() {
+        // The output clock waits for the feed only in this test: a real one never does.
+        if reader.ready_frames() < 256 && !feed.is_done() {
+            std::thread::sleep(Duration::from_millis(1));
+            continue;
+        }
+        reader.fill(&mut l, &mut r);
+        out.extend_from_slice(&l);
+    }
+    assert_eq!(reader.underruns(), 0);
+    for c in clicks {
+        let expected = timing.frame_of(pocket::Nanos(i64::from(c) * 1_000_000_000));
+        let e = expected.round() as usize;
+        let found = (e - 3..=e + 3)
+            .max_by(|a, b| out[*a].abs().total_cmp(&out[*b].abs()))
+            .unwrap();
+        assert!(
+            (found as f64 - expected).abs() <= 1.0,
+            "click {c}: frame {found}, expected {expected:.2}"
+        );
+    }
+    let stats = feed.stop().unwrap();
+    assert_eq!(stats.underruns, 0);
+}
+
+#[test]
+fn fill_never_allocates_and_a_dry_ring_is_counted_as_an_underrun() {
+    let dir = tempfile::tempdir().unwrap();
+    let song = dir.path().join("song.wav");
+    click_wav(&song, 48_000, 30, &[1, 2]);
+    let mut settings = Settings::new(48_000);
+    settings.ring_frames = 2048;
+    let (mut reader, feed) = backing::start(&Plan::file(&song), &settings).unwrap();
+    let mut big = (vec![1.0f32; 10_000], vec![1.0f32; 10_000]);
+    let mut small = (vec![0.0f32; 128], vec![0.0f32; 128]);
+
+    ARMED.with(|a| a.set(true));
+    // More than the ring holds, before the song's end: an underrun, silence after the ring's
+    // frames, and nothing allocated.
+    reader.fill(&mut big.0, &mut big.1);
+    ARMED.with(|a| a.set(false));
+    assert_eq!(reader.underruns(), 1);
+    assert!(reader.underrun_frames() >= 10_000 - 2048);
+    assert!(
+        big.0[9_999] == 0.0 && big.1[9_999] == 0.0,
+        "missing frames are silence"
+    );
+    assert_eq!(feed.underruns().underruns, 1, "the handle sees it too");
+
+    // Then at the pace of the output: no more underruns, and still no allocation.
+    let mut periods = 0u64;
+    while !reader.is_finished() {
+        if reader.ready_frames() < 128 && !feed.is_done() {
+            std::thread::sleep(Duration::from_micros(200));
+            continue;
+        }
+        ARMED.with(|a| a.set(true));
+        reader.fill(&mut small.0, &mut small.1);
+        ARMED.with(|a| a.set(false));
+        periods += 1;
+    }
+    assert!(periods > 10_000, "{periods} periods");
+    assert_eq!(reader.underruns(), 1, "none while the feed kept up");
+    // After the end, silence is not an underrun.
+    reader.fill(&mut small.0, &mut small.1);
+    assert_eq!(reader.underruns(), 1);
+    assert_eq!(
+        ALLOCATIONS_IN_FILL.load(Ordering::SeqCst),
+        0,
+        "Reader::fill allocated"
+    );
+    feed.stop().unwrap();
+}
+
+#[test]
+fn a_bad_file_is_reported_before_anything_plays() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.ogg");
+    std::fs::write(&bad, b"OggS not really").unwrap();
+    let err = backing::start(&Plan::file(&bad), &Settings::new(48_000)).unwrap_err();
+    assert!(err.to_string().contains("bad.ogg"), "{err}");
+    let err = Plan::song_folder(dir.path().join("nowhere").as_path(), false).unwrap_err();
+    assert!(err.to_string().contains("nowhere"), "{err}");
+}
+
+/// cpal's ALSA output, through alsa-lib's JACK PCM plugin (libasound2-plugins) into the JACK
+/// server CI runs with the dummy driver: a live session plays a backing file to the default
+/// ALSA output and records how its sound was placed on the kits' clock. Skipped without a JACK
+/// server or the plugin, unless POCKET_REQUIRE_JACK is set.
+#[cfg(feature = "midi-io")]
+#[test]
+fn a_live_session_plays_its_backing_through_alsa_into_jack() {
+    use std::process::Command;
+    let plugin = Path::new("/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_jack.so");
+    let server = Command::new("jack_lsp").output().is_ok_and(|o| {
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("system:playback_1")
+    });
+    if !(server && plugin.exists()) {
+        assert!(
+            std::env::var_os("POCKET_REQUIRE_JACK").is_none(),
+            "POCKET_REQUIRE_JACK is set but there is no JACK server with system:playback_1 or no ALSA JACK plugin ({})",
+            plugin.display()
+        );
+        eprintln!("skipped: no JACK server or no ALSA JACK plugin");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".asoundrc"),
+        "pcm.!default { type plug slave { pcm \"pocketjack\" } }\n\
+         pcm.pocketjack { type jack playback_ports { 0 system:playback_1 1 system:playback_2 } }\n",
+    )
+    .unwrap();
+    let song = home.path().join("clicks.wav");
+    click_wav(&song, 44_100, 8, &[1, 2, 3, 4, 5, 6, 7]);
+    let out = home.path().join("session");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env(
+            pocket::testdata::HISTORY_VAR,
+            pocket::testdata::test_history(),
+        )
+        .current_dir(root)
+        .env("HOME", home.path())
+        .env("POCKET_CONFIG_DIR", home.path())
+        .args(["live", "--chart", "charts/disco-pop-114.json"])
+        .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
+        .args([
+            "--start",
+            "now",
+            "--duration",
+            "4",
+            "--quiet",
+            "--audio-offset-ms",
+            "12.5",
+        ])
+        .arg("--backing")
+        .arg(&song)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "pocket live failed:\n{stderr}");
+    assert!(!stderr.contains("underrun"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let audio = &report["settings"]["audio"];
+    assert_eq!(audio["output"], "default", "{audio}");
+    assert_eq!(audio["audio_offset_ms"], 12.5);
+    assert_eq!(audio["tempo"], 1.0);
+    assert!(audio["files"][0].as_str().unwrap().ends_with("clicks.wav"));
+    let latency = audio["reported_latency_ms"].as_f64().unwrap();
+    assert!(
+        (0.0..1000.0).contains(&latency),
+        "reported latency {latency} ms"
+    );
+    let spread = audio["mapping_spread_ms"].as_f64().unwrap();
+    assert!((0.0..200.0).contains(&spread), "mapping spread {spread} ms");
+    // The capture log's time zero is the backing's first sample as heard.
+    let header: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(out.join("capture.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(header["time_zero_ns"].as_i64().unwrap() > 0, "{header}");
+
+    // A section, looped, at a practice tempo: the slice of the audio plays.
+    let out = home.path().join("section");
+    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env(
+            pocket::testdata::HISTORY_VAR,
+            pocket::testdata::test_history(),
+        )
+        .current_dir(root)
+        .env("HOME", home.path())
+        .env("POCKET_CONFIG_DIR", home.path())
+        .args(["live", "--chart", "charts/disco-pop-114.json"])
+        .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
+        .args(["--start", "now", "--duration", "3", "--quiet"])
+        .args(["--section", "intro", "--loop", "2", "--tempo", "80%"])
+        .arg("--backing")
+        .arg(&song)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success(),
+        "pocket live --section failed:\n{stderr}"
+    );
+    assert!(!stderr.contains("underrun"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["settings"]["audio"]["tempo"], 0.8);
+}
