@@ -136,7 +136,13 @@ impl Streaming {
     pub fn new(rate: u32, settings: Settings, kit: &AudioKit) -> Streaming {
         let rate = rate.max(1);
         let want = (settings.window_s * f64::from(rate)).max(16.0) as usize;
-        let n = want.next_power_of_two();
+        // The nearest power of two (2048 at 44.1 and 48 kHz).
+        let up = want.next_power_of_two();
+        let n = if up - want > want - up / 2 {
+            up / 2
+        } else {
+            up
+        };
         let hop = ((settings.hop_s * f64::from(rate)).round() as usize).clamp(1, n);
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
         let window: Vec<f32> = (0..n)

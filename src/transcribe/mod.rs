@@ -170,3 +170,5 @@ pub fn sync_on_first_onset(tr: &mut Transcription) -> Option<Nanos> {
     }
     Some(at)
 }
+#[cfg(test)]
+mod tests;

@@ -122,13 +122,11 @@ impl WavSource {
 /// A hound error as an input error naming the file.
 fn wav_error(path: &Path, e: hound::Error) -> InputError {
     match e {
-        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            InputError::new(
-                path,
-                Place::File,
-                InputErrorKind::Truncated("the WAV header ends before its data starts".into()),
-            )
-        }
+        hound::Error::IoError(io) if ends_early(&io) => InputError::new(
+            path,
+            Place::File,
+            InputErrorKind::Truncated("the WAV header ends before its data starts".into()),
+        ),
         hound::Error::IoError(io) => InputError::io(path, io),
         hound::Error::FormatError(what) => InputError::new(
             path,
@@ -203,7 +201,7 @@ impl AudioSource for WavSource {
             let at = self.frames_read + (n / ch) as u64;
             let seconds = at as f64 / f64::from(self.spec.sample_rate);
             match e {
-                hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                hound::Error::IoError(io) if ends_early(&io) => {
                     self.warning = Some(format!(
                         "{}: the WAV data is truncated after {at} frames ({seconds:.3} s) of the \
                          {} its header announces; transcribed what is there",
@@ -310,4 +308,9 @@ pub fn stream_channel(
         frames += n as u64;
     }
     Ok(frames)
+}
+
+/// Whether a read error means the file ended early (hound says "Failed to read enough bytes").
+fn ends_early(io: &std::io::Error) -> bool {
+    io.kind() == std::io::ErrorKind::UnexpectedEof || io.to_string().contains("enough bytes")
 }

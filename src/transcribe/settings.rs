@@ -25,7 +25,7 @@ pub fn band_edges() -> [f64; BANDS + 1] {
 /// value is reported with a transcribed take (docs/acoustic.md explains each).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Settings {
-    /// Analysis window length in seconds (rounded up to a power of two of samples).
+    /// Analysis window length in seconds (rounded to the nearest power of two of samples).
     pub window_s: f64,
     /// Hop between analysis frames in seconds (rounded to whole samples).
     pub hop_s: f64,
