@@ -103,6 +103,9 @@ fn convert(spec: &str, output: &std::path::Path, kit: Option<&str>) -> Result<()
 fn show(spec: &str, kit: Option<&str>) -> Result<()> {
     let kit = kit.map(formats::load_kit).transpose()?;
     let loaded = load_take(spec, kit.as_ref())?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
     let t = &loaded.take;
     println!("{} ({}, kit {})", spec, loaded.format.name(), loaded.kit);
     match t.span() {

@@ -23,7 +23,7 @@ pub use engine::Streaming;
 pub use kit::{group, AudioKit, Template, AUDIO_KIT_FORMAT, MAX_AUDIO_KIT_BYTES};
 pub use learn::{learn, rises_of, LearnError};
 pub use read::{is_audio_path, open_audio, stream_channel, AudioSource, ChannelChoice};
-pub use settings::{band_edges, sample_time, AudioHit, Settings, BANDS};
+pub use settings::{band_edges, sample_time, AudioHit, Settings, BANDS, BAND_HIGH_HZ, BAND_LOW_HZ};
 
 use crate::error::InputError;
 use crate::kit::gm_note;
