@@ -537,8 +537,7 @@ fn audio_take(
 /// What a file given as a take is instead, for a file whose format holds no take: a chart, a
 /// song folder, a folder of takes, a pocket report.
 fn not_a_take(path: &Path, format: Format) -> InputError {
-    const TAKES: &str =
-        "takes are .mid, .jsonl capture logs, .txt onset lists or .wav audio recordings";
+    const TAKES: &str = "takes are .mid, .jsonl capture logs or .txt onset lists";
     let as_chart = |what: &str| {
         InputError::new(
             path,

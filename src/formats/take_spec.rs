@@ -16,9 +16,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 /// The selectors there are, for messages.
-const SELECTORS: &str = "the selectors are #channel=N (1 to 16), #track=N (from 0), \
-                         #player=NAME (a player of a capture log), and for audio \
-                         #audio-channel=N (from 1) and #sync=first";
+const SELECTORS: &str = "the selectors are #channel=N (1 to 16), #track=N (from 0) and \
+                         #player=NAME (a player of a capture log)";
 
 /// The selector keys a path's last `#` may start (`#player=` is read apart).
 const KEYS: [&str; 3] = ["channel", "ch", "track"];
