@@ -5,11 +5,11 @@
 
 use pocket::matching::MatchCounts;
 use pocket::time::Nanos;
-use pocket::transcribe::eval::{class_counts, class_timing, DrumClass};
+use pocket::transcribe::eval::{
+    class_counts, class_timing, hit_classes, mdb_classes, DrumClass, MDB_TRACKS,
+};
 use pocket::transcribe::{transcribe_file, AudioKit, ChannelChoice, Settings};
 use std::path::PathBuf;
-
-const TRACKS: [&str; 4] = ["Rock", "Punk", "Reggae", "Hendrix"];
 
 /// The default settings, with any field overridden by `SETTING=value` arguments after the
 /// data directory (for exploring; the documented numbers use the defaults).
@@ -42,23 +42,12 @@ fn main() -> anyhow::Result<()> {
     let classes = [DrumClass::Kick, DrumClass::Snare, DrumClass::Hihat];
     let mut total = [MatchCounts::default(); 3];
     let mut onset_total = MatchCounts::default();
-    for track in TRACKS {
+    for track in MDB_TRACKS {
         let wav = dir.join(format!("MusicDelta_{track}_Drum.wav"));
         let text = std::fs::read_to_string(dir.join(format!("MusicDelta_{track}_class.txt")))?;
-        let reference: Vec<(Nanos, DrumClass)> = text
-            .lines()
-            .filter_map(|l| {
-                let mut f = l.split_whitespace();
-                let t: f64 = f.next()?.parse().ok()?;
-                Some((Nanos::from_secs_f64(t)?, DrumClass::from_mdb(f.next()?)?))
-            })
-            .collect();
+        let reference = mdb_classes(&text);
         let tr = transcribe_file(&wav, ChannelChoice::Mix, settings(), &kit)?;
-        let estimate: Vec<(Nanos, DrumClass)> = tr
-            .hits
-            .iter()
-            .filter_map(|h| Some((h.time, DrumClass::of(h.lane)?)))
-            .collect();
+        let estimate = hit_classes(&tr.hits);
         let any = |v: &[(Nanos, DrumClass)]| -> Vec<(Nanos, u8)> {
             let mut t: Vec<Nanos> = v.iter().map(|x| x.0).collect();
             t.sort();
@@ -103,19 +92,7 @@ fn render(args: &[String]) -> anyhow::Result<()> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("POCKET_DATA_DIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("../shared/data"));
-    let kit_map = pocket::kit::KitMap::builtin("roland-td").expect("built-in profile");
-    let mut takes = Vec::new();
-    for drummer in [1, 5, 7, 8] {
-        let session = data.join(format!("gmd/drummer{drummer}/eval_session"));
-        let mut files: Vec<_> = std::fs::read_dir(&session)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        files.sort();
-        for f in files {
-            let spec = f.to_string_lossy().to_string();
-            takes.push(pocket::formats::load_take(&spec, Some(&kit_map))?.take);
-        }
-    }
+    let mut takes = pocket::transcribe::render::gmd_takes(&data.join("gmd"))?;
     let demo = pocket::demo::Demo::load()?;
     takes.extend(demo.takes.into_iter().map(|(_, _, t)| t));
     let bank = Bank::render()?;
@@ -131,25 +108,8 @@ fn render(args: &[String]) -> anyhow::Result<()> {
         noise,
         Nanos::from_millis(20),
     );
-    let mut mean = 0.0;
-    for (c, class) in DrumClass::ALL.iter().enumerate() {
-        let m = s.counts[c];
-        if c < 3 {
-            mean += m.f_measure() / 3.0;
-        }
-        let t = s.timing[c];
-        println!(
-            "{} F {:.3} P {:.3} R {:.3} (ref {}, est {}) bias {:+.2} ms, median |err| {:.2} ms",
-            class.label(),
-            m.f_measure(),
-            m.precision(),
-            m.recall(),
-            m.notes,
-            m.hits,
-            t.map_or(f64::NAN, |t| t.bias_ms),
-            t.map_or(f64::NAN, |t| t.median_abs_ms)
-        );
-    }
+    print!("{}", s.table());
+    let mean = (0..3).map(|c| s.counts[c].f_measure()).sum::<f64>() / 3.0;
     println!("mean KD/SD/HH F {mean:.3} over {:.0} s of audio", s.seconds);
     Ok(())
 }

@@ -5,10 +5,9 @@
 //! without them unless `POCKET_REQUIRE_AUDIO=1`. The thresholds are set a little below the
 //! numbers measured (docs/acoustic.md), so a regression fails.
 
-use pocket::kit::KitMap;
 use pocket::testdata::{check_golden, data_dir, skip};
 use pocket::time::Nanos;
-use pocket::transcribe::eval::{class_counts, DrumClass};
+use pocket::transcribe::eval::{class_counts, hit_classes, mdb_classes, DrumClass, MDB_TRACKS};
 use pocket::transcribe::render::{self, Bank};
 use pocket::transcribe::{transcribe_file, AudioKit, ChannelChoice, Settings};
 use std::sync::OnceLock;
@@ -47,25 +46,8 @@ fn the_built_in_audio_kit_is_learned_from_fluidsynth_renders() {
 /// The Groove MIDI Dataset takes (read through the Roland TD map) and the two simulated demo
 /// takes; `None` without the data directory.
 fn takes() -> Option<Vec<pocket::take::Take>> {
-    let dir = data_dir()?.join("gmd");
-    let kit = KitMap::builtin("roland-td").expect("built-in profile");
-    let mut out = Vec::new();
-    for drummer in [1, 5, 7, 8] {
-        let session = dir.join(format!("drummer{drummer}/eval_session"));
-        let mut files: Vec<_> = std::fs::read_dir(&session)
-            .unwrap_or_else(|e| panic!("{}: {e}", session.display()))
-            .map(|e| e.expect("dir entry").path())
-            .collect();
-        files.sort();
-        for f in files {
-            let spec = f.to_str().expect("utf-8 path");
-            out.push(
-                pocket::formats::load_take(spec, Some(&kit))
-                    .expect("GMD take")
-                    .take,
-            );
-        }
-    }
+    let gmd = data_dir()?.join("gmd");
+    let mut out = render::gmd_takes(&gmd).expect("GMD takes");
     let demo = pocket::demo::Demo::load().expect("demo");
     out.extend(demo.takes.into_iter().map(|(_, _, t)| t));
     Some(out)
@@ -94,19 +76,7 @@ fn rendered_takes_are_transcribed_per_class_and_to_the_millisecond() {
         -50.0,
         Nanos::from_millis(20),
     );
-    for (c, class) in DrumClass::ALL.iter().enumerate() {
-        let m = s.counts[c];
-        eprintln!(
-            "{} F {:.3} P {:.3} R {:.3} (ref {}, est {}) {:?}",
-            class.label(),
-            m.f_measure(),
-            m.precision(),
-            m.recall(),
-            m.notes,
-            m.hits,
-            s.timing[c]
-        );
-    }
+    eprint!("{}", s.table());
     for (c, min) in RENDER_F_MIN.iter().enumerate() {
         let f = s.counts[c].f_measure();
         assert!(
@@ -132,19 +102,12 @@ fn mdb_drums_per_class_f_at_50_ms() {
     let window = Nanos::from_millis(50);
     let classes = [DrumClass::Kick, DrumClass::Snare, DrumClass::Hihat];
     let mut total = [pocket::matching::MatchCounts::default(); 3];
-    for track in ["Rock", "Punk", "Reggae", "Hendrix"] {
+    for track in MDB_TRACKS {
         let wav = dir.join(format!("MusicDelta_{track}_Drum.wav"));
         let labels = dir.join(format!("MusicDelta_{track}_class.txt"));
         let text = std::fs::read_to_string(&labels)
             .unwrap_or_else(|e| panic!("{}: {e}", labels.display()));
-        let reference: Vec<(Nanos, DrumClass)> = text
-            .lines()
-            .filter_map(|l| {
-                let mut f = l.split_whitespace();
-                let t: f64 = f.next()?.parse().ok()?;
-                Some((Nanos::from_secs_f64(t)?, DrumClass::from_mdb(f.next()?)?))
-            })
-            .collect();
+        let reference = mdb_classes(&text);
         let tr = transcribe_file(
             &wav,
             ChannelChoice::Mix,
@@ -152,11 +115,7 @@ fn mdb_drums_per_class_f_at_50_ms() {
             &AudioKit::builtin(),
         )
         .expect("MDB track transcribed");
-        let estimate: Vec<(Nanos, DrumClass)> = tr
-            .hits
-            .iter()
-            .filter_map(|h| Some((h.time, DrumClass::of(h.lane)?)))
-            .collect();
+        let estimate = hit_classes(&tr.hits);
         for (i, c) in classes.iter().enumerate() {
             total[i] = total[i] + class_counts(&reference, &estimate, *c, window);
         }

@@ -2,6 +2,7 @@
 //! mir_eval's `onset.f_measure` matches (through [`crate::matching`], checked against
 //! mir_eval's own fixtures), and the timing error of the matched pairs.
 
+use super::settings::AudioHit;
 use crate::lane::Lane;
 use crate::matching::{match_sorted, MatchCounts};
 use crate::time::Nanos;
@@ -154,4 +155,26 @@ pub fn median(v: &mut [f64]) -> f64 {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
+}
+
+/// The MDB Drums tracks measured in docs/acoustic.md.
+pub const MDB_TRACKS: [&str; 4] = ["Rock", "Punk", "Reggae", "Hendrix"];
+
+/// An MDB Drums class annotation (`seconds<TAB>label` per line) as (time, class); lines of
+/// other classes (`OT`) or that do not parse are left out.
+pub fn mdb_classes(text: &str) -> Vec<(Nanos, DrumClass)> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let t: f64 = f.next()?.parse().ok()?;
+            Some((Nanos::from_secs_f64(t)?, DrumClass::from_mdb(f.next()?)?))
+        })
+        .collect()
+}
+
+/// Transcribed hits as (time, class).
+pub fn hit_classes(hits: &[AudioHit]) -> Vec<(Nanos, DrumClass)> {
+    hits.iter()
+        .filter_map(|h| Some((h.time, DrumClass::of(h.lane)?)))
+        .collect()
 }

@@ -369,3 +369,46 @@ pub fn measure(
         seconds,
     }
 }
+
+impl RenderScores {
+    /// One line per class: F, P, R, counts, bias and median error.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        for (c, class) in DrumClass::ALL.iter().enumerate() {
+            let m = self.counts[c];
+            let t = self.timing[c];
+            out.push_str(&format!(
+                "{} F {:.3} P {:.3} R {:.3} (ref {}, est {}) bias {:+.2} ms, median |err| {:.2} ms\n",
+                class.label(),
+                m.f_measure(),
+                m.precision(),
+                m.recall(),
+                m.notes,
+                m.hits,
+                t.map_or(f64::NAN, |t| t.bias_ms),
+                t.map_or(f64::NAN, |t| t.median_abs_ms)
+            ));
+        }
+        out
+    }
+}
+
+/// The Groove MIDI Dataset takes under `gmd` (`drummer*/eval_session/*.mid`, read through the
+/// `roland-td` map), in path order.
+pub fn gmd_takes(gmd: &Path) -> Result<Vec<crate::take::Take>, crate::error::InputError> {
+    let kit = crate::kit::KitMap::builtin("roland-td");
+    let mut out = Vec::new();
+    for drummer in [1, 5, 7, 8] {
+        let session = gmd.join(format!("drummer{drummer}/eval_session"));
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&session)
+            .map_err(|e| crate::error::InputError::io(&session, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        for f in files {
+            let spec = f.to_string_lossy().to_string();
+            out.push(crate::formats::load_take(&spec, kit.as_ref())?.take);
+        }
+    }
+    Ok(out)
+}
