@@ -343,3 +343,31 @@ fn a_learned_kit_names_each_recorded_drum() {
     .unwrap_err();
     assert!(err.to_string().contains("learn-silent.wav"), "{err}");
 }
+
+#[test]
+fn a_hit_comes_out_within_the_documented_latency_of_its_stroke() {
+    let rate = 44_100;
+    let (audio, _) = groove(rate, 4.0);
+    let mut s = Streaming::new(rate, Settings::default(), &AudioKit::builtin());
+    let latency = (s.latency().as_secs_f64() * f64::from(rate)).round() as u64;
+    let block = 64;
+    let mut pushed = 0u64;
+    let mut worst = 0u64;
+    let mut n = 0;
+    for b in audio.chunks(block) {
+        pushed += b.len() as u64;
+        for h in s.push(b) {
+            worst = worst.max(pushed.saturating_sub(h.sample));
+            n += 1;
+        }
+    }
+    assert!(n >= 12, "{n} hits");
+    eprintln!(
+        "worst delay {:.1} ms",
+        worst as f64 * 1000.0 / f64::from(rate)
+    );
+    assert!(
+        worst <= latency + block as u64,
+        "a hit came {worst} samples after its stroke; latency() says {latency}"
+    );
+}
