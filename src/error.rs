@@ -137,6 +137,8 @@ pub enum Remedy {
     ChooseChartKit,
     /// Read the chart without a kit map: its format names its lanes itself.
     NoChartKit,
+    /// Pick another channel of a multichannel audio take.
+    ChooseAudioChannel,
 }
 
 /// What is wrong with an input. Each message says what to fix.

@@ -56,6 +56,7 @@ pub mod sync;
 pub mod take;
 pub mod tempo;
 pub mod time;
+pub mod transcribe;
 
 /// Test support shared by the unit tests and the integration tests in `tests/` (not part of
 /// the API; only with `cfg(test)` or the `testing` feature).

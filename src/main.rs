@@ -59,6 +59,7 @@ fn flag_hint(err: &anyhow::Error) -> &'static str {
         Some(Remedy::ScoreFolder) => " (pocket score --takes DIR)",
         Some(Remedy::ChooseChartKit) => " (--chart-kit PROFILE|FILE)",
         Some(Remedy::NoChartKit) => " (leave out --chart-kit)",
+        Some(Remedy::ChooseAudioChannel) => " (--player NAME=FILE.wav#audio-channel=N)",
         None => "",
     }
 }

@@ -70,6 +70,35 @@ pub struct PlayerTuning {
     /// (NAME=PROFILE). Without it, a take or port whose kit has a saved profile gets it.
     #[arg(long = "latency-profile", value_name = "[NAME=]PROFILE")]
     pub latency_profiles: Vec<String>,
+    /// Audio kit file (from `pocket kit learn --audio`) for every audio take; the built-in
+    /// templates when not given.
+    #[arg(long = "audio-kit", value_name = "FILE")]
+    pub audio_kit: Option<std::path::PathBuf>,
+}
+
+impl PlayerTuning {
+    /// Makes `--audio-kit` the audio kit of every audio take this command loads.
+    pub fn use_audio_kit(&self) -> Result<()> {
+        set_audio_kit(self.audio_kit.as_deref())
+    }
+}
+
+/// How this command transcribes audio takes (`--audio-kit`), set once before takes are loaded.
+static AUDIO_OPTIONS: std::sync::OnceLock<formats::AudioTakeOptions> = std::sync::OnceLock::new();
+
+/// Reads the audio kit `path` (when given) for every audio take this command loads.
+pub fn set_audio_kit(path: Option<&std::path::Path>) -> Result<()> {
+    let kit = path.map(read_audio_kit).transpose()?;
+    let _ = AUDIO_OPTIONS.set(formats::AudioTakeOptions {
+        kit,
+        ..formats::AudioTakeOptions::default()
+    });
+    Ok(())
+}
+
+/// Reads an audio-kit file through the capped read.
+pub fn read_audio_kit(path: &std::path::Path) -> Result<pocket::transcribe::AudioKit> {
+    Ok(formats::read_audio_kit(path)?)
 }
 
 /// The drum channel of an SMF chart given to `flag`: `1`-`16` or `all`.
@@ -280,7 +309,8 @@ pub fn roster_of<'a>(
 /// would pick nothing and be ignored).
 pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake> {
     check_player_selector(spec)?;
-    Ok(formats::load_take(spec, kit)?)
+    let audio = AUDIO_OPTIONS.get_or_init(formats::AudioTakeOptions::default);
+    Ok(formats::load_take_with(spec, kit, audio)?)
 }
 
 /// `#player=NAME` picks a player of a capture log; a MIDI file or onset list has no names.

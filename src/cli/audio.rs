@@ -126,6 +126,7 @@ pub fn render(args: RenderArgs) -> Result<()> {
         .as_ref()
         .map(|p| formats::load_chart(p, &chart_options))
         .transpose()?;
+    args.tuning.use_audio_kit()?;
     let r = roster(&args.players, &args.tuning.kits, &args.tuning.offsets)?;
     let mut loaded = Vec::new();
     for (i, spec) in r.specs.iter().enumerate() {

@@ -31,6 +31,7 @@ mod calibrate;
 mod chart;
 mod demo;
 mod history;
+mod kit_audio;
 mod kits;
 mod latency;
 mod live;
@@ -102,6 +103,11 @@ enum Command {
         #[command(subcommand)]
         command: take::TakeCommand,
     },
+    /// Audio kits for acoustic drums: learn one from recordings of each drum.
+    Kit {
+        #[command(subcommand)]
+        command: kit_audio::KitCommand,
+    },
     /// List kit profiles, or show one.
     Kits {
         #[command(subcommand)]
@@ -156,6 +162,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sync(args) => sync::sync(args),
         Command::Chart { command } => chart::chart(command),
         Command::Take { command } => take::take(command),
+        Command::Kit { command } => kit_audio::kit(command),
         Command::Kits { command } => kits::kits(command),
         Command::Devices { json } => live::devices(json),
         Command::Live(args) => live::live(args),

@@ -126,6 +126,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     if let Some(dir) = &args.takes {
         return score_batch(&args, dir, &chart, &lane_map, &options, database.as_deref());
     }
+    args.tuning.use_audio_kit()?;
     let r = roster(&args.players, &args.tuning.kits, &args.tuning.offsets)?;
 
     let mut loaded: Vec<LoadedTake> = Vec::new();

@@ -65,6 +65,7 @@ pub fn sync(args: SyncArgs) -> Result<()> {
     if args.players.len() != 2 {
         return Err(usage("sync needs exactly two --player NAME=TAKE"));
     }
+    args.tuning.use_audio_kit()?;
     let r = roster(&args.players, &args.tuning.kits, &args.tuning.offsets)?;
     let all = args.lanes == "all";
     let mut loaded = Vec::new();

@@ -1,10 +1,13 @@
-//! `pocket take show`: what a take holds, read through its kit map.
+//! `pocket take show`: what a take holds, read through its kit map; `pocket take convert`:
+//! a take (an audio recording above all) written as MIDI or as an onset list.
 
-use super::args::load_take;
+use super::args::{load_take, set_audio_kit};
 use super::kits::print_filtered;
+use super::output::write_file;
 use anyhow::{bail, Result};
 use clap::Subcommand;
 use pocket::formats;
+use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum TakeCommand {
@@ -16,19 +19,93 @@ pub enum TakeCommand {
         /// Kit profile name or kit map JSON file.
         #[arg(long)]
         kit: Option<String>,
+        /// Audio kit file (from `pocket kit learn --audio`) for an audio take.
+        #[arg(long = "audio-kit", value_name = "FILE")]
+        audio_kit: Option<PathBuf>,
+    },
+    /// Write a take's hits as a Standard MIDI File (.mid: General MIDI notes on channel 10) or
+    /// an onset list (.txt: `seconds lane` per line), e.g. an audio recording transcribed.
+    Convert {
+        /// Take file (.wav, .mid, .jsonl capture log, .txt onset list), with its selectors.
+        file: String,
+        /// The file to write: .mid or .txt.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Kit profile name or kit map JSON file.
+        #[arg(long)]
+        kit: Option<String>,
+        /// Audio kit file (from `pocket kit learn --audio`) for an audio take.
+        #[arg(long = "audio-kit", value_name = "FILE")]
+        audio_kit: Option<PathBuf>,
     },
 }
 
-/// Runs `take show`.
+/// Runs `take show` or `take convert`.
 pub fn take(command: TakeCommand) -> Result<()> {
-    let TakeCommand::Show { file, kit } = command;
-    show(&file, kit.as_deref())
+    match command {
+        TakeCommand::Show {
+            file,
+            kit,
+            audio_kit,
+        } => {
+            set_audio_kit(audio_kit.as_deref())?;
+            show(&file, kit.as_deref())
+        }
+        TakeCommand::Convert {
+            file,
+            output,
+            kit,
+            audio_kit,
+        } => {
+            set_audio_kit(audio_kit.as_deref())?;
+            convert(&file, &output, kit.as_deref())
+        }
+    }
+}
+
+/// Writes the take `spec` to `output`, as MIDI or an onset list by its extension.
+fn convert(spec: &str, output: &std::path::Path, kit: Option<&str>) -> Result<()> {
+    let ext = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("mid" | "midi" | "txt")) {
+        bail!(
+            "{}: write a .mid (Standard MIDI File) or a .txt (onset list)",
+            output.display()
+        );
+    }
+    let kit = kit.map(formats::load_kit).transpose()?;
+    let loaded = load_take(spec, kit.as_ref())?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let t = &loaded.take;
+    let bytes = if ext.as_deref() == Some("txt") {
+        let onsets: Vec<_> = t.hits.iter().map(|h| (h.time, h.lane)).collect();
+        let mut out = Vec::new();
+        formats::onsets::write_onsets(&mut out, &onsets)?;
+        out
+    } else {
+        formats::smf::write_take(t, None)
+    };
+    write_file(output, &bytes)?;
+    println!(
+        "{} hits of {spec} ({}) written to {}",
+        t.hits.len(),
+        loaded.format.name(),
+        output.display()
+    );
+    Ok(())
 }
 
 /// Prints what the take `spec` holds.
 fn show(spec: &str, kit: Option<&str>) -> Result<()> {
     let kit = kit.map(formats::load_kit).transpose()?;
     let loaded = load_take(spec, kit.as_ref())?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
     let t = &loaded.take;
     println!("{} ({}, kit {})", spec, loaded.format.name(), loaded.kit);
     match t.span() {

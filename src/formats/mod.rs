@@ -13,6 +13,7 @@
 //! | `.chart` | `[Song]` | Clone Hero drums | - |
 //! | `.dtx` | `#TITLE`, `#BPM` | DTXMania drums | - |
 //! | a folder | `notes.mid` or `notes.chart` inside | song folder (with `song.ini`) | - |
+//! | `.wav` (`.flac`, `.ogg`, `.mp3`: not yet in this build) | `RIFF....WAVE` | - | audio recording, transcribed ([`crate::transcribe`]) |
 //! | `.txt` and anything else | text | onset list | onset list |
 //!
 //! The rhythm-game formats are described in `docs/chart-formats.md`.
@@ -61,6 +62,8 @@ pub enum Format {
     Dtx,
     /// A song folder holding `notes.mid` or `notes.chart` (and usually `song.ini`).
     SongFolder,
+    /// An audio recording of an acoustic kit, transcribed into hits.
+    Audio,
 }
 
 impl Format {
@@ -75,6 +78,7 @@ impl Format {
             Format::CloneHero => "Clone Hero .chart",
             Format::Dtx => "DTXMania .dtx",
             Format::SongFolder => "song folder",
+            Format::Audio => "audio recording",
         }
     }
 }
@@ -104,6 +108,7 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
         Some("dtx") => return plain(Format::Dtx),
         Some("jsonl" | "capture") => return plain(Format::CaptureLog),
         Some("txt") => return plain(Format::Onsets),
+        _ if crate::transcribe::is_audio_path(path) => return plain(Format::Audio),
         _ => {}
     }
     let mut head = [0u8; 64];
@@ -113,6 +118,9 @@ fn detect_keeping_midi(path: &Path) -> Result<(Format, Option<Vec<u8>>), InputEr
     let trimmed = text.trim_start();
     if head.starts_with(b"MThd") {
         return midi_kind(path);
+    }
+    if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WAVE" {
+        return plain(Format::Audio);
     }
     plain(
         if trimmed.starts_with("[Song]") || trimmed.starts_with("[SyncTrack]") {
@@ -233,6 +241,16 @@ pub fn load_chart_detailed(
                 remedy: Remedy::GiveAsTake,
             },
         )),
+        (Format::Audio, _) => Err(InputError::new(
+            path,
+            Place::File,
+            InputErrorKind::WrongChoice {
+                message: "this is an audio recording (a take), not a chart; give it as a \
+                          player's take"
+                    .into(),
+                remedy: Remedy::GiveAsTake,
+            },
+        )),
     }
 }
 
@@ -309,10 +327,29 @@ pub fn take_warnings<'a>(takes: impl IntoIterator<Item = &'a LoadedTake>) -> Vec
     out
 }
 
+/// How audio takes are transcribed.
+#[derive(Debug, Clone, Default)]
+pub struct AudioTakeOptions {
+    /// The audio kit (templates); the built-in one when `None`.
+    pub kit: Option<crate::transcribe::AudioKit>,
+    /// The detector's settings.
+    pub settings: crate::transcribe::Settings,
+}
+
 /// Reads a take: `path`, or `path#selector` where the selector picks one player of a file that
 /// holds two (`#channel=N`, `#track=N` for SMF, `#player=NAME` for capture logs). `kit` is the
-/// kit map to use; `None` uses the capture log's recorded kit or else `gm`.
+/// kit map to use; `None` uses the capture log's recorded kit or else `gm`. Audio recordings
+/// are transcribed with the built-in audio kit ([`load_take_with`] chooses another).
 pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputError> {
+    load_take_with(spec, kit, &AudioTakeOptions::default())
+}
+
+/// [`load_take`], transcribing audio takes with `audio`.
+pub fn load_take_with(
+    spec: &str,
+    kit: Option<&KitMap>,
+    audio: &AudioTakeOptions,
+) -> Result<LoadedTake, InputError> {
     let parsed = parse_take_spec(spec)?;
     let path = parsed.path.as_path();
     if !path.exists() {
@@ -451,12 +488,67 @@ pub fn load_take(spec: &str, kit: Option<&KitMap>) -> Result<LoadedTake, InputEr
                 capture: None,
             })
         }
+        Format::Audio => audio_take(path, &parsed, source, audio),
         Format::ChartJson
         | Format::RockBand
         | Format::CloneHero
         | Format::Dtx
         | Format::SongFolder => Err(not_a_take(path, format)),
     }
+}
+
+/// An audio take: the recording transcribed into hits. The kit name says that the take was
+/// transcribed, with the detector's settings, so the report says it too.
+fn audio_take(
+    path: &Path,
+    spec: &TakeSpec,
+    source: String,
+    audio: &AudioTakeOptions,
+) -> Result<LoadedTake, InputError> {
+    use crate::transcribe::{transcribe_file, AudioKit, ChannelChoice};
+    let builtin;
+    let kit = match &audio.kit {
+        Some(k) => k,
+        None => {
+            builtin = AudioKit::builtin();
+            &builtin
+        }
+    };
+    let channel = spec
+        .audio_channel
+        .map_or(ChannelChoice::Mix, ChannelChoice::Channel);
+    let mut tr = transcribe_file(path, channel, audio.settings, kit)?;
+    let mut description = tr.describe();
+    if spec.sync_first {
+        match crate::transcribe::sync_on_first_onset(&mut tr) {
+            Some(at) => description.push_str(&format!(
+                "; aligned by the rule sync=first: time zero is its first onset (the shared clap \
+                 or count-in) at {:.4} s, which is not counted as a hit",
+                at.as_secs_f64()
+            )),
+            None => {
+                return Err(InputError::new(
+                    path,
+                    Place::File,
+                    InputErrorKind::Empty(
+                        "#sync=first asks for the recording's first onset, but no onset was \
+                         heard in it"
+                            .into(),
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(LoadedTake {
+        take: tr.to_take(&source),
+        kit: format!("audio ({description})"),
+        offsets: None,
+        format: Format::Audio,
+        kit_merges: crate::kit::LaneMap::new(),
+        played_until: None,
+        warnings: tr.warnings,
+        capture: None,
+    })
 }
 
 /// What a file given as a take is instead, for a file whose format holds no take: a chart, a
@@ -556,6 +648,12 @@ pub fn load_kit(name_or_path: &str) -> Result<KitMap, InputError> {
             names.join(", ")
         )),
     ))
+}
+
+/// Reads an audio-kit file (JSON, written by `pocket kit learn --audio`).
+pub fn read_audio_kit(path: &Path) -> Result<crate::transcribe::AudioKit, InputError> {
+    let bytes = read::read_capped(path, crate::transcribe::MAX_AUDIO_KIT_BYTES)?;
+    crate::transcribe::AudioKit::from_json_bytes(&bytes, path)
 }
 
 /// Reads a user kit map file (JSON, format in docs/kits.md). Errors name the file and the line.

@@ -3,7 +3,10 @@
 //!
 //! - `take.mid#channel=10`, `duo.mid#track=2`, `duo.mid#track=1,channel=10`: a part of a
 //!   Standard MIDI File ([`TakeSelector`]; tracks count from 0, channels from 1 to 16);
-//! - `session.jsonl#player=Ana`: a player of a capture log, by name.
+//! - `session.jsonl#player=Ana`: a player of a capture log, by name;
+//! - `room.wav#audio-channel=2`: one channel of a multichannel recording (one kit per channel;
+//!   counted from 1), and `lee.wav#sync=first`: the recording's clock starts at its first
+//!   onset, a clap or count-in every player's recording hears (docs/acoustic.md).
 //!
 //! Paths may contain `#`: the text after the last `#` is a selector only if it starts with a
 //! selector key, otherwise it is part of the path.
@@ -42,6 +45,12 @@ pub enum TakeSpecError {
         /// `channel` or `track`.
         key: &'static str,
     },
+    /// An audio channel that is not a whole number from 1.
+    #[error("audio channel {0:?} in take selector: audio channels are counted from 1")]
+    BadAudioChannel(String),
+    /// A sync rule other than `first`.
+    #[error("sync rule {0:?} in take selector: the one rule is #sync=first (the recording's first onset, a shared clap or count-in)")]
+    BadSync(String),
     /// A selector with nothing before it.
     #[error("take {0:?} has a selector but no file")]
     NoFile(String),
@@ -130,11 +139,45 @@ pub struct TakeSpec {
     pub selector: TakeSelector,
     /// Which player of a capture log, by name (`#player=NAME`), if given.
     pub player: Option<String>,
+    /// Which channel of an audio recording, from 1 (`#audio-channel=N`); all channels mixed
+    /// when not given.
+    pub audio_channel: Option<u16>,
+    /// `#sync=first`: an audio recording's time zero is its first onset (a shared clap or
+    /// count-in), which is not a hit.
+    pub sync_first: bool,
 }
 
 impl TakeSpec {
     /// Parses `path`, `path#selector` and `path#player=NAME` (see the module docs).
     pub fn parse(spec: &str) -> Result<TakeSpec, TakeSpecError> {
+        let (mut spec, mut audio_channel, mut sync_first) = (spec, None, false);
+        while let Some((head, sel)) = spec.rsplit_once('#') {
+            if let Some(n) = sel.strip_prefix("audio-channel=") {
+                let c: u16 = n
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|c| *c >= 1)
+                    .ok_or_else(|| TakeSpecError::BadAudioChannel(n.to_string()))?;
+                audio_channel = Some(c);
+            } else if let Some(rule) = sel.strip_prefix("sync=") {
+                if rule.trim() != "first" {
+                    return Err(TakeSpecError::BadSync(rule.to_string()));
+                }
+                sync_first = true;
+            } else {
+                break;
+            }
+            spec = head;
+        }
+        let mut parsed = TakeSpec::parse_midi(spec)?;
+        parsed.audio_channel = audio_channel;
+        parsed.sync_first = sync_first;
+        Ok(parsed)
+    }
+
+    /// [`TakeSpec::parse`] of what is left once the audio selectors are taken off.
+    fn parse_midi(spec: &str) -> Result<TakeSpec, TakeSpecError> {
         let (rest, player) = match spec.rsplit_once("#player=") {
             Some((p, name)) => (p, Some(name.to_string())),
             None => (spec, None),
@@ -152,6 +195,8 @@ impl TakeSpec {
                     path: PathBuf::from(path),
                     selector: sel.parse()?,
                     player,
+                    audio_channel: None,
+                    sync_first: false,
                 });
             }
         }
@@ -159,6 +204,8 @@ impl TakeSpec {
             path: PathBuf::from(rest),
             selector: TakeSelector::default(),
             player,
+            audio_channel: None,
+            sync_first: false,
         })
     }
 }
@@ -186,6 +233,12 @@ impl fmt::Display for TakeSpec {
         }
         if let Some(name) = &self.player {
             write!(f, "#player={name}")?;
+        }
+        if let Some(c) = self.audio_channel {
+            write!(f, "#audio-channel={c}")?;
+        }
+        if self.sync_first {
+            write!(f, "#sync=first")?;
         }
         Ok(())
     }
@@ -275,6 +328,34 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("channels are 1 to 16"));
+    }
+
+    #[test]
+    fn audio_selectors_pick_a_channel_and_the_sync_rule() {
+        let spec = TakeSpec::parse("takes/#2 room.wav#audio-channel=3#sync=first").unwrap();
+        assert_eq!(spec.path, PathBuf::from("takes/#2 room.wav"));
+        assert_eq!(spec.audio_channel, Some(3));
+        assert!(spec.sync_first);
+        assert_eq!(
+            spec.to_string(),
+            "takes/#2 room.wav#audio-channel=3#sync=first"
+        );
+        let plain = TakeSpec::parse("lee.wav").unwrap();
+        assert_eq!((plain.audio_channel, plain.sync_first), (None, false));
+        assert_eq!(
+            TakeSpec::parse("a.wav#audio-channel=0"),
+            Err(TakeSpecError::BadAudioChannel("0".into()))
+        );
+        assert_eq!(
+            TakeSpec::parse("a.wav#sync=last"),
+            Err(TakeSpecError::BadSync("last".into()))
+        );
+        // MIDI's channel selector stays MIDI's.
+        let midi = TakeSpec::parse("a.mid#channel=10").unwrap();
+        assert_eq!(
+            (midi.selector.channel, midi.audio_channel),
+            (Some(10), None)
+        );
     }
 
     #[test]

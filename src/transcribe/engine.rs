@@ -1,0 +1,552 @@
+//! The transcriber: mono samples in, drum hits out, block by block. The offline path feeds a
+//! file through the same [`Streaming`] value, so a live input and a recording of it give the
+//! same hits.
+//!
+//! 1. **Frames**: a Hann window of `window_s` (a power of two of samples) every `hop_s`, its
+//!    power spectrum summed into [`BANDS`] log-spaced bands (amplitudes).
+//! 2. **Onset function**: the multi-band log spectral flux, `sum_b max(0, ln(A_b(t) + f) -
+//!    ln(A_b(t - lag) + f))` with a floor `f` at -80 dBFS.
+//! 3. **Peaks**: a frame is an onset when its flux is the largest from `pre_max` frames before
+//!    to `post_max` after, exceeds the mean of the `pre_avg` frames before it by `delta`, comes
+//!    `min_gap_s` after the last onset, and the frame is louder than `silence_dbfs`.
+//! 4. **Which drums**: the rise of each band (its peak over the onset's next frames minus its
+//!    floor before the onset), band-whitened, is explained as a non-negative sum of the kit's
+//!    templates (non-negative least squares); every group of drums whose share is at least
+//!    `relative_activation` of the largest one is a hit, named by its strongest template.
+//! 5. **When**: each hit's time is refined on the waveform, filtered for its lane (low-pass for
+//!    the kick, high-pass for hi-hats and cymbals, full band otherwise): the first sample where
+//!    the envelope rises `refine_fraction` of the way from its floor to its peak.
+//!
+//! Latency: a hit is reported once the samples up to `window/2 + post_max * hop` after its
+//! frame have arrived (33 ms with the defaults), plus the block size of the pushes.
+
+use super::kit::{group, unit, AudioKit, GROUPS, GROUP_PRIOR};
+use super::settings::{band_edges, sample_time, AudioHit, Settings, BANDS};
+use crate::lane::Lane;
+use crate::time::Nanos;
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Amplitude floor of the log spectrum (-80 dBFS).
+const LOG_FLOOR: f64 = 1e-4;
+/// Frames of spectrum history kept.
+const HISTORY: usize = 48;
+/// Frames before the onset frame whose minimum is a band's floor: from `FLOOR_FROM` to
+/// `FLOOR_TO` frames back.
+const FLOOR_FROM: usize = 12;
+const FLOOR_TO: usize = 5;
+/// Waveform refinement: the peak is sought from this long before the onset frame's centre...
+const REFINE_BEFORE_S: f64 = 0.030;
+/// ... to this long after it.
+const REFINE_AFTER_S: f64 = 0.025;
+/// Filter warm-up and floor search before the refinement window.
+const REFINE_LEAD_S: f64 = 0.040;
+
+/// Per-frame analysis kept for the onset decision.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    bands: [f64; BANDS],
+    flux: f64,
+    db: f64,
+}
+
+/// The template set prepared for one sample rate: bands above Nyquist left out, whitened.
+#[derive(Debug, Clone)]
+struct Prepared {
+    lanes: Vec<(Lane, Option<crate::lane::Articulation>, usize)>,
+    /// Whitened unit templates, `lanes.len() * BANDS`.
+    w: Vec<f64>,
+    /// Per-band whitening divisors (0 for bands left out).
+    inv_scale: [f64; BANDS],
+}
+
+impl Prepared {
+    fn new(kit: &AudioKit, valid: &[bool; BANDS]) -> Prepared {
+        let mut scale = [0.0; BANDS];
+        for t in &kit.templates {
+            for (b, s) in scale.iter_mut().enumerate() {
+                *s += t.spectrum.get(b).copied().unwrap_or(0.0) / kit.templates.len() as f64;
+            }
+        }
+        let mut inv_scale = [0.0; BANDS];
+        for b in 0..BANDS {
+            if valid[b] {
+                inv_scale[b] = 1.0 / (scale[b] + 0.02);
+            }
+        }
+        let mut lanes = Vec::new();
+        let mut w = Vec::new();
+        for t in &kit.templates {
+            let mut v: Vec<f64> = (0..BANDS)
+                .map(|b| t.spectrum.get(b).copied().unwrap_or(0.0) * inv_scale[b])
+                .collect();
+            unit(&mut v);
+            if v.iter().any(|x| *x > 0.0) {
+                lanes.push((t.lane, t.articulation, group(t.lane)));
+                w.extend(v);
+            }
+        }
+        Prepared {
+            lanes,
+            w,
+            inv_scale,
+        }
+    }
+}
+
+/// The streaming transcriber. Push mono samples (any block size); hits come out in onset
+/// order once the detector has seen enough after them (see the module docs for the latency).
+/// After warm-up, pushing blocks of at most the size pushed before allocates nothing but the
+/// returned hits.
+pub struct Streaming {
+    settings: Settings,
+    rate: u32,
+    n: usize,
+    hop: usize,
+    fft: Arc<dyn RealToComplex<f32>>,
+    window: Vec<f32>,
+    frame_in: Vec<f32>,
+    spectrum: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    /// For each band, the FFT bins it sums (start, end).
+    bins: [(usize, usize); BANDS],
+    /// Amplitude normalisation of the power sums.
+    norm: f64,
+    prepared: Prepared,
+    /// Samples from absolute index `base`.
+    buf: Vec<f32>,
+    base: u64,
+    /// The next frame to analyse.
+    next_frame: u64,
+    frames: VecDeque<Frame>,
+    /// Index of `frames[0]`.
+    frames_base: u64,
+    last_onset: Option<u64>,
+    min_gap_frames: u64,
+    refine_scratch: Vec<f32>,
+    flushed: bool,
+    /// When learning: each onset's sample and band rise.
+    rises: Option<Vec<(u64, [f64; BANDS])>>,
+}
+
+impl Streaming {
+    /// A transcriber for `rate` Hz with these settings and templates.
+    pub fn new(rate: u32, settings: Settings, kit: &AudioKit) -> Streaming {
+        let rate = rate.max(1);
+        let want = (settings.window_s * f64::from(rate)).max(16.0) as usize;
+        // The nearest power of two (2048 at 44.1 and 48 kHz).
+        let up = want.next_power_of_two();
+        let n = if up - want > want - up / 2 {
+            up / 2
+        } else {
+            up
+        };
+        let hop = ((settings.hop_s * f64::from(rate)).round() as usize).clamp(1, n);
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+        let window: Vec<f32> = (0..n)
+            .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos()) as f32)
+            .collect();
+        let edges = band_edges();
+        let nyquist = f64::from(rate) / 2.0;
+        let bin_hz = f64::from(rate) / n as f64;
+        let mut bins = [(0, 0); BANDS];
+        let mut valid = [false; BANDS];
+        for b in 0..BANDS {
+            let (lo, hi) = (edges[b], edges[b + 1].min(nyquist));
+            if lo >= nyquist * 0.98 {
+                continue;
+            }
+            let start = (lo / bin_hz).ceil() as usize;
+            let end = ((hi / bin_hz).ceil() as usize).min(n / 2);
+            bins[b] = if end > start {
+                (start, end)
+            } else {
+                let c = (((lo * hi).sqrt() / bin_hz).round() as usize).min(n / 2);
+                (c, c + 1)
+            };
+            valid[b] = true;
+        }
+        let wsum: f64 = window.iter().map(|w| f64::from(*w)).sum();
+        let spectrum = fft.make_output_vec();
+        let scratch = fft.make_scratch_vec();
+        Streaming {
+            settings,
+            rate,
+            n,
+            hop,
+            frame_in: vec![0.0; n],
+            spectrum,
+            scratch,
+            fft,
+            window,
+            bins,
+            norm: 2.0 / wsum,
+            prepared: Prepared::new(kit, &valid),
+            buf: Vec::new(),
+            base: 0,
+            next_frame: 0,
+            frames: VecDeque::with_capacity(HISTORY + 1),
+            frames_base: 0,
+            last_onset: None,
+            min_gap_frames: ((settings.min_gap_s * f64::from(rate)) / hop as f64).ceil() as u64,
+            refine_scratch: Vec::new(),
+            flushed: false,
+            rises: None,
+        }
+    }
+
+    /// Starts keeping every onset's band rise (for learning templates); see
+    /// [`Streaming::take_rises`].
+    pub fn keep_rises(&mut self) {
+        self.rises.get_or_insert_with(Vec::new);
+    }
+
+    /// The band rises kept since [`Streaming::keep_rises`]: each onset frame's centre sample and
+    /// the rise of each band's amplitude.
+    pub fn take_rises(&mut self) -> Vec<(u64, [f64; BANDS])> {
+        self.rises.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// The sample rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Analysis window and hop in samples.
+    pub fn frame_sizes(&self) -> (usize, usize) {
+        (self.n, self.hop)
+    }
+
+    /// How long after a stroke its hit is reported at the latest, not counting the block size:
+    /// half a window plus the lookahead frames plus one hop.
+    pub fn latency(&self) -> Nanos {
+        let samples = self.n / 2 + (self.settings.post_max_frames + 1) * self.hop;
+        sample_time(samples as u64, self.rate)
+    }
+
+    /// Feeds samples (mono, -1..1) and returns the hits now decided, in onset order.
+    pub fn push(&mut self, samples: &[f32]) -> Vec<AudioHit> {
+        let mut out = Vec::new();
+        self.push_into(samples, &mut out);
+        out
+    }
+
+    /// [`Streaming::push`] appending to `out`, for callers that reuse one vector.
+    pub fn push_into(&mut self, samples: &[f32], out: &mut Vec<AudioHit>) {
+        self.buf.extend(samples.iter().map(|s| {
+            if s.is_finite() {
+                s.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        }));
+        self.run(out);
+        self.trim();
+    }
+
+    /// Ends the stream: pads with silence so that the last strokes are decided, and returns
+    /// them. Pushing after this starts nothing new.
+    pub fn finish(&mut self) -> Vec<AudioHit> {
+        let mut out = Vec::new();
+        if !self.flushed {
+            self.flushed = true;
+            let pad = self.n + (self.settings.post_max_frames + 2) * self.hop;
+            let zeros = vec![0.0f32; pad];
+            self.buf.extend_from_slice(&zeros);
+            self.run(&mut out);
+        }
+        out
+    }
+
+    /// Analyses every frame whose samples have all arrived.
+    fn run(&mut self, out: &mut Vec<AudioHit>) {
+        let end = self.base + self.buf.len() as u64;
+        loop {
+            let centre = self.next_frame * self.hop as u64;
+            if centre + (self.n / 2) as u64 > end {
+                break;
+            }
+            let frame = self.analyse(centre);
+            self.frames.push_back(frame);
+            if self.frames.len() > HISTORY {
+                self.frames.pop_front();
+                self.frames_base += 1;
+            }
+            self.next_frame += 1;
+            self.decide(out);
+        }
+    }
+
+    /// Drops samples no later frame or refinement needs.
+    fn trim(&mut self) {
+        let keep_from = (self.next_frame * self.hop as u64)
+            .saturating_sub((self.n as u64) + self.secs(REFINE_BEFORE_S + REFINE_LEAD_S + 0.05));
+        if keep_from > self.base && (keep_from - self.base) as usize > self.buf.len() / 2 {
+            let drop = (keep_from - self.base).min(self.buf.len() as u64) as usize;
+            self.buf.drain(..drop);
+            self.base += drop as u64;
+        }
+    }
+
+    fn secs(&self, s: f64) -> u64 {
+        (s * f64::from(self.rate)).round() as u64
+    }
+
+    /// The sample at absolute index `i` (silence outside what is held).
+    fn sample(&self, i: i64) -> f32 {
+        if i < self.base as i64 {
+            return 0.0;
+        }
+        self.buf
+            .get((i - self.base as i64) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    fn analyse(&mut self, centre: u64) -> Frame {
+        let start = centre as i64 - (self.n / 2) as i64;
+        for i in 0..self.n {
+            self.frame_in[i] = self.sample(start + i as i64) * self.window[i];
+        }
+        let _ = self.fft.process_with_scratch(
+            &mut self.frame_in,
+            &mut self.spectrum,
+            &mut self.scratch,
+        );
+        let mut bands = [0.0; BANDS];
+        let mut total = 0.0;
+        for (b, &(s, e)) in self.bins.iter().enumerate() {
+            let p: f64 = self.spectrum[s..e]
+                .iter()
+                .map(|c| f64::from(c.norm_sqr()))
+                .sum();
+            total += p;
+            bands[b] = p.sqrt() * self.norm;
+        }
+        let db = 10.0 * (total * self.norm * self.norm + 1e-20).log10();
+        let lag = self.settings.flux_lag_frames.max(1);
+        let flux = match self.frames.len().checked_sub(lag) {
+            Some(i) => {
+                let prev = &self.frames[i].bands;
+                (0..BANDS)
+                    .map(|b| ((bands[b] + LOG_FLOOR).ln() - (prev[b] + LOG_FLOOR).ln()).max(0.0))
+                    .sum()
+            }
+            None => (0..BANDS)
+                .map(|b| ((bands[b] + LOG_FLOOR).ln() - LOG_FLOOR.ln()).max(0.0))
+                .sum(),
+        };
+        Frame { bands, flux, db }
+    }
+
+    /// Decides whether the frame `post_max` frames back is an onset, and emits its hits.
+    fn decide(&mut self, out: &mut Vec<AudioHit>) {
+        let s = self.settings;
+        let last = self.frames.len() - 1;
+        let Some(t) = last.checked_sub(s.post_max_frames) else {
+            return;
+        };
+        let f = self.frames[t];
+        let abs = self.frames_base + t as u64;
+        if f.db < s.silence_dbfs {
+            return;
+        }
+        let lo = t.saturating_sub(s.pre_max_frames);
+        if (lo..=last).any(|i| i != t && self.frames[i].flux > f.flux) {
+            return;
+        }
+        // Ties: only the first frame of a plateau.
+        if (lo..t).any(|i| self.frames[i].flux >= f.flux) {
+            return;
+        }
+        let avg_lo = t.saturating_sub(s.pre_avg_frames);
+        let count = (t - avg_lo).max(1) as f64;
+        let mean = (avg_lo..t).map(|i| self.frames[i].flux).sum::<f64>() / count;
+        if f.flux < mean + s.delta {
+            return;
+        }
+        if let Some(prev) = self.last_onset {
+            if abs - prev < self.min_gap_frames {
+                return;
+            }
+        }
+        self.last_onset = Some(abs);
+        let rise = self.rise(t);
+        if let Some(rises) = &mut self.rises {
+            rises.push((abs * self.hop as u64, rise));
+        }
+        let found = self.classify(&rise);
+        let centre = abs * self.hop as u64;
+        for (lane, articulation, confidence) in found {
+            let (sample, peak) = self.refine(centre, lane);
+            let db = 20.0 * (f64::from(peak) + 1e-12).log10();
+            let velocity = (127.0 + db * 126.0 / 48.0).round().clamp(1.0, 127.0) as u8;
+            out.push(AudioHit {
+                time: sample_time(sample, self.rate),
+                sample,
+                lane,
+                articulation,
+                velocity,
+                confidence,
+            });
+        }
+    }
+
+    /// The rise of each band at the onset frame `t` (an index into `frames`).
+    fn rise(&self, t: usize) -> [f64; BANDS] {
+        let mut out = [0.0; BANDS];
+        let post_end = (t + self.settings.post_max_frames).min(self.frames.len() - 1);
+        let floor_lo = t.saturating_sub(FLOOR_FROM);
+        let floor_hi = t.saturating_sub(FLOOR_TO);
+        let at_start = self.frames_base == 0 && t < FLOOR_TO;
+        for (b, slot) in out.iter_mut().enumerate() {
+            let peak = (t..=post_end)
+                .map(|i| self.frames[i].bands[b])
+                .fold(0.0, f64::max);
+            let floor = if at_start {
+                0.0
+            } else {
+                (floor_lo..=floor_hi)
+                    .map(|i| self.frames[i].bands[b])
+                    .fold(f64::INFINITY, f64::min)
+            };
+            *slot = (peak - floor).max(0.0);
+        }
+        out
+    }
+
+    /// The drums in a rise: non-negative least squares against the whitened templates, then
+    /// one hit per group that holds enough of the explained rise.
+    fn classify(&self, rise: &[f64; BANDS]) -> Vec<(Lane, Option<crate::lane::Articulation>, f64)> {
+        let p = &self.prepared;
+        let k = p.lanes.len();
+        if k == 0 {
+            return Vec::new();
+        }
+        let d: Vec<f64> = (0..BANDS).map(|b| rise[b] * p.inv_scale[b]).collect();
+        let a = nnls(&p.w, k, &d);
+        let mut share = [0.0f64; GROUPS];
+        let mut best: [Option<(usize, f64)>; GROUPS] = [None; GROUPS];
+        for (i, &(_, _, g)) in p.lanes.iter().enumerate() {
+            share[g] += a[i] * GROUP_PRIOR[g];
+            if best[g].is_none_or(|(_, v)| a[i] > v) {
+                best[g] = Some((i, a[i]));
+            }
+        }
+        let total: f64 = share.iter().sum();
+        let top = share.iter().copied().fold(0.0, f64::max);
+        if top <= 0.0 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for g in 0..GROUPS {
+            if share[g] > 0.0 && share[g] >= self.settings.relative_activation * top {
+                if let Some((i, _)) = best[g] {
+                    let (lane, art, _) = p.lanes[i];
+                    out.push((lane, art, share[g] / total));
+                }
+            }
+        }
+        out
+    }
+
+    /// The refined onset sample of a `lane` stroke whose onset frame is centred at `centre`,
+    /// and the peak of its filtered envelope.
+    fn refine(&mut self, centre: u64, lane: Lane) -> (u64, f32) {
+        let rate = f64::from(self.rate);
+        let from = centre as i64 - self.secs(REFINE_BEFORE_S) as i64;
+        let to = centre as i64 + self.secs(REFINE_AFTER_S) as i64;
+        let lead = from - self.secs(REFINE_LEAD_S) as i64;
+        let len = (to - lead).max(1) as usize;
+        let mut env = std::mem::take(&mut self.refine_scratch);
+        env.clear();
+        // One-pole filters: two low-pass stages for the kick, two high-pass stages for hi-hats
+        // and cymbals, none for the rest.
+        let kind = match lane {
+            Lane::Kick => 1,
+            Lane::Hihat | Lane::HihatPedal => 2,
+            l if l.is_cymbal() => 2,
+            _ => 0,
+        };
+        let lp = 1.0 - (-2.0 * std::f64::consts::PI * 150.0 / rate).exp() as f32;
+        let hp = (-2.0 * std::f64::consts::PI * 4000.0 / rate).exp() as f32;
+        let decay = (-1.0 / (0.001 * rate)).exp() as f32;
+        let (mut y1, mut y2, mut x1, mut h1, mut h2, mut e) = (0f32, 0f32, 0f32, 0f32, 0f32, 0f32);
+        for i in 0..len {
+            let x = self.sample(lead + i as i64);
+            let v = match kind {
+                1 => {
+                    y1 += lp * (x - y1);
+                    y2 += lp * (y1 - y2);
+                    y2
+                }
+                2 => {
+                    let a = hp * (h1 + x - x1);
+                    x1 = x;
+                    let b = hp * (h2 + a - h1);
+                    h1 = a;
+                    h2 = b;
+                    b
+                }
+                _ => x,
+            };
+            e = v.abs().max(e * decay);
+            env.push(e);
+        }
+        let off = (from - lead) as usize;
+        let (mut p, mut peak) = (off, 0.0f32);
+        for (i, &v) in env.iter().enumerate().skip(off) {
+            if v > peak {
+                peak = v;
+                p = i;
+            }
+        }
+        let floor_from = p.saturating_sub(self.secs(0.030) as usize).max(1);
+        let floor = env[floor_from..=p]
+            .iter()
+            .copied()
+            .fold(f32::INFINITY, f32::min);
+        let thr = floor + self.settings.refine_fraction as f32 * (peak - floor);
+        let mut onset = p;
+        while onset > floor_from && env[onset - 1] > thr {
+            onset -= 1;
+        }
+        self.refine_scratch = env;
+        let sample = (lead + onset as i64).max(0) as u64;
+        (sample, peak)
+    }
+}
+
+/// Non-negative least squares by coordinate descent: `a >= 0` minimising `|d - W a|`, where
+/// `w` holds `k` unit rows of `BANDS` values.
+fn nnls(w: &[f64], k: usize, d: &[f64]) -> Vec<f64> {
+    let mut a = vec![0.0; k];
+    let mut r: Vec<f64> = d.to_vec();
+    for _ in 0..60 {
+        let mut change = 0.0f64;
+        for i in 0..k {
+            let row = &w[i * BANDS..(i + 1) * BANDS];
+            let g: f64 = row.iter().zip(&r).map(|(x, y)| x * y).sum();
+            let new = (a[i] + g).max(0.0);
+            let delta = new - a[i];
+            if delta != 0.0 {
+                for (rb, x) in r.iter_mut().zip(row) {
+                    *rb -= delta * x;
+                }
+                a[i] = new;
+                change = change.max(delta.abs());
+            }
+        }
+        if change < 1e-9 {
+            break;
+        }
+    }
+    a
+}

@@ -1,0 +1,414 @@
+//! Ground truth for measuring the transcriber (tests and measurements only, feature
+//! `testing`): single drum strokes rendered through the FluidR3 GM sound font with fluidsynth
+//! (Debian's `fluidsynth` and `fluid-soundfont-gm`, MIT), then mixed at exact sample positions
+//! into performances with room noise.
+//!
+//! **Truth onset rule**: a rendered stroke starts where its waveform first reaches 10 % of its
+//! peak absolute value; a hit placed at sample `s` has its true onset at `s` plus that offset.
+//! Each stroke is rendered at four velocities (the sound font's velocity layers and gain), and
+//! a hit uses the nearest one, scaled by the ratio of velocities.
+
+use super::eval::{class_counts, class_timing, DrumClass, TimingError};
+use super::kit::AudioKit;
+use super::learn::learn;
+use super::settings::Settings;
+use crate::lane::{Articulation, Lane};
+use crate::matching::MatchCounts;
+use crate::time::Nanos;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The sound font fluidsynth renders through.
+pub const SOUND_FONT: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+
+/// The rate of every render.
+pub const RATE: u32 = 44_100;
+
+/// The drum sounds rendered: lane, articulation and General MIDI note.
+pub const VOICES: [(Lane, Option<Articulation>, u8); 10] = [
+    (Lane::Kick, None, 36),
+    (Lane::Snare, None, 38),
+    (Lane::Hihat, Some(Articulation::Closed), 42),
+    (Lane::Hihat, Some(Articulation::Open), 46),
+    (Lane::HihatPedal, None, 44),
+    (Lane::Tom1, None, 48),
+    (Lane::Tom2, None, 45),
+    (Lane::Tom3, None, 41),
+    (Lane::Crash, None, 49),
+    (Lane::Ride, None, 51),
+];
+
+/// The velocities each voice is rendered at.
+pub const LAYERS: [u8; 4] = [35, 60, 90, 120];
+
+/// Seconds between rendered strokes.
+const SPACING_S: f64 = 2.0;
+
+/// Whether fluidsynth and the sound font are installed.
+pub fn available() -> bool {
+    Path::new(SOUND_FONT).is_file()
+        && Command::new("fluidsynth")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+}
+
+/// One rendered stroke: mono samples from its first non-silent one, and its truth onset.
+#[derive(Debug, Clone)]
+pub struct Stroke {
+    /// Samples at [`RATE`].
+    pub samples: Vec<f32>,
+    /// Samples from the start to the truth onset (10 % of the peak).
+    pub onset: usize,
+}
+
+/// Every voice at every layer, rendered once.
+#[derive(Debug, Clone)]
+pub struct Bank {
+    /// `strokes[voice][layer]`, in [`VOICES`] and [`LAYERS`] order.
+    pub strokes: Vec<Vec<Stroke>>,
+}
+
+/// A Standard MIDI File with the given notes (channel 10), 120 BPM, 480 PPQ.
+fn smf(notes: &[(f64, u8, u8)]) -> Vec<u8> {
+    let mut ev: Vec<(u32, [u8; 3])> = Vec::new();
+    for &(t, key, vel) in notes {
+        let tick = (t * 960.0).round() as u32;
+        ev.push((tick, [0x99, key, vel]));
+        ev.push((tick + 240, [0x89, key, 64]));
+    }
+    ev.sort_by_key(|e| e.0);
+    let mut track = vec![0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20];
+    let mut now = 0;
+    for (tick, msg) in ev {
+        let mut delta = tick - now;
+        now = tick;
+        let mut bytes = vec![(delta & 0x7F) as u8];
+        delta >>= 7;
+        while delta > 0 {
+            bytes.push(0x80 | (delta & 0x7F) as u8);
+            delta >>= 7;
+        }
+        bytes.reverse();
+        track.extend(bytes);
+        track.extend(msg);
+    }
+    // End of track two seconds after the last event, so the last stroke rings out.
+    track.extend([0x8F, 0x00, 0xFF, 0x2F, 0x00]);
+    let mut out = b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xE0MTrk".to_vec();
+    out.extend((track.len() as u32).to_be_bytes());
+    out.extend(track);
+    out
+}
+
+/// A scratch path in the system's temporary directory, unique to this process.
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("pocket-render-{}-{name}", std::process::id()))
+}
+
+/// Renders notes `(seconds, key, velocity)` with fluidsynth (no reverb, no chorus) and returns
+/// the mono mix at [`RATE`].
+pub fn fluidsynth(notes: &[(f64, u8, u8)]) -> std::io::Result<Vec<f32>> {
+    let mid = scratch(&format!("{}.mid", notes.len()));
+    let wav = mid.with_extension("wav");
+    std::fs::write(&mid, smf(notes))?;
+    let status = Command::new("fluidsynth")
+        .args(["-ni", "-R", "0", "-C", "0", "-g", "0.5", "-r"])
+        .arg(RATE.to_string())
+        .arg("-F")
+        .arg(&wav)
+        .arg(SOUND_FONT)
+        .arg(&mid)
+        .output()?;
+    let _ = std::fs::remove_file(&mid);
+    if !status.status.success() {
+        return Err(std::io::Error::other(format!(
+            "fluidsynth failed: {}",
+            String::from_utf8_lossy(&status.stderr)
+        )));
+    }
+    let mut reader = hound::WavReader::open(&wav).map_err(std::io::Error::other)?;
+    let spec = reader.spec();
+    let ch = usize::from(spec.channels.max(1));
+    let raw: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().filter_map(Result::ok).collect(),
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader
+                .samples::<i32>()
+                .filter_map(Result::ok)
+                .map(|s| s as f32 * scale)
+                .collect()
+        }
+    };
+    let _ = std::fs::remove_file(&wav);
+    Ok(raw
+        .chunks(ch)
+        .map(|f| f.iter().sum::<f32>() / ch as f32)
+        .collect())
+}
+
+impl Bank {
+    /// Renders every voice at every layer (one fluidsynth run).
+    pub fn render() -> std::io::Result<Bank> {
+        let mut notes = Vec::new();
+        for (v, &(_, _, key)) in VOICES.iter().enumerate() {
+            for (l, &vel) in LAYERS.iter().enumerate() {
+                let i = v * LAYERS.len() + l;
+                notes.push((0.5 + i as f64 * SPACING_S, key, vel));
+            }
+        }
+        let audio = fluidsynth(&notes)?;
+        let rate = f64::from(RATE);
+        let mut strokes = Vec::new();
+        for v in 0..VOICES.len() {
+            let mut layers = Vec::new();
+            for l in 0..LAYERS.len() {
+                let t = notes[v * LAYERS.len() + l].0;
+                let from = ((t - 0.005) * rate) as usize;
+                let to = (((t + SPACING_S - 0.1) * rate) as usize).min(audio.len());
+                let seg = audio.get(from..to).unwrap_or(&[]);
+                let start = seg.iter().position(|x| x.abs() > 1e-6).unwrap_or(0);
+                let samples = seg[start..].to_vec();
+                let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+                let onset = samples
+                    .iter()
+                    .position(|x| x.abs() >= 0.1 * peak)
+                    .unwrap_or(0);
+                layers.push(Stroke { samples, onset });
+            }
+            strokes.push(layers);
+        }
+        Ok(Bank { strokes })
+    }
+
+    /// The voice index of a lane and articulation (a hi-hat without one is closed).
+    pub fn voice(lane: Lane, articulation: Option<Articulation>) -> Option<usize> {
+        let open = matches!(
+            articulation,
+            Some(Articulation::Open | Articulation::HalfOpen)
+        );
+        let lane = match lane {
+            Lane::Tom4 => Lane::Tom3,
+            Lane::Crash2 | Lane::Splash | Lane::China => Lane::Crash,
+            l => l,
+        };
+        VOICES.iter().position(|&(l, a, _)| {
+            l == lane && (l != Lane::Hihat || (a == Some(Articulation::Open)) == open)
+        })
+    }
+
+    /// Mixes hits `(time, lane, articulation, velocity)` into a performance of `seconds` with
+    /// noise at `noise_dbfs` (RMS, brown-ish: white noise through a 1 kHz one-pole low-pass,
+    /// plus a quieter white floor). Returns the audio and the truth: each hit's true onset.
+    pub fn perform(
+        &self,
+        hits: &[(Nanos, Lane, Option<Articulation>, u8)],
+        seconds: f64,
+        noise_dbfs: f64,
+        seed: u64,
+    ) -> (Vec<f32>, Vec<(Nanos, Lane)>) {
+        let rate = f64::from(RATE);
+        let mut out = vec![0.0f32; (seconds * rate) as usize];
+        let mut truth = Vec::new();
+        for &(t, lane, art, vel) in hits {
+            let Some(v) = Bank::voice(lane, art) else {
+                continue;
+            };
+            let l = LAYERS
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, &lv)| (i32::from(lv) - i32::from(vel)).abs())
+                .map_or(0, |(i, _)| i);
+            let stroke = &self.strokes[v][l];
+            let gain = f32::from(vel.max(1)) / f32::from(LAYERS[l]);
+            let at = (t.0 as f64 / 1e9 * rate).round();
+            if at < 0.0 {
+                continue;
+            }
+            let at = at as usize;
+            for (i, s) in stroke.samples.iter().enumerate() {
+                if let Some(o) = out.get_mut(at + i) {
+                    *o += s * gain;
+                }
+            }
+            truth.push((
+                super::settings::sample_time((at + stroke.onset) as u64, RATE),
+                lane,
+            ));
+        }
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let amp = 10f64.powf(noise_dbfs / 20.0) as f32;
+        let a = 1.0 - (-2.0 * std::f32::consts::PI * 1000.0 / RATE as f32).exp();
+        let mut lp = 0.0f32;
+        for o in out.iter_mut() {
+            let w = rng.f32() * 2.0 - 1.0;
+            lp += a * (w - lp);
+            *o += amp * (lp * 6.0 + 0.3 * w);
+            *o = o.clamp(-1.0, 1.0);
+        }
+        truth.sort();
+        (out, truth)
+    }
+
+    /// The built-in audio kit learned from this bank: each voice's four layers written to a
+    /// WAV file, one second apart, and learned with [`learn`].
+    pub fn learn_kit(&self) -> Result<AudioKit, Box<dyn std::error::Error>> {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: RATE,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut files = Vec::new();
+        for (v, layers) in self.strokes.iter().enumerate() {
+            let path = scratch(&format!("voice{v}.wav"));
+            let mut w = hound::WavWriter::create(&path, spec)?;
+            for s in layers {
+                let one = RATE as usize;
+                for i in 0..one {
+                    w.write_sample(s.samples.get(i).copied().unwrap_or(0.0))?;
+                }
+            }
+            w.finalize()?;
+            files.push(path);
+        }
+        let rec: Vec<(Lane, Option<Articulation>, &Path)> = VOICES
+            .iter()
+            .zip(&files)
+            .map(|(&(l, a, _), p)| (l, a, p.as_path()))
+            .collect();
+        let mut kit = learn("gm-render", &rec, Settings::default())?;
+        kit.origin = "learned by pocket from fluidsynth renders of FluidR3_GM.sf2 \
+                      (fluid-soundfont-gm, MIT), General MIDI drum notes at velocities 35, 60, \
+                      90 and 120"
+            .into();
+        for f in files {
+            let _ = std::fs::remove_file(f);
+        }
+        Ok(kit)
+    }
+}
+
+/// Per-class results of transcribing rendered takes.
+#[derive(Debug, Clone, Default)]
+pub struct RenderScores {
+    /// Per class (in [`DrumClass::ALL`] order): match counts at 20 ms, summed over takes.
+    pub counts: Vec<MatchCounts>,
+    /// Per class: the timing of the pairs at 20 ms, over all takes pooled.
+    pub timing: Vec<Option<TimingError>>,
+    /// Seconds of audio transcribed.
+    pub seconds: f64,
+}
+
+/// Renders each take's hits through `bank` with room noise at `noise_dbfs`, transcribes the
+/// audio with a [`Streaming`] transcriber, and scores it per class against the truth at
+/// `window`. Timing pools every take's pairs after taking off each take's per-class bias.
+pub fn measure(
+    bank: &Bank,
+    takes: &[crate::take::Take],
+    settings: Settings,
+    kit: &AudioKit,
+    noise_dbfs: f64,
+    window: Nanos,
+) -> RenderScores {
+    let mut counts = vec![MatchCounts::default(); DrumClass::ALL.len()];
+    let mut pooled: Vec<Vec<f64>> = vec![Vec::new(); DrumClass::ALL.len()];
+    let mut biases: Vec<Vec<f64>> = vec![Vec::new(); DrumClass::ALL.len()];
+    let mut seconds = 0.0;
+    for (i, take) in takes.iter().enumerate() {
+        let hits: Vec<_> = take
+            .hits
+            .iter()
+            .filter(|h| h.time.0 >= 0)
+            .map(|h| (h.time, h.lane, h.articulation, h.velocity))
+            .collect();
+        let end = hits.iter().map(|h| h.0 .0).max().unwrap_or(0) as f64 / 1e9 + 3.0;
+        let (audio, truth) = bank.perform(&hits, end, noise_dbfs, 7 + i as u64);
+        seconds += end;
+        let mut engine = super::engine::Streaming::new(RATE, settings, kit);
+        let mut found = Vec::new();
+        for block in audio.chunks(4096) {
+            engine.push_into(block, &mut found);
+        }
+        found.extend(engine.finish());
+        let reference: Vec<(Nanos, DrumClass)> = truth
+            .iter()
+            .filter_map(|(t, l)| Some((*t, DrumClass::of(*l)?)))
+            .collect();
+        let estimate: Vec<(Nanos, DrumClass)> = found
+            .iter()
+            .filter_map(|h| Some((h.time, DrumClass::of(h.lane)?)))
+            .collect();
+        for (c, class) in DrumClass::ALL.iter().enumerate() {
+            counts[c] = counts[c] + class_counts(&reference, &estimate, *class, window);
+            if let Some(t) = class_timing(&reference, &estimate, *class, window) {
+                biases[c].push(t.bias_ms);
+                // Each pair's error less this take's bias, for the pooled median.
+                let errs = super::eval::class_errors(&reference, &estimate, *class, window);
+                pooled[c].extend(errs.iter().map(|e| e - t.bias_ms));
+            }
+        }
+    }
+    let timing = (0..DrumClass::ALL.len())
+        .map(|c| {
+            if pooled[c].is_empty() {
+                return None;
+            }
+            let mut abs: Vec<f64> = pooled[c].iter().map(|e| e.abs()).collect();
+            Some(TimingError {
+                pairs: abs.len(),
+                bias_ms: super::eval::median(&mut biases[c]),
+                median_abs_ms: super::eval::median(&mut abs),
+            })
+        })
+        .collect();
+    RenderScores {
+        counts,
+        timing,
+        seconds,
+    }
+}
+
+impl RenderScores {
+    /// One line per class: F, P, R, counts, bias and median error.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        for (c, class) in DrumClass::ALL.iter().enumerate() {
+            let m = self.counts[c];
+            let t = self.timing[c];
+            out.push_str(&format!(
+                "{} F {:.3} P {:.3} R {:.3} (ref {}, est {}) bias {:+.2} ms, median |err| {:.2} ms\n",
+                class.label(),
+                m.f_measure(),
+                m.precision(),
+                m.recall(),
+                m.notes,
+                m.hits,
+                t.map_or(f64::NAN, |t| t.bias_ms),
+                t.map_or(f64::NAN, |t| t.median_abs_ms)
+            ));
+        }
+        out
+    }
+}
+
+/// The Groove MIDI Dataset takes under `gmd` (`drummer*/eval_session/*.mid`, read through the
+/// `roland-td` map), in path order.
+pub fn gmd_takes(gmd: &Path) -> Result<Vec<crate::take::Take>, crate::error::InputError> {
+    let kit = crate::kit::KitMap::builtin("roland-td");
+    let mut out = Vec::new();
+    for drummer in [1, 5, 7, 8] {
+        let session = gmd.join(format!("drummer{drummer}/eval_session"));
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&session)
+            .map_err(|e| crate::error::InputError::io(&session, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        for f in files {
+            let spec = f.to_string_lossy().to_string();
+            out.push(crate::formats::load_take(&spec, kit.as_ref())?.take);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,373 @@
+//! The folder as a whole: streaming equals offline, bad input, channels and sync, learning.
+
+use super::kit::AudioKit;
+use super::read::ChannelChoice;
+use super::settings::{AudioHit, Settings};
+use super::{learn, sync_on_first_onset, transcribe_file, Streaming};
+use crate::audio::Voice;
+use crate::error::InputErrorKind;
+use crate::lane::{Articulation, Lane};
+use std::path::{Path, PathBuf};
+
+/// pocket's own synthesized voices placed at known samples: kick and hi-hat together, snare,
+/// hi-hat, every 250 ms, at `rate`.
+fn groove(rate: u32, seconds: f64) -> (Vec<f32>, Vec<u64>) {
+    let mut out = vec![0.0f32; (seconds * f64::from(rate)) as usize];
+    let kick = Voice::of(Lane::Kick, None).synthesize(rate);
+    let snare = Voice::of(Lane::Snare, None).synthesize(rate);
+    let hat = Voice::of(Lane::Hihat, Some(Articulation::Closed)).synthesize(rate);
+    let mut starts = Vec::new();
+    let step = rate as usize / 4;
+    let mut at = rate as usize / 10;
+    let mut i = 0;
+    while at + rate as usize / 2 < out.len() {
+        let voices: Vec<&Vec<f32>> = match i % 4 {
+            0 => vec![&kick, &hat],
+            2 => vec![&snare, &hat],
+            _ => vec![&hat],
+        };
+        for v in voices {
+            for (k, s) in v.iter().enumerate() {
+                if let Some(o) = out.get_mut(at + k) {
+                    *o += 0.4 * s;
+                }
+            }
+        }
+        starts.push(at as u64);
+        at += step;
+        i += 1;
+    }
+    (out, starts)
+}
+
+fn write_wav(path: &Path, rate: u32, channels: u16, bits: u16, float: bool, frames: &[f32]) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: bits,
+        sample_format: if float {
+            hound::SampleFormat::Float
+        } else {
+            hound::SampleFormat::Int
+        },
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
+    for s in frames {
+        if float {
+            w.write_sample(*s).expect("write");
+        } else {
+            let max = ((1i64 << (bits - 1)) - 1) as f32;
+            w.write_sample((s.clamp(-1.0, 1.0) * max).round() as i32)
+                .expect("write");
+        }
+    }
+    w.finalize().expect("finalize");
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pocket-transcribe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+fn offline(samples: &[f32], rate: u32, block: usize) -> Vec<AudioHit> {
+    let mut s = Streaming::new(rate, Settings::default(), &AudioKit::builtin());
+    let mut out = Vec::new();
+    for b in samples.chunks(block) {
+        s.push_into(b, &mut out);
+    }
+    out.extend(s.finish());
+    out
+}
+
+#[test]
+fn streaming_in_any_block_size_gives_the_same_hits_as_one_push() {
+    let (audio, _) = groove(44_100, 4.0);
+    let whole = offline(&audio, 44_100, audio.len());
+    assert!(whole.len() >= 12, "{} hits", whole.len());
+    for block in [1, 64, 441, 1000, 4096] {
+        assert_eq!(offline(&audio, 44_100, block), whole, "block {block}");
+    }
+}
+
+#[test]
+fn every_stroke_is_found_within_a_millisecond_of_the_others() {
+    // The voices start at their first sample: onsets are the placements, up to one constant
+    // bias per lane.
+    let (audio, starts) = groove(48_000, 4.0);
+    let hits = offline(&audio, 48_000, 512);
+    let mut errs: Vec<f64> = Vec::new();
+    for s in &starts {
+        let near = hits
+            .iter()
+            .map(|h| h.sample as f64 - *s as f64)
+            .filter(|d| d.abs() < 0.02 * 48_000.0)
+            .fold(f64::NAN, |m, d| {
+                if m.is_nan() || d.abs() < m.abs() {
+                    d
+                } else {
+                    m
+                }
+            });
+        assert!(!near.is_nan(), "no hit near sample {s}: {:?}", &hits[..4]);
+        errs.push(near / 48.0);
+    }
+    errs.sort_by(f64::total_cmp);
+    let median = errs[errs.len() / 2];
+    let spread = errs.iter().map(|e| (e - median).abs()).fold(0.0, f64::max);
+    assert!(spread < 1.0, "errors spread over {spread:.3} ms: {errs:?}");
+    // Kick and hi-hat together are two hits.
+    let first: Vec<Lane> = hits
+        .iter()
+        .filter(|h| h.sample < starts[0] + 480)
+        .map(|h| h.lane)
+        .collect();
+    assert!(first.len() >= 2, "{first:?}");
+}
+
+#[test]
+fn every_wav_encoding_and_rate_reads_the_same_strokes() {
+    let (audio, starts) = groove(44_100, 3.0);
+    let reference = offline(&audio, 44_100, 8192);
+    for (name, bits, float) in [
+        ("i16", 16, false),
+        ("i24", 24, false),
+        ("f32", 32, true),
+        ("i8", 8, false),
+    ] {
+        let path = tmp(&format!("groove-{name}.wav"));
+        write_wav(&path, 44_100, 1, bits, float, &audio);
+        let tr = transcribe_file(
+            &path,
+            ChannelChoice::Mix,
+            Settings::default(),
+            &AudioKit::builtin(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            tr.hits.len().abs_diff(reference.len()) <= reference.len() / 10,
+            "{name}: {} hits, {} in memory",
+            tr.hits.len(),
+            reference.len()
+        );
+        assert!(
+            tr.describe().contains("transcribed from audio"),
+            "{}",
+            tr.describe()
+        );
+    }
+    // 8 kHz: the bands above 4 kHz are left out; strokes are still found.
+    let (low, starts8) = groove(8_000, 3.0);
+    let path = tmp("groove-8k.wav");
+    write_wav(&path, 8_000, 1, 16, false, &low);
+    let tr = transcribe_file(
+        &path,
+        ChannelChoice::Mix,
+        Settings::default(),
+        &AudioKit::builtin(),
+    )
+    .expect("8 kHz");
+    assert!(
+        tr.hits.len() >= starts8.len() / 2,
+        "{} hits for {} strokes",
+        tr.hits.len(),
+        starts8.len()
+    );
+    assert!(!starts.is_empty());
+}
+
+#[test]
+fn a_channel_of_a_stereo_file_is_one_kit() {
+    let (left, _) = groove(44_100, 3.0);
+    let frames: Vec<f32> = left.iter().flat_map(|s| [*s, 0.0]).collect();
+    let path = tmp("left-only.wav");
+    write_wav(&path, 44_100, 2, 16, false, &frames);
+    let kit = AudioKit::builtin();
+    let l = transcribe_file(&path, ChannelChoice::Channel(1), Settings::default(), &kit).unwrap();
+    let r = transcribe_file(&path, ChannelChoice::Channel(2), Settings::default(), &kit).unwrap();
+    assert!(
+        l.hits.len() >= 12 && r.hits.is_empty(),
+        "{} / {}",
+        l.hits.len(),
+        r.hits.len()
+    );
+    let err =
+        transcribe_file(&path, ChannelChoice::Channel(3), Settings::default(), &kit).unwrap_err();
+    assert!(err.to_string().contains("left-only.wav"), "{err}");
+    assert!(err.to_string().contains("2 channels"), "{err}");
+}
+
+#[test]
+fn bad_audio_gets_a_message_naming_the_file_or_a_sensible_result() {
+    let kit = AudioKit::builtin();
+    let s = Settings::default();
+    // Silence: no hits.
+    let path = tmp("silence.wav");
+    write_wav(&path, 44_100, 1, 16, false, &vec![0.0; 44_100 * 2]);
+    assert!(transcribe_file(&path, ChannelChoice::Mix, s, &kit)
+        .unwrap()
+        .hits
+        .is_empty());
+    // Clipping: strokes still found, no panic.
+    let (audio, _) = groove(44_100, 3.0);
+    let hot: Vec<f32> = audio.iter().map(|x| (x * 20.0).clamp(-1.0, 1.0)).collect();
+    let path = tmp("clipped.wav");
+    write_wav(&path, 44_100, 1, 16, false, &hot);
+    assert!(
+        transcribe_file(&path, ChannelChoice::Mix, s, &kit)
+            .unwrap()
+            .hits
+            .len()
+            >= 8
+    );
+    // Truncated: what is there is transcribed, with a warning naming the file.
+    let path = tmp("truncated.wav");
+    write_wav(&path, 44_100, 1, 16, false, &audio);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2 + 1]).unwrap();
+    let tr = transcribe_file(&path, ChannelChoice::Mix, s, &kit).unwrap();
+    assert!(
+        tr.warnings
+            .iter()
+            .any(|w| w.contains("truncated.wav") && w.contains("truncated")),
+        "{:?}",
+        tr.warnings
+    );
+    assert!(!tr.hits.is_empty());
+    // Not audio.
+    let path = tmp("notes.wav");
+    std::fs::write(&path, "kick 0.5\n").unwrap();
+    let err = transcribe_file(&path, ChannelChoice::Mix, s, &kit).unwrap_err();
+    assert!(
+        err.to_string().contains("notes.wav") && err.to_string().contains("not a WAV"),
+        "{err}"
+    );
+    // A header cut short.
+    let path = tmp("header.wav");
+    std::fs::write(&path, &bytes[..20]).unwrap();
+    let err = transcribe_file(&path, ChannelChoice::Mix, s, &kit).unwrap_err();
+    assert!(err.to_string().contains("header.wav"), "{err}");
+    // FLAC: not in this build.
+    let path = tmp("take.flac");
+    std::fs::write(&path, b"fLaC").unwrap();
+    let err = transcribe_file(&path, ChannelChoice::Mix, s, &kit).unwrap_err();
+    assert!(
+        matches!(err.kind, InputErrorKind::UnsupportedFormat { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("not supported yet in this build"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sync_first_makes_the_clap_time_zero_and_drops_it() {
+    let (audio, starts) = groove(44_100, 3.0);
+    let mut padded = vec![0.0f32; 22_050];
+    padded.extend(&audio);
+    let path = tmp("late.wav");
+    write_wav(&path, 44_100, 1, 16, false, &padded);
+    let mut tr = transcribe_file(
+        &path,
+        ChannelChoice::Mix,
+        Settings::default(),
+        &AudioKit::builtin(),
+    )
+    .unwrap();
+    let before = tr.hits.len();
+    let first_after = tr
+        .hits
+        .iter()
+        .map(|h| h.sample)
+        .filter(|s| *s > 22_050 + starts[0] + 1000)
+        .min()
+        .unwrap();
+    let at = sync_on_first_onset(&mut tr).expect("an onset");
+    assert!(
+        (at.as_secs_f64() - (22_050 + starts[0]) as f64 / 44_100.0).abs() < 0.002,
+        "{at}"
+    );
+    assert!(tr.hits.len() < before);
+    let first_sample = (at.as_secs_f64() * 44_100.0).round() as u64;
+    assert_eq!(tr.hits[0].sample, first_after - first_sample);
+}
+
+#[test]
+fn a_learned_kit_names_each_recorded_drum() {
+    let rate = 44_100;
+    let mut recs = Vec::new();
+    for (lane, art) in [
+        (Lane::Kick, None),
+        (Lane::Snare, None),
+        (Lane::Hihat, Some(Articulation::Closed)),
+    ] {
+        let v = Voice::of(lane, art).synthesize(rate);
+        let mut audio = vec![0.0f32; rate as usize * 3];
+        for k in 0..5 {
+            for (i, s) in v.iter().enumerate() {
+                if let Some(o) = audio.get_mut(k * rate as usize / 2 + 2000 + i) {
+                    *o += 0.5 * s;
+                }
+            }
+        }
+        let path = tmp(&format!("learn-{}.wav", lane.name()));
+        write_wav(&path, rate, 1, 16, false, &audio);
+        recs.push((lane, art, path));
+    }
+    let refs: Vec<(Lane, Option<Articulation>, &Path)> =
+        recs.iter().map(|(l, a, p)| (*l, *a, p.as_path())).collect();
+    let kit = learn("synth", &refs, Settings::default()).expect("learned");
+    assert_eq!(kit.templates.len(), 3);
+    assert!(kit.templates.iter().all(|t| t.strokes >= 4), "{kit:?}");
+    let back = AudioKit::from_json_bytes(kit.to_json().as_bytes(), Path::new("k.json")).unwrap();
+    assert_eq!(back, kit);
+    // Each recording, transcribed with the learned kit, is its own drum.
+    for (lane, _, path) in &recs {
+        let tr = transcribe_file(path, ChannelChoice::Mix, Settings::default(), &kit).unwrap();
+        let right = tr.hits.iter().filter(|h| h.lane == *lane).count();
+        assert!(
+            right >= 4 && right * 10 >= tr.hits.len() * 8,
+            "{lane:?}: {:?}",
+            tr.hits
+        );
+    }
+    // A recording of nothing teaches nothing.
+    let silent = tmp("learn-silent.wav");
+    write_wav(&silent, rate, 1, 16, false, &vec![0.0; 44_100]);
+    let err = learn(
+        "x",
+        &[(Lane::Ride, None, silent.as_path())],
+        Settings::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("learn-silent.wav"), "{err}");
+}
+
+#[test]
+fn a_hit_comes_out_within_the_documented_latency_of_its_stroke() {
+    let rate = 44_100;
+    let (audio, _) = groove(rate, 4.0);
+    let mut s = Streaming::new(rate, Settings::default(), &AudioKit::builtin());
+    let latency = (s.latency().as_secs_f64() * f64::from(rate)).round() as u64;
+    let block = 64;
+    let mut pushed = 0u64;
+    let mut worst = 0u64;
+    let mut n = 0;
+    for b in audio.chunks(block) {
+        pushed += b.len() as u64;
+        for h in s.push(b) {
+            worst = worst.max(pushed.saturating_sub(h.sample));
+            n += 1;
+        }
+    }
+    assert!(n >= 12, "{n} hits");
+    eprintln!(
+        "worst delay {:.1} ms",
+        worst as f64 * 1000.0 / f64::from(rate)
+    );
+    assert!(
+        worst <= latency + block as u64,
+        "a hit came {worst} samples after its stroke; latency() says {latency}"
+    );
+}
