@@ -249,7 +249,12 @@ pub fn score_folder<E: fmt::Display>(
         match score(file, &name) {
             Ok(report) => {
                 let path = out_dir.join(format!("{name}.json"));
-                write_whole(&path, report.to_json().as_bytes())?;
+                crate::formats::write_whole_with(&path, |w| report.write_json(w)).map_err(
+                    |source| BatchError::Write {
+                        path: path.clone(),
+                        source,
+                    },
+                )?;
                 if let Some(p) = report.players.first() {
                     rows.push(BatchRow::of(p, &path));
                 }

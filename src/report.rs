@@ -850,8 +850,16 @@ pub struct SyncReport {
 }
 
 impl Report {
-    /// The report as pretty JSON with a trailing newline. Key order is the struct order, so the
-    /// output is byte-for-byte reproducible.
+    /// Writes the report as pretty JSON with a trailing newline, streaming (no whole-report
+    /// text in memory). Key order is the struct order, so the output is byte-for-byte
+    /// reproducible.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
+    }
+
+    /// The report as pretty-printed JSON ending in a line break; [`Report::write_json`] writes
+    /// the same bytes without building the text.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
             // Serialising plain structs of numbers and strings cannot fail; keep a trace if it does.
