@@ -137,6 +137,7 @@ fn score_span(
             played_until_s: span_secs(options.span.until),
             capture: CaptureSettings::combine(players.iter().filter_map(|p| p.capture.as_ref())),
             players: settings,
+            left_out: Vec::new(),
         },
         players: reports,
         sync,

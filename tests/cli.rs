@@ -2143,3 +2143,36 @@ fn a_capture_log_cut_off_is_scored_up_to_its_last_record_with_a_warning() {
         );
     }
 }
+
+#[test]
+fn summary_only_leaves_out_bars_and_detail_and_says_so() {
+    let mut full = score(&[]);
+    assert!(full.players.iter().all(|p| !p.bars.is_empty()));
+    assert!(!full.sync.as_ref().expect("two players").bars.is_empty());
+    assert!(full.settings.left_out.is_empty());
+    let short = score(&["--summary-only"]);
+    assert_eq!(
+        short.settings.left_out,
+        pocket::report::LEFT_OUT_SUMMARY_ONLY.map(str::to_string)
+    );
+    assert!(short
+        .players
+        .iter()
+        .all(|p| p.bars.is_empty() && p.detail.is_none()));
+    assert!(short.sync.as_ref().expect("two players").bars.is_empty());
+    // Everything else is the full report's.
+    full.leave_out_bars_and_detail();
+    assert_eq!(short, full);
+    let refused = pocket(&[
+        "score",
+        "--chart",
+        CHART,
+        "--player",
+        LEE,
+        "--summary-only",
+        "--detail",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+}
