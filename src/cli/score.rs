@@ -216,14 +216,11 @@ fn score_batch(
     let outcome = batch::score_folder(
         &files,
         out_dir,
+        args.summary_only,
         |file, name| {
             let mut report = score_one_take(&args.tuning, &settings, file, name)?;
             if let Some(c) = report.chart.as_mut() {
                 c.file_sha256.clone_from(&chart_file);
-            }
-            scored.push(report.clone());
-            if args.summary_only {
-                report.leave_out_bars_and_detail();
             }
             Ok::<_, anyhow::Error>(report)
         },
@@ -232,6 +229,7 @@ fn score_batch(
                 progress_bar(index, total, name)
             }
             BatchEvent::Scoring { .. } => {}
+            BatchEvent::Written { report, .. } => scored.push(report.clone()),
             BatchEvent::Failed(failure) => {
                 if progress {
                     eprint!("\r\x1b[2K");
