@@ -258,13 +258,15 @@ pub fn score_folder<E: fmt::Display + Send>(
     let mut rows = Vec::new();
     let mut failed = Vec::new();
     for (chunk_index, chunk) in files.chunks(PARALLEL_CHUNK).enumerate() {
-        let scored: Vec<(String, Result<(Report, Vec<u8>), E>)> = chunk
+        let scored: Vec<(String, Scored<E>)> = chunk
             .par_iter()
             .map(|file| {
                 let name = take_name(file);
-                let result = score(file, &name)
-                    .map(|mut report| (json_of(&mut report, summary_only), report));
-                (name, result.map(|(json, report)| (report, json)))
+                let result = score(file, &name).map(|mut report| {
+                    let json = json_of(&mut report, summary_only);
+                    (report, json)
+                });
+                (name, result)
             })
             .collect();
         for (k, (file, (name, result))) in chunk.iter().zip(scored).enumerate() {
@@ -309,6 +311,9 @@ pub fn score_folder<E: fmt::Display + Send>(
         summary,
     })
 }
+
+/// A take's report and its JSON, or why it could not be scored.
+type Scored<E> = Result<(Report, Vec<u8>), E>;
 
 /// The JSON of a report, short with `summary_only`; the report is left whole.
 fn json_of(report: &mut Report, summary_only: bool) -> Vec<u8> {
