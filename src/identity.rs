@@ -5,6 +5,7 @@
 
 use crate::chart::Chart;
 use crate::error::InputError;
+use crate::formats::capture_log::push_i64;
 use crate::formats::{self, Format};
 use crate::report::{ChartSummary, PracticeSummary};
 use sha2::{Digest, Sha256};
@@ -68,10 +69,10 @@ impl NotesHasher {
     fn line(&mut self, tick: i64, lane: &str, ppq: i64) {
         let g = gcd(tick.unsigned_abs(), ppq.unsigned_abs()).max(1) as i64;
         let (num, den) = (tick / g, ppq / g);
-        push_int(&mut self.text, num);
+        push_i64(&mut self.text, num);
         if den != 1 {
             self.text.push(b'/');
-            push_int(&mut self.text, den);
+            push_i64(&mut self.text, den);
         }
         self.text.push(b' ');
         self.text.extend_from_slice(lane.as_bytes());
@@ -86,25 +87,6 @@ impl NotesHasher {
         self.sha.update(&self.text);
         hex(&self.sha.finalize())
     }
-}
-
-/// Appends `value` in decimal, as `Display` writes it.
-fn push_int(out: &mut Vec<u8>, value: i64) {
-    if value < 0 {
-        out.push(b'-');
-    }
-    let mut digits = [0u8; 20];
-    let mut v = value.unsigned_abs();
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
