@@ -300,31 +300,7 @@ pub fn write_big_take(dir: &Path, hits: usize) -> Result<BigTake, Box<dyn Error>
         std::fs::write(&smf_path, smf::write_take(&take, None))?;
 
         let cap_path = dir.join(format!("{name}.jsonl"));
-        if cap_path.exists() {
-            std::fs::remove_file(&cap_path)?;
-        }
-        let mut header = CaptureHeader::new(StartMode::CountIn);
-        header.started_at = "2026-01-01T00:00:00.000Z".into();
-        header.time_zero = Some(Nanos::ZERO);
-        header.ports = vec![PortInfo {
-            index: 0,
-            name: "simulated kit".into(),
-        }];
-        header.players = vec![PlayerInfo {
-            name: name.into(),
-            port: 0,
-            channel: None,
-            kit: "gm".into(),
-            kit_file: None,
-            offset_hands: Nanos::ZERO,
-            offset_feet: Nanos::ZERO,
-        }];
-        let mut w = CaptureWriter::create(&cap_path, &header)?;
-        for e in &perf.events {
-            w.write_midi(e.time, 0, e.message())?;
-        }
-        let end = perf.events.last().map(|e| e.time).unwrap_or_default();
-        w.finish(end + Nanos::from_millis(500), "chart_end")?;
+        write_capture_log(&cap_path, name, &perf.events)?;
         players.push((name.to_string(), smf_path, cap_path, take.hits.len()));
     }
     Ok(BigTake {
@@ -332,6 +308,41 @@ pub fn write_big_take(dir: &Path, hits: usize) -> Result<BigTake, Box<dyn Error>
         notes: chart.notes.len(),
         players,
     })
+}
+
+/// Writes a simulated player's raw events as a capture log (one player `name` on the `gm` kit,
+/// one port, count-in start, ended 0.5 s after the last event), replacing the file.
+pub fn write_capture_log(
+    path: &Path,
+    name: &str,
+    events: &[pocket::event::RawEvent],
+) -> Result<(), Box<dyn Error>> {
+    if path.exists() {
+        std::fs::remove_file(path)?;
+    }
+    let mut header = CaptureHeader::new(StartMode::CountIn);
+    header.started_at = "2026-01-01T00:00:00.000Z".into();
+    header.time_zero = Some(Nanos::ZERO);
+    header.ports = vec![PortInfo {
+        index: 0,
+        name: "simulated kit".into(),
+    }];
+    header.players = vec![PlayerInfo {
+        name: name.into(),
+        port: 0,
+        channel: None,
+        kit: "gm".into(),
+        kit_file: None,
+        offset_hands: Nanos::ZERO,
+        offset_feet: Nanos::ZERO,
+    }];
+    let mut w = CaptureWriter::create(path, &header)?;
+    for e in events {
+        w.write_midi(e.time, 0, e.message())?;
+    }
+    let end = events.last().map(|e| e.time).unwrap_or_default();
+    w.finish(end + Nanos::from_millis(500), "chart_end")?;
+    Ok(())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {

@@ -187,6 +187,13 @@ pub enum BatchEvent<'a> {
         /// Its player's name.
         name: &'a str,
     },
+    /// A take's report was written to `path` (`report` is whole, even with `summary_only`).
+    Written {
+        /// The report.
+        report: &'a Report,
+        /// Where it was written.
+        path: &'a Path,
+    },
     /// A take could not be scored; the batch goes on.
     Failed(&'a Failure),
 }
@@ -223,44 +230,71 @@ pub struct BatchOutcome {
     pub summary: PathBuf,
 }
 
+/// How many takes [`score_folder`] scores in parallel before writing their reports in order:
+/// bounds the reports held in memory at once.
+const PARALLEL_CHUNK: usize = 64;
+
 /// Scores every file with `score` (given the file and its player's name, see [`take_name`]),
-/// writes each report to `out_dir/NAME.json` and the summary to `out_dir/summary.csv`. A take
-/// that fails is reported through `watch` and in the outcome, and the batch goes on; a file
-/// that cannot be written stops it.
-pub fn score_folder<E: fmt::Display>(
+/// writes each report to `out_dir/NAME.json` and the summary to `out_dir/summary.csv`. With
+/// `summary_only`, the reports are written without their per-bar tables and per-note detail
+/// ([`Report::leave_out_bars_and_detail`]). A take that fails is reported through `watch` and in
+/// the outcome, and the batch goes on; a file that cannot be written stops it.
+///
+/// Takes are scored and their reports serialised in parallel (rayon's threads, in chunks of
+/// [`PARALLEL_CHUNK`]); the files are written, and `watch` told, in file order, so everything
+/// written is the same as scoring one take after the other.
+pub fn score_folder<E: fmt::Display + Send>(
     files: &[PathBuf],
     out_dir: &Path,
-    mut score: impl FnMut(&Path, &str) -> Result<Report, E>,
+    summary_only: bool,
+    score: impl Fn(&Path, &str) -> Result<Report, E> + Sync,
     mut watch: impl FnMut(BatchEvent<'_>),
 ) -> Result<BatchOutcome, BatchError> {
+    use rayon::prelude::*;
     std::fs::create_dir_all(out_dir).map_err(|source| BatchError::CreateFolder {
         path: out_dir.to_path_buf(),
         source,
     })?;
     let mut rows = Vec::new();
     let mut failed = Vec::new();
-    for (index, file) in files.iter().enumerate() {
-        let name = take_name(file);
-        watch(BatchEvent::Scoring {
-            index,
-            total: files.len(),
-            name: &name,
-        });
-        match score(file, &name) {
-            Ok(report) => {
-                let path = out_dir.join(format!("{name}.json"));
-                write_whole(&path, report.to_json().as_bytes())?;
-                if let Some(p) = report.players.first() {
-                    rows.push(BatchRow::of(p, &path));
+    for (chunk_index, chunk) in files.chunks(PARALLEL_CHUNK).enumerate() {
+        let scored: Vec<(String, Scored<E>)> = chunk
+            .par_iter()
+            .map(|file| {
+                let name = take_name(file);
+                let result = score(file, &name).map(|mut report| {
+                    let json = json_of(&mut report, summary_only);
+                    (report, json)
+                });
+                (name, result)
+            })
+            .collect();
+        for (k, (file, (name, result))) in chunk.iter().zip(scored).enumerate() {
+            watch(BatchEvent::Scoring {
+                index: chunk_index * PARALLEL_CHUNK + k,
+                total: files.len(),
+                name: &name,
+            });
+            match result {
+                Ok((report, json)) => {
+                    let path = out_dir.join(format!("{name}.json"));
+                    write_whole(&path, &json)?;
+                    if let Some(p) = report.players.first() {
+                        rows.push(BatchRow::of(p, &path));
+                    }
+                    watch(BatchEvent::Written {
+                        report: &report,
+                        path: &path,
+                    });
                 }
-            }
-            Err(e) => {
-                let failure = Failure {
-                    file: file.clone(),
-                    message: format!("{e:#}"),
-                };
-                watch(BatchEvent::Failed(&failure));
-                failed.push(failure);
+                Err(e) => {
+                    let failure = Failure {
+                        file: file.clone(),
+                        message: format!("{e:#}"),
+                    };
+                    watch(BatchEvent::Failed(&failure));
+                    failed.push(failure);
+                }
             }
         }
     }
@@ -276,6 +310,21 @@ pub fn score_folder<E: fmt::Display>(
         failed,
         summary,
     })
+}
+
+/// A take's report and its JSON, or why it could not be scored.
+type Scored<E> = Result<(Report, Vec<u8>), E>;
+
+/// The JSON of a report, short with `summary_only`; the report is left whole.
+fn json_of(report: &mut Report, summary_only: bool) -> Vec<u8> {
+    let left_out = summary_only.then(|| report.leave_out_bars_and_detail());
+    let mut json = Vec::new();
+    // Writing to a Vec cannot fail, and serialising a report's plain structs cannot either.
+    let _ = report.write_json(&mut json);
+    if let Some(left_out) = left_out {
+        report.put_back(left_out);
+    }
+    json
 }
 
 /// [`crate::formats::write_whole`], its error naming the file.

@@ -5,6 +5,7 @@
 
 use crate::chart::Chart;
 use crate::error::InputError;
+use crate::formats::capture_log::push_i64;
 use crate::formats::{self, Format};
 use crate::report::{ChartSummary, PracticeSummary};
 use sha2::{Digest, Sha256};
@@ -27,25 +28,65 @@ const MAX_CHART_BYTES: u64 = formats::smf::MAX_FILE_BYTES;
 /// left out: formats differ in them, and the notes a player hits are the song.
 pub fn notes_sha256(chart: &Chart) -> String {
     let ppq = i64::from(chart.tempo_map.ppq().max(1));
-    let mut notes: Vec<(i64, &'static str)> = chart
-        .notes
-        .iter()
-        .map(|n| (n.tick.0, n.lane.name()))
-        .collect();
-    notes.sort_unstable();
-    let mut text = String::with_capacity(16 * notes.len() + 16);
-    text.push_str(NOTES_FORMAT);
-    text.push('\n');
-    for (tick, lane) in notes {
-        let g = gcd(tick.unsigned_abs(), ppq.unsigned_abs()).max(1) as i64;
-        let (num, den) = (tick / g, ppq / g);
-        if den == 1 {
-            let _ = writeln!(text, "{num} {lane}");
-        } else {
-            let _ = writeln!(text, "{num}/{den} {lane}");
+    let key = |n: &crate::chart::Note| (n.tick.0, n.lane.name());
+    // Chart notes are in time order; only notes of one tick may need sorting by lane name.
+    let sorted = chart.notes.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
+    let mut hasher = NotesHasher::new();
+    hasher.text.extend_from_slice(NOTES_FORMAT.as_bytes());
+    hasher.text.push(b'\n');
+    if sorted {
+        for n in &chart.notes {
+            hasher.line(n.tick.0, n.lane.name(), ppq);
+        }
+    } else {
+        let mut notes: Vec<(i64, &'static str)> = chart.notes.iter().map(key).collect();
+        notes.sort_unstable();
+        for (tick, lane) in notes {
+            hasher.line(tick, lane, ppq);
         }
     }
-    hex(&Sha256::digest(text.as_bytes()))
+    hasher.finish()
+}
+
+/// The text hashed by [`notes_sha256`], fed to SHA-256 in blocks of about 64 KiB rather than
+/// built whole.
+struct NotesHasher {
+    sha: Sha256,
+    text: Vec<u8>,
+}
+
+impl NotesHasher {
+    const BLOCK: usize = 1 << 16;
+
+    fn new() -> NotesHasher {
+        NotesHasher {
+            sha: Sha256::new(),
+            text: Vec::with_capacity(Self::BLOCK + 64),
+        }
+    }
+
+    /// `NUM[/DEN] LANE\n`: the note's place in beats as a reduced fraction.
+    fn line(&mut self, tick: i64, lane: &str, ppq: i64) {
+        let g = gcd(tick.unsigned_abs(), ppq.unsigned_abs()).max(1) as i64;
+        let (num, den) = (tick / g, ppq / g);
+        push_i64(&mut self.text, num);
+        if den != 1 {
+            self.text.push(b'/');
+            push_i64(&mut self.text, den);
+        }
+        self.text.push(b' ');
+        self.text.extend_from_slice(lane.as_bytes());
+        self.text.push(b'\n');
+        if self.text.len() >= Self::BLOCK {
+            self.sha.update(&self.text);
+            self.text.clear();
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.sha.update(&self.text);
+        hex(&self.sha.finalize())
+    }
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -142,6 +183,44 @@ mod tests {
             file_sha256(&path).expect("hash"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    /// The documented text built whole and hashed at once: the oracle for the streamed hash.
+    fn notes_sha256_whole(chart: &Chart) -> String {
+        let ppq = i64::from(chart.tempo_map.ppq().max(1));
+        let mut notes: Vec<(i64, &'static str)> = chart
+            .notes
+            .iter()
+            .map(|n| (n.tick.0, n.lane.name()))
+            .collect();
+        notes.sort_unstable();
+        let mut text = format!("{NOTES_FORMAT}\n");
+        for (tick, lane) in notes {
+            let g = gcd(tick.unsigned_abs(), ppq.unsigned_abs()).max(1) as i64;
+            match (tick / g, ppq / g) {
+                (num, 1) => writeln!(text, "{num} {lane}").unwrap(),
+                (num, den) => writeln!(text, "{num}/{den} {lane}").unwrap(),
+            }
+        }
+        hex(&Sha256::digest(text.as_bytes()))
+    }
+
+    #[test]
+    fn the_streamed_notes_hash_equals_the_whole_text_hash() {
+        let mut chart = demo_chart();
+        assert_eq!(notes_sha256(&chart), notes_sha256_whole(&chart));
+        // Lanes of one tick out of name order, and enough notes for several blocks.
+        let notes = chart.notes.clone();
+        for k in 0..40 {
+            chart.notes.extend(notes.iter().map(|n| {
+                let mut n = *n;
+                n.tick = crate::time::Ticks(n.tick.0 + 1_000_000 * (k + 1));
+                n
+            }));
+        }
+        chart.notes.swap(0, 1);
+        chart.notes[0].tick = chart.notes[1].tick;
+        assert_eq!(notes_sha256(&chart), notes_sha256_whole(&chart));
     }
 
     #[test]

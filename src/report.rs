@@ -273,6 +273,11 @@ pub struct Settings {
     /// The backing audio played along with (`pocket live --backing`), absent without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<AudioSettings>,
+    /// Parts of the report left out to keep it short (`pocket score --summary-only`), as paths:
+    /// [`LEFT_OUT_SUMMARY_ONLY`]. Their arrays are empty and their objects absent. Absent when
+    /// nothing was left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
 }
 
 /// The backing audio of a live session and how its sound was placed on the kits' clock
@@ -293,6 +298,18 @@ pub struct AudioSettings {
     pub mapping_spread_ms: f64,
     /// Practice tempo the audio was stretched to (1 = the song's own).
     pub tempo: f64,
+}
+
+/// The parts `pocket score --summary-only` leaves out of a report: every player's per-bar
+/// table and per-note detail, and the per-bar table of the sync section.
+pub const LEFT_OUT_SUMMARY_ONLY: [&str; 3] = ["players[].bars", "players[].detail", "sync.bars"];
+
+/// What [`Report::leave_out_bars_and_detail`] took out, to put back with
+/// [`Report::put_back`].
+#[derive(Debug, Default)]
+pub struct LeftOut {
+    players: Vec<(Vec<SpanReport>, Option<PlayerDetail>)>,
+    sync_bars: Vec<SyncBar>,
 }
 
 /// How the hits of live-captured takes were time-stamped (`settings.capture`).
@@ -873,8 +890,47 @@ pub struct SyncReport {
 }
 
 impl Report {
-    /// The report as pretty JSON with a trailing newline. Key order is the struct order, so the
-    /// output is byte-for-byte reproducible.
+    /// Takes out the per-bar tables and per-note detail ([`LEFT_OUT_SUMMARY_ONLY`]) and says
+    /// so in `settings.left_out`. Returns them, to put back with [`Report::put_back`].
+    pub fn leave_out_bars_and_detail(&mut self) -> LeftOut {
+        self.settings.left_out = LEFT_OUT_SUMMARY_ONLY.map(str::to_string).to_vec();
+        LeftOut {
+            players: self
+                .players
+                .iter_mut()
+                .map(|p| (std::mem::take(&mut p.bars), p.detail.take()))
+                .collect(),
+            sync_bars: self
+                .sync
+                .as_mut()
+                .map(|s| std::mem::take(&mut s.bars))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Puts back what [`Report::leave_out_bars_and_detail`] took out; `settings.left_out` is
+    /// emptied.
+    pub fn put_back(&mut self, left_out: LeftOut) {
+        self.settings.left_out.clear();
+        for (p, (bars, detail)) in self.players.iter_mut().zip(left_out.players) {
+            p.bars = bars;
+            p.detail = detail;
+        }
+        if let Some(s) = self.sync.as_mut() {
+            s.bars = left_out.sync_bars;
+        }
+    }
+
+    /// Writes the report as pretty JSON with a trailing newline, streaming (no whole-report
+    /// text in memory). Key order is the struct order, so the output is byte-for-byte
+    /// reproducible.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
+    }
+
+    /// The report as pretty-printed JSON ending in a line break; [`Report::write_json`] writes
+    /// the same bytes without building the text.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
             // Serialising plain structs of numbers and strings cannot fail; keep a trace if it does.
@@ -909,6 +965,7 @@ impl Report {
                 capture: None,
                 audio: None,
                 players,
+                left_out: Vec::new(),
             },
             players: Vec::new(),
             sync: Some(sync),

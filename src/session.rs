@@ -138,6 +138,7 @@ fn score_span(
             capture: CaptureSettings::combine(players.iter().filter_map(|p| p.capture.as_ref())),
             audio: None,
             players: settings,
+            left_out: Vec::new(),
         },
         players: reports,
         sync,

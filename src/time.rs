@@ -178,6 +178,11 @@ impl Span {
 /// anything that is not a finite number in range (including `nan` and `inf`).
 pub fn parse_seconds(text: &str) -> Option<Nanos> {
     let s = text.trim();
+    parse_plain_seconds(s.as_bytes()).or_else(|| parse_general_seconds(s))
+}
+
+/// [`parse_seconds`] of trimmed text by the general path: exponents, rounding, 128-bit digits.
+fn parse_general_seconds(s: &str) -> Option<Nanos> {
     let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -235,6 +240,74 @@ pub fn parse_seconds(text: &str) -> Option<Nanos> {
     i64::try_from(ns).ok().map(Nanos)
 }
 
+/// The largest whole number of seconds [`parse_plain_seconds`] takes: with nine decimals of
+/// 9s added it still fits in an `i64` of nanoseconds.
+const PLAIN_MAX_WHOLE_SECONDS: u64 = (i64::MAX as u64) / 1_000_000_000 - 1;
+
+/// Powers of ten that scale a fraction of `len` digits (`len` <= 9) to nanoseconds.
+const FRACTION_SCALE: [u64; 10] = [
+    1_000_000_000,
+    100_000_000,
+    10_000_000,
+    1_000_000,
+    100_000,
+    10_000,
+    1_000,
+    100,
+    10,
+    1,
+];
+
+/// The common case of [`parse_seconds`] in one pass over the bytes, without allocating or 128-bit
+/// arithmetic: an optional sign, at most 18 digits before the point and at most 9 after it (so
+/// the value is exact), no exponent, no surrounding whitespace. Returns `None` for anything else,
+/// including text that [`parse_seconds`] reads by its general path; whatever it returns,
+/// [`parse_seconds`] returns the same.
+pub fn parse_plain_seconds(bytes: &[u8]) -> Option<Nanos> {
+    let (neg, body) = match bytes.first()? {
+        b'-' => (true, &bytes[1..]),
+        b'+' => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let mut i = 0;
+    let mut whole: u64 = 0;
+    while let Some(&b) = body.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if i == 18 {
+            return None;
+        }
+        whole = whole * 10 + u64::from(d);
+        i += 1;
+    }
+    let int_len = i;
+    let mut frac: u64 = 0;
+    let mut frac_len = 0;
+    if body.get(i) == Some(&b'.') {
+        i += 1;
+        while let Some(&b) = body.get(i) {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            if frac_len == 9 {
+                return None;
+            }
+            frac = frac * 10 + u64::from(d);
+            frac_len += 1;
+            i += 1;
+        }
+    }
+    if i != body.len() || int_len + frac_len == 0 || whole > PLAIN_MAX_WHOLE_SECONDS {
+        return None;
+    }
+    // Both fit: whole <= i64::MAX / 1e9 - 1 and the fraction is below 1e9.
+    let ns = (whole * 1_000_000_000 + frac * FRACTION_SCALE[frac_len]) as i64;
+    Some(Nanos(if neg { -ns } else { ns }))
+}
+
 /// Formats nanoseconds as decimal seconds with no loss (`1.5` -> `"1.5"`, trailing zeros removed).
 pub fn format_seconds(t: Nanos) -> String {
     let neg = t.0 < 0;
@@ -275,6 +348,53 @@ mod tests {
         assert_eq!(parse_seconds("0.0000000005"), Some(Nanos(1)));
         assert_eq!(parse_seconds("-0.0000000005"), Some(Nanos(-1)));
         assert_eq!(parse_seconds("0.0000000004"), Some(Nanos(0)));
+    }
+
+    #[test]
+    fn plain_path_agrees_with_the_general_one() {
+        // Every string the fast path reads must read the same by the general path.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let alphabet = b"0123456789..-+e 9";
+        let mut read = 0;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            let text: String = (0..len)
+                .map(|k| {
+                    alphabet[((state >> (k * 2 % 60)) as usize + k * 7) % alphabet.len()] as char
+                })
+                .collect();
+            if let Some(t) = parse_plain_seconds(text.as_bytes()) {
+                assert_eq!(Some(t), parse_general_seconds(&text), "{text:?}");
+                read += 1;
+            }
+        }
+        for text in [
+            "0",
+            "-0",
+            "+0.5",
+            "1.",
+            ".5",
+            "123456789012345678",
+            "9223372035.999999999",
+            "0.000000001",
+            "000000000000000001.1",
+            "-12.345",
+        ] {
+            assert_eq!(
+                parse_plain_seconds(text.as_bytes()),
+                parse_general_seconds(text),
+                "{text:?}"
+            );
+        }
+        // Beyond the fast path's range: left to the general path.
+        assert_eq!(parse_plain_seconds(b"9223372036"), None);
+        assert!(read > 1000, "the fast path read only {read} strings");
+        assert_eq!(parse_plain_seconds(b"0.1234567891"), None);
+        assert_eq!(parse_plain_seconds(b"1e3"), None);
+        assert_eq!(parse_plain_seconds(b"."), None);
     }
 
     #[test]

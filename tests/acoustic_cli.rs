@@ -13,7 +13,10 @@ fn pocket(dir: &Path) -> Command {
     c.current_dir(dir)
         .env("POCKET_CONFIG_DIR", dir.join("config"))
         .env("NO_COLOR", "1")
-        .env(pocket::testdata::HISTORY_VAR, pocket::testdata::test_history());
+        .env(
+            pocket::testdata::HISTORY_VAR,
+            pocket::testdata::test_history(),
+        );
     c
 }
 

@@ -2206,3 +2206,100 @@ fn demo_play_without_audio_output_says_how_to_get_it() {
         "the demo still scores"
     );
 }
+
+#[test]
+fn summary_only_leaves_out_bars_and_detail_and_says_so() {
+    let mut full = score(&[]);
+    assert!(full.players.iter().all(|p| !p.bars.is_empty()));
+    assert!(!full.sync.as_ref().expect("two players").bars.is_empty());
+    assert!(full.settings.left_out.is_empty());
+    let short = score(&["--summary-only"]);
+    assert_eq!(
+        short.settings.left_out,
+        pocket::report::LEFT_OUT_SUMMARY_ONLY.map(str::to_string)
+    );
+    assert!(short
+        .players
+        .iter()
+        .all(|p| p.bars.is_empty() && p.detail.is_none()));
+    assert!(short.sync.as_ref().expect("two players").bars.is_empty());
+    // Everything else is the full report's.
+    full.leave_out_bars_and_detail();
+    assert_eq!(short, full);
+    let refused = pocket(&[
+        "score",
+        "--chart",
+        CHART,
+        "--player",
+        LEE,
+        "--summary-only",
+        "--detail",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+}
+
+/// Every file under `dir` (one level), by name.
+fn files_in(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("the folder")
+        .map(|e| {
+            let path = e.expect("an entry").path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&path).expect("a file"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_parallel_batch_writes_what_one_thread_writes() {
+    // 2 × 33 takes (more than one parallel chunk of 64) and one that fails.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let takes = dir.path().join("takes");
+    std::fs::create_dir(&takes).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for k in 0..33 {
+        for (who, file) in [
+            ("lee", "lee-roland-td.jsonl"),
+            ("sanae", "sanae-alesis-nitro.jsonl"),
+        ] {
+            std::fs::copy(
+                root.join("fixtures/demo").join(file),
+                takes.join(format!("{who}-{k:02}.jsonl")),
+            )
+            .unwrap();
+        }
+    }
+    std::fs::write(takes.join("m-broken.txt"), "0.5\nnot-a-time\n").unwrap();
+    let chart = root.join(CHART);
+    let run = |threads: &str, extra: &[&str]| {
+        let out = dir.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        let history = dir.path().join(format!("history-{threads}.sqlite"));
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_pocket"))
+            .args(["score", "--chart"])
+            .arg(&chart)
+            .args(["--takes", "takes", "-o", "out"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("POCKET_CONFIG_DIR", empty_config_dir())
+            .env(HISTORY_VAR, &history)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("pocket runs");
+        assert_eq!(output.status.code(), Some(1), "one take fails");
+        (output.stdout, output.stderr, files_in(&out))
+    };
+    for extra in [&[][..], &["--summary-only"][..]] {
+        let one = run("1", extra);
+        let four = run("4", extra);
+        assert_eq!(one.2.len(), 67, "66 reports and summary.csv");
+        assert!(one.0 == four.0, "stdout differs");
+        assert!(one.1 == four.1, "stderr differs");
+        for (name, bytes) in &one.2 {
+            assert!(four.2.get(name) == Some(bytes), "{name} differs");
+        }
+    }
+}

@@ -36,15 +36,16 @@ pub fn emit_with_html(report: &Report, json: Option<&Path>, html: Option<&Path>)
 
 /// Prints the summary to stdout (or stderr when the JSON goes to stdout) and writes the JSON.
 pub fn emit(report: &Report, output: Option<&Path>) -> Result<()> {
-    let json = report.to_json();
     match output {
         Some(p) if p == Path::new("-") => {
             eprint!("{}", pocket::summary::render(report, false));
-            std::io::stdout().write_all(json.as_bytes())?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            report.write_json(&mut out)?;
+            out.flush()?;
         }
         Some(p) => {
             // The file first: if stdout's reader goes away while the summary prints, nothing is lost.
-            write_file(p, json.as_bytes())?;
+            write_file_with(p, |w| report.write_json(w))?;
             print!("{}", pocket::summary::render(report, color_stdout()));
             println!("\nreport written to {}", p.display());
         }
@@ -72,6 +73,14 @@ fn html_needs_a_file() -> anyhow::Error {
 /// Writes a file through a temporary sibling and a rename, so a crash never leaves half a report.
 /// Messages name `path`, the file the user asked for, never the temporary one.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_file_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_file`] for content streamed by `write` through a buffered writer.
+pub fn write_file_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(dir) = folder.filter(|d| !d.is_dir()) {
         anyhow::bail!(
@@ -80,7 +89,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
             dir.display()
         );
     }
-    pocket::formats::write_whole(path, bytes)
+    pocket::formats::write_whole_with(path, write)
         .with_context(|| format!("cannot write {}", path.display()))
 }
 

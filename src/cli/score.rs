@@ -71,6 +71,10 @@ pub struct ScoreArgs {
     /// Include every note -> hit pairing, tier and offset in the report.
     #[arg(long)]
     detail: bool,
+    /// Leave the per-bar tables and per-note detail out of the JSON report (for batches);
+    /// the report lists what it left out in settings.left_out.
+    #[arg(long, conflicts_with_all = ["detail", "html"])]
+    summary_only: bool,
     /// Bootstrap draws for the "who leads" verdict of two players (0 turns it off).
     #[arg(long, default_value_t = pocket::sync::DEFAULT_BOOTSTRAP, value_parser = bootstrap_draws)]
     bootstrap: usize,
@@ -169,7 +173,14 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     );
     report.warnings.extend(warnings);
     pocket::identity::note_file(report.chart.as_mut(), &args.chart);
+    let left_out = args
+        .summary_only
+        .then(|| report.leave_out_bars_and_detail());
     emit_with_html(&report, args.output.as_deref(), args.html.as_deref())?;
+    if let Some(left_out) = left_out {
+        // The practice history reads the whole report (its chart tempo comes from the bars).
+        report.put_back(left_out);
+    }
     if let Some(file) = args.output.as_deref().filter(|p| *p != Path::new("-")) {
         remember(database.as_deref(), &[(&report, file)]);
     }
@@ -206,12 +217,12 @@ fn score_batch(
     let outcome = batch::score_folder(
         &files,
         out_dir,
+        args.summary_only,
         |file, name| {
             let mut report = score_one_take(&args.tuning, &settings, file, name)?;
             if let Some(c) = report.chart.as_mut() {
                 c.file_sha256.clone_from(&chart_file);
             }
-            scored.push(report.clone());
             Ok::<_, anyhow::Error>(report)
         },
         |event| match event {
@@ -219,6 +230,7 @@ fn score_batch(
                 progress_bar(index, total, name)
             }
             BatchEvent::Scoring { .. } => {}
+            BatchEvent::Written { report, .. } => scored.push(report.clone()),
             BatchEvent::Failed(failure) => {
                 if progress {
                     eprint!("\r\x1b[2K");

@@ -33,7 +33,7 @@ mod write;
 
 pub use chart_options::{ChartLoadOptions, Difficulty};
 pub use take_spec::{TakeSelector, TakeSpec, TakeSpecError};
-pub use write::write_whole;
+pub use write::{write_whole, write_whole_with};
 
 use crate::chart::Chart;
 use crate::error::{InputError, InputErrorKind, Place, Remedy};

@@ -69,56 +69,133 @@ pub(crate) fn parse_onsets(path: &Path, bytes: &[u8]) -> Result<Vec<Onset>, Inpu
         InputError::at_line(path, line, InputErrorKind::NotUtf8)
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut onsets = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    let mut onsets = Vec::with_capacity(text.len() / 12);
+    // One pass over the bytes: a line that is plain ASCII `seconds [lane]` is read without
+    // allocating; any other line (and every error) goes through `read_line`.
+    for (index, line) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
         let line_no = index + 1;
-        let content = line.trim();
-        if content.is_empty() || content.starts_with('#') {
-            continue;
+        match plain_line(line) {
+            Some(Plain::Skip) => {}
+            Some(Plain::Onset(time, lane)) => onsets.push(Onset {
+                time,
+                lane,
+                line: line_no,
+            }),
+            None => {
+                // The split is at b'\n' of valid UTF-8, so the line is valid UTF-8 too.
+                let line = std::str::from_utf8(line).unwrap_or_default();
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if let Some(onset) = read_line(path, line, line_no)? {
+                    onsets.push(onset);
+                }
+            }
         }
-        let at = |field: &str, kind| {
-            // Column of the field, in characters from 1.
-            let offset = field.as_ptr() as usize - line.as_ptr() as usize;
-            let column = line[..offset].chars().count() + 1;
-            InputError::new(
-                path,
-                Place::Line {
-                    line: line_no,
-                    column: Some(column),
-                },
-                kind,
-            )
-        };
-        let mut fields = content.split_whitespace();
-        let (Some(time_text), lane_text, extra) = (fields.next(), fields.next(), fields.next())
-        else {
-            continue;
-        };
-        if let Some(extra) = extra {
-            let count = content.split_whitespace().count();
-            return Err(at(
-                extra,
-                InputErrorKind::Malformed(format!(
-                    "expected `seconds [lane]`, found {count} fields; remove the extra fields"
-                )),
-            ));
-        }
-        let time = parse_seconds(time_text)
-            .ok_or_else(|| at(time_text, InputErrorKind::BadTime(time_text.to_string())))?;
-        let lane = match lane_text {
-            Some(name) => name
-                .parse::<Lane>()
-                .map_err(|e| at(name, InputErrorKind::UnknownLane(e)))?,
-            None => Lane::Any,
-        };
-        onsets.push(Onset {
-            time,
-            lane,
-            line: line_no,
-        });
     }
     onsets.sort_by_key(|o| o.time);
     Ok(onsets)
+}
+
+/// What [`plain_line`] made of a line.
+enum Plain {
+    /// Blank or a comment.
+    Skip,
+    /// One onset.
+    Onset(Nanos, Lane),
+}
+
+/// Whether `byte` is ASCII whitespace as `char::is_whitespace` sees it.
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Reads a line of plain ASCII (`seconds` or `seconds lane`, times as
+/// [`crate::time::parse_plain_seconds`] takes them) straight from the bytes. `None` for any other
+/// line, which [`read_line`] then reads or refuses; whatever this returns, `read_line` returns
+/// the same for the line.
+fn plain_line(line: &[u8]) -> Option<Plain> {
+    let mut i = 0;
+    while i < line.len() && is_space(line[i]) {
+        i += 1;
+    }
+    let Some(&first) = line.get(i) else {
+        return Some(Plain::Skip);
+    };
+    if first == b'#' {
+        return Some(Plain::Skip);
+    }
+    let field = |from: usize| {
+        let mut end = from;
+        while end < line.len() && !is_space(line[end]) {
+            if line[end] >= 0x80 {
+                return None;
+            }
+            end += 1;
+        }
+        Some(end)
+    };
+    let time_end = field(i)?;
+    let time = crate::time::parse_plain_seconds(&line[i..time_end])?;
+    let mut j = time_end;
+    while j < line.len() && is_space(line[j]) {
+        j += 1;
+    }
+    if j == line.len() {
+        return Some(Plain::Onset(time, Lane::Any));
+    }
+    let lane_end = field(j)?;
+    if line[lane_end..].iter().any(|&b| !is_space(b)) {
+        return None;
+    }
+    let name = std::str::from_utf8(&line[j..lane_end]).ok()?;
+    Some(Plain::Onset(time, name.parse::<Lane>().ok()?))
+}
+
+/// Reads one line of an onset list (without its line break): `None` for a blank or comment
+/// line. Errors name the file, line and column.
+fn read_line(path: &Path, line: &str, line_no: usize) -> Result<Option<Onset>, InputError> {
+    let content = line.trim();
+    if content.is_empty() || content.starts_with('#') {
+        return Ok(None);
+    }
+    let at = |field: &str, kind| {
+        // Column of the field, in characters from 1.
+        let offset = field.as_ptr() as usize - line.as_ptr() as usize;
+        let column = line[..offset].chars().count() + 1;
+        InputError::new(
+            path,
+            Place::Line {
+                line: line_no,
+                column: Some(column),
+            },
+            kind,
+        )
+    };
+    let mut fields = content.split_whitespace();
+    let (Some(time_text), lane_text, extra) = (fields.next(), fields.next(), fields.next()) else {
+        return Ok(None);
+    };
+    if let Some(extra) = extra {
+        let count = content.split_whitespace().count();
+        return Err(at(
+            extra,
+            InputErrorKind::Malformed(format!(
+                "expected `seconds [lane]`, found {count} fields; remove the extra fields"
+            )),
+        ));
+    }
+    let time = parse_seconds(time_text)
+        .ok_or_else(|| at(time_text, InputErrorKind::BadTime(time_text.to_string())))?;
+    let lane = match lane_text {
+        Some(name) => name
+            .parse::<Lane>()
+            .map_err(|e| at(name, InputErrorKind::UnknownLane(e)))?,
+        None => Lane::Any,
+    };
+    Ok(Some(Onset {
+        time,
+        lane,
+        line: line_no,
+    }))
 }
 
 /// The tempo map of charts made from onset lists: 120 BPM, 480 PPQ, 4/4, no pickup.
@@ -231,6 +308,55 @@ mod tests {
 
     fn ms(v: i64) -> Nanos {
         Nanos::from_millis(v)
+    }
+
+    #[test]
+    fn plain_lines_read_as_the_general_reader_reads_them() {
+        let lines = [
+            "0.5",
+            " 1.25\tsnare  ",
+            "1e-3 kick",
+            "# c",
+            "",
+            "  ",
+            "\r",
+            "2 snare extra",
+            "0.5\r1.0",
+            "3 nolane",
+            "-1.5",
+            "+2.000000001 hihat",
+            "1.0123456789",
+            "\u{a0}1",
+            "1\u{a0}kick",
+            "4 kick\u{a0}",
+            "x",
+            ".",
+            "5.",
+            ".5 any",
+            "\x0b6\x0ckick\x0b",
+            "99999999999999999999",
+            "#1",
+            "7 #",
+            "8\tride\t\t",
+        ];
+        let path = Path::new("t.txt");
+        let mut plain = 0;
+        for line in lines {
+            let general = read_line(path, line, 3);
+            match plain_line(line.as_bytes()) {
+                None => {}
+                Some(Plain::Skip) => {
+                    assert_eq!(general.expect("general reads it"), None, "{line:?}");
+                    plain += 1;
+                }
+                Some(Plain::Onset(time, lane)) => {
+                    let onset = general.expect("general reads it").expect("an onset");
+                    assert_eq!((onset.time, onset.lane), (time, lane), "{line:?}");
+                    plain += 1;
+                }
+            }
+        }
+        assert!(plain >= 12, "only {plain} lines took the plain path");
     }
 
     #[test]

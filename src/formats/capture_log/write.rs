@@ -463,7 +463,8 @@ fn push_u64(buf: &mut Vec<u8>, mut v: u64) {
     buf.extend_from_slice(&digits[i..]);
 }
 
-fn push_i64(buf: &mut Vec<u8>, v: i64) {
+/// Appends `v` in decimal, as `Display` writes it.
+pub(crate) fn push_i64(buf: &mut Vec<u8>, v: i64) {
     if v < 0 {
         buf.push(b'-');
     }
