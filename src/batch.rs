@@ -241,7 +241,7 @@ const PARALLEL_CHUNK: usize = 64;
 /// the outcome, and the batch goes on; a file that cannot be written stops it.
 ///
 /// Takes are scored and their reports serialised in parallel (rayon's threads, in chunks of
-/// [`PARALLEL_CHUNK`]); the files are written, and `watch` told, in file order, so everything
+/// `PARALLEL_CHUNK`); the files are written, and `watch` told, in file order, so everything
 /// written is the same as scoring one take after the other.
 pub fn score_folder<E: fmt::Display + Send>(
     files: &[PathBuf],
