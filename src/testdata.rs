@@ -195,6 +195,23 @@ pub fn chromium() -> Option<PathBuf> {
     None
 }
 
+/// Writes `samples` (mono, -1..1, clamped) as a 16-bit integer WAV at `rate`, each sample
+/// scaled by 32767 and truncated: the audio fixtures the backing and acoustic tests make.
+pub fn write_mono_wav16(path: &Path, rate: u32, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create the WAV");
+    for s in samples {
+        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .expect("write a sample");
+    }
+    w.finalize().expect("finish the WAV");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

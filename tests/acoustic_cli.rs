@@ -126,18 +126,7 @@ fn write_strokes(path: &Path, lane: Lane) {
             }
         }
     }
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for s in audio {
-        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16)
-            .unwrap();
-    }
-    w.finalize().unwrap();
+    pocket::testdata::write_mono_wav16(path, rate, &audio);
 }
 
 #[test]

@@ -8,23 +8,9 @@ use super::stream::Frames;
 use super::stretch::Stretch;
 use super::BackingError;
 use crate::time::Nanos;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Writes a 16-bit WAV of `frames` mono samples at `rate`.
-fn wav(path: &Path, rate: u32, samples: &[f32]) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for s in samples {
-        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16)
-            .unwrap();
-    }
-    w.finalize().unwrap();
-}
+use crate::testdata::write_mono_wav16 as wav;
 
 /// `seconds` of silence at `rate` with a one-sample click at each of `clicks_s`.
 fn clicks(rate: u32, seconds: f64, clicks_s: &[f64]) -> Vec<f32> {
