@@ -62,10 +62,12 @@ fn client(name: &str) -> Result<Client, LiveError> {
 /// JACK MIDI ports that send (kits: `.0`) and that receive (click destinations: `.1`), by
 /// their full JACK names.
 fn midi_ports(c: &Client) -> (Vec<String>, Vec<String>) {
-    (
-        c.ports(None, Some("midi"), PortFlags::IS_OUTPUT),
-        c.ports(None, Some("midi"), PortFlags::IS_INPUT),
-    )
+    (sources(c), c.ports(None, Some("midi"), PortFlags::IS_INPUT))
+}
+
+/// The full JACK names of the MIDI ports that send (kits).
+fn sources(c: &Client) -> Vec<String> {
+    c.ports(None, Some("midi"), PortFlags::IS_OUTPUT)
 }
 
 /// The JACK MIDI ports: sources (kits) and destinations (for a click).
@@ -325,9 +327,7 @@ fn watch(
             continue;
         }
         waited = Duration::ZERO;
-        let raw = active
-            .as_client()
-            .ports(None, Some("midi"), PortFlags::IS_OUTPUT);
+        let raw = sources(active.as_client());
         let present = stable_names(&raw);
         for w in watched.iter_mut() {
             let here = present.iter().position(|n| *n == w.stable);
