@@ -322,7 +322,7 @@ pub struct Click {
 pub fn clicks(chart: &Chart, count_in_bars: u32) -> Vec<Click> {
     let map = &chart.tempo_map;
     let mut out: Vec<Click> = if count_in_bars > 0 {
-        crate::live::session::count_in_clicks(chart, count_in_bars)
+        crate::count_in::count_in_clicks(chart, count_in_bars)
             .into_iter()
             .map(|(time, accent)| Click { time, accent })
             .collect()
@@ -341,6 +341,31 @@ pub fn clicks(chart: &Chart, count_in_bars: u32) -> Vec<Click> {
             });
         }
         tick = crate::time::Ticks(tick.0 + (beat - pos.tick).max(1));
+    }
+    out
+}
+
+/// A count-in as mono samples at `rate` (the backing's lead-in): `clicks` are times before
+/// zero (from [`crate::count_in::count_in_clicks`]); the first sample is the first click, the
+/// last one is just before time zero. Each click is the click track's voice ([`Voice::ClickAccent`]
+/// on a bar's first beat, else [`Voice::Click`]) at the click track's level, starting on sample
+/// `round((t − first) × rate)`.
+pub fn count_in_samples(clicks: &[(Nanos, bool)], rate: u32) -> Vec<f32> {
+    let Some(&(first, _)) = clicks.first() else {
+        return Vec::new();
+    };
+    let len = usize::try_from(sample_index(Nanos::ZERO.saturating_sub(first), rate)).unwrap_or(0);
+    let mut out = vec![0.0f32; len];
+    let voices = [
+        Voice::ClickAccent.synthesize(rate),
+        Voice::Click.synthesize(rate),
+    ];
+    for &(t, accent) in clicks {
+        let k = usize::from(!accent);
+        let start = usize::try_from(sample_index(t.saturating_sub(first), rate)).unwrap_or(0);
+        for (o, v) in out.iter_mut().skip(start).zip(&voices[k]) {
+            *o += v * CLICK_GAIN[k];
+        }
     }
     out
 }

@@ -32,6 +32,7 @@ pub mod backing;
 pub mod batch;
 pub mod calibrate;
 pub mod chart;
+pub mod count_in;
 pub mod demo;
 pub mod error;
 pub mod event;

@@ -247,6 +247,8 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
         .env("POCKET_CONFIG_DIR", home.path())
         .args(["live", "--chart", "charts/disco-pop-114.json"])
         .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
+        // ALSA's default device (JACK ports are searched first and none is named so).
+        .args(["--audio-out", "default"])
         .args([
             "--start",
             "now",
@@ -302,6 +304,8 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
         .env("POCKET_CONFIG_DIR", home.path())
         .args(["live", "--chart", "charts/disco-pop-114.json"])
         .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
+        // ALSA's default device (JACK ports are searched first and none is named so).
+        .args(["--audio-out", "default"])
         .args(["--start", "now", "--duration", "3", "--quiet"])
         .args(["--section", "intro", "--loop", "2", "--tempo", "80%"])
         .arg("--backing")

@@ -19,6 +19,7 @@
 //! build with this feature needs no JACK headers, and runs without JACK installed until a JACK
 //! port is asked for.
 
+use super::audio_cycle::{JackAudioRequest, JackAudioStarted};
 use super::clock::{CaptureClock, FrameClock};
 use super::consumer::{Control, ACCENT_NOTE, CLICK_NOTE};
 use super::cycle::{Cycle, Schedule, Scheduled};
@@ -102,6 +103,7 @@ pub struct ServerClock {
 pub struct JackSession {
     clock: ServerClock,
     watcher: Watcher,
+    audio: Option<JackAudioStarted>,
 }
 
 /// One kit port the client listens to.
@@ -116,10 +118,12 @@ impl JackSession {
     /// Starts the client: an input port per kit (port index, stable name of the kit's JACK
     /// port), and with `click` (stable name of the destination, clicks at capture-clock times)
     /// the click output. Every port's ring, then the frame clock, go to the consumer through
-    /// `control`, before the callback runs.
+    /// `control`, before the callback runs. With `audio`, the backing plays on the client's
+    /// audio outputs (`jack_audio`).
     pub fn open(
         inputs: &[(u16, String)],
         click: Option<(&str, &[(Nanos, bool)])>,
+        audio: Option<JackAudioRequest>,
         clock: CaptureClock,
         control: Sender<Control>,
     ) -> Result<JackSession, LiveError> {
@@ -169,6 +173,10 @@ impl JackSession {
             None => (None, Schedule::default()),
         };
 
+        let (audio, audio_pending) = match audio {
+            Some(a) => super::jack_audio::register(&c, a).map(|(o, p)| (Some(o), Some(p)))?,
+            None => (None, None),
+        };
         let zero = frame_zero(&c, clock);
         let (incidents, incidents_rx) = ring(INCIDENT_RING_BYTES, clock);
         let xruns = Arc::new(AtomicU64::new(0));
@@ -182,6 +190,7 @@ impl JackSession {
             inputs: ports,
             click: click_port,
             cycle: Cycle::new(zero, schedule, incidents),
+            audio,
         };
         let notifications = Notifications {
             xruns,
@@ -200,18 +209,27 @@ impl JackSession {
                 })?;
         }
 
+        let audio = audio_pending
+            .map(|p| p.connect_and_start(active.as_client(), zero, server.rate, server.period))
+            .transpose()?;
         let watcher = Watcher::spawn("pocket-jack-ports", move |stop| {
             watch(active, watched, clock, control, stop, gone)
         })?;
         Ok(JackSession {
             clock: server,
             watcher,
+            audio,
         })
     }
 
     /// The server's rate and period.
     pub fn server_clock(&self) -> ServerClock {
         self.clock
+    }
+
+    /// The backing audio on the client's outputs, started (with `audio`).
+    pub fn audio_started(&self) -> Option<&JackAudioStarted> {
+        self.audio.as_ref()
     }
 
     /// Stops the client (its rings then report finished).
@@ -253,6 +271,7 @@ struct Process {
     inputs: Vec<(Port<MidiIn>, EventSender)>,
     click: Option<Port<MidiOut>>,
     cycle: Cycle,
+    audio: Option<super::jack_audio::Output>,
 }
 
 impl ProcessHandler for Process {
@@ -270,6 +289,9 @@ impl ProcessHandler for Process {
             self.cycle.send_due(start, frames, |time, bytes| {
                 writer.write(&RawMidi { time, bytes }).is_ok()
             });
+        }
+        if let Some(a) = self.audio.as_mut() {
+            a.process(ps, start);
         }
         probe(false);
         jack::Control::Continue

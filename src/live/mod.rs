@@ -17,6 +17,7 @@
 //! the session's inside (`pub(crate)`); pocket's own tests and benches reach them through
 //! `internals` (feature `testing`).
 
+pub mod audio_cycle;
 #[cfg(feature = "midi-io")]
 pub mod audio_out;
 pub(crate) mod clock;
@@ -24,6 +25,8 @@ pub(crate) mod consumer;
 #[cfg(any(feature = "jack", feature = "testing"))]
 pub(crate) mod cycle;
 pub(crate) mod display;
+#[cfg(feature = "jack")]
+pub mod jack_audio;
 #[cfg(feature = "jack")]
 pub mod jack_io;
 pub(crate) mod judge;

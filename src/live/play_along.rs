@@ -40,8 +40,44 @@ pub struct PlayAlong {
     pub audio_offset: Nanos,
     /// The practice tempo.
     pub tempo: f64,
+    output: Output,
+}
+
+/// Where the audio plays.
+#[derive(Debug)]
+enum Output {
+    /// cpal's output stream (ALSA, CoreAudio, WASAPI).
     #[cfg(feature = "midi-io")]
-    out: super::audio_out::AudioOut,
+    Cpal(super::audio_out::AudioOut),
+    /// pocket's JACK client's audio outputs: the request until the client takes it, then
+    /// where it started.
+    #[cfg(feature = "jack")]
+    Jack {
+        feed: crate::backing::Feed,
+        request: Option<super::audio_cycle::JackAudioRequest>,
+        started: Option<super::audio_cycle::JackAudioStarted>,
+        zero_frame: f64,
+    },
+}
+
+/// How long after the backing is ready its first frame is due on JACK: time for pocket's JACK
+/// client to start and connect its ports before it (the output latency comes out of it).
+#[cfg(feature = "jack")]
+const JACK_START_MARGIN: Nanos = Nanos(1_000_000_000);
+
+/// The backing's settings at an output's `rate`: the tempo, the slice and the count-in's
+/// clicks (times before zero) rendered as its lead-in.
+fn settings(
+    rate: u32,
+    tempo: f64,
+    slice: Option<crate::backing::Slice>,
+    count_in: &[(Nanos, bool)],
+) -> crate::backing::Settings {
+    let mut s = crate::backing::Settings::new(rate);
+    s.tempo = tempo;
+    s.slice = slice;
+    s.lead_in = crate::audio::count_in_samples(count_in, rate);
+    s
 }
 
 /// The audio to play for `chart` (the chart file or song folder), or `None` when neither a
@@ -62,27 +98,138 @@ pub fn plan(request: &BackingRequest, chart: Option<&Path>) -> Result<Option<Pla
 
 impl PlayAlong {
     /// Starts `slice` of `plan` (all of it: `None`) on the requested output at `tempo` (pitch
-    /// kept) after `lead_in` of silence (the count-in), and waits for the output's clock
-    /// mapping. Time zero is the sound of the slice's start.
-    #[cfg(feature = "midi-io")]
+    /// kept) after the `count_in` clicks (times before zero), rendered into the audio. Time
+    /// zero is the sound of the slice's start.
+    ///
+    /// The output is pocket's JACK client's when this build has JACK, a server answers and
+    /// has the requested port (by default the system playback ports): as MIDI ports are
+    /// searched, JACK first. The JACK output starts with the session's ports
+    /// ([`PlayAlong::take_jack`], [`PlayAlong::jack_started`]). Otherwise cpal's output is
+    /// started now and its clock mapping awaited.
+    #[allow(unreachable_code)]
     pub fn start(
         request: &BackingRequest,
         plan: Plan,
         slice: Option<crate::backing::Slice>,
         tempo: f64,
-        lead_in: Nanos,
+        count_in: &[(Nanos, bool)],
+        clock: CaptureClock,
+    ) -> Result<PlayAlong, LiveError> {
+        #[cfg(feature = "jack")]
+        match super::jack_audio::find(request.audio_out.as_deref()) {
+            Ok((destinations, rate)) => {
+                return PlayAlong::start_jack(
+                    request,
+                    plan,
+                    destinations,
+                    settings(rate, tempo, slice, count_in),
+                    clock,
+                )
+            }
+            Err(e) if !cfg!(feature = "midi-io") => return Err(e),
+            Err(_) => {}
+        }
+        #[cfg(feature = "midi-io")]
+        return PlayAlong::start_cpal(request, plan, slice, tempo, count_in, clock);
+        let _ = (request, plan, slice, tempo, count_in, clock, settings);
+        Err(LiveError::Settings(
+            "this pocket was built without audio output, so it cannot play backing audio; \
+             rebuild it in pocket's source folder with `cargo install --path . --features \
+             midi-io` (Linux needs libasound2-dev), or `--features jack` for JACK"
+                .into(),
+        ))
+    }
+
+    /// The backing on pocket's JACK client: the feed starts now at the server's rate; the
+    /// client takes the request when it opens.
+    #[cfg(feature = "jack")]
+    fn start_jack(
+        request: &BackingRequest,
+        plan: Plan,
+        destinations: Vec<String>,
+        settings: crate::backing::Settings,
+        clock: CaptureClock,
+    ) -> Result<PlayAlong, LiveError> {
+        let (reader, feed) = crate::backing::start(&plan, &settings)?;
+        let timing = reader.timing();
+        let zero_frame = timing.frame_of(settings.slice.map_or(Nanos::ZERO, |s| s.start));
+        let (cycle, start) = super::audio_cycle::AudioCycle::new(reader);
+        let zero_after = Nanos((zero_frame * 1e9 / f64::from(settings.device_rate)).round() as i64);
+        let heard_at = clock
+            .now()
+            .saturating_add(JACK_START_MARGIN)
+            .saturating_add(zero_after);
+        Ok(PlayAlong {
+            time_zero: heard_at.saturating_add(request.audio_offset),
+            device: destinations.join(", "),
+            reported_latency: Nanos::ZERO,
+            spread: Nanos::ZERO,
+            plan,
+            audio_offset: request.audio_offset,
+            tempo: settings.tempo,
+            output: Output::Jack {
+                feed,
+                request: Some(super::audio_cycle::JackAudioRequest {
+                    cycle,
+                    start,
+                    destinations,
+                    heard_at,
+                    zero_frame,
+                }),
+                started: None,
+                zero_frame,
+            },
+        })
+    }
+
+    /// The backing for pocket's JACK client to play, once (`None` on cpal).
+    pub fn take_jack(&mut self) -> Option<super::audio_cycle::JackAudioRequest> {
+        match &mut self.output {
+            #[cfg(feature = "jack")]
+            Output::Jack { request, .. } => request.take(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The JACK client started the backing: time zero is the sound of its zero frame, heard
+    /// the output latency after it is written, plus the audio offset; the output and its
+    /// latency are recorded for the report.
+    pub fn jack_started(&mut self, started: &super::audio_cycle::JackAudioStarted) {
+        #[cfg(feature = "jack")]
+        #[allow(irrefutable_let_patterns)]
+        if let Output::Jack {
+            started: slot,
+            zero_frame,
+            ..
+        } = &mut self.output
+        {
+            self.time_zero = started
+                .heard_time(*zero_frame)
+                .saturating_add(self.audio_offset);
+            self.device = started.output.clone();
+            let rate = f64::from(started.rate.max(1));
+            self.reported_latency =
+                Nanos((f64::from(started.latency_frames) * 1e9 / rate).round() as i64);
+            *slot = Some(started.clone());
+        }
+        let _ = started;
+    }
+
+    /// Starts the backing on cpal's output and waits for its clock mapping.
+    #[cfg(feature = "midi-io")]
+    fn start_cpal(
+        request: &BackingRequest,
+        plan: Plan,
+        slice: Option<crate::backing::Slice>,
+        tempo: f64,
+        count_in: &[(Nanos, bool)],
         clock: CaptureClock,
     ) -> Result<PlayAlong, LiveError> {
         let out = super::audio_out::AudioOut::start(
             request.audio_out.as_deref(),
             &plan,
-            |rate| {
-                let mut s = crate::backing::Settings::new(rate);
-                s.tempo = tempo;
-                s.slice = slice;
-                s.lead_in = vec![0.0; (lead_in.as_secs_f64() * f64::from(rate)).round() as usize];
-                s
-            },
+            |rate| settings(rate, tempo, slice, count_in),
             clock,
         )?;
         let mapping = out
@@ -104,26 +251,8 @@ impl PlayAlong {
             plan,
             audio_offset: request.audio_offset,
             tempo,
-            out,
+            output: Output::Cpal(out),
         })
-    }
-
-    /// Without audio output in this build: an error that says how to get it.
-    #[cfg(not(feature = "midi-io"))]
-    pub fn start(
-        _request: &BackingRequest,
-        _plan: Plan,
-        _slice: Option<crate::backing::Slice>,
-        _tempo: f64,
-        _lead_in: Nanos,
-        _clock: CaptureClock,
-    ) -> Result<PlayAlong, LiveError> {
-        Err(LiveError::Settings(
-            "this pocket was built without audio output, so it cannot play backing audio; \
-             rebuild it in pocket's source folder with `cargo install --path . --features \
-             midi-io` (Linux needs libasound2-dev)"
-                .into(),
-        ))
     }
 
     /// What the report says about the audio (`settings.audio`).
@@ -145,42 +274,64 @@ impl PlayAlong {
 
     /// Stops the audio; warnings for the report (underruns, a file damaged mid-song, an
     /// output that failed).
+    // A build without audio output has no `Output` to finish.
+    #[allow(unused_mut, unused_variables, unreachable_code)]
     pub fn finish(self) -> Vec<String> {
-        #[cfg(feature = "midi-io")]
-        {
-            let mut warnings = Vec::new();
-            if self.out.failed() {
-                warnings.push(format!(
-                    "the audio output {:?} reported an error during the session (unplugged?)",
-                    self.device
-                ));
+        let mut warnings = Vec::new();
+        let stats: Result<crate::backing::FeedStats, LiveError> = match self.output {
+            #[cfg(feature = "midi-io")]
+            Output::Cpal(out) => {
+                if out.failed() {
+                    warnings.push(format!(
+                        "the audio output {:?} reported an error during the session (unplugged?)",
+                        self.device
+                    ));
+                }
+                out.finish()
             }
-            match self.out.finish() {
-                Ok(stats) if stats.underruns > 0 => warnings.push(format!(
-                    "backing audio: {} underruns ({} frames of silence where the song was not \
-                     ready)",
-                    stats.underruns, stats.underrun_frames
-                )),
-                Ok(_) => {}
-                Err(e) => warnings.push(format!("backing audio stopped early: {e}")),
+            #[cfg(feature = "jack")]
+            Output::Jack { feed, started, .. } => {
+                if let Some(s) = started {
+                    match s.start.started() {
+                        Some(f) if f != s.start_frame => warnings.push(format!(
+                            "backing audio started {} frames after its planned frame: time zero \
+                             is off by that much",
+                            f - s.start_frame
+                        )),
+                        None => warnings.push(
+                            "backing audio: the JACK client never played it (the session ended \
+                             first)"
+                                .into(),
+                        ),
+                        _ => {}
+                    }
+                }
+                feed.stop().map_err(LiveError::from)
             }
-            warnings
+        };
+        match stats {
+            Ok(stats) if stats.underruns > 0 => warnings.push(format!(
+                "backing audio: {} underruns ({} frames of silence where the song was not \
+                 ready)",
+                stats.underruns, stats.underrun_frames
+            )),
+            Ok(_) => {}
+            Err(e) => warnings.push(format!("backing audio stopped early: {e}")),
         }
-        #[cfg(not(feature = "midi-io"))]
-        Vec::new()
+        warnings
     }
 }
 
 /// The play-along of a session, if asked for: checks that it fits the session (real speed),
-/// finds the audio and starts it after `count_in` of silence, playing `slice` of the original
-/// chart (a section, looped) or all of it.
+/// finds the audio and starts it after the `count_in` clicks (times before zero, rendered
+/// into the audio), playing `slice` of the original chart (a section, looped) or all of it.
 pub fn for_session(
     request: Option<&BackingRequest>,
     chart: Option<&Path>,
     slice: Option<crate::backing::Slice>,
     tempo: f64,
     speed: f64,
-    count_in: Nanos,
+    count_in: &[(Nanos, bool)],
     clock: CaptureClock,
 ) -> Result<Option<PlayAlong>, LiveError> {
     let Some(request) = request else {

@@ -237,6 +237,7 @@ pub struct OpenPorts {
     #[cfg(feature = "jack")]
     jack: Option<super::jack_io::JackSession>,
     stamps: Option<StampSource>,
+    audio: Option<super::audio_cycle::JackAudioStarted>,
 }
 
 impl OpenPorts {
@@ -246,6 +247,19 @@ impl OpenPorts {
     pub fn open(
         inputs: &[(u16, PortRef)],
         click: Option<(&PortRef, &[(Nanos, bool)])>,
+        clock: CaptureClock,
+        control: Sender<Control>,
+        stop: Arc<AtomicBool>,
+    ) -> Result<OpenPorts, LiveError> {
+        OpenPorts::open_with_audio(inputs, click, None, clock, control, stop)
+    }
+
+    /// [`OpenPorts::open`], and with `audio` the backing on pocket's JACK client's audio
+    /// outputs (the client is opened for it even without JACK kits).
+    pub fn open_with_audio(
+        inputs: &[(u16, PortRef)],
+        click: Option<(&PortRef, &[(Nanos, bool)])>,
+        audio: Option<super::audio_cycle::JackAudioRequest>,
         clock: CaptureClock,
         control: Sender<Control>,
         stop: Arc<AtomicBool>,
@@ -269,12 +283,13 @@ impl OpenPorts {
         let mut resolution: f64 = 0.0;
         #[allow(unused_mut)]
         let (mut rate, mut period) = (None, None);
-        if !jack_inputs.is_empty() || jack_click.is_some() {
+        if !jack_inputs.is_empty() || jack_click.is_some() || audio.is_some() {
             #[cfg(feature = "jack")]
             {
                 let j = super::jack_io::JackSession::open(
                     &jack_inputs,
                     jack_click.map(|(p, c)| (p.name.as_str(), c)),
+                    audio,
                     clock,
                     control.clone(),
                 )?;
@@ -285,6 +300,7 @@ impl OpenPorts {
                     backends.push(Backend::Jack.name());
                     resolution = resolution.max(1_000.0 / f64::from(sc.rate.max(1)));
                 }
+                open.audio = j.audio_started().cloned();
                 open.jack = Some(j);
             }
             #[cfg(not(feature = "jack"))]
@@ -323,6 +339,11 @@ impl OpenPorts {
             stamp_resolution_ms: resolution,
         });
         Ok(open)
+    }
+
+    /// The backing audio on pocket's JACK client, started (`open_with_audio`).
+    pub fn audio_started(&self) -> Option<&super::audio_cycle::JackAudioStarted> {
+        self.audio.as_ref()
     }
 
     /// How the kits' events are stamped (`None` without kit ports).

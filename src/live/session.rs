@@ -11,6 +11,7 @@ use super::replay::{self, ReplayThread};
 use super::ring::{ring, DEFAULT_RING_BYTES};
 use super::LiveError;
 use crate::chart::{Chart, ChartInfo, Note, Section};
+pub use crate::count_in::count_in_clicks;
 use crate::formats::capture_log::{
     self, CaptureHeader, CaptureWriter, ChartRef, PlayerInfo, PortInfo, StampSource, StartMode,
 };
@@ -396,20 +397,6 @@ pub fn chart_stop_after(chart: &Chart) -> Nanos {
     map.time(map.bar_start(map.position(last).bar + 3))
 }
 
-/// The count-in clicks before time zero: (time relative to zero, accent).
-pub fn count_in_clicks(chart: &Chart, bars: u32) -> Vec<(Nanos, bool)> {
-    let map = &chart.tempo_map;
-    let beats = i64::from(map.signature_at(Ticks(0)).numerator);
-    let beat_ticks = map.beat_ticks_at(Ticks(0)).max(1);
-    let total = i64::from(bars) * beats;
-    (0..total)
-        .map(|i| {
-            let tick = Ticks(-(total - i) * beat_ticks);
-            (map.time(tick), i % beats == 0)
-        })
-        .collect()
-}
-
 /// Scores the capture log against `chart` exactly as `pocket score --chart CHART_PATH --player
 /// NAME=CAPTURE#player=NAME ...` does with default options (and `--detail` with `detail`).
 pub fn report_from_capture(
@@ -635,15 +622,15 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             .unwrap_or(Nanos::ZERO);
         lead.saturating_sub(first)
     });
-    // Backing audio: started before the capture (after the count-in's length of silence); the
-    // instant its chart-zero sample is heard is time zero.
-    let play_along = super::play_along::for_session(
+    // Backing audio: started before the capture (after the count-in's clicks); the instant
+    // its chart-zero sample is heard is time zero.
+    let mut play_along = super::play_along::for_session(
         opts.backing.as_ref(),
         opts.chart.as_deref(),
         practice_slice,
         opts.practice.tempo_scale,
         opts.speed,
-        Nanos::ZERO.saturating_sub(clicks.first().map_or(Nanos::ZERO, |c| c.0)),
+        &clicks,
         clock,
     )?;
     let (start_mode, time_zero) = match (&chart, opts.start) {
@@ -717,13 +704,20 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let (control_tx, control_rx) = channel::<Control>();
 
     // Live ports, and how their events are stamped.
-    let inputs = OpenPorts::open(
+    let inputs = OpenPorts::open_with_audio(
         &live_ports,
         click,
+        play_along.as_mut().and_then(|p| p.take_jack()),
         clock,
         control_tx.clone(),
         Arc::clone(&opts.stop),
     )?;
+    // On JACK the backing's time zero is exact once its ports are connected.
+    if let (Some(p), Some(started)) = (play_along.as_mut(), inputs.audio_started()) {
+        p.jack_started(started);
+    }
+    let time_zero = play_along.as_ref().map_or(time_zero, |p| Some(p.time_zero));
+    header.time_zero = time_zero;
     header.capture = match inputs.stamps() {
         Some(s) => Some(s.clone()),
         None if !replays.is_empty() => Some(StampSource {
