@@ -323,8 +323,15 @@ pub fn chain(plan: &Plan, settings: &Settings) -> Result<(Box<dyn Frames>, Timin
             .flatten(),
     };
     let chain: Box<dyn Frames> = if lead_in_frames > 0 {
+        // The count-in ends where the slice's start is heard, after the resampler's delay:
+        // its clicks move that many frames later, over the song's first frames.
+        let zero_pre = chart_zero_pre + start_s * f64::from(rd);
+        let shift = (zero_pre / settings.tempo).round().max(0.0) as usize;
+        let mut clicks = vec![0.0; shift];
+        clicks.extend_from_slice(&settings.lead_in);
         Box::new(LeadIn {
-            clicks: settings.lead_in.clone(),
+            clicks,
+            lead: lead_in_frames,
             at: 0,
             then: Box::new(stretch),
         })
@@ -334,9 +341,12 @@ pub fn chain(plan: &Plan, settings: &Settings) -> Result<(Box<dyn Frames>, Timin
     Ok((chain, timing))
 }
 
-/// A count-in's clicks, then the song.
+/// A count-in's clicks, then the song: `lead` frames of the clicks alone, then the song with
+/// the rest of the clicks (those moved past the lead by the resampler's delay) mixed over it.
 struct LeadIn {
     clicks: Vec<f32>,
+    lead: usize,
+    /// Output frames so far.
     at: usize,
     then: Box<dyn Frames>,
 }
@@ -348,14 +358,27 @@ impl Frames for LeadIn {
         right: &mut Vec<f32>,
         want: usize,
     ) -> Result<usize, BackingError> {
-        if self.at < self.clicks.len() {
-            let n = (self.clicks.len() - self.at).min(want);
+        if self.at < self.lead {
+            let n = (self.lead - self.at).min(want);
             left.extend_from_slice(&self.clicks[self.at..self.at + n]);
             right.extend_from_slice(&self.clicks[self.at..self.at + n]);
             self.at += n;
             return Ok(n);
         }
-        self.then.pull(left, right, want)
+        let before = left.len();
+        let n = self.then.pull(left, right, want)?;
+        if let Some(rest) = self.clicks.get(self.at..) {
+            for ((l, r), c) in left[before..]
+                .iter_mut()
+                .zip(&mut right[before..])
+                .zip(rest)
+            {
+                *l += c;
+                *r += c;
+            }
+        }
+        self.at += n;
+        Ok(n)
     }
 }
 

@@ -18,14 +18,14 @@ use pocket::Nanos;
 use std::sync::{Arc, Mutex};
 
 /// The JACK tests share one server: one at a time, so one test's clients do not load another's.
-fn jack_serial() -> std::sync::MutexGuard<'static, ()> {
+pub(super) fn jack_serial() -> std::sync::MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
     SERIAL.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A client of the server, or `None` (the test skips) when no server answers, unless
 /// POCKET_REQUIRE_JACK=1.
-fn client_or_skip(name: &str) -> Option<Client> {
+pub(super) fn client_or_skip(name: &str) -> Option<Client> {
     match Client::new(name, ClientOptions::NO_START_SERVER) {
         Ok((c, _)) => Some(c),
         Err(e) => {
@@ -41,7 +41,7 @@ fn client_or_skip(name: &str) -> Option<Client> {
     }
 }
 
-fn client(name: &str) -> Client {
+pub(super) fn client(name: &str) -> Client {
     Client::new(name, ClientOptions::NO_START_SERVER)
         .map(|(c, _)| c)
         .expect("a JACK client")
@@ -49,12 +49,12 @@ fn client(name: &str) -> Client {
 
 /// Notes to play, at JACK frame times, shared with the test thread (which may add more); also
 /// the notes a kit wrote.
-type Plan = Arc<Mutex<Vec<(u32, [u8; 3])>>>;
+pub(super) type Plan = Arc<Mutex<Vec<(u32, [u8; 3])>>>;
 /// Messages a listener heard, at JACK frame times.
 type Heard = Arc<Mutex<Vec<(u32, Vec<u8>)>>>;
 
 /// A test kit: one MIDI output port that writes each planned note at its exact frame.
-struct Player {
+pub(super) struct Player {
     port: Port<MidiOut>,
     plan: Plan,
     /// Notes written: (frame, message).
@@ -89,10 +89,10 @@ impl ProcessHandler for Player {
     }
 }
 
-type Kit = AsyncClient<(), Player>;
+pub(super) type Kit = AsyncClient<(), Player>;
 
 /// Starts a test kit named `name` (its port is `NAME:kit`).
-fn kit(name: &str, plan: Plan) -> (Kit, Plan) {
+pub(super) fn kit(name: &str, plan: Plan) -> (Kit, Plan) {
     let c = client(name);
     let port = c.register_port("kit", MidiOut::default()).expect("port");
     let sent = Arc::new(Mutex::new(Vec::new()));
@@ -182,7 +182,7 @@ fn mean_sd(x: &[f64]) -> (f64, f64) {
 }
 
 /// Frames of a duration at the server's rate.
-fn frames_of(rate: u32, t: Nanos) -> u32 {
+pub(super) fn frames_of(rate: u32, t: Nanos) -> u32 {
     (t.0 as f64 * f64::from(rate) / 1e9).round() as u32
 }
 
