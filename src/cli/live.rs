@@ -199,11 +199,19 @@ pub fn devices(json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Lists the audio outputs (for --audio-out).
-#[cfg(feature = "midi-io")]
+/// Lists the audio outputs (for --audio-out): JACK's input ports first (searched first), then
+/// cpal's devices.
 fn audio_outputs() {
-    println!("Audio outputs");
-    match pocket::live::audio_out::list_outputs() {
+    #[cfg(feature = "jack")]
+    print_outputs("jack", pocket::live::jack_audio::list_outputs());
+    #[cfg(feature = "midi-io")]
+    print_outputs("cpal", pocket::live::audio_out::list_outputs());
+}
+
+#[cfg(any(feature = "jack", feature = "midi-io"))]
+fn print_outputs(backend: &str, outputs: Result<Vec<(String, bool)>, pocket::live::LiveError>) {
+    println!("Audio outputs ({backend})");
+    match outputs {
         Ok(outs) if outs.is_empty() => println!("  (none)"),
         Ok(outs) => {
             for (name, default) in outs {
@@ -213,9 +221,6 @@ fn audio_outputs() {
         Err(e) => println!("  (cannot list them: {e})"),
     }
 }
-
-#[cfg(not(feature = "midi-io"))]
-fn audio_outputs() {}
 
 /// The session options common to `live` and `record`, from the flags.
 fn options(s: &Sources, quiet: bool) -> Result<SessionOptions> {
