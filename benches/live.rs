@@ -11,6 +11,7 @@ use pocket::internals::live::{ring, EventReceiver, EventSender, Stamp};
 use pocket::internals::live::{CaptureClock, ConnectionClock};
 use pocket::internals::live::{Cycle, Schedule, Scheduled};
 use pocket::kit::KitMap;
+use pocket::live::audio_cycle::AudioCycle;
 use pocket::matching::Offsets;
 use pocket::score::Timing;
 use pocket::Nanos;
@@ -260,10 +261,96 @@ fn jack_cycle(c: &mut Criterion) {
     g.finish();
 }
 
+/// pocket's JACK callback per period with the backing audio on its outputs, timed one period
+/// at a time (median and p99.9; criterion reports means): the `jack_cycle` work for two kits
+/// and the count-in, plus `AudioCycle::write` (silence before the start frame, then
+/// `Reader::fill`) of two 256-frame channels from a real feed (a 44.1 kHz WAV resampled to
+/// 48 kHz). Periods run about 50 times faster than real time, with a pause after each so
+/// that the feed thread keeps the ring full (underruns are counted and printed).
+fn jack_cycle_with_audio() {
+    let rate = 48_000i64;
+    let period = 256u32;
+    let seconds = 40i64;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wav = dir.path().join("song.wav");
+    // A 440 Hz tone with a click every half second, 45 s at 44.1 kHz.
+    let samples: Vec<f32> = (0..45 * 44_100)
+        .map(|i| {
+            let t = f64::from(i) / 44_100.0;
+            let click = if i % 22_050 < 88 { 0.5 } else { 0.0 };
+            (0.3 * (std::f64::consts::TAU * 440.0 * t).sin() + click) as f32
+        })
+        .collect();
+    pocket::testdata::write_mono_wav16(&wav, 44_100, &samples);
+    let (reader, feed) = pocket::backing::start(
+        &pocket::backing::Plan::file(&wav),
+        &pocket::backing::Settings::new(rate as u32),
+    )
+    .expect("the backing starts");
+    let (mut audio, start_handle) = AudioCycle::new(reader);
+    start_handle.start_at(i64::from(period) * 4 + 100);
+    let step = rate / 16;
+    let hits: Vec<(usize, i64)> = (0..seconds * 16)
+        .flat_map(|i| [(0usize, i * step), (1usize, i * step + 336)])
+        .collect();
+    let clicks: Vec<Scheduled> = (0..8)
+        .map(|i| Scheduled {
+            frame: i * rate / 2,
+            message: [0x99, 77, 90],
+            record: true,
+        })
+        .collect();
+    let clock = CaptureClock::start();
+    let (mut t0, mut r0) = ring(1 << 20, clock);
+    let (mut t1, mut r1) = ring(1 << 20, clock);
+    let (inc, mut ri) = ring(1 << 16, clock);
+    let mut cycle = Cycle::new(0, Schedule::new(clicks), inc);
+    let (mut left, mut right) = (vec![0.0f32; period as usize], vec![0.0f32; period as usize]);
+    let mut buf = [0u8; 16];
+    let cycles = (seconds * rate) as u32 / period;
+    let mut samples = Vec::with_capacity(cycles as usize);
+    let mut next = 0usize;
+    for k in 0..cycles {
+        let t = Instant::now();
+        let s = cycle.begin(k * period, period);
+        let end = s + i64::from(period);
+        while let Some(&(kit, f)) = hits.get(next) {
+            if f >= end {
+                break;
+            }
+            let tx = if kit == 0 { &mut t0 } else { &mut t1 };
+            tx.push_frame(f, &[0x99, 38, 100]);
+            next += 1;
+        }
+        cycle.send_due(s, period, |o, m| black_box((o, m)).0 < period);
+        audio.write(s, &mut left, &mut right);
+        samples.push(t.elapsed());
+        black_box((&left, &right));
+        while r0.pop(&mut buf).is_some() {}
+        while r1.pop(&mut buf).is_some() {}
+        while ri.pop(&mut buf).is_some() {}
+        std::thread::sleep(Duration::from_micros(100));
+    }
+    let stats = feed.stop().expect("the feed ran");
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    println!(
+        "live/jack callback with audio out, 2 kits at 16 hits per s, {period} frames, {} periods: \
+         median {:?}, p99 {:?}, p99.9 {:?}, max {:?}; {} underruns",
+        samples.len(),
+        at(0.5),
+        at(0.99),
+        at(0.999),
+        at(1.0),
+        stats.underruns
+    );
+}
+
 criterion_group!(benches, per_event, jack_cycle);
 
 fn main() {
     benches();
+    jack_cycle_with_audio();
     percentiles();
     end_to_end();
     Criterion::default().configure_from_args().final_summary();

@@ -484,3 +484,38 @@ fn bad_files_are_errors_naming_them() {
         "{msg}"
     );
 }
+
+#[test]
+fn the_count_in_ends_where_chart_zero_is_heard_after_the_resamplers_delay() {
+    let d = dir();
+    let p = d.path().join("clicks.wav");
+    wav(&p, 44_100, &clicks(44_100, 2.0, &[0.0, 1.0]));
+    // Two beats of count-in at 48 kHz (beats of 24 000 frames): impulses 2 and 1 beats
+    // before the lead-in's end.
+    let mut settings = Settings::new(48_000);
+    settings.lead_in = vec![0.0; 48_000];
+    settings.lead_in[0] = -0.5;
+    settings.lead_in[24_000] = -0.5;
+    let (mut frames, timing) = chain(&Plan::file(&p), &settings).unwrap();
+    assert!(timing.resampler_delay_frames > 0);
+    let (l, r) = drain(frames.as_mut());
+    assert_eq!(l, r);
+    let zero = timing.frame_of(Nanos::ZERO);
+    assert!(
+        (zero - 48_000.0 - timing.resampler_delay_frames as f64).abs() < 1.0,
+        "chart zero at {zero}"
+    );
+    // Each count-in click sits a whole number of beats before chart zero as heard, to the
+    // rounded frame, and the song's click at 0 s is at chart zero.
+    for beats in [2.0, 1.0] {
+        let at = (zero - beats * 24_000.0).round() as usize;
+        assert_eq!(l[at], -0.5, "the click {beats} beats before zero, at frame {at}");
+    }
+    let song = peak_near(&l, zero, 100);
+    assert!((song - zero).abs() < 1.0, "song click at {song}, zero {zero}");
+    assert!(l[..(zero - 24_000.0) as usize - 10]
+        .iter()
+        .filter(|x| **x != 0.0)
+        .count()
+        == 1);
+}
