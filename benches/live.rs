@@ -194,6 +194,50 @@ fn end_to_end() {
     );
 }
 
+/// Hits of two kits over `seconds` at 48 kHz, at frames (kit 0 every 3000 frames, kit 1 336
+/// frames after it), and a count-in of 8 clicks half a second apart.
+fn kits_and_clicks(seconds: i64) -> (Vec<(usize, i64)>, Vec<Scheduled>) {
+    let rate = 48_000i64;
+    let step = rate / 16;
+    let hits = (0..seconds * 16)
+        .flat_map(|i| [(0usize, i * step), (1usize, i * step + 336)])
+        .collect();
+    let clicks = (0..8)
+        .map(|i| Scheduled {
+            frame: i * rate / 2,
+            message: [0x99, 77, 90],
+            record: true,
+        })
+        .collect();
+    (hits, clicks)
+}
+
+/// The MIDI part of one period of pocket's JACK callback (cycle `k` of `period` frames):
+/// the frame bookkeeping, the hits due copied into their kit's ring (`next` is the first hit
+/// not yet copied), the clicks due. Returns the period's first frame.
+fn midi_period(
+    cycle: &mut Cycle,
+    k: u32,
+    period: u32,
+    hits: &[(usize, i64)],
+    next: &mut usize,
+    kits: [&mut EventSender; 2],
+) -> i64 {
+    let s = cycle.begin(k * period, period);
+    let end = s + i64::from(period);
+    let [t0, t1] = kits;
+    while let Some(&(kit, f)) = hits.get(*next) {
+        if f >= end {
+            break;
+        }
+        let tx = if kit == 0 { &mut *t0 } else { &mut *t1 };
+        tx.push_frame(f, &[0x99, 38, 100]);
+        *next += 1;
+    }
+    cycle.send_due(s, period, |o, m| black_box((o, m)).0 < period);
+    s
+}
+
 /// pocket's JACK callback per period, without a server: two kits at 16 hits/s each (events
 /// spread over the periods as they fall), a count-in click schedule, at 48 kHz and periods of
 /// 64, 256 and 1024 frames. Timed: the cycle's frame bookkeeping, every event's copy into its
@@ -203,18 +247,7 @@ fn jack_cycle(c: &mut Criterion) {
     let rate = 48_000i64;
     let mut g = c.benchmark_group("live/jack callback per period, 2 kits at 16 hits per s");
     for period in [64u32, 256, 1024] {
-        // Hits of both kits over 60 s, at frames: kit 0 every 3000 frames, kit 1 offset.
-        let step = rate / 16;
-        let hits: Vec<(usize, i64)> = (0..60 * 16)
-            .flat_map(|i| [(0usize, i * step), (1usize, i * step + 336)])
-            .collect();
-        let clicks: Vec<Scheduled> = (0..8)
-            .map(|i| Scheduled {
-                frame: i * rate / 2,
-                message: [0x99, 77, 90],
-                record: true,
-            })
-            .collect();
+        let (hits, clicks) = kits_and_clicks(60);
         let cycles = (60 * rate) as u32 / period;
         g.bench_function(format!("{period} frames"), |b| {
             b.iter_custom(|iters| {
@@ -231,17 +264,7 @@ fn jack_cycle(c: &mut Criterion) {
                     let n = (iters - done).min(u64::from(cycles)) as u32;
                     let start = Instant::now();
                     for k in 0..n {
-                        let s = cycle.begin(k * period, period);
-                        let end = s + i64::from(period);
-                        while let Some(&(kit, f)) = hits.get(next) {
-                            if f >= end {
-                                break;
-                            }
-                            let tx = if kit == 0 { &mut t0 } else { &mut t1 };
-                            tx.push_frame(f, &[0x99, 38, 100]);
-                            next += 1;
-                        }
-                        cycle.send_due(s, period, |o, m| black_box((o, m)).0 < period);
+                        midi_period(&mut cycle, k, period, &hits, &mut next, [&mut t0, &mut t1]);
                     }
                     total += start.elapsed();
                     done += u64::from(n);
@@ -289,17 +312,7 @@ fn jack_cycle_with_audio() {
     .expect("the backing starts");
     let (mut audio, start_handle) = AudioCycle::new(reader);
     start_handle.start_at(i64::from(period) * 4 + 100);
-    let step = rate / 16;
-    let hits: Vec<(usize, i64)> = (0..seconds * 16)
-        .flat_map(|i| [(0usize, i * step), (1usize, i * step + 336)])
-        .collect();
-    let clicks: Vec<Scheduled> = (0..8)
-        .map(|i| Scheduled {
-            frame: i * rate / 2,
-            message: [0x99, 77, 90],
-            record: true,
-        })
-        .collect();
+    let (hits, clicks) = kits_and_clicks(seconds);
     let clock = CaptureClock::start();
     let (mut t0, mut r0) = ring(1 << 20, clock);
     let (mut t1, mut r1) = ring(1 << 20, clock);
@@ -312,17 +325,7 @@ fn jack_cycle_with_audio() {
     let mut next = 0usize;
     for k in 0..cycles {
         let t = Instant::now();
-        let s = cycle.begin(k * period, period);
-        let end = s + i64::from(period);
-        while let Some(&(kit, f)) = hits.get(next) {
-            if f >= end {
-                break;
-            }
-            let tx = if kit == 0 { &mut t0 } else { &mut t1 };
-            tx.push_frame(f, &[0x99, 38, 100]);
-            next += 1;
-        }
-        cycle.send_due(s, period, |o, m| black_box((o, m)).0 < period);
+        let s = midi_period(&mut cycle, k, period, &hits, &mut next, [&mut t0, &mut t1]);
         audio.write(s, &mut left, &mut right);
         samples.push(t.elapsed());
         black_box((&left, &right));

@@ -509,13 +509,21 @@ fn the_count_in_ends_where_chart_zero_is_heard_after_the_resamplers_delay() {
     // rounded frame, and the song's click at 0 s is at chart zero.
     for beats in [2.0, 1.0] {
         let at = (zero - beats * 24_000.0).round() as usize;
-        assert_eq!(l[at], -0.5, "the click {beats} beats before zero, at frame {at}");
+        assert_eq!(
+            l[at], -0.5,
+            "the click {beats} beats before zero, at frame {at}"
+        );
     }
     let song = peak_near(&l, zero, 100);
-    assert!((song - zero).abs() < 1.0, "song click at {song}, zero {zero}");
-    assert!(l[..(zero - 24_000.0) as usize - 10]
-        .iter()
-        .filter(|x| **x != 0.0)
-        .count()
-        == 1);
+    assert!(
+        (song - zero).abs() < 1.0,
+        "song click at {song}, zero {zero}"
+    );
+    assert!(
+        l[..(zero - 24_000.0) as usize - 10]
+            .iter()
+            .filter(|x| **x != 0.0)
+            .count()
+            == 1
+    );
 }

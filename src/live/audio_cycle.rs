@@ -143,20 +143,21 @@ impl JackAudioStarted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backing::{start, Plan, Settings};
+    use crate::backing::{start, Feed, Plan, Settings};
 
-    fn tone_wav(dir: &std::path::Path) -> std::path::PathBuf {
-        let path = dir.join("dc.wav");
+    /// A cycle playing 1 s of a constant 0.5 at 48 kHz (its feed and folder kept alive).
+    fn constant_cycle() -> (AudioCycle, AudioStart, Feed, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("dc.wav");
         crate::testdata::write_mono_wav16(&path, 48_000, &vec![0.5f32; 48_000]);
-        path
+        let (reader, feed) = start(&Plan::file(&path), &Settings::new(48_000)).expect("starts");
+        let (cycle, handle) = AudioCycle::new(reader);
+        (cycle, handle, feed, dir)
     }
 
     #[test]
     fn silence_until_the_start_frame_then_the_backing_from_its_offset() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (reader, _feed) =
-            start(&Plan::file(&tone_wav(dir.path())), &Settings::new(48_000)).expect("starts");
-        let (mut cycle, handle) = AudioCycle::new(reader);
+        let (mut cycle, handle, _feed, _dir) = constant_cycle();
         let (mut l, mut r) = (vec![1.0f32; 256], vec![1.0f32; 256]);
         cycle.write(0, &mut l, &mut r);
         assert!(
@@ -183,10 +184,7 @@ mod tests {
 
     #[test]
     fn a_start_frame_already_passed_starts_at_once_and_says_where() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (reader, _feed) =
-            start(&Plan::file(&tone_wav(dir.path())), &Settings::new(48_000)).expect("starts");
-        let (mut cycle, handle) = AudioCycle::new(reader);
+        let (mut cycle, handle, _feed, _dir) = constant_cycle();
         handle.start_at(10);
         let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
         cycle.write(512, &mut l, &mut r);

@@ -348,8 +348,8 @@ fn play_along(
     Some(heard)
 }
 
-#[test]
-fn a_player_twenty_ms_after_each_click_heard_from_pockets_jack_output_is_judged_twenty_ms_late() {
+/// The chart as JSON and the clicks as a 44.1 kHz WAV given with `--backing`.
+fn chart_and_file(tag: &str, count_in_bars: u32) {
     let dir = tempfile::tempdir().expect("temp dir");
     let wav = dir.path().join("clicks-44k1.wav");
     pocket::testdata::write_mono_wav16(&wav, FILE_RATE, &clicks_track(9.0));
@@ -361,27 +361,19 @@ fn a_player_twenty_ms_after_each_click_heard_from_pockets_jack_output_is_judged_
             file: Some(wav),
             ..BackingRequest::default()
         },
-        "file",
-        0,
+        tag,
+        count_in_bars,
     );
 }
 
 #[test]
+fn a_player_twenty_ms_after_each_click_heard_from_pockets_jack_output_is_judged_twenty_ms_late() {
+    chart_and_file("file", 0);
+}
+
+#[test]
 fn the_count_in_is_heard_in_the_backing_and_the_song_starts_on_the_downbeat_after_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let wav = dir.path().join("clicks-44k1.wav");
-    pocket::testdata::write_mono_wav16(&wav, FILE_RATE, &clicks_track(9.0));
-    let chart = dir.path().join("clicks.json");
-    std::fs::write(&chart, chart_json()).expect("chart");
-    play_along(
-        &chart,
-        BackingRequest {
-            file: Some(wav),
-            ..BackingRequest::default()
-        },
-        "count-in",
-        2,
-    );
+    chart_and_file("count-in", 2);
 }
 
 #[test]
