@@ -115,6 +115,9 @@ impl PlayAlong {
         count_in: &[(Nanos, bool)],
         clock: CaptureClock,
     ) -> Result<PlayAlong, LiveError> {
+        // JACK ports a name matched none of, to list beside cpal's outputs.
+        #[allow(unused_mut)]
+        let mut jack_ports: Vec<String> = Vec::new();
         #[cfg(feature = "jack")]
         match super::jack_audio::find(request.audio_out.as_deref()) {
             Ok((destinations, rate)) => {
@@ -127,10 +130,30 @@ impl PlayAlong {
                 )
             }
             Err(e) if !cfg!(feature = "midi-io") => return Err(e),
+            Err(LiveError::NoSuchPort { available, .. }) => {
+                jack_ports = available.iter().map(|n| format!("{n} (jack)")).collect();
+            }
             Err(_) => {}
         }
         #[cfg(feature = "midi-io")]
-        return PlayAlong::start_cpal(request, plan, slice, tempo, count_in, clock);
+        return PlayAlong::start_cpal(request, plan, slice, tempo, count_in, clock).map_err(|e| {
+            match e {
+                LiveError::NoSuchPort {
+                    what,
+                    query,
+                    mut available,
+                } => {
+                    available.extend(jack_ports);
+                    LiveError::NoSuchPort {
+                        what,
+                        query,
+                        available,
+                    }
+                }
+                e => e,
+            }
+        });
+        let _ = jack_ports;
         let _ = (request, plan, slice, tempo, count_in, clock, settings);
         Err(LiveError::Settings(
             "this pocket was built without audio output, so it cannot play backing audio; \
