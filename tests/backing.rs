@@ -289,6 +289,45 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
     )
     .unwrap();
     assert!(header["time_zero_ns"].as_i64().unwrap() > 0, "{header}");
+    assert_eq!(audio["audio_offset_source"], "flag", "{audio}");
+    assert_eq!(
+        header["audio"]["sample_zero_ns"], header["time_zero_ns"],
+        "{header}"
+    );
+    // `pocket score` on the capture log rebuilds the same settings.audio.
+    let rescored = out.join("rescored.json");
+    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
+        .env(
+            pocket::testdata::HISTORY_VAR,
+            pocket::testdata::test_history(),
+        )
+        .current_dir(root)
+        .env("HOME", home.path())
+        .env("POCKET_CONFIG_DIR", home.path())
+        .args(["score", "--chart", "charts/disco-pop-114.json", "--player"])
+        .arg(format!(
+            "Lee={}#player=Lee",
+            out.join("capture.jsonl").display()
+        ))
+        .arg("-o")
+        .arg(&rescored)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "pocket score failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rescored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&rescored).unwrap()).unwrap();
+    assert_eq!(&rescored["settings"]["audio"], audio);
+
+    // Without the flag, the offset saved for the output by `pocket calibrate --audio`.
+    std::fs::write(
+        home.path().join("latency.json"),
+        r#"{"format": "pocket-latency/1", "audio_outputs": {"default": {"offset_ms": 7.25}}}"#,
+    )
+    .unwrap();
 
     // A section, looped, at a practice tempo: the slice of the audio plays.
     let out = home.path().join("section");
@@ -319,4 +358,6 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["settings"]["audio"]["tempo"], 0.8);
+    assert_eq!(report["settings"]["audio"]["audio_offset_ms"], 7.25);
+    assert_eq!(report["settings"]["audio"]["audio_offset_source"], "saved");
 }
