@@ -330,6 +330,9 @@ pub enum TapError {
     /// The chart could not be made, or the capture could not be read back.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The click track of an audio calibration cannot be rendered or written.
+    #[error(transparent)]
+    Audio(#[from] crate::audio::AudioError),
 }
 
 /// Runs a tap calibration: writes the click's chart to the session directory, captures the

@@ -16,12 +16,10 @@
 //! minus that limb's saved latency. docs/play-along.md says how the two latencies add up.
 
 use crate::audio::{ClickOptions, Render};
-use crate::calibrate::{median_sorted, pair_taps, tap_chart, MIN_PAIRS, TAP_LEAD_BARS};
-use crate::error::InputError;
+use crate::calibrate::{median_sorted, pair_taps, tap_chart, TapError, MIN_PAIRS, TAP_LEAD_BARS};
 use crate::kit::KitMap;
 use crate::live::play_along::BackingRequest;
 use crate::live::session::{self, PlayerSource, PlayerSpec, SessionOptions, Start};
-use crate::live::LiveError;
 use crate::matching::Offsets;
 use crate::take::Take;
 use crate::time::Nanos;
@@ -129,37 +127,14 @@ pub struct AudioTapOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Why an audio calibration could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum AudioCalibrationError {
-    /// The session directory cannot be created.
-    #[error("cannot create {}", path.display())]
-    CreateDir {
-        /// The directory.
-        path: PathBuf,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The click track cannot be rendered or written.
-    #[error(transparent)]
-    Audio(#[from] crate::audio::AudioError),
-    /// The session could not start or finish.
-    #[error(transparent)]
-    Live(#[from] LiveError),
-    /// The click chart could not be made, or the capture could not be read back.
-    #[error(transparent)]
-    Input(#[from] InputError),
-}
-
 /// Runs an audio calibration: renders the clicks ([`Render::click_track`] of [`tap_chart`]) to
 /// a WAV in the session directory, plays it through the output as a session's backing audio
 /// (its first sample, as the output reports it heard, is time zero; no audio offset) while the
 /// kit is captured, and pairs the taps with the clicks' sound times
 /// ([`measure_audio_offset`]).
-pub fn audio_tap_calibration(taps: AudioTaps) -> Result<AudioTapOutcome, AudioCalibrationError> {
+pub fn audio_tap_calibration(taps: AudioTaps) -> Result<AudioTapOutcome, TapError> {
     let chart = tap_chart(taps.bpm)?;
-    std::fs::create_dir_all(&taps.out_dir).map_err(|source| AudioCalibrationError::CreateDir {
+    std::fs::create_dir_all(&taps.out_dir).map_err(|source| TapError::CreateDir {
         path: taps.out_dir.clone(),
         source,
     })?;

@@ -46,36 +46,26 @@ fn tapper(path: &Path, late_ms: i64, kit_ms: f64) {
 
 #[test]
 fn the_saved_audio_offset_is_the_median_tap_minus_the_kit_latency() {
-    let plugin = Path::new("/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_jack.so");
-    let server = Command::new("jack_lsp").output().is_ok_and(|o| {
-        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("system:playback_1")
-    });
-    if !(server && plugin.exists()) {
-        assert!(
-            std::env::var_os("POCKET_REQUIRE_JACK").is_none(),
-            "POCKET_REQUIRE_JACK is set but there is no JACK server with system:playback_1 or no ALSA JACK plugin ({})",
-            plugin.display()
-        );
-        eprintln!("skipped: no JACK server or no ALSA JACK plugin");
+    if !pocket::testdata::alsa_into_jack() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join(".asoundrc"),
-        "pcm.!default { type plug slave { pcm \"pocketjack\" } }\n\
-         pcm.pocketjack { type jack playback_ports { 0 system:playback_1 1 system:playback_2 } }\n",
-    )
-    .unwrap();
-    // Taps 40 ms after the reported clicks, the kit 6.5 ms late: the output's offset is 33.5.
-    let taps = home.path().join("taps.jsonl");
-    tapper(&taps, 40, 6.5);
-    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .env(
+    pocket::testdata::write_alsa_jack_rc(home.path());
+    // pocket with the ALSA setup and the config directory in `home`.
+    let pocket = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pocket"));
+        c.env(
             pocket::testdata::HISTORY_VAR,
             pocket::testdata::test_history(),
         )
         .env("HOME", home.path())
-        .env("POCKET_CONFIG_DIR", home.path())
+        .env("POCKET_CONFIG_DIR", home.path());
+        c
+    };
+    // Taps 40 ms after the reported clicks, the kit 6.5 ms late: the output's offset is 33.5.
+    let taps = home.path().join("taps.jsonl");
+    tapper(&taps, 40, 6.5);
+    let run = pocket()
         .args(["calibrate", "--audio", "--bpm", "200", "--bars", "2"])
         .arg("--replay")
         .arg(format!("Lee={}", taps.display()))
@@ -112,13 +102,7 @@ fn the_saved_audio_offset_is_the_median_tap_minus_the_kit_latency() {
 
     // A session on that output now uses it: record with the click track as its backing.
     let out = home.path().join("record");
-    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .env(
-            pocket::testdata::HISTORY_VAR,
-            pocket::testdata::test_history(),
-        )
-        .env("HOME", home.path())
-        .env("POCKET_CONFIG_DIR", home.path())
+    let run = pocket()
         .args(["record", "--duration", "1"])
         .arg("--replay")
         .arg(format!("Lee={}", taps.display()))

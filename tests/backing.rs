@@ -213,38 +213,28 @@ fn a_bad_file_is_reported_before_anything_plays() {
 #[test]
 fn a_live_session_plays_its_backing_through_alsa_into_jack() {
     use std::process::Command;
-    let plugin = Path::new("/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_jack.so");
-    let server = Command::new("jack_lsp").output().is_ok_and(|o| {
-        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("system:playback_1")
-    });
-    if !(server && plugin.exists()) {
-        assert!(
-            std::env::var_os("POCKET_REQUIRE_JACK").is_none(),
-            "POCKET_REQUIRE_JACK is set but there is no JACK server with system:playback_1 or no ALSA JACK plugin ({})",
-            plugin.display()
-        );
-        eprintln!("skipped: no JACK server or no ALSA JACK plugin");
+    if !pocket::testdata::alsa_into_jack() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join(".asoundrc"),
-        "pcm.!default { type plug slave { pcm \"pocketjack\" } }\n\
-         pcm.pocketjack { type jack playback_ports { 0 system:playback_1 1 system:playback_2 } }\n",
-    )
-    .unwrap();
+    pocket::testdata::write_alsa_jack_rc(home.path());
     let song = home.path().join("clicks.wav");
     click_wav(&song, 44_100, 8, &[1, 2, 3, 4, 5, 6, 7]);
     let out = home.path().join("session");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .env(
+    // pocket in the crate's folder, with the ALSA setup and the config directory in `home`.
+    let pocket = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pocket"));
+        c.env(
             pocket::testdata::HISTORY_VAR,
             pocket::testdata::test_history(),
         )
         .current_dir(root)
         .env("HOME", home.path())
-        .env("POCKET_CONFIG_DIR", home.path())
+        .env("POCKET_CONFIG_DIR", home.path());
+        c
+    };
+    let run = pocket()
         .args(["live", "--chart", "charts/disco-pop-114.json"])
         .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
         .args([
@@ -296,14 +286,7 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
     );
     // `pocket score` on the capture log rebuilds the same settings.audio.
     let rescored = out.join("rescored.json");
-    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .env(
-            pocket::testdata::HISTORY_VAR,
-            pocket::testdata::test_history(),
-        )
-        .current_dir(root)
-        .env("HOME", home.path())
-        .env("POCKET_CONFIG_DIR", home.path())
+    let run = pocket()
         .args(["score", "--chart", "charts/disco-pop-114.json", "--player"])
         .arg(format!(
             "Lee={}#player=Lee",
@@ -331,14 +314,7 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
 
     // A section, looped, at a practice tempo: the slice of the audio plays.
     let out = home.path().join("section");
-    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .env(
-            pocket::testdata::HISTORY_VAR,
-            pocket::testdata::test_history(),
-        )
-        .current_dir(root)
-        .env("HOME", home.path())
-        .env("POCKET_CONFIG_DIR", home.path())
+    let run = pocket()
         .args(["live", "--chart", "charts/disco-pop-114.json"])
         .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
         .args(["--start", "now", "--duration", "3", "--quiet"])
