@@ -42,16 +42,21 @@ fn capture_with_audio(path: &Path, audio: Option<BackingAudio>) {
     w.finish(Nanos(5_000_000_000), "stopped").unwrap();
 }
 
-fn score(capture: &Path, out: &Path) -> serde_json::Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let empty = tempfile::tempdir().unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .current_dir(root)
-        .env("POCKET_CONFIG_DIR", empty.path())
+/// pocket in the crate's folder, with no saved latency and the test history.
+fn pocket(config: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pocket"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("POCKET_CONFIG_DIR", config)
         .env(
             pocket::testdata::HISTORY_VAR,
             pocket::testdata::test_history(),
-        )
+        );
+    c
+}
+
+fn score(capture: &Path, out: &Path) -> serde_json::Value {
+    let empty = tempfile::tempdir().unwrap();
+    let run = pocket(empty.path())
         .args(["score", "--chart", "charts/disco-pop-114.json", "--player"])
         .arg(format!("Lee={}#player=Lee", capture.display()))
         .arg("-o")
@@ -100,6 +105,28 @@ fn score_on_a_capture_with_backing_audio_writes_its_settings_audio() {
     // What a live session writes in its own report is `BackingAudio::settings` of the header
     // it logged: the same object.
     assert_eq!(got, &serde_json::to_value(audio.settings()).unwrap());
+
+    // `pocket score --takes` on a folder holding the capture: its report says the same.
+    let takes = dir.path().join("takes");
+    std::fs::create_dir(&takes).unwrap();
+    std::fs::copy(&cap, takes.join("lee.jsonl")).unwrap();
+    let out = dir.path().join("batch");
+    let empty = tempfile::tempdir().unwrap();
+    let run = pocket(empty.path())
+        .args(["score", "--chart", "charts/disco-pop-114.json", "--takes"])
+        .arg(&takes)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "pocket score --takes failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let batch: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("lee.json")).unwrap()).unwrap();
+    assert_eq!(&batch["settings"]["audio"], &want);
 
     // A capture without backing audio (and one of an older minor version) has none.
     let plain = dir.path().join("plain.jsonl");
