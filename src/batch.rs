@@ -172,6 +172,7 @@ pub fn score_take(settings: &BatchSettings, take: &BatchTake) -> Result<Report, 
     report
         .warnings
         .extend(crate::formats::take_warnings([take.loaded]));
+    report.settings.audio.clone_from(&take.loaded.audio);
     Ok(report)
 }
 

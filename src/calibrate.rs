@@ -82,7 +82,7 @@ impl Suggestion {
 }
 
 /// Median of sorted values (the lower middle's and upper middle's mean, floored).
-fn median_sorted(v: &[Nanos]) -> Option<Nanos> {
+pub(crate) fn median_sorted(v: &[Nanos]) -> Option<Nanos> {
     let n = v.len();
     if n == 0 {
         return None;
@@ -162,12 +162,12 @@ pub fn suggest_from_take(
     }
 }
 
-/// Suggests offsets from taps against a click: each hit is paired with the nearest click
-/// (`clicks` in time order, on the take's clock); hits more than a quarter of the local beat
-/// (the gap between that click and its neighbour) off are dropped; the median per limb group.
-pub fn suggest_from_taps(take: &Take, clicks: &[Nanos]) -> Suggestion {
-    let mut hands = Vec::new();
-    let mut feet = Vec::new();
+/// Taps paired with clicks: each hit is paired with the nearest click (`clicks` in time order,
+/// on the take's clock); hits more than a quarter of the local beat (the gap between that
+/// click and its neighbour) off are dropped. Returns each kept tap's signed offset from its
+/// click with whether it was played by a foot, and the drops as `[hands, feet]`.
+pub fn pair_taps(take: &Take, clicks: &[Nanos]) -> (Vec<(Nanos, bool)>, [usize; 2]) {
+    let mut kept = Vec::new();
     let mut dropped = [0usize; 2];
     for h in &take.hits {
         let foot = h.lane.is_foot();
@@ -188,16 +188,24 @@ pub fn suggest_from_taps(take: &Take, clicks: &[Nanos]) -> Suggestion {
             dropped[usize::from(foot)] += 1;
             continue;
         }
-        if foot {
-            feet.push(d);
-        } else {
-            hands.push(d);
-        }
+        kept.push((d, foot));
     }
+    (kept, dropped)
+}
+
+/// Suggests offsets from taps against a click ([`pair_taps`]): the median per limb group.
+pub fn suggest_from_taps(take: &Take, clicks: &[Nanos]) -> Suggestion {
+    let (kept, dropped) = pair_taps(take, clicks);
+    let pick = |foot: bool| -> Vec<Nanos> {
+        kept.iter()
+            .filter(|(_, f)| *f == foot)
+            .map(|(d, _)| *d)
+            .collect()
+    };
     // The quarter-beat rule already dropped the outliers; no second trim.
     let mut s = Suggestion {
-        hands: robust_measure(hands, Nanos::MAX),
-        feet: robust_measure(feet, Nanos::MAX),
+        hands: robust_measure(pick(false), Nanos::MAX),
+        feet: robust_measure(pick(true), Nanos::MAX),
     };
     s.hands.dropped += dropped[0];
     s.feet.dropped += dropped[1];
@@ -322,6 +330,9 @@ pub enum TapError {
     /// The chart could not be made, or the capture could not be read back.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The click track of an audio calibration cannot be rendered or written.
+    #[error(transparent)]
+    Audio(#[from] crate::audio::AudioError),
 }
 
 /// Runs a tap calibration: writes the click's chart to the session directory, captures the

@@ -145,6 +145,48 @@ impl LatencyProfile {
     }
 }
 
+/// The audio offset of one output device: how much later than its audio API reports the sound
+/// reaches the players (DAC, speakers or headphones, air, Bluetooth), as `pocket calibrate
+/// --audio` measured it (docs/play-along.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioOffsetProfile {
+    /// The offset, ms (positive: the sound is heard later than reported).
+    pub offset_ms: f64,
+    /// How it was measured (free text: the median tap offset and the kit latency taken off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured: Option<String>,
+    /// When it was saved (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved: Option<String>,
+}
+
+impl AudioOffsetProfile {
+    /// The offset (rounded to the nanosecond).
+    pub fn offset(&self) -> Nanos {
+        Nanos::from_millis_f64(self.offset_ms).unwrap_or(Nanos::ZERO)
+    }
+
+    /// A profile holding `offset` (in ms rounded to the microsecond).
+    pub fn from_offset(offset: Nanos) -> AudioOffsetProfile {
+        AudioOffsetProfile {
+            offset_ms: round_us(offset),
+            measured: None,
+            saved: None,
+        }
+    }
+
+    fn check(&self, name: &str) -> Result<(), String> {
+        let v = self.offset_ms;
+        if !(v.is_finite() && v.abs() <= MAX_OFFSET_MS) {
+            return Err(format!(
+                "audio output {name:?}: offset_ms is {v}; give milliseconds between -{MAX_OFFSET_MS} and {MAX_OFFSET_MS}"
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Milliseconds rounded to the microsecond.
 fn round_us(n: Nanos) -> f64 {
     (n.as_millis_f64() * 1000.0).round() / 1000.0
@@ -157,6 +199,8 @@ struct ProfilesFile {
     format: String,
     #[serde(default)]
     profiles: BTreeMap<String, LatencyProfile>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    audio_outputs: BTreeMap<String, AudioOffsetProfile>,
 }
 
 /// The latency profiles file, loaded.
@@ -166,6 +210,9 @@ pub struct LatencyProfiles {
     pub path: PathBuf,
     /// By name (stable port name or a name the user chose).
     pub profiles: BTreeMap<String, LatencyProfile>,
+    /// Audio offsets by output device (its stable name, as `pocket devices` lists it), saved
+    /// by `pocket calibrate --audio` (the file's `audio_outputs`).
+    pub audio: BTreeMap<String, AudioOffsetProfile>,
 }
 
 /// Latency profiles files larger than this are refused (one profile is a few dozen bytes).
@@ -181,6 +228,7 @@ impl LatencyProfiles {
                 return Ok(LatencyProfiles {
                     path,
                     profiles: BTreeMap::new(),
+                    audio: BTreeMap::new(),
                 })
             }
             Err(e) => return Err(e.into()),
@@ -219,9 +267,19 @@ impl LatencyProfiles {
                 )
             })?;
         }
+        for (name, p) in &file.audio_outputs {
+            p.check(name).map_err(|what| {
+                InputError::new(
+                    &path,
+                    Place::Item(format!("audio_outputs.{name}")),
+                    InputErrorKind::Malformed(what),
+                )
+            })?;
+        }
         Ok(LatencyProfiles {
             path,
             profiles: file.profiles,
+            audio: file.audio_outputs,
         })
     }
 
@@ -276,11 +334,42 @@ impl LatencyProfiles {
         Ok(())
     }
 
+    /// Adds or replaces the audio offset of an output device (not yet saved).
+    pub fn insert_audio(
+        &mut self,
+        device: &str,
+        profile: AudioOffsetProfile,
+    ) -> Result<(), LatencyError> {
+        if device.trim().is_empty() {
+            return Err(LatencyError::BadValue {
+                name: device.into(),
+                what: "the output's name is empty".into(),
+            });
+        }
+        profile
+            .check(device)
+            .map_err(|what| LatencyError::BadValue {
+                name: device.into(),
+                what,
+            })?;
+        self.audio.insert(device.to_string(), profile);
+        Ok(())
+    }
+
+    /// The saved audio offsets by output device.
+    pub fn audio_offsets(&self) -> BTreeMap<String, Nanos> {
+        self.audio
+            .iter()
+            .map(|(k, p)| (k.clone(), p.offset()))
+            .collect()
+    }
+
     /// The file's text: pretty JSON, names in sorted order.
     pub fn to_json(&self) -> String {
         let file = ProfilesFile {
             format: PROFILES_FORMAT.into(),
             profiles: self.profiles.clone(),
+            audio_outputs: self.audio.clone(),
         };
         let mut s = serde_json::to_string_pretty(&file).unwrap_or_default();
         s.push('\n');
@@ -378,6 +467,40 @@ mod tests {
         );
         let err = back.get("Nitro").expect_err("unknown");
         assert!(err.to_string().contains("TD-17:TD-17 MIDI 1"), "{err}");
+    }
+
+    #[test]
+    fn audio_offsets_are_kept_per_output_beside_the_kits() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(PROFILES_FILE);
+        // A file written before audio offsets existed reads as holding none.
+        std::fs::write(
+            &path,
+            "{\"format\": \"pocket-latency/1\", \"profiles\": {\"kit\": {\"hands_ms\": 4, \"feet_ms\": 6}}}",
+        )
+        .expect("write");
+        let mut p = LatencyProfiles::open(&path).expect("old file");
+        assert!(p.audio.is_empty());
+        p.insert_audio(
+            "USB Audio CODEC",
+            AudioOffsetProfile::from_offset(Nanos::from_micros(23_456)),
+        )
+        .expect("valid");
+        p.save().expect("saved");
+        let back = LatencyProfiles::open(&path).expect("read back");
+        assert_eq!(back, p);
+        assert_eq!(back.profiles["kit"].hands_ms, 4.0, "the kit is kept");
+        assert_eq!(
+            back.audio_offsets().get("USB Audio CODEC"),
+            Some(&Nanos::from_micros(23_456))
+        );
+        let err = p
+            .insert_audio(
+                "x",
+                AudioOffsetProfile::from_offset(Nanos::from_millis(5_000)),
+            )
+            .expect_err("5 s is not an audio offset");
+        assert!(err.to_string().contains("offset_ms"), "{err}");
     }
 
     #[test]

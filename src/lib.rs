@@ -18,7 +18,7 @@
 //! | batch scoring | [`batch`] | one report per take of a folder, and their summary table and CSV |
 //! | live capture | [`live`] | capture logs and live judgements from MIDI ports or replays |
 //! | the stage | [`stage`] | a live view of a session in the browser (HTTP, Server-Sent Events) |
-//! | latency | [`latency`], [`calibrate`] | latency profiles; offsets measured from play |
+//! | latency | [`latency`], [`calibrate`], [`calibrate_audio`] | latency profiles; offsets measured from play; audio outputs' offsets measured from taps |
 //! | audio | [`audio`] | WAV click tracks and duo renders |
 //! | practice history | [`history`] (with [`identity`]: which song) | the SQLite database of every take's figures, its table, JSON and progress page |
 //! | play-along | [`backing`] | the song's audio, fed to an output with the frame of chart zero |
@@ -31,6 +31,7 @@ pub mod audio;
 pub mod backing;
 pub mod batch;
 pub mod calibrate;
+pub mod calibrate_audio;
 pub mod chart;
 pub mod count_in;
 pub mod demo;

@@ -293,11 +293,28 @@ pub struct AudioSettings {
     pub reported_latency_ms: f64,
     /// The audio offset added for what no API reports (speakers, headphones, air), ms.
     pub audio_offset_ms: f64,
+    /// Where the audio offset came from: `saved` (measured by `pocket calibrate --audio` for
+    /// this output), `flag` (`--audio-offset-ms`) or `none` (no offset: 0). Absent in reports
+    /// of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_offset_source: Option<AudioOffsetSource>,
     /// Error bar of the mapping from the output's frames to the kits' clock: the spread of the
     /// output callbacks' estimates, ms.
     pub mapping_spread_ms: f64,
     /// Practice tempo the audio was stretched to (1 = the song's own).
     pub tempo: f64,
+}
+
+/// Where a session's audio offset came from (`settings.audio.audio_offset_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AudioOffsetSource {
+    /// The offset saved for the output device by `pocket calibrate --audio`.
+    Saved,
+    /// The offset given on the command line (`--audio-offset-ms`).
+    Flag,
+    /// No offset known: 0.
+    None,
 }
 
 /// The parts `pocket score --summary-only` leaves out of a report: every player's per-bar

@@ -212,6 +212,42 @@ pub fn write_mono_wav16(path: &Path, rate: u32, samples: &[f32]) {
     w.finalize().expect("finish the WAV");
 }
 
+/// alsa-lib's JACK PCM plugin (libasound2-plugins), which carries cpal's ALSA output into a JACK
+/// server.
+pub const ALSA_JACK_PLUGIN: &str =
+    "/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_jack.so";
+
+/// Whether audio output can be tested here through the JACK server: a server with
+/// `system:playback_1` runs (`jack_lsp` sees it) and the ALSA JACK plugin is installed. When
+/// not, says so on stderr, or fails when `POCKET_REQUIRE_JACK` is set.
+pub fn alsa_into_jack() -> bool {
+    let server = std::process::Command::new("jack_lsp")
+        .output()
+        .is_ok_and(|o| {
+            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("system:playback_1")
+        });
+    let plugin = Path::new(ALSA_JACK_PLUGIN).exists();
+    if !(server && plugin) {
+        assert!(
+            std::env::var_os("POCKET_REQUIRE_JACK").is_none(),
+            "POCKET_REQUIRE_JACK is set but there is no JACK server with system:playback_1 or no ALSA JACK plugin ({ALSA_JACK_PLUGIN})"
+        );
+        eprintln!("skipped: no JACK server or no ALSA JACK plugin");
+    }
+    server && plugin
+}
+
+/// Writes `home`/.asoundrc making the default ALSA output the JACK server's system playback
+/// ports (through [`ALSA_JACK_PLUGIN`]), for a pocket run with `HOME` set to `home`.
+pub fn write_alsa_jack_rc(home: &Path) {
+    std::fs::write(
+        home.join(".asoundrc"),
+        "pcm.!default { type plug slave { pcm \"pocketjack\" } }\n\
+         pcm.pocketjack { type jack playback_ports { 0 system:playback_1 1 system:playback_2 } }\n",
+    )
+    .expect("write .asoundrc");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,38 +213,28 @@ fn a_bad_file_is_reported_before_anything_plays() {
 #[test]
 fn a_live_session_plays_its_backing_through_alsa_into_jack() {
     use std::process::Command;
-    let plugin = Path::new("/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_jack.so");
-    let server = Command::new("jack_lsp").output().is_ok_and(|o| {
-        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("system:playback_1")
-    });
-    if !(server && plugin.exists()) {
-        assert!(
-            std::env::var_os("POCKET_REQUIRE_JACK").is_none(),
-            "POCKET_REQUIRE_JACK is set but there is no JACK server with system:playback_1 or no ALSA JACK plugin ({})",
-            plugin.display()
-        );
-        eprintln!("skipped: no JACK server or no ALSA JACK plugin");
+    if !pocket::testdata::alsa_into_jack() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join(".asoundrc"),
-        "pcm.!default { type plug slave { pcm \"pocketjack\" } }\n\
-         pcm.pocketjack { type jack playback_ports { 0 system:playback_1 1 system:playback_2 } }\n",
-    )
-    .unwrap();
+    pocket::testdata::write_alsa_jack_rc(home.path());
     let song = home.path().join("clicks.wav");
     click_wav(&song, 44_100, 8, &[1, 2, 3, 4, 5, 6, 7]);
     let out = home.path().join("session");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .env(
+    // pocket in the crate's folder, with the ALSA setup and the config directory in `home`.
+    let pocket = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pocket"));
+        c.env(
             pocket::testdata::HISTORY_VAR,
             pocket::testdata::test_history(),
         )
         .current_dir(root)
         .env("HOME", home.path())
-        .env("POCKET_CONFIG_DIR", home.path())
+        .env("POCKET_CONFIG_DIR", home.path());
+        c
+    };
+    let run = pocket()
         .args(["live", "--chart", "charts/disco-pop-114.json"])
         .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
         // ALSA's default device (JACK ports are searched first and none is named so).
@@ -291,17 +281,42 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
     )
     .unwrap();
     assert!(header["time_zero_ns"].as_i64().unwrap() > 0, "{header}");
+    assert_eq!(audio["audio_offset_source"], "flag", "{audio}");
+    assert_eq!(
+        header["audio"]["sample_zero_ns"], header["time_zero_ns"],
+        "{header}"
+    );
+    // `pocket score` on the capture log rebuilds the same settings.audio.
+    let rescored = out.join("rescored.json");
+    let run = pocket()
+        .args(["score", "--chart", "charts/disco-pop-114.json", "--player"])
+        .arg(format!(
+            "Lee={}#player=Lee",
+            out.join("capture.jsonl").display()
+        ))
+        .arg("-o")
+        .arg(&rescored)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "pocket score failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rescored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&rescored).unwrap()).unwrap();
+    assert_eq!(&rescored["settings"]["audio"], audio);
+
+    // Without the flag, the offset saved for the output by `pocket calibrate --audio`.
+    std::fs::write(
+        home.path().join("latency.json"),
+        r#"{"format": "pocket-latency/1", "audio_outputs": {"default": {"offset_ms": 7.25}}}"#,
+    )
+    .unwrap();
 
     // A section, looped, at a practice tempo: the slice of the audio plays.
     let out = home.path().join("section");
-    let run = Command::new(env!("CARGO_BIN_EXE_pocket"))
-        .env(
-            pocket::testdata::HISTORY_VAR,
-            pocket::testdata::test_history(),
-        )
-        .current_dir(root)
-        .env("HOME", home.path())
-        .env("POCKET_CONFIG_DIR", home.path())
+    let run = pocket()
         .args(["live", "--chart", "charts/disco-pop-114.json"])
         .args(["--replay", "Lee=fixtures/demo/lee-roland-td.jsonl"])
         // ALSA's default device (JACK ports are searched first and none is named so).
@@ -323,4 +338,111 @@ fn a_live_session_plays_its_backing_through_alsa_into_jack() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["settings"]["audio"]["tempo"], 0.8);
+    assert_eq!(report["settings"]["audio"]["audio_offset_ms"], 7.25);
+    assert_eq!(report["settings"]["audio"]["audio_offset_source"], "saved");
+}
+
+/// Writes `pcm` (mono, 48 kHz) as a gapless Ogg Opus file with opus-pure's encoder: the
+/// encoder's delay flushed and the final granule stating the end (RFC 7845 §4.4).
+#[cfg(feature = "opus")]
+fn write_opus(path: &Path, pcm: &[f32]) {
+    use opus_pure::{Application, OggOpusWriter, OpusEncoder, OpusHead, MAX_PACKET_BYTES};
+    let rate = 48_000usize;
+    let frame = rate / 50;
+    let mut encoder = OpusEncoder::new(rate as i32, 1, Application::Audio).unwrap();
+    encoder.bitrate_bps = 128_000;
+    let head = OpusHead::for_encoder(&encoder, rate as u32);
+    let frames = (pcm.len() + usize::from(head.pre_skip)).div_ceil(frame);
+    let final_granule = u64::from(head.pre_skip) + pcm.len() as u64;
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = OggOpusWriter::new(std::io::BufWriter::new(file), head).unwrap();
+    let mut packet = vec![0u8; MAX_PACKET_BYTES];
+    let mut block = vec![0.0f32; frame];
+    for i in 0..frames {
+        let start = (i * frame).min(pcm.len());
+        let end = (start + frame).min(pcm.len());
+        block[..end - start].copy_from_slice(&pcm[start..end]);
+        block[end - start..].fill(0.0);
+        let n = encoder.encode(&block, frame, &mut packet).unwrap();
+        if i + 1 == frames {
+            let duration = final_granule - writer.granule() as u64;
+            writer
+                .write_packet_with_duration(&packet[..n], duration as u32)
+                .unwrap();
+        } else {
+            writer.write_packet(&packet[..n]).unwrap();
+        }
+    }
+    writer.finish().unwrap();
+}
+
+/// Ogg Opus (feature `opus`): a file encoded here decodes at 48 kHz to exactly its length,
+/// with each click in place; resampled to a 44.1 kHz output through the backing chain, the
+/// click is at its time there too; a damaged file is named.
+#[cfg(feature = "opus")]
+#[test]
+fn ogg_opus_decodes_gapless_with_the_clicks_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("song.opus");
+    // 1.2 s: a quiet 220 Hz tone with a 48-sample burst at 0.3, 0.6 and 0.9 s.
+    let rate = 48_000usize;
+    let mut pcm: Vec<f32> = (0..rate * 6 / 5)
+        .map(|i| 0.05 * (i as f32 * 220.0 * std::f32::consts::TAU / rate as f32).sin())
+        .collect();
+    let clicks_s = [0.3, 0.6, 0.9];
+    for c in clicks_s {
+        let at = (c * rate as f64) as usize;
+        for (k, s) in pcm[at..at + 48].iter_mut().enumerate() {
+            *s = if k % 2 == 0 { 0.9 } else { -0.9 };
+        }
+    }
+    write_opus(&path, &pcm);
+
+    let (file_rate, left) = decode_all(&path);
+    assert_eq!(file_rate, 48_000);
+    assert_eq!(
+        left.len(),
+        pcm.len(),
+        "pre-skip and end-trim applied: gapless"
+    );
+    for c in clicks_s {
+        let at = (c * rate as f64) as usize;
+        let window = &left[at - rate / 20..at + rate / 20];
+        let found = at - rate / 20 + loudest_ms(window, 48_000);
+        assert!(
+            found.abs_diff(at) <= 48,
+            "the click at {c} s decodes at frame {found}, not within 1 ms of {at}"
+        );
+    }
+
+    // Through the chain to a 44.1 kHz output: the first click at 0.3 s of the output.
+    let (mut frames, timing) = backing::chain(&Plan::file(&path), &Settings::new(44_100)).unwrap();
+    let (mut l, mut r) = (Vec::new(), Vec::new());
+    while frames.pull(&mut l, &mut r, 4096).unwrap() > 0 {}
+    let predicted = timing.frame_of(pocket::time::Nanos::from_millis(300));
+    let window = &l[..(0.45 * 44_100.0) as usize];
+    let found = loudest_ms(window, 44_100) as f64;
+    assert!(
+        (found - predicted).abs() <= 44.1,
+        "resampled click at frame {found}, predicted {predicted}"
+    );
+
+    // A file cut in the middle of a page: an error naming it, never a panic.
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.path().join("cut.opus");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let err = match Decoder::open(&cut) {
+        Err(e) => e,
+        Ok(mut d) => {
+            let (mut l, mut r) = (Vec::new(), Vec::new());
+            loop {
+                match d.read(&mut l, &mut r, 4096) {
+                    Ok(0) => panic!("a cut Opus file ends without an error ({} frames)", l.len()),
+                    Ok(_) => {}
+                    Err(e) => break e,
+                }
+            }
+        }
+    };
+    assert!(err.to_string().contains("cut.opus"), "{err}");
 }

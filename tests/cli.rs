@@ -1586,6 +1586,18 @@ fn without_midi_support_devices_and_calibrate_say_so_and_write_nothing() {
         !Path::new(out).exists(),
         "no session directory without MIDI support"
     );
+    // Nor for an audio calibration, which needs the audio output of the same build.
+    let run = pocket(&[
+        "calibrate",
+        "--audio",
+        "--replay",
+        "Lee=fixtures/demo/lee-roland-td.jsonl",
+        "-o",
+        out,
+    ])
+    .expect_code(1);
+    assert!(run.stderr.contains("midi-io"), "{}", run.stderr);
+    assert!(!Path::new(out).exists(), "no session directory");
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! Streaming decode of one audio file (WAV, FLAC, Ogg Vorbis, MP3) into stereo `f32` frames at
-//! the file's own rate, a packet at a time: memory stays bounded by one packet whatever the
-//! length of the song. The only file that touches symphonia.
+//! Streaming decode of one audio file (WAV, FLAC, Ogg Vorbis, MP3; Ogg Opus with the `opus`
+//! feature, through the sibling `opus`) into stereo `f32` frames at the file's own rate, a
+//! packet at a time: memory stays bounded by one packet whatever the length of the song. The
+//! only file that touches symphonia.
 //!
 //! Channels: mono plays on both sides; files with more than two channels play their first two
 //! (left, right). Encoder delay and padding (MP3 LAME headers, Vorbis granule positions) are
@@ -17,12 +18,21 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
+/// What decodes the packets: symphonia's demuxer and decoder, or the Opus decoder.
+enum Codec {
+    Symphonia {
+        format: Box<dyn FormatReader>,
+        decoder: Box<dyn AudioDecoder>,
+        track_id: u32,
+    },
+    #[cfg(feature = "opus")]
+    Opus(Box<super::opus::OpusFile>),
+}
+
 /// An open audio file, read frame by frame.
 pub struct Decoder {
     path: PathBuf,
-    format: Box<dyn FormatReader>,
-    decoder: Box<dyn AudioDecoder>,
-    track_id: u32,
+    codec: Codec,
     rate: u32,
     channels: usize,
     declared_frames: Option<u64>,
@@ -54,7 +64,7 @@ fn is_opus_name(path: &Path) -> bool {
 
 impl Decoder {
     /// Opens `path` and reads its headers. A missing, empty or undecodable file is an error
-    /// naming it; so is Opus audio (this build has no Opus decoder).
+    /// naming it; so is Opus audio in a build without the `opus` feature.
     pub fn open(path: &Path) -> Result<Decoder, BackingError> {
         let read_err = |io| BackingError::Read {
             path: path.to_path_buf(),
@@ -67,8 +77,25 @@ impl Decoder {
                 path: path.to_path_buf(),
             });
         }
+        #[cfg(feature = "opus")]
+        if super::opus::is_ogg_opus(path) {
+            let file = Box::new(super::opus::OpusFile::open(path)?);
+            let channels = file.channels();
+            return Decoder::ready(Decoder {
+                path: path.to_path_buf(),
+                codec: Codec::Opus(file),
+                rate: super::opus::OPUS_RATE,
+                channels,
+                declared_frames: None,
+                packet: Vec::new(),
+                packet_channels: channels,
+                next: 0,
+                decoded: 0,
+                finished: false,
+            });
+        }
         let undecodable = |reason: String| {
-            if is_opus_name(path) {
+            if is_opus_name(path) && !cfg!(feature = "opus") {
                 BackingError::OpusUnsupported {
                     path: path.to_path_buf(),
                 }
@@ -116,11 +143,13 @@ impl Decoder {
             .filter(|r| *r > 0)
             .ok_or_else(|| undecodable("no sample rate in the header".into()))?;
         let channels = params.channels.as_ref().map_or(0, |c| c.count());
-        let mut d = Decoder {
+        Decoder::ready(Decoder {
             path: path.to_path_buf(),
-            format,
-            decoder,
-            track_id,
+            codec: Codec::Symphonia {
+                format,
+                decoder,
+                track_id,
+            },
             rate,
             channels,
             declared_frames,
@@ -129,12 +158,18 @@ impl Decoder {
             next: 0,
             decoded: 0,
             finished: false,
-        };
-        // Decode the first packet now, so that a file whose headers read but whose audio does
-        // not is reported before anything plays.
+        })
+    }
+
+    /// Decodes the first packet now, so that a file whose headers read but whose audio does
+    /// not is reported before anything plays.
+    fn ready(mut d: Decoder) -> Result<Decoder, BackingError> {
         d.refill()?;
         if d.finished && d.decoded == 0 {
-            return Err(undecodable("no audio frames".into()));
+            return Err(BackingError::Undecodable {
+                path: d.path.clone(),
+                reason: "no audio frames".into(),
+            });
         }
         Ok(d)
     }
@@ -158,8 +193,28 @@ impl Decoder {
     fn refill(&mut self) -> Result<(), BackingError> {
         self.packet.clear();
         self.next = 0;
+        let (format, decoder, track_id) = match &mut self.codec {
+            Codec::Symphonia {
+                format,
+                decoder,
+                track_id,
+            } => (format, decoder, *track_id),
+            #[cfg(feature = "opus")]
+            Codec::Opus(file) => {
+                if self.finished {
+                    return Ok(());
+                }
+                let at_s = self.decoded as f64 / f64::from(self.rate);
+                if file.next(&mut self.packet, at_s)? {
+                    self.decoded += (self.packet.len() / self.packet_channels) as u64;
+                } else {
+                    self.finish()?;
+                }
+                return Ok(());
+            }
+        };
         while !self.finished {
-            let packet = match self.format.next_packet() {
+            let packet = match format.next_packet() {
                 Ok(Some(p)) => p,
                 Ok(None) => {
                     self.finish()?;
@@ -171,10 +226,10 @@ impl Decoder {
                 }
                 Err(e) => return Err(self.damaged(e)),
             };
-            if packet.track_id != self.track_id {
+            if packet.track_id != track_id {
                 continue;
             }
-            match self.decoder.decode(&packet) {
+            match decoder.decode(&packet) {
                 Ok(buf) => {
                     if buf.frames() == 0 {
                         continue;

@@ -3,6 +3,13 @@
 
 use std::path::PathBuf;
 
+/// The formats this build decodes, for messages.
+const PLAYS: &str = if cfg!(feature = "opus") {
+    "WAV, FLAC, Ogg Vorbis, MP3 and Ogg Opus"
+} else {
+    "WAV, FLAC, Ogg Vorbis and MP3"
+};
+
 /// Why a backing track cannot be played.
 #[derive(Debug, thiserror::Error)]
 pub enum BackingError {
@@ -22,7 +29,7 @@ pub enum BackingError {
     },
     /// Not a format pocket decodes, or damaged beyond its headers.
     #[error(
-        "{}: not audio pocket can decode ({reason}); pocket plays WAV, FLAC, Ogg Vorbis and MP3",
+        "{}: not audio pocket can decode ({reason}); pocket plays {PLAYS}",
         path.display()
     )]
     Undecodable {
@@ -31,10 +38,11 @@ pub enum BackingError {
         /// What the decoder said.
         reason: String,
     },
-    /// An Opus file in a build without Opus support.
+    /// An Opus file in a build without the `opus` feature.
     #[error(
-        "{}: Opus audio is not supported by this build of pocket; convert the file to Ogg \
-         Vorbis or FLAC (for example `ffmpeg -i song.opus song.ogg`)",
+        "{}: Opus audio needs a pocket built with the `opus` feature (in pocket's source \
+         folder: `cargo install --path . --features opus`), or convert the file to Ogg Vorbis \
+         or FLAC (for example `ffmpeg -i song.opus song.ogg`)",
         path.display()
     )]
     OpusUnsupported {

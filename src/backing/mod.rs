@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `plan` | which files play and where the audio sits on the chart's clock ([`Plan`]) |
 //! | `decode` | streaming decode of one file (symphonia: WAV, FLAC, Ogg Vorbis, MP3) |
+//! | `opus` | Ogg Opus, feature `opus` (opus-pure), plugged into `decode` |
 //! | `stream` | the stage interface ([`Frames`]) and a stem cut to the slice being played |
 //! | `resample` | rubato's FFT resampler to the output rate, its delay counted |
 //! | `mix` | the stems summed, lined up |
@@ -20,6 +21,8 @@ mod decode;
 mod error;
 mod feed;
 mod mix;
+#[cfg(feature = "opus")]
+mod opus;
 mod plan;
 mod resample;
 mod stream;

@@ -462,6 +462,9 @@ fn bad_files_are_errors_naming_them() {
     std::fs::write(&opus, b"OggS\0\x02garbage-not-really-opus").unwrap();
     let msg = Decoder::open(&opus).unwrap_err().to_string();
     assert!(msg.contains("song.opus") && msg.contains("Opus"), "{msg}");
+    if !cfg!(feature = "opus") {
+        assert!(msg.contains("`opus` feature"), "names the feature: {msg}");
+    }
 
     // A WAV cut short: it reads up to the cut and then says so.
     let whole = d.path().join("whole.wav");

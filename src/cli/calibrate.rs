@@ -57,6 +57,18 @@ pub struct CalibrateArgs {
     /// List the saved latency profiles and where they are kept.
     #[arg(long, conflicts_with_all = ["chart", "port", "replay"])]
     list: bool,
+    /// Calibrate an audio output (with --port or --replay): clicks play through it, the player
+    /// taps along on any pad, and the output's audio offset is saved (feature midi-io).
+    #[arg(long, conflicts_with_all = ["chart", "list", "click_port", "save_latency"])]
+    audio: bool,
+    /// The audio output to calibrate (with --audio): part of its name (`pocket devices` lists
+    /// them; default: the system's default output).
+    #[arg(long, value_name = "PORT", requires = "audio")]
+    audio_out: Option<String>,
+    /// The kit's latency profile to take off the taps (with --audio; default: the profile
+    /// saved under the kit port's name, or a replayed capture's offsets).
+    #[arg(long, value_name = "NAME", requires = "audio")]
+    latency_profile: Option<String>,
     #[command(flatten)]
     game: GameChartArgs,
 }
@@ -67,6 +79,9 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         return list_profiles();
     }
     let kit = args.kit.as_deref().map(formats::load_kit).transpose()?;
+    if args.audio {
+        return super::calibrate_audio::calibrate_audio(&args.audio_args(), kit);
+    }
     if let (Some(chart_path), Some(player)) = (&args.chart, &args.player) {
         let (name, spec) = split_named(PLAYER_TAKE, player)?;
         let chart = formats::load_chart(chart_path, args.game.options(None)?)?;
@@ -88,6 +103,21 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     taps(&args, kit)
 }
 
+impl CalibrateArgs {
+    /// What `calibrate --audio` reads.
+    fn audio_args(&self) -> super::calibrate_audio::AudioCalibrateArgs {
+        super::calibrate_audio::AudioCalibrateArgs {
+            port: self.port.clone(),
+            replay: self.replay.clone(),
+            audio_out: self.audio_out.clone(),
+            latency_profile: self.latency_profile.clone(),
+            bpm: self.bpm,
+            bars: self.bars,
+            output: self.output.clone(),
+        }
+    }
+}
+
 /// Prints the saved latency profiles.
 fn list_profiles() -> Result<()> {
     let store = LatencyProfiles::open_default()?;
@@ -105,6 +135,17 @@ fn list_profiles() -> Result<()> {
             "  {name:<32} hands {:+7.1} ms  feet {:+7.1} ms{how}",
             p.hands_ms, p.feet_ms
         );
+    }
+    if !store.audio.is_empty() {
+        println!("audio offsets of outputs (pocket calibrate --audio)");
+    }
+    for (name, p) in &store.audio {
+        let how = p
+            .measured
+            .as_deref()
+            .map(|m| format!("  ({m})"))
+            .unwrap_or_default();
+        println!("  {name:<32} {:+7.1} ms{how}", p.offset_ms);
     }
     Ok(())
 }

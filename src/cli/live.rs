@@ -65,7 +65,8 @@ pub struct AudioArgs {
     #[arg(long, value_name = "PORT")]
     audio_out: Option<String>,
     /// How much later than the audio API reports the sound reaches the players (speakers,
-    /// headphones, Bluetooth), in ms.
+    /// headphones, Bluetooth), in ms (default: the offset `pocket calibrate --audio` saved
+    /// for the output, else 0).
     #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     audio_offset_ms: Option<f64>,
 }
@@ -77,9 +78,21 @@ impl AudioArgs {
             return Ok(None);
         }
         let audio_offset = match self.audio_offset_ms {
-            Some(ms) => Nanos::from_secs_f64(ms / 1000.0)
-                .ok_or_else(|| usage("--audio-offset-ms must be a number of milliseconds"))?,
-            None => Nanos::ZERO,
+            Some(ms) => Some(
+                Nanos::from_secs_f64(ms / 1000.0)
+                    .ok_or_else(|| usage("--audio-offset-ms must be a number of milliseconds"))?,
+            ),
+            None => None,
+        };
+        // Without the flag, the offset `pocket calibrate --audio` saved for the output.
+        let saved_offsets = match audio_offset {
+            Some(_) => Default::default(),
+            None => pocket::latency::LatencyProfiles::open_default()
+                .map(|s| s.audio_offsets())
+                .or_else(|e| match e {
+                    pocket::latency::LatencyError::NoConfigDir => Ok(Default::default()),
+                    e => Err(e),
+                })?,
         };
         Ok(Some(pocket::live::play_along::BackingRequest {
             file: self
@@ -90,6 +103,7 @@ impl AudioArgs {
             drum_stem: self.drum_stem.as_deref() == Some("on"),
             audio_out: self.audio_out.clone(),
             audio_offset,
+            saved_offsets,
         }))
     }
 }

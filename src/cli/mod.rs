@@ -28,6 +28,7 @@ macro_rules! chart_formats {
 mod args;
 mod audio;
 mod calibrate;
+mod calibrate_audio;
 mod chart;
 mod demo;
 mod history;

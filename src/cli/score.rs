@@ -172,6 +172,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         &sync_options,
     );
     report.warnings.extend(warnings);
+    report.settings.audio = formats::backing_audio(&loaded);
     pocket::identity::note_file(report.chart.as_mut(), &args.chart);
     let left_out = args
         .summary_only

@@ -292,6 +292,17 @@ pub struct LoadedTake {
     pub warnings: Vec<String>,
     /// How the hits were time-stamped (capture logs that say so).
     pub capture: Option<crate::report::CaptureSettings>,
+    /// The backing audio the take was played along with (capture logs of `live`/`record
+    /// --backing`, minor 2), as the report's `settings.audio`.
+    pub audio: Option<crate::report::AudioSettings>,
+}
+
+/// The report's `settings.audio` for these takes: the first take's backing audio (the takes of
+/// one session share it), `None` when no take was played along with audio.
+pub fn backing_audio<'a>(
+    takes: impl IntoIterator<Item = &'a LoadedTake>,
+) -> Option<crate::report::AudioSettings> {
+    takes.into_iter().find_map(|t| t.audio.clone())
 }
 
 /// The lane rules a chart needs when it is scored against these takes: `base` plus every merge
@@ -396,6 +407,7 @@ pub fn load_take_with(
                 played_until: None,
                 warnings: Vec::new(),
                 capture: None,
+                audio: None,
             })
         }
         Format::CaptureLog => {
@@ -468,6 +480,11 @@ pub fn load_take_with(
                         xruns: cap.xruns.len(),
                         clock_jumps: cap.clock_jumps.len(),
                     }),
+                audio: cap
+                    .header
+                    .audio
+                    .as_ref()
+                    .map(capture_log::BackingAudio::settings),
                 warnings: cap
                     .warnings()
                     .into_iter()
@@ -486,6 +503,7 @@ pub fn load_take_with(
                 played_until: None,
                 warnings: Vec::new(),
                 capture: None,
+                audio: None,
             })
         }
         Format::Audio => audio_take(path, &parsed, source, audio),
@@ -548,6 +566,7 @@ fn audio_take(
         played_until: None,
         warnings: tr.warnings,
         capture: None,
+        audio: None,
     })
 }
 

@@ -6,7 +6,10 @@
 use super::clock::CaptureClock;
 use super::LiveError;
 use crate::backing::Plan;
+use crate::formats::capture_log::BackingAudio;
+use crate::report::AudioOffsetSource;
 use crate::time::Nanos;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What the session was asked to play along with.
@@ -18,9 +21,36 @@ pub struct BackingRequest {
     pub drum_stem: bool,
     /// Part of the audio output's name (`None`: the default output).
     pub audio_out: Option<String>,
-    /// The audio offset of that output: sound reaches the players this much after the time
-    /// the audio API reports (measured by calibration).
-    pub audio_offset: Nanos,
+    /// The audio offset given for this session (`--audio-offset-ms`): sound reaches the
+    /// players this much after the time the audio API reports. `None`: the offset saved for
+    /// the output device, if any ([`BackingRequest::saved_offsets`]), else 0.
+    pub audio_offset: Option<Nanos>,
+    /// The audio offsets saved per output device (stable name), as `pocket calibrate --audio`
+    /// measured them ([`crate::latency::LatencyProfiles::audio`]).
+    pub saved_offsets: BTreeMap<String, Nanos>,
+}
+
+impl BackingRequest {
+    /// The audio offset for the output `device` and where it comes from: the one given, else
+    /// the one saved for that device (its exact name, else the one name equal ignoring case),
+    /// else 0.
+    pub fn offset_for(&self, device: &str) -> (Nanos, AudioOffsetSource) {
+        if let Some(o) = self.audio_offset {
+            return (o, AudioOffsetSource::Flag);
+        }
+        if let Some(o) = self.saved_offsets.get(device) {
+            return (*o, AudioOffsetSource::Saved);
+        }
+        let lower = device.to_lowercase();
+        let mut folded = self
+            .saved_offsets
+            .iter()
+            .filter(|(k, _)| k.to_lowercase() == lower);
+        match (folded.next(), folded.next()) {
+            (Some((_, o)), None) => (*o, AudioOffsetSource::Saved),
+            _ => (Nanos::ZERO, AudioOffsetSource::None),
+        }
+    }
 }
 
 /// A backing track playing, and where its chart zero is heard.
@@ -36,8 +66,10 @@ pub struct PlayAlong {
     pub spread: Nanos,
     /// What plays, for messages.
     pub plan: Plan,
-    /// The audio offset added, from the request.
+    /// The audio offset added ([`BackingRequest::offset_for`] the device).
     pub audio_offset: Nanos,
+    /// Where the audio offset came from.
+    pub audio_offset_source: AudioOffsetSource,
     /// The practice tempo.
     pub tempo: f64,
     output: Output,
@@ -182,13 +214,17 @@ impl PlayAlong {
             .now()
             .saturating_add(JACK_START_MARGIN)
             .saturating_add(zero_after);
+        // Saved offsets are keyed by the destination ports, the name the report gives.
+        let device = destinations.join(", ");
+        let (audio_offset, audio_offset_source) = request.offset_for(&device);
         Ok(PlayAlong {
-            time_zero: heard_at.saturating_add(request.audio_offset),
-            device: destinations.join(", "),
+            time_zero: heard_at.saturating_add(audio_offset),
+            device,
             reported_latency: Nanos::ZERO,
             spread: Nanos::ZERO,
             plan,
-            audio_offset: request.audio_offset,
+            audio_offset,
+            audio_offset_source,
             tempo: settings.tempo,
             output: Output::Jack {
                 feed,
@@ -230,7 +266,6 @@ impl PlayAlong {
             self.time_zero = started
                 .heard_time(*zero_frame)
                 .saturating_add(self.audio_offset);
-            self.device = started.output.clone();
             let rate = f64::from(started.rate.max(1));
             self.reported_latency =
                 Nanos((f64::from(started.latency_frames) * 1e9 / rate).round() as i64);
@@ -263,24 +298,33 @@ impl PlayAlong {
             })?;
         let start = slice.map_or(Nanos::ZERO, |s| s.start);
         let zero_ns = (out.timing.frame_of(start) * 1e9 / f64::from(out.rate)).round() as i64;
+        let (audio_offset, audio_offset_source) = request.offset_for(&out.device);
         Ok(PlayAlong {
             time_zero: mapping
                 .frame_zero
                 .saturating_add(Nanos(zero_ns))
-                .saturating_add(request.audio_offset),
+                .saturating_add(audio_offset),
             device: out.device.clone(),
             reported_latency: mapping.reported_latency,
             spread: mapping.spread,
             plan,
-            audio_offset: request.audio_offset,
+            audio_offset,
+            audio_offset_source,
             tempo,
             output: Output::Cpal(out),
         })
     }
 
-    /// What the report says about the audio (`settings.audio`).
+    /// What the report says about the audio (`settings.audio`): what the capture log's header
+    /// records, so that `pocket score` on the log says the same.
     pub fn report_settings(&self) -> crate::report::AudioSettings {
-        crate::report::AudioSettings {
+        self.capture_header().settings()
+    }
+
+    /// What the capture log's header records about the audio (its `audio` field), from which
+    /// `pocket score` rebuilds [`PlayAlong::report_settings`].
+    pub fn capture_header(&self) -> BackingAudio {
+        BackingAudio {
             files: self
                 .plan
                 .stems
@@ -288,10 +332,12 @@ impl PlayAlong {
                 .map(|p| p.display().to_string())
                 .collect(),
             output: self.device.clone(),
-            reported_latency_ms: self.reported_latency.as_millis_f64(),
-            audio_offset_ms: self.audio_offset.as_millis_f64(),
-            mapping_spread_ms: self.spread.as_millis_f64(),
+            reported_latency: self.reported_latency,
+            audio_offset: self.audio_offset,
+            audio_offset_source: self.audio_offset_source,
+            mapping_spread: self.spread,
             tempo: self.tempo,
+            sample_zero: self.time_zero,
         }
     }
 
@@ -377,4 +423,46 @@ pub fn for_session(
         crate::backing::Decoder::open(stem)?;
     }
     PlayAlong::start(request, plan, slice, tempo, count_in, clock).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(flag: Option<i64>, saved: &[(&str, i64)]) -> BackingRequest {
+        BackingRequest {
+            audio_offset: flag.map(Nanos::from_millis),
+            saved_offsets: saved
+                .iter()
+                .map(|(n, ms)| (n.to_string(), Nanos::from_millis(*ms)))
+                .collect(),
+            ..BackingRequest::default()
+        }
+    }
+
+    #[test]
+    fn the_flag_wins_over_the_saved_offset_and_none_is_zero() {
+        let saved = [("USB Audio CODEC", 31), ("default", 7)];
+        assert_eq!(
+            request(Some(12), &saved).offset_for("default"),
+            (Nanos::from_millis(12), AudioOffsetSource::Flag)
+        );
+        assert_eq!(
+            request(None, &saved).offset_for("default"),
+            (Nanos::from_millis(7), AudioOffsetSource::Saved)
+        );
+        assert_eq!(
+            request(None, &saved).offset_for("usb audio codec"),
+            (Nanos::from_millis(31), AudioOffsetSource::Saved)
+        );
+        assert_eq!(
+            request(None, &saved).offset_for("HDMI 0"),
+            (Nanos::ZERO, AudioOffsetSource::None)
+        );
+        // Two names equal but for case: neither is guessed.
+        assert_eq!(
+            request(None, &[("Out", 1), ("OUT", 2)]).offset_for("out"),
+            (Nanos::ZERO, AudioOffsetSource::None)
+        );
+    }
 }

@@ -452,6 +452,7 @@ pub fn report_from_capture(
         &crate::sync::SyncOptions::default(),
     );
     report.warnings.extend(formats::take_warnings(&loaded));
+    report.settings.audio = formats::backing_audio(&loaded);
     Ok((report, loaded))
 }
 
@@ -648,6 +649,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // The capture log header.
     let mut header = CaptureHeader::new(start_mode);
     header.time_zero = time_zero;
+    header.audio = play_along.as_ref().map(|p| p.capture_header());
     if let (Some(path), Some(c)) = (&chart_path_text, &chart) {
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path));
         header.chart = Some(ChartRef {

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The `format` value of the header line: the format name and its major version.
 pub const FORMAT: &str = "pocket-capture/1";
 /// The minor version this build writes. Readers accept any minor version of [`FORMAT`].
-pub const MINOR_VERSION: u32 = 1;
+pub const MINOR_VERSION: u32 = 2;
 /// The longest line, in bytes (without its newline), that the reader accepts.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// The longest MIDI message (SysEx included), in bytes, that fits on one line.
@@ -106,6 +106,10 @@ pub struct CaptureHeader {
     /// time stamps (minor 1; absent in older logs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture: Option<StampSource>,
+    /// The backing audio played along with, and where its sound was put on the capture clock
+    /// (minor 2; absent without backing audio and in older logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<BackingAudio>,
     /// The MIDI input ports.
     pub ports: Vec<PortInfo>,
     /// The players.
@@ -129,6 +133,50 @@ pub struct StampSource {
     pub stamp_resolution_ms: f64,
 }
 
+/// The backing audio of a capture (the header's `audio` field, minor 2): enough to rebuild the
+/// report's `settings.audio` from the log alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackingAudio {
+    /// The audio files mixed, as the session named them.
+    pub files: Vec<String>,
+    /// The output device (its stable name).
+    pub output: String,
+    /// The output latency the audio API reported, ns (`reported_latency_ns`).
+    #[serde(rename = "reported_latency_ns")]
+    pub reported_latency: Nanos,
+    /// The audio offset added for what no API reports, ns (`audio_offset_ns`).
+    #[serde(rename = "audio_offset_ns")]
+    pub audio_offset: Nanos,
+    /// Where the audio offset came from.
+    pub audio_offset_source: crate::report::AudioOffsetSource,
+    /// Error bar of the mapping of the output's frames onto the capture clock, ns
+    /// (`mapping_spread_ns`).
+    #[serde(rename = "mapping_spread_ns")]
+    pub mapping_spread: Nanos,
+    /// Practice tempo the audio was stretched to (1 = the song's own).
+    pub tempo: f64,
+    /// Capture-clock time at which the backing's chart-zero sample (its first sample, for a
+    /// plain file played from its start) is heard: the reported output latency and the
+    /// audio offset included (`sample_zero_ns`).
+    #[serde(rename = "sample_zero_ns")]
+    pub sample_zero: Nanos,
+}
+
+impl BackingAudio {
+    /// The report's `settings.audio` for this backing.
+    pub fn settings(&self) -> crate::report::AudioSettings {
+        crate::report::AudioSettings {
+            files: self.files.clone(),
+            output: self.output.clone(),
+            reported_latency_ms: self.reported_latency.as_millis_f64(),
+            audio_offset_ms: self.audio_offset.as_millis_f64(),
+            audio_offset_source: Some(self.audio_offset_source),
+            mapping_spread_ms: self.mapping_spread.as_millis_f64(),
+            tempo: self.tempo,
+        }
+    }
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -145,6 +193,7 @@ impl CaptureHeader {
             looped: false,
             tempo_scale: None,
             capture: None,
+            audio: None,
             ports: Vec::new(),
             players: Vec::new(),
         }
@@ -210,6 +259,29 @@ impl CaptureHeader {
                 return Err(format!(
                     "capture.stamp_resolution_ms {} is not a number of ms ≥ 0",
                     c.stamp_resolution_ms
+                ));
+            }
+        }
+        if let Some(a) = &self.audio {
+            if a.output.trim().is_empty() {
+                return Err("audio.output is empty; name the output device".into());
+            }
+            if !(a.tempo.is_finite() && a.tempo > 0.0) {
+                return Err(format!(
+                    "audio.tempo {} is not a positive number (1.0 = the song's tempo)",
+                    a.tempo
+                ));
+            }
+            if a.reported_latency < Nanos::ZERO || a.mapping_spread < Nanos::ZERO {
+                return Err(
+                    "audio.reported_latency_ns and audio.mapping_spread_ns cannot be negative"
+                        .into(),
+                );
+            }
+            if a.audio_offset.as_millis_f64().abs() > MAX_OFFSET_MS {
+                return Err(format!(
+                    "audio.audio_offset_ns = {} ms, beyond ±{MAX_OFFSET_MS} ms; calibrate the output again",
+                    a.audio_offset.as_millis_f64()
                 ));
             }
         }

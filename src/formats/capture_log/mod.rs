@@ -19,8 +19,9 @@ mod tests;
 mod write;
 
 pub use header::{
-    format_rfc3339_utc, CaptureHeader, ChartRef, PlayerInfo, PortInfo, StampSource, StartMode,
-    FORMAT, MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MAX_OFFSET_MS, MINOR_VERSION,
+    format_rfc3339_utc, BackingAudio, CaptureHeader, ChartRef, PlayerInfo, PortInfo, StampSource,
+    StartMode, FORMAT, MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MAX_OFFSET_MS,
+    MINOR_VERSION,
 };
 pub(crate) use read::read_capture_from;
 pub use read::{read_capture, Capture, Click, ClockJump, End, Gap, Overflow};
