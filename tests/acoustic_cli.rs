@@ -187,7 +187,7 @@ fn audio_the_build_cannot_read_is_named_with_what_to_do() {
         .failure();
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        err.contains("lee.flac") && err.contains("not supported yet in this build"),
+        err.contains("lee.flac") && err.contains("not audio pocket can decode"),
         "{err}"
     );
     write_strokes(&d.join("mono.wav"), Lane::Kick);
