@@ -608,3 +608,7 @@ fn live_without_a_port_says_how_to_get_midi_or_names_the_ports() {
 #[cfg(feature = "jack")]
 #[path = "live/jack_server.rs"]
 mod jack_server;
+
+#[cfg(feature = "jack")]
+#[path = "live/jack_audio_in.rs"]
+mod jack_audio_in;

@@ -19,6 +19,7 @@
 //! build with this feature needs no JACK headers, and runs without JACK installed until a JACK
 //! port is asked for.
 
+use super::audio_in::{audio_ring, AudioInput, AudioSender, AudioThread, RING_SECONDS};
 use super::clock::{CaptureClock, FrameClock};
 use super::consumer::{Control, ACCENT_NOTE, CLICK_NOTE};
 use super::cycle::{Cycle, Schedule, Scheduled};
@@ -27,8 +28,8 @@ use super::ring::{probe, ring, EventSender, DEFAULT_RING_BYTES};
 use super::LiveError;
 use crate::time::Nanos;
 use jack::{
-    AsyncClient, Client, ClientOptions, ClientStatus, MidiIn, MidiOut, NotificationHandler, Port,
-    PortFlags, ProcessHandler, ProcessScope, RawMidi,
+    AsyncClient, AudioIn, Client, ClientOptions, ClientStatus, MidiIn, MidiOut,
+    NotificationHandler, Port, PortFlags, ProcessHandler, ProcessScope, RawMidi,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
@@ -70,6 +71,17 @@ fn sources(c: &Client) -> Vec<String> {
     c.ports(None, Some("midi"), PortFlags::IS_OUTPUT)
 }
 
+/// The full JACK names of the audio ports that send (capture ports, other clients' outputs):
+/// what an audio input (`--player NAME=audio:DEVICE`) is read from.
+fn audio_sources(c: &Client) -> Vec<String> {
+    c.ports(None, Some("audio"), PortFlags::IS_OUTPUT)
+}
+
+/// The JACK audio ports an audio input can listen to.
+pub fn audio_port_names() -> Result<Vec<String>, LiveError> {
+    Ok(audio_sources(&client(&format!("{CLIENT}-list"))?))
+}
+
 /// The JACK MIDI ports: sources (kits) and destinations (for a click).
 pub fn port_names() -> Result<(Vec<String>, Vec<String>), LiveError> {
     Ok(midi_ports(&client(&format!("{CLIENT}-list"))?))
@@ -102,6 +114,7 @@ pub struct ServerClock {
 pub struct JackSession {
     clock: ServerClock,
     watcher: Watcher,
+    audio: Vec<AudioThread>,
 }
 
 /// One kit port the client listens to.
@@ -119,6 +132,20 @@ impl JackSession {
     /// `control`, before the callback runs.
     pub fn open(
         inputs: &[(u16, String)],
+        click: Option<(&str, &[(Nanos, bool)])>,
+        clock: CaptureClock,
+        control: Sender<Control>,
+    ) -> Result<JackSession, LiveError> {
+        JackSession::open_with_audio(inputs, &[], click, clock, control)
+    }
+
+    /// [`open`](Self::open) with audio inputs: an audio input port per input
+    /// (`pocket:audio-in-1`, ...) connected from its capture port, read in the same callback
+    /// on the same frame clock; each input's samples go to a transcriber thread
+    /// (`audio_in`), whose hits come to the consumer through the input's port ring.
+    pub fn open_with_audio(
+        inputs: &[(u16, String)],
+        audio: &[AudioInput],
         click: Option<(&str, &[(Nanos, bool)])>,
         clock: CaptureClock,
         control: Sender<Control>,
@@ -156,6 +183,35 @@ impl JackSession {
             ports.push((port, tx));
         }
 
+        let audio_raw = if audio.is_empty() {
+            Vec::new()
+        } else {
+            audio_sources(&c)
+        };
+        let mut audio_ports = Vec::with_capacity(audio.len());
+        let mut audio_threads = Vec::with_capacity(audio.len());
+        for (k, input) in audio.iter().enumerate() {
+            let raw = raw_name(&input.device, &audio_raw, "JACK audio port")?;
+            let port = c
+                .register_port(&format!("audio-in-{}", k + 1), AudioIn::default())
+                .map_err(register_error)?;
+            connections.push((raw, port.name().map_err(register_error)?));
+            let (tx, rx) = ring(DEFAULT_RING_BYTES, clock);
+            let _ = control.send(Control::Ring {
+                port: input.port,
+                receiver: rx,
+            });
+            let (sender, receiver) = audio_ring(server.rate, RING_SECONDS);
+            let thread = AudioThread::spawn(input, server.rate, receiver, tx).map_err(|e| {
+                LiveError::Io {
+                    path: input.wav.clone(),
+                    source: e,
+                }
+            })?;
+            audio_threads.push(thread);
+            audio_ports.push((port, sender));
+        }
+
         let frames = FrameClock { rate: server.rate };
         let (click_port, schedule) = match click {
             Some((stable, clicks)) => {
@@ -180,6 +236,7 @@ impl JackSession {
         });
         let process = Process {
             inputs: ports,
+            audio: audio_ports,
             click: click_port,
             cycle: Cycle::new(zero, schedule, incidents),
         };
@@ -206,6 +263,7 @@ impl JackSession {
         Ok(JackSession {
             clock: server,
             watcher,
+            audio: audio_threads,
         })
     }
 
@@ -214,9 +272,13 @@ impl JackSession {
         self.clock
     }
 
-    /// Stops the client (its rings then report finished).
+    /// Stops the client (its rings then report finished) and waits for the audio inputs'
+    /// transcribers, which finish their recordings.
     pub fn close(self) {
         self.watcher.close();
+        for t in self.audio {
+            let _ = t.join();
+        }
     }
 }
 
@@ -251,6 +313,7 @@ fn click_schedule(clicks: &[(Nanos, bool)], frames: FrameClock) -> Schedule {
 /// The process callback.
 struct Process {
     inputs: Vec<(Port<MidiIn>, EventSender)>,
+    audio: Vec<(Port<AudioIn>, AudioSender)>,
     click: Option<Port<MidiOut>>,
     cycle: Cycle,
 }
@@ -264,6 +327,9 @@ impl ProcessHandler for Process {
             for ev in port.iter(ps) {
                 tx.push_frame(start + i64::from(ev.time), ev.bytes);
             }
+        }
+        for (port, tx) in self.audio.iter_mut() {
+            tx.push_block(start, port.as_slice(ps));
         }
         if let Some(out) = self.click.as_mut() {
             let mut writer = out.writer(ps);

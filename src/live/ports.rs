@@ -84,6 +84,10 @@ pub struct Devices {
     pub inputs: Vec<PortEntry>,
     /// Output ports (for the click).
     pub outputs: Vec<PortEntry>,
+    /// Audio inputs (`--player NAME=audio:DEVICE`): JACK audio ports that send, such as the
+    /// sound card's capture ports. Only with a JACK server.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audio_inputs: Vec<PortEntry>,
 }
 
 fn entries(backend: Backend, raw: Vec<String>) -> Vec<PortEntry> {
@@ -136,7 +140,18 @@ pub fn devices() -> Result<Devices, LiveError> {
         backends: Vec::new(),
         inputs: Vec::new(),
         outputs: Vec::new(),
+        audio_inputs: Vec::new(),
     };
+    #[cfg(feature = "jack")]
+    if let Ok(raw) = super::jack_io::audio_port_names() {
+        d.audio_inputs = entries(Backend::Jack, raw)
+            .into_iter()
+            .map(|e| PortEntry {
+                suggested_kit: None,
+                ..e
+            })
+            .collect();
+    }
     let mut last_error = None;
     for b in backends {
         match port_names(b) {
@@ -222,6 +237,30 @@ pub fn find_input(query: &str) -> Result<PortRef, LiveError> {
     find(query, false)
 }
 
+/// The audio input matching `query` (`--player NAME=audio:DEVICE`): a JACK audio port that
+/// sends (a capture port such as `system:capture_1`, or another client's output). Only pocket's
+/// JACK client reads audio inputs in this build.
+pub fn find_audio_input(query: &str) -> Result<PortRef, LiveError> {
+    #[cfg(feature = "jack")]
+    {
+        let names = stable_names(&super::jack_io::audio_port_names()?);
+        let k = choose(query, &names, "audio input")?;
+        Ok(PortRef {
+            backend: Backend::Jack,
+            name: names[k].clone(),
+        })
+    }
+    #[cfg(not(feature = "jack"))]
+    {
+        let _ = query;
+        Err(LiveError::Settings(
+            "this pocket was built without JACK, so it cannot listen to an audio input; \
+             rebuild it with `cargo install --path . --features jack` and run a JACK server"
+                .into(),
+        ))
+    }
+}
+
 /// The click destination matching `query`.
 pub fn find_output(query: &str) -> Result<PortRef, LiveError> {
     find(query, true)
@@ -245,6 +284,7 @@ impl OpenPorts {
     /// `control`. The midir click is sent by a thread that stops when `stop` is set.
     pub fn open(
         inputs: &[(u16, PortRef)],
+        audio: &[super::audio_in::AudioInput],
         click: Option<(&PortRef, &[(Nanos, bool)])>,
         clock: CaptureClock,
         control: Sender<Control>,
@@ -269,11 +309,12 @@ impl OpenPorts {
         let mut resolution: f64 = 0.0;
         #[allow(unused_mut)]
         let (mut rate, mut period) = (None, None);
-        if !jack_inputs.is_empty() || jack_click.is_some() {
+        if !jack_inputs.is_empty() || jack_click.is_some() || !audio.is_empty() {
             #[cfg(feature = "jack")]
             {
-                let j = super::jack_io::JackSession::open(
+                let j = super::jack_io::JackSession::open_with_audio(
                     &jack_inputs,
+                    audio,
                     jack_click.map(|(p, c)| (p.name.as_str(), c)),
                     clock,
                     control.clone(),
@@ -281,7 +322,7 @@ impl OpenPorts {
                 let sc = j.server_clock();
                 rate = Some(sc.rate);
                 period = Some(sc.period);
-                if !jack_inputs.is_empty() {
+                if !jack_inputs.is_empty() || !audio.is_empty() {
                     backends.push(Backend::Jack.name());
                     resolution = resolution.max(1_000.0 / f64::from(sc.rate.max(1)));
                 }

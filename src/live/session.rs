@@ -36,6 +36,12 @@ pub enum PlayerSource {
         /// Only this channel (1..=16).
         channel: Option<u8>,
     },
+    /// An acoustic kit heard through an audio input (`NAME=audio:DEVICE`), transcribed live:
+    /// the input is the JACK audio port whose name contains `query` (case-insensitive).
+    Audio {
+        /// Name or part of it.
+        query: String,
+    },
     /// A recorded take replayed in real time.
     Replay {
         /// The take: `FILE`, `FILE#player=NAME`, `FILE#channel=N`.
@@ -196,6 +202,16 @@ pub struct SessionOutcome {
 pub const CAPTURE_FILE: &str = "capture.jsonl";
 /// Name of the report in a session directory.
 pub const REPORT_FILE: &str = "report.json";
+/// The recording of an audio player's input in a session directory: `audio-NAME.wav`.
+pub fn audio_file_name(player: &str) -> String {
+    format!("audio-{}.wav", file_safe(player))
+}
+
+/// How long the live judge of an audio player waits behind the capture clock: the
+/// transcriber's detection latency at 48 kHz (38 ms, `Streaming::latency`) plus room for the
+/// period (up to 2048 frames) and for a stroke refined before its onset frame (30 ms).
+pub const AUDIO_JUDGE_DELAY: Nanos = Nanos(120_000_000);
+
 /// Name of the practice chart in a session directory.
 pub const PRACTICE_CHART_FILE: &str = "chart.json";
 
@@ -213,6 +229,20 @@ pub fn parse_player(text: &str, replay: bool) -> Result<(String, PlayerSource), 
             name.to_string(),
             PlayerSource::Replay {
                 spec: rest.to_string(),
+            },
+        ));
+    }
+    if let Some(device) = rest.strip_prefix("audio:") {
+        if device.trim().is_empty() {
+            return Err(LiveError::Settings(format!(
+                "{text:?}: name the audio input after audio: (part of a port name that \
+                 `pocket devices` lists under audio inputs)"
+            )));
+        }
+        return Ok((
+            name.to_string(),
+            PlayerSource::Audio {
+                query: device.to_string(),
             },
         ));
     }
@@ -584,8 +614,21 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let mut player_ports: Vec<(u16, Option<u8>)> = Vec::new();
     let mut replays: Vec<(usize, Vec<crate::event::RawEvent>)> = Vec::new();
     let mut kits: Vec<KitMap> = Vec::new();
+    let mut audio_inputs: Vec<super::audio_in::AudioInput> = Vec::new();
     for p in &opts.players {
         let (port, channel, suggested) = match &p.source {
+            PlayerSource::Audio { query } => {
+                let device = ports::find_audio_input(query)?;
+                port_names.push(format!("audio {}", device.name));
+                let index = port_names.len() - 1;
+                audio_inputs.push(super::audio_in::AudioInput {
+                    port: index as u16,
+                    device: device.name,
+                    wav: opts.out_dir.join(audio_file_name(&p.name)),
+                });
+                // The transcriber writes each hit as the General MIDI note of its lane.
+                (index, None, KitMap::builtin("gm"))
+            }
             PlayerSource::Port { query, channel } => {
                 let port = ports::find_input(query)?;
                 let stable = port.name.clone();
@@ -677,6 +720,11 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         .map(|(i, n)| PortInfo {
             index: i as u16,
             name: n.clone(),
+            audio_file: audio_inputs
+                .iter()
+                .find(|a| usize::from(a.port) == i)
+                .and_then(|a| a.wav.file_name())
+                .map(|f| f.to_string_lossy().into_owned()),
         })
         .collect();
     header.players = opts
@@ -719,6 +767,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // Live ports, and how their events are stamped.
     let inputs = OpenPorts::open(
         &live_ports,
+        &audio_inputs,
         click,
         clock,
         control_tx.clone(),
@@ -776,6 +825,10 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             port,
             channel,
             judge: OnlineJudge::new(kit.clone(), p.offsets, opts.timing, chart.as_ref()),
+            delay: match p.source {
+                PlayerSource::Audio { .. } => AUDIO_JUDGE_DELAY,
+                _ => Nanos::ZERO,
+            },
         })
         .collect();
     let config = ConsumerConfig {
@@ -789,7 +842,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         },
         stop_after_zero: chart.as_ref().map(chart_stop_after),
         stop_at: opts.duration,
-        end_when_sources_done: live_ports.is_empty() && chart.is_none(),
+        end_when_sources_done: live_ports.is_empty() && audio_inputs.is_empty() && chart.is_none(),
         stop: Arc::clone(&opts.stop),
         fail_after_events: opts.fail_after_events,
         stage: opts.stage.as_ref().map(|stage| {

@@ -18,14 +18,14 @@ use pocket::Nanos;
 use std::sync::{Arc, Mutex};
 
 /// The JACK tests share one server: one at a time, so one test's clients do not load another's.
-fn jack_serial() -> std::sync::MutexGuard<'static, ()> {
+pub(super) fn jack_serial() -> std::sync::MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
     SERIAL.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A client of the server, or `None` (the test skips) when no server answers, unless
 /// POCKET_REQUIRE_JACK=1.
-fn client_or_skip(name: &str) -> Option<Client> {
+pub(super) fn client_or_skip(name: &str) -> Option<Client> {
     match Client::new(name, ClientOptions::NO_START_SERVER) {
         Ok((c, _)) => Some(c),
         Err(e) => {
@@ -41,7 +41,7 @@ fn client_or_skip(name: &str) -> Option<Client> {
     }
 }
 
-fn client(name: &str) -> Client {
+pub(super) fn client(name: &str) -> Client {
     Client::new(name, ClientOptions::NO_START_SERVER)
         .map(|(c, _)| c)
         .expect("a JACK client")

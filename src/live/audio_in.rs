@@ -1,0 +1,349 @@
+//! Live audio input: an acoustic kit heard through a microphone, transcribed into hits as it
+//! plays.
+//!
+//! The path, one thread per step:
+//!
+//! 1. the audio callback (pocket's JACK client) copies each period's samples into a
+//!    preallocated wait-free ring with the frame of the period's first sample
+//!    ([`AudioSender::push_block`]: no allocation, lock or I/O);
+//! 2. a transcriber thread per input ([`AudioThread`]) takes the blocks, writes them to a WAV
+//!    beside the capture log (32-bit float, flushed every [`FLUSH_EVERY`]: a crash or Ctrl-C
+//!    keeps what was played), runs [`Streaming`] on them and queues each hit as a General MIDI
+//!    note on channel 10 stamped with its frame ([`EventSender::push_frame`]), into the same
+//!    event ring a MIDI kit's callback fills;
+//! 3. the consumer then writes, judges and displays those notes like any kit's.
+//!
+//! The WAV's sample 0 is frame 0 of the capture (capture-clock zero): frames the server skipped
+//! (an xrun) are written as silence, so a sample's index in the file is its frame, and
+//! transcribing the file offline gives the same hits at the same times as the session.
+
+use super::consumer::FLUSH_EVERY;
+use super::ring::EventSender;
+use crate::kit::gm_note;
+use crate::transcribe::{AudioHit, AudioKit, Settings, Streaming};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Seconds of audio the ring holds: how long the transcriber may fall behind before blocks are
+/// dropped (and counted).
+pub const RING_SECONDS: u32 = 10;
+/// Blocks the ring holds (periods of 16 frames or more for [`RING_SECONDS`] at 96 kHz fit).
+const RING_BLOCKS: usize = 65_536;
+/// How long the transcriber sleeps when the ring is empty.
+const IDLE_SLEEP: Duration = Duration::from_millis(2);
+/// The longest gap in the frames (the server skipping cycles) filled with silence; a longer
+/// jump starts the file's clock over at the new frame, which offline transcription of the file
+/// cannot follow, so it is counted.
+const MAX_GAP_SECONDS: i64 = 60;
+
+/// An audio input of a session: the port it comes in on, and where its audio is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioInput {
+    /// The port index in the capture log (the hits are written as that port's notes).
+    pub port: u16,
+    /// The stable name of the capture port (or device) it is read from.
+    pub device: String,
+    /// The WAV the raw audio is written to.
+    pub wav: PathBuf,
+}
+
+/// Counters shared by the two ends of an audio ring.
+#[derive(Debug, Default)]
+struct Shared {
+    /// Blocks dropped because the ring was full.
+    lost_blocks: AtomicU64,
+}
+
+/// The callback's end of an audio ring.
+pub struct AudioSender {
+    samples: rtrb::Producer<f32>,
+    blocks: rtrb::Producer<(i64, u32)>,
+    shared: Arc<Shared>,
+}
+
+/// The transcriber's end of an audio ring.
+pub struct AudioReceiver {
+    samples: rtrb::Consumer<f32>,
+    blocks: rtrb::Consumer<(i64, u32)>,
+    shared: Arc<Shared>,
+}
+
+/// A ring for `seconds` of mono audio at `rate`.
+pub fn audio_ring(rate: u32, seconds: u32) -> (AudioSender, AudioReceiver) {
+    let capacity = (rate.max(1) as usize) * (seconds.max(1) as usize);
+    let (sp, sc) = rtrb::RingBuffer::new(capacity);
+    let (bp, bc) = rtrb::RingBuffer::new(RING_BLOCKS);
+    let shared = Arc::new(Shared::default());
+    (
+        AudioSender {
+            samples: sp,
+            blocks: bp,
+            shared: Arc::clone(&shared),
+        },
+        AudioReceiver {
+            samples: sc,
+            blocks: bc,
+            shared,
+        },
+    )
+}
+
+impl AudioSender {
+    /// The callback body: copies `samples`, whose first sample is at `frame` (frames from the
+    /// capture's zero), into the ring and returns. Real-time safe: no allocation, lock, I/O or
+    /// logging. A block that does not fit whole is dropped and counted.
+    #[inline]
+    pub fn push_block(&mut self, frame: i64, samples: &[f32]) -> bool {
+        let n = samples.len();
+        if n == 0 {
+            return true;
+        }
+        if self.blocks.slots() == 0 || self.samples.slots() < n {
+            self.shared.lost_blocks.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        let Ok(mut chunk) = self.samples.write_chunk(n) else {
+            self.shared.lost_blocks.fetch_add(1, Ordering::Relaxed);
+            return false;
+        };
+        let (a, b) = chunk.as_mut_slices();
+        let split = a.len();
+        a.copy_from_slice(&samples[..split]);
+        b.copy_from_slice(&samples[split..]);
+        chunk.commit_all();
+        // The samples are committed before their block: the transcriber that sees the block
+        // finds them.
+        let _ = self.blocks.push((frame, n as u32));
+        true
+    }
+}
+
+impl AudioReceiver {
+    /// The next block's first frame and length, with its samples appended to `out`; `None`
+    /// when the ring is empty.
+    fn pop(&mut self, out: &mut Vec<f32>) -> Option<i64> {
+        let (frame, n) = self.blocks.pop().ok()?;
+        let n = n as usize;
+        let chunk = self.samples.read_chunk(n.min(self.samples.slots())).ok()?;
+        let (a, b) = chunk.as_slices();
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
+        chunk.commit_all();
+        Some(frame)
+    }
+
+    /// Whether the callback is gone and everything it queued has been taken.
+    fn is_finished(&self) -> bool {
+        self.blocks.is_abandoned() && self.blocks.is_empty()
+    }
+}
+
+/// What a transcriber thread did, when it ends.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AudioSummary {
+    /// Frames written to the WAV (silence for skipped frames included).
+    pub frames: u64,
+    /// Hits queued as notes.
+    pub hits: u64,
+    /// Blocks the callback dropped because the ring was full.
+    pub lost_blocks: u64,
+    /// Frames of silence written where the server skipped cycles.
+    pub gap_frames: u64,
+    /// What went wrong (the WAV could not be written), naming the file.
+    pub error: Option<String>,
+}
+
+/// A running transcriber thread.
+pub struct AudioThread {
+    handle: std::thread::JoinHandle<AudioSummary>,
+    stop: Arc<AtomicBool>,
+}
+
+impl AudioThread {
+    /// Starts the transcriber of `input`: blocks from `audio` at `rate`, hits out through
+    /// `events`. The WAV is created once its folder exists (the session makes it when the
+    /// capture starts); until then the ring holds the audio.
+    pub fn spawn(
+        input: &AudioInput,
+        rate: u32,
+        audio: AudioReceiver,
+        events: EventSender,
+    ) -> std::io::Result<AudioThread> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let wav = input.wav.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("pocket-audio-{}", input.port))
+            .spawn(move || run(&wav, rate, audio, events, &flag))?;
+        Ok(AudioThread { handle, stop })
+    }
+
+    /// Waits for the thread, which ends once the callback's ring is closed (or at once after
+    /// [`AudioThread::stop`]).
+    pub fn join(self) -> AudioSummary {
+        self.handle.join().unwrap_or_else(|_| AudioSummary {
+            error: Some("the audio transcriber stopped unexpectedly".into()),
+            ..AudioSummary::default()
+        })
+    }
+
+    /// Asks the thread to end without waiting for the ring to close.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The WAV being written.
+type Wav = hound::WavWriter<std::io::BufWriter<std::fs::File>>;
+
+fn create_wav(path: &Path, rate: u32) -> Result<Wav, String> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    hound::WavWriter::create(path, spec)
+        .map_err(|e| format!("{}: cannot write the audio recording: {e}", path.display()))
+}
+
+/// The transcriber: the file, the engine and the frame bookkeeping.
+struct Transcriber {
+    wav: Option<Wav>,
+    engine: Streaming,
+    events: EventSender,
+    /// Frames written so far: the frame of the next sample (the file starts at frame 0).
+    next: i64,
+    hits: Vec<AudioHit>,
+    summary: AudioSummary,
+    zeros: Vec<f32>,
+    rate: u32,
+}
+
+impl Transcriber {
+    /// Writes and transcribes `samples` (mono), which start at the file's current end.
+    fn take(&mut self, samples: &[f32]) {
+        if let Some(w) = self.wav.as_mut() {
+            for &s in samples {
+                if let Err(e) = w.write_sample(s) {
+                    self.summary.error = Some(format!("cannot write the audio recording: {e}"));
+                    self.wav = None;
+                    break;
+                }
+            }
+        }
+        self.hits.clear();
+        self.engine.push_into(samples, &mut self.hits);
+        self.queue_hits();
+        self.next += samples.len() as i64;
+        self.summary.frames += samples.len() as u64;
+    }
+
+    /// Queues the decided hits as notes at their frames.
+    fn queue_hits(&mut self) {
+        self.hits.sort_by_key(|h| (h.sample, h.lane));
+        for h in &self.hits {
+            let note = gm_note(h.lane, h.articulation);
+            let velocity = h.velocity.clamp(1, 127);
+            self.events
+                .push_frame(h.sample as i64, &[0x99, note, velocity]);
+            self.summary.hits += 1;
+        }
+    }
+
+    /// A block at `frame`: silence for frames skipped since the last block, then its samples
+    /// (those before the file's end, which only a clock jump backwards brings, are left out).
+    fn block(&mut self, frame: i64, samples: &[f32]) {
+        let gap = frame - self.next;
+        if gap > 0 && gap <= MAX_GAP_SECONDS * i64::from(self.rate) {
+            self.summary.gap_frames += gap as u64;
+            let mut left = gap as usize;
+            let zeros = std::mem::take(&mut self.zeros);
+            while left > 0 {
+                let n = left.min(zeros.len());
+                self.take(&zeros[..n]);
+                left -= n;
+            }
+            self.zeros = zeros;
+        } else if gap > 0 {
+            // A jump too long to fill: the hits after it stay on the frame clock; the file
+            // goes on from where it was.
+            self.summary.gap_frames += gap as u64;
+        }
+        let skip = usize::try_from((self.next - frame).max(0)).unwrap_or(usize::MAX);
+        if skip < samples.len() {
+            self.take(&samples[skip..]);
+        }
+    }
+}
+
+fn run(
+    wav: &Path,
+    rate: u32,
+    mut audio: AudioReceiver,
+    events: EventSender,
+    stop: &AtomicBool,
+) -> AudioSummary {
+    let kit = AudioKit::builtin();
+    let mut t = Transcriber {
+        wav: None,
+        engine: Streaming::new(rate, Settings::default(), &kit),
+        events,
+        next: 0,
+        hits: Vec::new(),
+        summary: AudioSummary::default(),
+        zeros: vec![0.0; 4096],
+        rate,
+    };
+    let mut block = Vec::with_capacity(8192);
+    let mut last_flush = Instant::now();
+    let folder = wav.parent().map(Path::to_path_buf).unwrap_or_default();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if t.wav.is_none() && t.summary.error.is_none() {
+            if !folder.as_os_str().is_empty() && !folder.is_dir() {
+                std::thread::sleep(IDLE_SLEEP);
+                continue;
+            }
+            match create_wav(wav, rate) {
+                Ok(w) => t.wav = Some(w),
+                Err(e) => t.summary.error = Some(e),
+            }
+        }
+        block.clear();
+        match audio.pop(&mut block) {
+            Some(frame) => t.block(frame, &block),
+            None if audio.is_finished() => break,
+            None => std::thread::sleep(IDLE_SLEEP),
+        }
+        if last_flush.elapsed() >= FLUSH_EVERY {
+            if let Some(w) = t.wav.as_mut() {
+                // hound's flush also writes the header's lengths: the file is a whole WAV.
+                let _ = w.flush();
+            }
+            last_flush = Instant::now();
+        }
+    }
+    t.hits = t.engine.finish();
+    t.queue_hits();
+    if let Some(w) = t.wav.take() {
+        if let Err(e) = w.finalize() {
+            t.summary.error = Some(format!(
+                "{}: cannot finish the audio recording: {e}",
+                wav.display()
+            ));
+        }
+    }
+    t.summary.lost_blocks = audio.shared.lost_blocks.load(Ordering::Relaxed);
+    t.summary
+}
+
+/// How long after a stroke its hit reaches the session at the latest: the transcriber's
+/// latency ([`Streaming::latency`]) at `rate`, not counting the period.
+pub fn detection_latency(rate: u32) -> crate::time::Nanos {
+    Streaming::new(rate, Settings::default(), &AudioKit::builtin()).latency()
+}
