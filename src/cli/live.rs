@@ -482,5 +482,8 @@ fn finish(o: session::SessionOutcome) -> Result<()> {
     if let Some(cmd) = &o.score_command {
         println!("same report: {cmd}");
     }
+    if let Some(cmd) = &o.audio_score_command {
+        println!("from the audio recordings: {cmd}");
+    }
     Ok(())
 }

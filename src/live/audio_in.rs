@@ -155,6 +155,29 @@ pub struct AudioSummary {
     pub error: Option<String>,
 }
 
+impl AudioSummary {
+    /// What the session's report should warn about: blocks lost, frames skipped, a recording
+    /// that could not be written.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.lost_blocks > 0 {
+            w.push(format!(
+                "audio input: {} blocks of audio were lost (the transcriber fell {RING_SECONDS} s \
+                 behind); their strokes are missing",
+                self.lost_blocks
+            ));
+        }
+        if self.gap_frames > 0 {
+            w.push(format!(
+                "audio input: the server skipped {} frames; the recording holds silence there",
+                self.gap_frames
+            ));
+        }
+        w.extend(self.error.clone());
+        w
+    }
+}
+
 /// A running transcriber thread.
 pub struct AudioThread {
     handle: std::thread::JoinHandle<AudioSummary>,

@@ -273,12 +273,13 @@ impl JackSession {
     }
 
     /// Stops the client (its rings then report finished) and waits for the audio inputs'
-    /// transcribers, which finish their recordings.
-    pub fn close(self) {
+    /// transcribers, which finish their recordings; returns what went wrong with them.
+    pub fn close(self) -> Vec<String> {
         self.watcher.close();
-        for t in self.audio {
-            let _ = t.join();
-        }
+        self.audio
+            .into_iter()
+            .flat_map(|t| t.join().warnings())
+            .collect()
     }
 }
 

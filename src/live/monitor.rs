@@ -278,7 +278,7 @@ pub fn run(
         t.join();
     }
     if let Some(i) = inputs {
-        i.close();
+        let _ = i.close();
     }
     Ok(shown)
 }

@@ -372,11 +372,14 @@ impl OpenPorts {
     }
 
     /// Closes every port (their rings then report finished) and waits for the click thread,
-    /// which ends once the session's stop flag is set.
-    pub fn close(self) {
+    /// which ends once the session's stop flag is set. Returns what went wrong with the audio
+    /// inputs (lost audio, a recording that could not be written).
+    pub fn close(self) -> Vec<String> {
+        #[allow(unused_mut)]
+        let mut warnings = Vec::new();
         #[cfg(feature = "jack")]
         if let Some(j) = self.jack {
-            j.close();
+            warnings = j.close();
         }
         #[cfg(feature = "midi-io")]
         {
@@ -387,5 +390,6 @@ impl OpenPorts {
                 let _ = t.join();
             }
         }
+        warnings
     }
 }

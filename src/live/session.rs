@@ -196,6 +196,9 @@ pub struct SessionOutcome {
     pub warnings: Vec<String>,
     /// The `pocket score` command that gives the same report.
     pub score_command: Option<String>,
+    /// With audio inputs: the `pocket score` command that scores their recordings instead of
+    /// the capture log (each `audio-NAME.wav#zero=T`, T the capture's time zero in seconds).
+    pub audio_score_command: Option<String>,
 }
 
 /// Name of the capture log in a session directory.
@@ -898,7 +901,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     for t in replay_threads {
         t.join();
     }
-    inputs.close();
+    let audio_warnings = inputs.close();
     let summary = match result {
         Ok(r) => r?,
         Err(panic) => {
@@ -914,6 +917,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // Afterwards: the report and the takes, from the capture log.
     let cap = capture_log::read_capture(&capture_path)?;
     let mut warnings = cap.warnings();
+    warnings.extend(audio_warnings);
     let backing_zero = play_along.is_some();
     let audio_settings = play_along.as_ref().map(|p| p.report_settings());
     warnings.extend(play_along.map(|p| p.finish()).unwrap_or_default());
@@ -932,6 +936,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         summary,
         warnings,
         score_command: None,
+        audio_score_command: None,
     };
     let loaded: Vec<LoadedTake> = match (&chart, &chart_path_text) {
         (Some(c), Some(path)) => {
@@ -982,6 +987,26 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             }
             outcome.score_command =
                 Some(format!("pocket score --chart '{path}' {}", args.join(" ")));
+            if let (false, Some(zero)) = (audio_inputs.is_empty(), cap.time_zero) {
+                let players: Vec<String> = opts
+                    .players
+                    .iter()
+                    .zip(&args)
+                    .map(|(p, arg)| match p.source {
+                        PlayerSource::Audio { .. } => format!(
+                            "--player '{}={}#zero={}'",
+                            p.name,
+                            opts.out_dir.join(audio_file_name(&p.name)).display(),
+                            crate::time::format_seconds(zero)
+                        ),
+                        _ => arg.clone(),
+                    })
+                    .collect();
+                outcome.audio_score_command = Some(format!(
+                    "pocket score --chart '{path}' {}",
+                    players.join(" ")
+                ));
+            }
             outcome.report = Some(report);
             outcome.report_path = Some(rp);
             loaded

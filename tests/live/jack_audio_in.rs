@@ -263,4 +263,41 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
     let live_json: serde_json::Value = serde_json::from_str(&live_report.to_json()).expect("JSON");
     assert_eq!(again["players"], live_json["players"]);
     assert_eq!(again["sync"], live_json["sync"]);
+
+    // And `pocket score` on the recording, its time zero the capture's (the command the
+    // session prints): the same report.
+    let command = outcome
+        .audio_score_command
+        .expect("the command that scores the recording");
+    let zero = cap.time_zero.expect("time zero was set by the first hit");
+    let spec = format!(
+        "Lee={}#zero={}",
+        wav.display(),
+        pocket::time::format_seconds(zero)
+    );
+    assert!(command.contains(&spec), "{command}");
+    let from_wav = dir.path().join("from-wav.json");
+    let run = pocket()
+        .arg("score")
+        .arg("--chart")
+        .arg(&chart_path)
+        .arg("--player")
+        .arg(&spec)
+        .arg("-o")
+        .arg(&from_wav)
+        .output()
+        .expect("pocket score runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let wav_report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&from_wav).expect("report")).expect("JSON");
+    assert_eq!(wav_report["players"], live_json["players"]);
+    let kit = wav_report["settings"]["players"][0]["kit"].to_string();
+    assert!(
+        kit.contains("transcribed from audio") && kit.contains("#zero="),
+        "{kit}"
+    );
 }
