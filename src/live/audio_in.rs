@@ -7,9 +7,9 @@
 //!    preallocated wait-free ring with the frame of the period's first sample
 //!    ([`AudioSender::push_block`]: no allocation, lock or I/O);
 //! 2. a transcriber thread per input ([`AudioThread`]) takes the blocks, writes them to a WAV
-//!    beside the capture log (32-bit float, flushed every [`FLUSH_EVERY`]: a crash or Ctrl-C
+//!    beside the capture log (32-bit float, flushed every 100 ms: a crash or Ctrl-C
 //!    keeps what was played), runs [`Streaming`] on them and queues each hit as a General MIDI
-//!    note on channel 10 stamped with its frame ([`EventSender::push_frame`]), into the same
+//!    note on channel 10 stamped with its frame (`EventSender::push_frame`), into the same
 //!    event ring a MIDI kit's callback fills;
 //! 3. the consumer then writes, judges and displays those notes like any kit's.
 //!
