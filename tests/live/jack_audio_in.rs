@@ -6,7 +6,7 @@
 //! transcribed offline gives exactly the capture's hits; and pocket's callback allocates
 //! nothing. Without a server the test skips, unless POCKET_REQUIRE_JACK=1.
 
-use super::jack_server::{client, client_or_skip, jack_serial};
+use super::jack_server::{client, client_or_skip, jack_serial, start_probed_session};
 use super::*;
 use jack::{AsyncClient, AudioOut, Client, Port, ProcessHandler, ProcessScope};
 use pocket::audio::Voice;
@@ -120,18 +120,7 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
         offsets: Default::default(),
     });
     let stop = Arc::clone(&o.stop);
-    let session = std::thread::spawn(move || {
-        set_callback_probe(Some(probe_fn));
-        let r = session::run(o);
-        set_callback_probe(None);
-        r
-    });
-    let capture = out.join("capture.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !capture.exists() {
-        assert!(Instant::now() < deadline, "the session did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let session = start_probed_session(o, &out);
     std::thread::sleep(Duration::from_millis(300));
     start.store(
         probe.frame_time().wrapping_add(rate / 2).max(1),
@@ -242,25 +231,30 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
         "{:?}",
         live_report.players[0]
     );
-    let rescored = dir.path().join("rescored.json");
-    let run = pocket()
-        .arg("score")
-        .arg("--chart")
-        .arg(&chart_path)
-        .arg("--player")
-        .arg(format!("Lee={}#player=Lee", outcome.capture.display()))
-        .arg("-o")
-        .arg(&rescored)
-        .output()
-        .expect("pocket score runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let again: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&rescored).expect("report")).expect("JSON");
     let live_json: serde_json::Value = serde_json::from_str(&live_report.to_json()).expect("JSON");
+    let score = |player: &str, file: &str| -> serde_json::Value {
+        let report = dir.path().join(file);
+        let run = pocket()
+            .arg("score")
+            .arg("--chart")
+            .arg(&chart_path)
+            .arg("--player")
+            .arg(player)
+            .arg("-o")
+            .arg(&report)
+            .output()
+            .expect("pocket score runs");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("JSON")
+    };
+    let again = score(
+        &format!("Lee={}#player=Lee", outcome.capture.display()),
+        "rescored.json",
+    );
     assert_eq!(again["players"], live_json["players"]);
     assert_eq!(again["sync"], live_json["sync"]);
 
@@ -276,24 +270,7 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
         pocket::time::format_seconds(zero)
     );
     assert!(command.contains(&spec), "{command}");
-    let from_wav = dir.path().join("from-wav.json");
-    let run = pocket()
-        .arg("score")
-        .arg("--chart")
-        .arg(&chart_path)
-        .arg("--player")
-        .arg(&spec)
-        .arg("-o")
-        .arg(&from_wav)
-        .output()
-        .expect("pocket score runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let wav_report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&from_wav).expect("report")).expect("JSON");
+    let wav_report = score(&spec, "from-wav.json");
     assert_eq!(wav_report["players"], live_json["players"]);
     let kit = wav_report["settings"]["players"][0]["kit"].to_string();
     assert!(
