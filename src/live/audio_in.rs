@@ -149,7 +149,8 @@ pub struct AudioSummary {
     pub hits: u64,
     /// Blocks the callback dropped because the ring was full.
     pub lost_blocks: u64,
-    /// Frames of silence written where the server skipped cycles.
+    /// Frames of silence written where the server skipped cycles (not counting the silence
+    /// before the first block).
     pub gap_frames: u64,
     /// What went wrong (the WAV could not be written), naming the file.
     pub error: Option<String>,
@@ -169,7 +170,9 @@ impl AudioSummary {
         }
         if self.gap_frames > 0 {
             w.push(format!(
-                "audio input: the server skipped {} frames; the recording holds silence there",
+                "audio input: the server skipped {} frames; the recording holds silence there \
+                 (or, after a jump of more than {MAX_GAP_SECONDS} s, goes on without it, and \
+                 no longer lines up with the capture after it)",
                 self.gap_frames
             ));
         }
@@ -237,8 +240,11 @@ struct Transcriber {
     wav: Option<Wav>,
     engine: Streaming,
     events: EventSender,
-    /// Frames written so far: the frame of the next sample (the file starts at frame 0).
+    /// The frame of the next sample (the file starts at frame 0).
     next: i64,
+    /// Frames between a sample's index in the file and its frame: 0 unless the clock jumped
+    /// further than [`MAX_GAP_SECONDS`].
+    shift: i64,
     hits: Vec<AudioHit>,
     summary: AudioSummary,
     zeros: Vec<f32>,
@@ -271,7 +277,7 @@ impl Transcriber {
             let note = gm_note(h.lane, h.articulation);
             let velocity = h.velocity.clamp(1, 127);
             self.events
-                .push_frame(h.sample as i64, &[0x99, note, velocity]);
+                .push_frame(h.sample as i64 + self.shift, &[0x99, note, velocity]);
             self.summary.hits += 1;
         }
     }
@@ -280,8 +286,10 @@ impl Transcriber {
     /// (those before the file's end, which only a clock jump backwards brings, are left out).
     fn block(&mut self, frame: i64, samples: &[f32]) {
         let gap = frame - self.next;
+        // Silence before the first block is the time before the input started, not a gap.
+        let skipped = if self.next == 0 { 0 } else { gap.max(0) as u64 };
         if gap > 0 && gap <= MAX_GAP_SECONDS * i64::from(self.rate) {
-            self.summary.gap_frames += gap as u64;
+            self.summary.gap_frames += skipped;
             let mut left = gap as usize;
             let zeros = std::mem::take(&mut self.zeros);
             while left > 0 {
@@ -291,9 +299,12 @@ impl Transcriber {
             }
             self.zeros = zeros;
         } else if gap > 0 {
-            // A jump too long to fill: the hits after it stay on the frame clock; the file
-            // goes on from where it was.
-            self.summary.gap_frames += gap as u64;
+            // A jump too long to fill: the file goes on from where it was and the hits after
+            // it keep their frames (the recording then no longer lines up with the capture
+            // after the jump; the warning says so).
+            self.summary.gap_frames += skipped;
+            self.shift += gap;
+            self.next += gap;
         }
         let skip = usize::try_from((self.next - frame).max(0)).unwrap_or(usize::MAX);
         if skip < samples.len() {
@@ -315,6 +326,7 @@ fn run(
         engine: Streaming::new(rate, Settings::default(), &kit),
         events,
         next: 0,
+        shift: 0,
         hits: Vec::new(),
         summary: AudioSummary::default(),
         zeros: vec![0.0; 4096],
@@ -369,4 +381,95 @@ fn run(
 /// latency ([`Streaming::latency`]) at `rate`, not counting the period.
 pub fn detection_latency(rate: u32) -> crate::time::Nanos {
     Streaming::new(rate, Settings::default(), &AudioKit::builtin()).latency()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::Voice;
+    use crate::lane::Lane;
+    use crate::live::ring::{ring, Stamp};
+
+    #[test]
+    fn a_full_ring_drops_whole_blocks_and_counts_them() {
+        let (mut tx, mut rx) = audio_ring(100, 1);
+        assert!(tx.push_block(0, &[0.5; 60]));
+        assert!(!tx.push_block(60, &[0.5; 60]), "60 more do not fit in 100");
+        assert_eq!(rx.shared.lost_blocks.load(Ordering::Relaxed), 1);
+        let mut out = Vec::new();
+        assert_eq!(rx.pop(&mut out), Some(0));
+        assert_eq!(out, vec![0.5; 60]);
+        assert!(tx.push_block(60, &[0.25; 90]), "room again once taken");
+        assert!(!rx.is_finished());
+        drop(tx);
+        out.clear();
+        assert_eq!(rx.pop(&mut out), Some(60));
+        assert_eq!(out.len(), 90);
+        assert!(rx.is_finished());
+    }
+
+    #[test]
+    fn the_recording_starts_at_frame_zero_and_a_stroke_becomes_a_note_at_its_frame() {
+        let rate = 48_000u32;
+        let dir = tempfile::tempdir().unwrap();
+        let input = AudioInput {
+            port: 0,
+            device: "test".into(),
+            wav: dir.path().join("audio-Lee.wav"),
+        };
+        let (tx, mut rx) = ring(1 << 16, crate::live::clock::CaptureClock::start());
+        let (mut audio_tx, audio_rx) = audio_ring(rate, 10);
+        let thread = AudioThread::spawn(&input, rate, audio_rx, tx).unwrap();
+        // A snare stroke at frame 20_000; the first block comes at frame 1_000 (the file is
+        // silent before it), and the server skips 1_024 frames after the third block.
+        let mut audio = vec![0.0f32; rate as usize];
+        let stroke = 20_000usize;
+        for (i, s) in Voice::of(Lane::Snare, None)
+            .synthesize(rate)
+            .iter()
+            .enumerate()
+        {
+            audio[stroke - 1_000 + i] += 0.5 * s;
+        }
+        let mut frame = 1_000i64;
+        for (k, block) in audio.chunks(1_024).enumerate() {
+            assert!(audio_tx.push_block(frame, block));
+            frame += block.len() as i64;
+            if k == 2 {
+                frame += 1_024;
+            }
+        }
+        drop(audio_tx);
+        let summary = thread.join();
+        assert_eq!(summary.error, None);
+        assert_eq!(
+            summary.gap_frames, 1_024,
+            "the silence before the input is no gap"
+        );
+        assert_eq!(summary.frames, 1_000 + 1_024 + audio.len() as u64);
+        // The file: silence, then the blocks at their frames.
+        let mut source = crate::transcribe::open_audio(&input.wav).unwrap();
+        let mut recorded = vec![0.0f32; summary.frames as usize + 10];
+        let n = source.read_frames(&mut recorded).unwrap();
+        assert_eq!(n as u64, summary.frames);
+        assert!(recorded[..1_000].iter().all(|s| *s == 0.0));
+        assert_eq!(&recorded[1_000..1_000 + 3 * 1_024], &audio[..3 * 1_024]);
+        assert!(recorded[4_072..5_096].iter().all(|s| *s == 0.0));
+        // The stroke, after the skipped frames, is a snare note near its frame (+ 1_024).
+        let mut buf = [0u8; 16];
+        let mut notes = Vec::new();
+        while let Some(r) = rx.pop(&mut buf) {
+            if let Stamp::Frame(f) = r.stamp {
+                notes.push((f, buf[..r.len].to_vec()));
+            }
+        }
+        let at = (stroke + 1_024) as i64;
+        assert!(
+            notes
+                .iter()
+                .any(|(f, m)| m[..2] == [0x99, 38] && (f - at).abs() < 48),
+            "{notes:?}"
+        );
+        assert_eq!(summary.hits, notes.len() as u64);
+    }
 }
