@@ -341,6 +341,10 @@ fn run(
         }
         if t.wav.is_none() && t.summary.error.is_none() {
             if !folder.as_os_str().is_empty() && !folder.is_dir() {
+                if audio.blocks.is_abandoned() {
+                    // The session never started (its folder was never made): nothing to keep.
+                    break;
+                }
                 std::thread::sleep(IDLE_SLEEP);
                 continue;
             }
@@ -389,6 +393,24 @@ mod tests {
     use crate::audio::Voice;
     use crate::lane::Lane;
     use crate::live::ring::{ring, Stamp};
+
+    #[test]
+    fn a_transcriber_whose_session_never_started_ends_with_its_callback() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = AudioInput {
+            port: 0,
+            device: "test".into(),
+            wav: dir.path().join("never-made").join("audio-Lee.wav"),
+        };
+        let (tx, _rx) = ring(1 << 12, crate::live::clock::CaptureClock::start());
+        let (mut audio_tx, audio_rx) = audio_ring(1_000, 1);
+        let thread = AudioThread::spawn(&input, 1_000, audio_rx, tx).unwrap();
+        assert!(audio_tx.push_block(0, &[0.1; 100]));
+        drop(audio_tx);
+        let summary = thread.join();
+        assert_eq!(summary.frames, 0);
+        assert!(!input.wav.exists());
+    }
 
     #[test]
     fn a_full_ring_drops_whole_blocks_and_counts_them() {
