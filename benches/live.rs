@@ -50,6 +50,7 @@ impl Path1 {
         header.ports = vec![PortInfo {
             index: 0,
             name: "bench".into(),
+            audio_file: None,
         }];
         let writer = CaptureWriter::create(dir.join(name), &header).expect("log");
         let kit = KitMap::builtin("roland-td").expect("kit");

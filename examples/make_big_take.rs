@@ -326,6 +326,7 @@ pub fn write_capture_log(
     header.ports = vec![PortInfo {
         index: 0,
         name: "simulated kit".into(),
+        audio_file: None,
     }];
     header.players = vec![PlayerInfo {
         name: name.into(),

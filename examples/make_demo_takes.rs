@@ -46,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         header.ports = vec![PortInfo {
             index: 0,
             name: port.into(),
+            audio_file: None,
         }];
         header.players = vec![PlayerInfo {
             name: name.into(),

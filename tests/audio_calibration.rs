@@ -21,6 +21,7 @@ fn tapper(path: &Path, late_ms: i64, kit_ms: f64) {
     header.ports = vec![PortInfo {
         index: 0,
         name: "tapper".into(),
+        audio_file: None,
     }];
     header.players = vec![PlayerInfo {
         name: "Lee".into(),

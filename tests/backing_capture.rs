@@ -24,6 +24,7 @@ fn capture_with_audio(path: &Path, audio: Option<BackingAudio>) {
     header.ports = vec![PortInfo {
         index: 0,
         name: "replay".into(),
+        audio_file: None,
     }];
     header.players = vec![PlayerInfo {
         name: "Lee".into(),

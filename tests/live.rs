@@ -605,6 +605,36 @@ fn live_without_a_port_says_how_to_get_midi_or_names_the_ports() {
     );
 }
 
+#[test]
+fn an_audio_input_that_cannot_be_had_is_named_with_what_to_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let live = |player: &str| {
+        let run = pocket()
+            .args(["live", "--chart", &chart(), "--player", player, "-o"])
+            .arg(dir.path().join("s"))
+            .output()
+            .expect("runs");
+        assert!(!run.status.success());
+        assert!(!dir.path().join("s").exists(), "no session folder is left");
+        (
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr).to_string(),
+        )
+    };
+    let (code, err) = live("Lee=audio:");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("name the audio input after audio:"), "{err}");
+    // Without JACK in the build, without a server, or with no such port: each says so.
+    let (code, err) = live("Lee=audio:no-such-input-anywhere");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("built without JACK")
+            || err.contains("JACK server")
+            || err.contains("no audio input matches \"no-such-input-anywhere\""),
+        "{err}"
+    );
+}
+
 #[cfg(feature = "jack")]
 #[path = "live/jack_server.rs"]
 mod jack_server;
@@ -612,3 +642,7 @@ mod jack_server;
 #[cfg(feature = "jack")]
 #[path = "live/jack_play_along.rs"]
 mod jack_play_along;
+
+#[cfg(feature = "jack")]
+#[path = "live/jack_audio_in.rs"]
+mod jack_audio_in;

@@ -96,6 +96,7 @@ fn write_take(path: &Path, name: &str, events: &[pocket::event::RawEvent]) {
     header.ports = vec![PortInfo {
         index: 0,
         name: format!("{name} kit"),
+        audio_file: None,
     }];
     header.players = vec![PlayerInfo {
         name: name.into(),

@@ -171,6 +171,9 @@ impl Decoder {
                 reason: "no audio frames".into(),
             });
         }
+        if d.channels == 0 {
+            d.channels = d.packet_channels;
+        }
         Ok(d)
     }
 
@@ -297,6 +300,53 @@ impl Decoder {
                 let r = if ch > 1 { self.packet[f * ch + 1] } else { l };
                 left.push(l);
                 right.push(r);
+            }
+            self.next += n;
+            done += n;
+        }
+        Ok(done)
+    }
+
+    /// Channels of the audio, every one of which [`Decoder::read_interleaved`] gives.
+    pub fn channels(&self) -> usize {
+        self.channels.max(1)
+    }
+
+    /// The codec's short name (`flac`, `vorbis`, `mp3`, `pcm_s16le`...).
+    pub fn codec(&self) -> &'static str {
+        match &self.codec {
+            Codec::Symphonia { decoder, .. } => decoder.codec_info().short_name,
+            #[cfg(feature = "opus")]
+            Codec::Opus(_) => "opus",
+        }
+    }
+
+    /// Writes up to `out.len() / channels()` whole frames of every channel, interleaved, into
+    /// `out`; returns how many (0 only at the end of the file). A packet with fewer channels
+    /// than the file repeats its last one; extra channels are left out.
+    pub fn read_interleaved(&mut self, out: &mut [f32]) -> Result<usize, BackingError> {
+        let want = self.channels();
+        let max = out.len() / want;
+        let mut done = 0;
+        while done < max {
+            let ch = self.packet_channels;
+            let available = self.packet.len() / ch - self.next;
+            if available == 0 {
+                // Frames already written go out before the next packet is decoded, so that an
+                // error there never takes them with it.
+                if self.finished || done > 0 {
+                    break;
+                }
+                self.refill()?;
+                continue;
+            }
+            let n = available.min(max - done);
+            for (k, f) in (self.next..self.next + n).enumerate() {
+                let frame = &self.packet[f * ch..(f + 1) * ch];
+                let dst = &mut out[(done + k) * want..(done + k + 1) * want];
+                for (c, d) in dst.iter_mut().enumerate() {
+                    *d = frame[c.min(ch - 1)];
+                }
             }
             self.next += n;
             done += n;

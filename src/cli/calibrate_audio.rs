@@ -59,6 +59,8 @@ fn kit_latency(
                 return Ok((Offsets { hands, feet }, format!("the capture log {spec}")));
             }
         }
+        // An audio input has no saved kit latency: taken as 0, as printed.
+        PlayerSource::Audio { .. } => {}
     }
     Ok((
         Offsets::default(),
@@ -69,7 +71,7 @@ fn kit_latency(
 
 /// Runs the audio calibration and saves the output's offset.
 pub fn calibrate_audio(args: &AudioCalibrateArgs, kit: Option<pocket::kit::KitMap>) -> Result<()> {
-    if !cfg!(feature = "midi-io") {
+    if !cfg!(any(feature = "midi-io", feature = "jack")) {
         return Err(pocket::live::LiveError::NotBuilt.into());
     }
     let (name, source) = match (&args.port, &args.replay) {

@@ -95,6 +95,7 @@ pub fn live_offsets(
     } else {
         match source {
             PlayerSource::Port { query, .. } => port_name(query).into_iter().collect(),
+            PlayerSource::Audio { .. } => Vec::new(),
             PlayerSource::Replay { spec } => formats::load_take(spec, None)
                 .map(|l| l.take.ports)
                 .unwrap_or_default(),

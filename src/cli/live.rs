@@ -24,7 +24,8 @@ use std::sync::Arc;
 pub struct Sources {
     /// A player and their kit's MIDI input: NAME=PORT, PORT being part of the port name
     /// (case-insensitive; `pocket devices` lists them). Two players on one port:
-    /// NAME=PORT#channel=N.
+    /// NAME=PORT#channel=N. An acoustic kit heard through an audio input (JACK):
+    /// NAME=audio:DEVICE, transcribed live and recorded to audio-NAME.wav.
     #[arg(long = "player", value_name = "NAME=PORT")]
     players: Vec<String>,
     /// A player replayed from a recorded take in place of a port: NAME=TAKE (capture log
@@ -208,6 +209,12 @@ pub fn devices(json: bool) -> Result<()> {
     }
     for p in &d.outputs {
         println!("  {}{}", p.name, mark(p.backend));
+    }
+    if !d.audio_inputs.is_empty() {
+        println!("Audio inputs (--player NAME=audio:DEVICE)");
+        for p in &d.audio_inputs {
+            println!("  {}{}", p.name, mark(p.backend));
+        }
     }
     audio_outputs();
     Ok(())
@@ -493,6 +500,9 @@ fn finish(o: session::SessionOutcome) -> Result<()> {
     }
     if let Some(cmd) = &o.score_command {
         println!("same report: {cmd}");
+    }
+    if let Some(cmd) = &o.audio_score_command {
+        println!("from the audio recordings: {cmd}");
     }
     Ok(())
 }

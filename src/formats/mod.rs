@@ -557,6 +557,15 @@ fn audio_take(
             }
         }
     }
+    if let Some(zero) = spec.audio_zero {
+        for h in &mut tr.hits {
+            h.time = h.time.saturating_sub(zero);
+        }
+        description.push_str(&format!(
+            "; time zero at {} s of the recording (#zero=)",
+            crate::time::format_seconds(zero)
+        ));
+    }
     Ok(LoadedTake {
         take: tr.to_take(&source),
         kit: format!("audio ({description})"),

@@ -6,11 +6,14 @@
 //! - `session.jsonl#player=Ana`: a player of a capture log, by name;
 //! - `room.wav#audio-channel=2`: one channel of a multichannel recording (one kit per channel;
 //!   counted from 1), and `lee.wav#sync=first`: the recording's clock starts at its first
-//!   onset, a clap or count-in every player's recording hears (docs/acoustic.md).
+//!   onset, a clap or count-in every player's recording hears (docs/acoustic.md), and
+//!   `audio-Lee.wav#zero=4.5`: time zero is at 4.5 s of the recording (a live session's
+//!   recording of an audio input, docs/live.md).
 //!
 //! Paths may contain `#`: the text after the last `#` is a selector only if it starts with a
 //! selector key, otherwise it is part of the path.
 
+use crate::time::Nanos;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -51,6 +54,9 @@ pub enum TakeSpecError {
     /// A sync rule other than `first`.
     #[error("sync rule {0:?} in take selector: the one rule is #sync=first (the recording's first onset, a shared clap or count-in)")]
     BadSync(String),
+    /// A time zero that is not a time in seconds.
+    #[error("time zero {0:?} in take selector: #zero=SECONDS takes a decimal number of seconds of the recording (such as 4.5)")]
+    BadZero(String),
     /// A selector with nothing before it.
     #[error("take {0:?} has a selector but no file")]
     NoFile(String),
@@ -145,12 +151,17 @@ pub struct TakeSpec {
     /// `#sync=first`: an audio recording's time zero is its first onset (a shared clap or
     /// count-in), which is not a hit.
     pub sync_first: bool,
+    /// `#zero=SECONDS`: an audio recording's time zero is at this time of the recording (the
+    /// recording of a live session's audio input starts at the capture's zero; its chart time
+    /// zero is the capture log's `time_zero_ns`).
+    pub audio_zero: Option<Nanos>,
 }
 
 impl TakeSpec {
     /// Parses `path`, `path#selector` and `path#player=NAME` (see the module docs).
     pub fn parse(spec: &str) -> Result<TakeSpec, TakeSpecError> {
-        let (mut spec, mut audio_channel, mut sync_first) = (spec, None, false);
+        let (mut spec, mut audio_channel, mut sync_first, mut audio_zero) =
+            (spec, None, false, None);
         while let Some((head, sel)) = spec.rsplit_once('#') {
             if let Some(n) = sel.strip_prefix("audio-channel=") {
                 let c: u16 = n
@@ -165,6 +176,11 @@ impl TakeSpec {
                     return Err(TakeSpecError::BadSync(rule.to_string()));
                 }
                 sync_first = true;
+            } else if let Some(t) = sel.strip_prefix("zero=") {
+                audio_zero = Some(
+                    crate::time::parse_seconds(t.trim())
+                        .ok_or_else(|| TakeSpecError::BadZero(t.to_string()))?,
+                );
             } else {
                 break;
             }
@@ -173,6 +189,7 @@ impl TakeSpec {
         let mut parsed = TakeSpec::parse_midi(spec)?;
         parsed.audio_channel = audio_channel;
         parsed.sync_first = sync_first;
+        parsed.audio_zero = audio_zero;
         Ok(parsed)
     }
 
@@ -197,6 +214,7 @@ impl TakeSpec {
                     player,
                     audio_channel: None,
                     sync_first: false,
+                    audio_zero: None,
                 });
             }
         }
@@ -206,6 +224,7 @@ impl TakeSpec {
             player,
             audio_channel: None,
             sync_first: false,
+            audio_zero: None,
         })
     }
 }
@@ -239,6 +258,9 @@ impl fmt::Display for TakeSpec {
         }
         if self.sync_first {
             write!(f, "#sync=first")?;
+        }
+        if let Some(t) = self.audio_zero {
+            write!(f, "#zero={}", crate::time::format_seconds(t))?;
         }
         Ok(())
     }
@@ -332,6 +354,13 @@ mod tests {
 
     #[test]
     fn audio_selectors_pick_a_channel_and_the_sync_rule() {
+        let spec = TakeSpec::parse("s/audio-Lee.wav#zero=4.500000001").unwrap();
+        assert_eq!(spec.audio_zero, Some(Nanos(4_500_000_001)));
+        assert_eq!(spec.to_string(), "s/audio-Lee.wav#zero=4.500000001");
+        assert!(matches!(
+            TakeSpec::parse("a.wav#zero=soon"),
+            Err(TakeSpecError::BadZero(_))
+        ));
         let spec = TakeSpec::parse("takes/#2 room.wav#audio-channel=3#sync=first").unwrap();
         assert_eq!(spec.path, PathBuf::from("takes/#2 room.wav"));
         assert_eq!(spec.audio_channel, Some(3));

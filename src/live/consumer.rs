@@ -41,6 +41,10 @@ pub struct ConsumerPlayer {
     pub channel: Option<u8>,
     /// The online judge.
     pub judge: OnlineJudge,
+    /// How far behind the capture clock the judge runs: hits that reach the consumer this
+    /// late (an audio input's, after its transcriber's detection latency) are still judged
+    /// before their notes are called missed. Zero for MIDI kits.
+    pub delay: Nanos,
 }
 
 /// Messages from the session's other threads to the consumer. Ports are watched and clicks sent
@@ -357,7 +361,9 @@ pub fn run(
             }
             let mut judged = Vec::new();
             p.judge
-                .advance_with_stats(now, zero, |j, stats| judged.push((j, stats)));
+                .advance_with_stats(now.saturating_sub(p.delay), zero, |j, stats| {
+                    judged.push((j, stats))
+                });
             for (j, stats) in judged {
                 if let (Outcome::Hit { offset, note, .. }, true) = (j.outcome, i < 2) {
                     if let Some(slot) = note_offsets.get_mut(note) {

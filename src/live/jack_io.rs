@@ -20,6 +20,7 @@
 //! port is asked for.
 
 use super::audio_cycle::{JackAudioRequest, JackAudioStarted};
+use super::audio_in::{audio_ring, AudioInput, AudioSender, AudioThread, RING_SECONDS};
 use super::clock::{CaptureClock, FrameClock};
 use super::consumer::{Control, ACCENT_NOTE, CLICK_NOTE};
 use super::cycle::{Cycle, Schedule, Scheduled};
@@ -28,8 +29,8 @@ use super::ring::{probe, ring, EventSender, DEFAULT_RING_BYTES};
 use super::LiveError;
 use crate::time::Nanos;
 use jack::{
-    AsyncClient, Client, ClientOptions, ClientStatus, MidiIn, MidiOut, NotificationHandler, Port,
-    PortFlags, ProcessHandler, ProcessScope, RawMidi,
+    AsyncClient, AudioIn, Client, ClientOptions, ClientStatus, MidiIn, MidiOut,
+    NotificationHandler, Port, PortFlags, ProcessHandler, ProcessScope, RawMidi,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
@@ -71,6 +72,17 @@ fn sources(c: &Client) -> Vec<String> {
     c.ports(None, Some("midi"), PortFlags::IS_OUTPUT)
 }
 
+/// The full JACK names of the audio ports that send (capture ports, other clients' outputs):
+/// what an audio input (`--player NAME=audio:DEVICE`) is read from.
+fn audio_sources(c: &Client) -> Vec<String> {
+    c.ports(None, Some("audio"), PortFlags::IS_OUTPUT)
+}
+
+/// The JACK audio ports an audio input can listen to.
+pub fn audio_port_names() -> Result<Vec<String>, LiveError> {
+    Ok(audio_sources(&client(&format!("{CLIENT}-list"))?))
+}
+
 /// The JACK MIDI ports: sources (kits) and destinations (for a click).
 pub fn port_names() -> Result<(Vec<String>, Vec<String>), LiveError> {
     Ok(midi_ports(&client(&format!("{CLIENT}-list"))?))
@@ -103,7 +115,8 @@ pub struct ServerClock {
 pub struct JackSession {
     clock: ServerClock,
     watcher: Watcher,
-    audio: Option<JackAudioStarted>,
+    audio_in: Vec<AudioThread>,
+    backing: Option<JackAudioStarted>,
 }
 
 /// One kit port the client listens to.
@@ -116,14 +129,18 @@ struct Watched {
 
 impl JackSession {
     /// Starts the client: an input port per kit (port index, stable name of the kit's JACK
-    /// port), and with `click` (stable name of the destination, clicks at capture-clock times)
-    /// the click output. Every port's ring, then the frame clock, go to the consumer through
-    /// `control`, before the callback runs. With `audio`, the backing plays on the client's
-    /// audio outputs (`jack_audio`).
+    /// port); an audio input port per acoustic kit in `audio` (`pocket:audio-in-1`, ...)
+    /// connected from its capture port, read in the same callback on the same frame clock,
+    /// each input's samples going to a transcriber thread (`audio_in`) whose hits come to the
+    /// consumer through the input's port ring; with `click` (stable name of the destination,
+    /// clicks at capture-clock times) the click output; with `backing`, the backing on the
+    /// client's audio outputs (`jack_audio`). Every port's ring, then the frame clock, go to
+    /// the consumer through `control`, before the callback runs.
     pub fn open(
         inputs: &[(u16, String)],
+        audio: &[AudioInput],
         click: Option<(&str, &[(Nanos, bool)])>,
-        audio: Option<JackAudioRequest>,
+        backing: Option<JackAudioRequest>,
         clock: CaptureClock,
         control: Sender<Control>,
     ) -> Result<JackSession, LiveError> {
@@ -160,6 +177,35 @@ impl JackSession {
             ports.push((port, tx));
         }
 
+        let audio_raw = if audio.is_empty() {
+            Vec::new()
+        } else {
+            audio_sources(&c)
+        };
+        let mut audio_ports = Vec::with_capacity(audio.len());
+        let mut audio_threads = Vec::with_capacity(audio.len());
+        for (k, input) in audio.iter().enumerate() {
+            let raw = raw_name(&input.device, &audio_raw, "JACK audio port")?;
+            let port = c
+                .register_port(&format!("audio-in-{}", k + 1), AudioIn::default())
+                .map_err(register_error)?;
+            connections.push((raw, port.name().map_err(register_error)?));
+            let (tx, rx) = ring(DEFAULT_RING_BYTES, clock);
+            let _ = control.send(Control::Ring {
+                port: input.port,
+                receiver: rx,
+            });
+            let (sender, receiver) = audio_ring(server.rate, RING_SECONDS);
+            let thread = AudioThread::spawn(input, server.rate, receiver, tx).map_err(|e| {
+                LiveError::Io {
+                    path: input.wav.clone(),
+                    source: e,
+                }
+            })?;
+            audio_threads.push(thread);
+            audio_ports.push((port, sender));
+        }
+
         let frames = FrameClock { rate: server.rate };
         let (click_port, schedule) = match click {
             Some((stable, clicks)) => {
@@ -173,7 +219,7 @@ impl JackSession {
             None => (None, Schedule::default()),
         };
 
-        let (audio, audio_pending) = match audio {
+        let (backing_out, backing_pending) = match backing {
             Some(a) => super::jack_audio::register(&c, a).map(|(o, p)| (Some(o), Some(p)))?,
             None => (None, None),
         };
@@ -188,9 +234,10 @@ impl JackSession {
         });
         let process = Process {
             inputs: ports,
+            audio_in: audio_ports,
             click: click_port,
             cycle: Cycle::new(zero, schedule, incidents),
-            audio,
+            backing: backing_out,
         };
         let notifications = Notifications {
             xruns,
@@ -209,7 +256,7 @@ impl JackSession {
                 })?;
         }
 
-        let audio = audio_pending
+        let backing = backing_pending
             .map(|p| p.connect_and_start(active.as_client(), zero, server.rate, server.period))
             .transpose()?;
         let watcher = Watcher::spawn("pocket-jack-ports", move |stop| {
@@ -218,7 +265,8 @@ impl JackSession {
         Ok(JackSession {
             clock: server,
             watcher,
-            audio,
+            audio_in: audio_threads,
+            backing,
         })
     }
 
@@ -227,14 +275,19 @@ impl JackSession {
         self.clock
     }
 
-    /// The backing audio on the client's outputs, started (with `audio`).
-    pub fn audio_started(&self) -> Option<&JackAudioStarted> {
-        self.audio.as_ref()
+    /// The backing audio on the client's outputs, started (with `backing`).
+    pub fn backing_started(&self) -> Option<&JackAudioStarted> {
+        self.backing.as_ref()
     }
 
-    /// Stops the client (its rings then report finished).
-    pub fn close(self) {
+    /// Stops the client (its rings then report finished) and waits for the audio inputs'
+    /// transcribers, which finish their recordings; returns what went wrong with them.
+    pub fn close(self) -> Vec<String> {
         self.watcher.close();
+        self.audio_in
+            .into_iter()
+            .flat_map(|t| t.join().warnings())
+            .collect()
     }
 }
 
@@ -269,9 +322,10 @@ fn click_schedule(clicks: &[(Nanos, bool)], frames: FrameClock) -> Schedule {
 /// The process callback.
 struct Process {
     inputs: Vec<(Port<MidiIn>, EventSender)>,
+    audio_in: Vec<(Port<AudioIn>, AudioSender)>,
     click: Option<Port<MidiOut>>,
     cycle: Cycle,
-    audio: Option<super::jack_audio::Output>,
+    backing: Option<super::jack_audio::Output>,
 }
 
 impl ProcessHandler for Process {
@@ -284,13 +338,16 @@ impl ProcessHandler for Process {
                 tx.push_frame(start + i64::from(ev.time), ev.bytes);
             }
         }
+        for (port, tx) in self.audio_in.iter_mut() {
+            tx.push_block(start, port.as_slice(ps));
+        }
         if let Some(out) = self.click.as_mut() {
             let mut writer = out.writer(ps);
             self.cycle.send_due(start, frames, |time, bytes| {
                 writer.write(&RawMidi { time, bytes }).is_ok()
             });
         }
-        if let Some(a) = self.audio.as_mut() {
+        if let Some(a) = self.backing.as_mut() {
             a.process(ps, start);
         }
         probe(false);

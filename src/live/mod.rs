@@ -5,6 +5,7 @@
 //!
 //! | step | file | thread |
 //! |---|---|---|
+//! | audio input -> callback (copy with the block's frame) -> transcriber thread (WAV beside the capture log, hits as notes into the port's ring) | `audio_in` (feature `jack`) | the backend's, then one per audio input |
 //! | MIDI port -> callback (stamp, copy, return) | [`ports`] (finding ports), `jack_io` (pocket's JACK client, feature `jack`: frames, clicks at their frame, `cycle`), `midir_io` (ALSA, CoreMIDI, WinMM, feature `midi-io`), `ring` | the backend's |
 //! | recorded take -> the same callback | [`replay`] | one per replayed player |
 //! | ring -> capture clock (`clock`) -> capture log, online judge (`judge`) | `consumer` | the consumer |
@@ -18,6 +19,8 @@
 //! `internals` (feature `testing`).
 
 pub mod audio_cycle;
+#[cfg_attr(not(feature = "jack"), allow(dead_code))]
+pub mod audio_in;
 #[cfg(feature = "midi-io")]
 pub mod audio_out;
 pub(crate) mod clock;

@@ -169,12 +169,20 @@ pub fn run(
             let name = port.name.clone();
             let inputs = OpenPorts::open(
                 &[(0, port)],
+                &[],
+                None,
                 None,
                 clock,
                 control_tx.clone(),
                 Arc::clone(&replay_stop),
             )?;
             (name, kit, *channel, Some(inputs), None)
+        }
+        PlayerSource::Audio { query } => {
+            return Err(LiveError::Settings(format!(
+                "audio:{query} is an audio input; pocket monitor shows a MIDI source's messages \
+                 (take show on a recording lists what an audio take holds)"
+            )))
         }
         PlayerSource::Replay { spec } => {
             let events = replay::load_events(spec)?;
@@ -271,7 +279,7 @@ pub fn run(
         t.join();
     }
     if let Some(i) = inputs {
-        i.close();
+        let _ = i.close();
     }
     Ok(shown)
 }

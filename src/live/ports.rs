@@ -84,6 +84,10 @@ pub struct Devices {
     pub inputs: Vec<PortEntry>,
     /// Output ports (for the click).
     pub outputs: Vec<PortEntry>,
+    /// Audio inputs (`--player NAME=audio:DEVICE`): JACK audio ports that send, such as the
+    /// sound card's capture ports. Only with a JACK server.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audio_inputs: Vec<PortEntry>,
 }
 
 fn entries(backend: Backend, raw: Vec<String>) -> Vec<PortEntry> {
@@ -136,7 +140,18 @@ pub fn devices() -> Result<Devices, LiveError> {
         backends: Vec::new(),
         inputs: Vec::new(),
         outputs: Vec::new(),
+        audio_inputs: Vec::new(),
     };
+    #[cfg(feature = "jack")]
+    if let Ok(raw) = super::jack_io::audio_port_names() {
+        d.audio_inputs = entries(Backend::Jack, raw)
+            .into_iter()
+            .map(|e| PortEntry {
+                suggested_kit: None,
+                ..e
+            })
+            .collect();
+    }
     let mut last_error = None;
     for b in backends {
         match port_names(b) {
@@ -222,6 +237,30 @@ pub fn find_input(query: &str) -> Result<PortRef, LiveError> {
     find(query, false)
 }
 
+/// The audio input matching `query` (`--player NAME=audio:DEVICE`): a JACK audio port that
+/// sends (a capture port such as `system:capture_1`, or another client's output). Only pocket's
+/// JACK client reads audio inputs in this build.
+pub fn find_audio_input(query: &str) -> Result<PortRef, LiveError> {
+    #[cfg(feature = "jack")]
+    {
+        let names = stable_names(&super::jack_io::audio_port_names()?);
+        let k = choose(query, &names, "audio input")?;
+        Ok(PortRef {
+            backend: Backend::Jack,
+            name: names[k].clone(),
+        })
+    }
+    #[cfg(not(feature = "jack"))]
+    {
+        let _ = query;
+        Err(LiveError::Settings(
+            "this pocket was built without JACK, so it cannot listen to an audio input; \
+             rebuild it with `cargo install --path . --features jack` and run a JACK server"
+                .into(),
+        ))
+    }
+}
+
 /// The click destination matching `query`.
 pub fn find_output(query: &str) -> Result<PortRef, LiveError> {
     find(query, true)
@@ -237,29 +276,20 @@ pub struct OpenPorts {
     #[cfg(feature = "jack")]
     jack: Option<super::jack_io::JackSession>,
     stamps: Option<StampSource>,
-    audio: Option<super::audio_cycle::JackAudioStarted>,
+    backing: Option<super::audio_cycle::JackAudioStarted>,
 }
 
 impl OpenPorts {
-    /// Opens the kits' ports (port index, port) and the click (destination, clicks at
-    /// capture-clock times), each on its backend; every ring reaches the consumer through
-    /// `control`. The midir click is sent by a thread that stops when `stop` is set.
+    /// Opens the kits' ports (port index, port), the acoustic kits' audio inputs, the click
+    /// (destination, clicks at capture-clock times) and the backing on pocket's JACK client's
+    /// audio outputs (`backing`: the client is opened for it even without JACK kits), each on
+    /// its backend; every ring reaches the consumer through `control`. The midir click is sent
+    /// by a thread that stops when `stop` is set.
     pub fn open(
         inputs: &[(u16, PortRef)],
+        audio: &[super::audio_in::AudioInput],
         click: Option<(&PortRef, &[(Nanos, bool)])>,
-        clock: CaptureClock,
-        control: Sender<Control>,
-        stop: Arc<AtomicBool>,
-    ) -> Result<OpenPorts, LiveError> {
-        OpenPorts::open_with_audio(inputs, click, None, clock, control, stop)
-    }
-
-    /// [`OpenPorts::open`], and with `audio` the backing on pocket's JACK client's audio
-    /// outputs (the client is opened for it even without JACK kits).
-    pub fn open_with_audio(
-        inputs: &[(u16, PortRef)],
-        click: Option<(&PortRef, &[(Nanos, bool)])>,
-        audio: Option<super::audio_cycle::JackAudioRequest>,
+        backing: Option<super::audio_cycle::JackAudioRequest>,
         clock: CaptureClock,
         control: Sender<Control>,
         stop: Arc<AtomicBool>,
@@ -274,7 +304,7 @@ impl OpenPorts {
         let (jack_inputs, midir_inputs) = (on(Backend::Jack), on(Backend::Midir));
         let jack_click = click.filter(|(p, _)| p.backend == Backend::Jack);
         let midir_click = click.filter(|(p, _)| p.backend == Backend::Midir);
-        let _ = (&clock, &control, &stop);
+        let _ = (&clock, &control, &stop, &backing);
         #[allow(unused_mut)]
         let mut open = OpenPorts::default();
         #[allow(unused_mut)]
@@ -283,24 +313,26 @@ impl OpenPorts {
         let mut resolution: f64 = 0.0;
         #[allow(unused_mut)]
         let (mut rate, mut period) = (None, None);
-        if !jack_inputs.is_empty() || jack_click.is_some() || audio.is_some() {
+        if !jack_inputs.is_empty() || jack_click.is_some() || !audio.is_empty() || backing.is_some()
+        {
             #[cfg(feature = "jack")]
             {
                 let j = super::jack_io::JackSession::open(
                     &jack_inputs,
-                    jack_click.map(|(p, c)| (p.name.as_str(), c)),
                     audio,
+                    jack_click.map(|(p, c)| (p.name.as_str(), c)),
+                    backing,
                     clock,
                     control.clone(),
                 )?;
                 let sc = j.server_clock();
                 rate = Some(sc.rate);
                 period = Some(sc.period);
-                if !jack_inputs.is_empty() {
+                if !jack_inputs.is_empty() || !audio.is_empty() {
                     backends.push(Backend::Jack.name());
                     resolution = resolution.max(1_000.0 / f64::from(sc.rate.max(1)));
                 }
-                open.audio = j.audio_started().cloned();
+                open.backing = j.backing_started().cloned();
                 open.jack = Some(j);
             }
             #[cfg(not(feature = "jack"))]
@@ -341,9 +373,9 @@ impl OpenPorts {
         Ok(open)
     }
 
-    /// The backing audio on pocket's JACK client, started (`open_with_audio`).
-    pub fn audio_started(&self) -> Option<&super::audio_cycle::JackAudioStarted> {
-        self.audio.as_ref()
+    /// The backing audio on pocket's JACK client, started (`backing` of [`OpenPorts::open`]).
+    pub fn backing_started(&self) -> Option<&super::audio_cycle::JackAudioStarted> {
+        self.backing.as_ref()
     }
 
     /// How the kits' events are stamped (`None` without kit ports).
@@ -352,11 +384,14 @@ impl OpenPorts {
     }
 
     /// Closes every port (their rings then report finished) and waits for the click thread,
-    /// which ends once the session's stop flag is set.
-    pub fn close(self) {
+    /// which ends once the session's stop flag is set. Returns what went wrong with the audio
+    /// inputs (lost audio, a recording that could not be written).
+    pub fn close(self) -> Vec<String> {
+        #[allow(unused_mut)]
+        let mut warnings = Vec::new();
         #[cfg(feature = "jack")]
         if let Some(j) = self.jack {
-            j.close();
+            warnings = j.close();
         }
         #[cfg(feature = "midi-io")]
         {
@@ -367,5 +402,6 @@ impl OpenPorts {
                 let _ = t.join();
             }
         }
+        warnings
     }
 }

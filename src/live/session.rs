@@ -37,6 +37,12 @@ pub enum PlayerSource {
         /// Only this channel (1..=16).
         channel: Option<u8>,
     },
+    /// An acoustic kit heard through an audio input (`NAME=audio:DEVICE`), transcribed live:
+    /// the input is the JACK audio port whose name contains `query` (case-insensitive).
+    Audio {
+        /// Name or part of it.
+        query: String,
+    },
     /// A recorded take replayed in real time.
     Replay {
         /// The take: `FILE`, `FILE#player=NAME`, `FILE#channel=N`.
@@ -191,12 +197,25 @@ pub struct SessionOutcome {
     pub warnings: Vec<String>,
     /// The `pocket score` command that gives the same report.
     pub score_command: Option<String>,
+    /// With audio inputs: the `pocket score` command that scores their recordings instead of
+    /// the capture log (each `audio-NAME.wav#zero=T`, T the capture's time zero in seconds).
+    pub audio_score_command: Option<String>,
 }
 
 /// Name of the capture log in a session directory.
 pub const CAPTURE_FILE: &str = "capture.jsonl";
 /// Name of the report in a session directory.
 pub const REPORT_FILE: &str = "report.json";
+/// The recording of an audio player's input in a session directory: `audio-NAME.wav`.
+pub fn audio_file_name(player: &str) -> String {
+    format!("audio-{}.wav", file_safe(player))
+}
+
+/// How long the live judge of an audio player waits behind the capture clock: the
+/// transcriber's detection latency at 48 kHz (38 ms, `Streaming::latency`) plus room for the
+/// period (up to 2048 frames) and for a stroke refined before its onset frame (30 ms).
+pub const AUDIO_JUDGE_DELAY: Nanos = Nanos(120_000_000);
+
 /// Name of the practice chart in a session directory.
 pub const PRACTICE_CHART_FILE: &str = "chart.json";
 
@@ -214,6 +233,20 @@ pub fn parse_player(text: &str, replay: bool) -> Result<(String, PlayerSource), 
             name.to_string(),
             PlayerSource::Replay {
                 spec: rest.to_string(),
+            },
+        ));
+    }
+    if let Some(device) = rest.strip_prefix("audio:") {
+        if device.trim().is_empty() {
+            return Err(LiveError::Settings(format!(
+                "{text:?}: name the audio input after audio: (part of a port name that \
+                 `pocket devices` lists under audio inputs)"
+            )));
+        }
+        return Ok((
+            name.to_string(),
+            PlayerSource::Audio {
+                query: device.to_string(),
             },
         ));
     }
@@ -572,8 +605,21 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let mut player_ports: Vec<(u16, Option<u8>)> = Vec::new();
     let mut replays: Vec<(usize, Vec<crate::event::RawEvent>)> = Vec::new();
     let mut kits: Vec<KitMap> = Vec::new();
+    let mut audio_inputs: Vec<super::audio_in::AudioInput> = Vec::new();
     for p in &opts.players {
         let (port, channel, suggested) = match &p.source {
+            PlayerSource::Audio { query } => {
+                let device = ports::find_audio_input(query)?;
+                port_names.push(format!("audio {}", device.name));
+                let index = port_names.len() - 1;
+                audio_inputs.push(super::audio_in::AudioInput {
+                    port: index as u16,
+                    device: device.name,
+                    wav: opts.out_dir.join(audio_file_name(&p.name)),
+                });
+                // The transcriber writes each hit as the General MIDI note of its lane.
+                (index, None, KitMap::builtin("gm"))
+            }
             PlayerSource::Port { query, channel } => {
                 let port = ports::find_input(query)?;
                 let stable = port.name.clone();
@@ -666,6 +712,11 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         .map(|(i, n)| PortInfo {
             index: i as u16,
             name: n.clone(),
+            audio_file: audio_inputs
+                .iter()
+                .find(|a| usize::from(a.port) == i)
+                .and_then(|a| a.wav.file_name())
+                .map(|f| f.to_string_lossy().into_owned()),
         })
         .collect();
     header.players = opts
@@ -706,8 +757,9 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let (control_tx, control_rx) = channel::<Control>();
 
     // Live ports, and how their events are stamped.
-    let inputs = OpenPorts::open_with_audio(
+    let inputs = OpenPorts::open(
         &live_ports,
+        &audio_inputs,
         click,
         play_along.as_mut().and_then(|p| p.take_jack()),
         clock,
@@ -715,7 +767,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         Arc::clone(&opts.stop),
     )?;
     // On JACK the backing's time zero is exact once its ports are connected.
-    if let (Some(p), Some(started)) = (play_along.as_mut(), inputs.audio_started()) {
+    if let (Some(p), Some(started)) = (play_along.as_mut(), inputs.backing_started()) {
         p.jack_started(started);
     }
     let time_zero = play_along.as_ref().map_or(time_zero, |p| Some(p.time_zero));
@@ -772,6 +824,10 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             port,
             channel,
             judge: OnlineJudge::new(kit.clone(), p.offsets, opts.timing, chart.as_ref()),
+            delay: match p.source {
+                PlayerSource::Audio { .. } => AUDIO_JUDGE_DELAY,
+                _ => Nanos::ZERO,
+            },
         })
         .collect();
     let config = ConsumerConfig {
@@ -785,7 +841,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         },
         stop_after_zero: chart.as_ref().map(chart_stop_after),
         stop_at: opts.duration,
-        end_when_sources_done: live_ports.is_empty() && chart.is_none(),
+        end_when_sources_done: live_ports.is_empty() && audio_inputs.is_empty() && chart.is_none(),
         stop: Arc::clone(&opts.stop),
         fail_after_events: opts.fail_after_events,
         stage: opts.stage.as_ref().map(|stage| {
@@ -841,7 +897,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     for t in replay_threads {
         t.join();
     }
-    inputs.close();
+    let audio_warnings = inputs.close();
     let summary = match result {
         Ok(r) => r?,
         Err(panic) => {
@@ -857,6 +913,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     // Afterwards: the report and the takes, from the capture log.
     let cap = capture_log::read_capture(&capture_path)?;
     let mut warnings = cap.warnings();
+    warnings.extend(audio_warnings);
     let backing_zero = play_along.is_some();
     let audio_settings = play_along.as_ref().map(|p| p.report_settings());
     warnings.extend(play_along.map(|p| p.finish()).unwrap_or_default());
@@ -875,6 +932,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
         summary,
         warnings,
         score_command: None,
+        audio_score_command: None,
     };
     let loaded: Vec<LoadedTake> = match (&chart, &chart_path_text) {
         (Some(c), Some(path)) => {
@@ -925,6 +983,26 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             }
             outcome.score_command =
                 Some(format!("pocket score --chart '{path}' {}", args.join(" ")));
+            if let (false, Some(zero)) = (audio_inputs.is_empty(), cap.time_zero) {
+                let players: Vec<String> = opts
+                    .players
+                    .iter()
+                    .zip(&args)
+                    .map(|(p, arg)| match p.source {
+                        PlayerSource::Audio { .. } => format!(
+                            "--player '{}={}#zero={}'",
+                            p.name,
+                            opts.out_dir.join(audio_file_name(&p.name)).display(),
+                            crate::time::format_seconds(zero)
+                        ),
+                        _ => arg.clone(),
+                    })
+                    .collect();
+                outcome.audio_score_command = Some(format!(
+                    "pocket score --chart '{path}' {}",
+                    players.join(" ")
+                ));
+            }
             outcome.report = Some(report);
             outcome.report_path = Some(rp);
             loaded

@@ -1,9 +1,10 @@
 //! Reading audio files as a stream of blocks: one door ([`open_audio`]) that picks a decoder by
-//! the file's extension and content, so that another decoder (FLAC, Ogg, MP3) plugs in beside
-//! the WAV one without touching the transcriber.
+//! the file's extension: WAV through hound, compressed audio (FLAC, Ogg Vorbis, MP3) through the
+//! backing track's streaming decoder ([`crate::backing::Decoder`], the one symphonia wrapper).
 //!
 //! Memory stays bounded whatever the file's length: a source hands out a block at a time.
 
+use crate::backing::{BackingError, Decoder};
 use crate::error::{InputError, InputErrorKind, Place};
 use std::fs::File;
 use std::io::BufReader;
@@ -12,17 +13,19 @@ use std::path::{Path, PathBuf};
 /// Extensions read as audio by this build.
 pub const AUDIO_EXTENSIONS: [&str; 2] = ["wav", "wave"];
 
-/// Extensions of audio files this build knows of but cannot decode yet.
-pub const LATER_EXTENSIONS: [&str; 8] = ["flac", "ogg", "oga", "opus", "mp3", "m4a", "aac", "aiff"];
+/// Extensions of compressed audio, read through the backing decoder (FLAC, Ogg Vorbis, MP3; the
+/// others are refused by it with a message naming the file).
+pub const COMPRESSED_EXTENSIONS: [&str; 8] =
+    ["flac", "ogg", "oga", "opus", "mp3", "m4a", "aac", "aiff"];
 
-/// Whether a path names an audio file by its extension (readable now or not yet).
+/// Whether a path names an audio file by its extension.
 pub fn is_audio_path(path: &Path) -> bool {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     ext.is_some_and(|e| {
-        AUDIO_EXTENSIONS.contains(&e.as_str()) || LATER_EXTENSIONS.contains(&e.as_str())
+        AUDIO_EXTENSIONS.contains(&e.as_str()) || COMPRESSED_EXTENSIONS.contains(&e.as_str())
     })
 }
 
@@ -45,28 +48,128 @@ pub trait AudioSource {
 }
 
 /// Opens an audio file for streaming. WAV (8/16/24/32-bit integer, 32-bit float, any channel
-/// count and rate) is read through hound; other audio extensions are refused with a message
-/// that says this build cannot decode them yet; anything that is not audio is refused with a
-/// message naming the file.
+/// count and rate) is read through hound; the compressed extensions
+/// ([`COMPRESSED_EXTENSIONS`]) through the backing decoder, a packet at a time (FLAC, Ogg
+/// Vorbis, MP3; what it cannot decode is refused naming the file); anything that is not audio
+/// is refused with a message naming the file.
 pub fn open_audio(path: &Path) -> Result<Box<dyn AudioSource>, InputError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    if LATER_EXTENSIONS.contains(&ext.as_str()) {
-        return Err(InputError::new(
-            path,
-            Place::File,
-            InputErrorKind::UnsupportedFormat {
-                found: format!("{ext} audio"),
-                expected: "WAV audio (.wav); FLAC, Ogg and MP3 are not supported yet in this \
-                           build: convert the recording to WAV"
-                    .into(),
-            },
-        ));
+    if COMPRESSED_EXTENSIONS.contains(&ext.as_str()) {
+        return DecodedSource::open(path).map(|s| Box::new(s) as Box<dyn AudioSource>);
     }
     WavSource::open(path).map(|s| Box::new(s) as Box<dyn AudioSource>)
+}
+
+/// A compressed file read through the backing decoder.
+struct DecodedSource {
+    path: PathBuf,
+    decoder: Decoder,
+    channels: u16,
+    warning: Option<String>,
+    done: bool,
+}
+
+impl DecodedSource {
+    fn open(path: &Path) -> Result<DecodedSource, InputError> {
+        let decoder = Decoder::open(path).map_err(|e| decode_error(path, e, None))?;
+        let channels = u16::try_from(decoder.channels()).unwrap_or(u16::MAX);
+        Ok(DecodedSource {
+            path: path.to_path_buf(),
+            decoder,
+            channels,
+            warning: None,
+            done: false,
+        })
+    }
+}
+
+/// A decoder error as an input error naming the file (and, mid-file, the place).
+fn decode_error(path: &Path, e: BackingError, at: Option<String>) -> InputError {
+    let place = at.map_or(Place::File, Place::Item);
+    let kind = match e {
+        BackingError::Read { io, .. } => return InputError::io(path, io),
+        BackingError::Empty { .. } => InputErrorKind::Empty("the audio file is empty".into()),
+        BackingError::Input(e) => return e,
+        BackingError::Truncated {
+            decoded_s,
+            declared_s,
+            ..
+        } => InputErrorKind::Truncated(format!(
+            "the audio ends at {decoded_s:.3} s but its header declares {declared_s:.3} s"
+        )),
+        BackingError::Undecodable { reason, .. } => InputErrorKind::Malformed(format!(
+            "not audio pocket can decode ({reason}); an audio take is WAV, FLAC, Ogg Vorbis or \
+             MP3"
+        )),
+        other => {
+            // The decoder's message names the file; the error names it again in its place.
+            let text = other.to_string();
+            let prefix = format!("{}: ", path.display());
+            InputErrorKind::Malformed(text.strip_prefix(&prefix).unwrap_or(&text).to_string())
+        }
+    };
+    InputError::new(path, place, kind)
+}
+
+impl AudioSource for DecodedSource {
+    fn sample_rate(&self) -> u32 {
+        self.decoder.rate()
+    }
+
+    fn channels(&self) -> u16 {
+        self.channels
+    }
+
+    fn frames_hint(&self) -> Option<u64> {
+        self.decoder.declared_frames()
+    }
+
+    fn encoding(&self) -> String {
+        format!("{} (decoded)", self.decoder.codec())
+    }
+
+    fn read_frames(&mut self, out: &mut [f32]) -> Result<usize, InputError> {
+        if self.done {
+            return Ok(0);
+        }
+        match self.decoder.read_interleaved(out) {
+            Ok(0) => {
+                self.done = true;
+                Ok(0)
+            }
+            Ok(n) => Ok(n),
+            Err(BackingError::Truncated {
+                decoded_s,
+                declared_s,
+                ..
+            }) => {
+                // As for a truncated WAV: what is there is transcribed, with a warning.
+                self.done = true;
+                self.warning = Some(format!(
+                    "{}: the audio is truncated: it ends at {decoded_s:.3} s but its header \
+                     declares {declared_s:.3} s; transcribed what is there",
+                    self.path.display()
+                ));
+                Ok(0)
+            }
+            Err(e) => {
+                self.done = true;
+                let at = match &e {
+                    BackingError::Damaged { at_s, .. } => Some(format!("{at_s:.3} s")),
+                    _ => None,
+                };
+                Err(decode_error(&self.path, e, at))
+            }
+        }
+    }
+
+    fn warning(&self) -> Option<String> {
+        self.warning.clone()
+    }
 }
 
 /// A WAV file read through hound.

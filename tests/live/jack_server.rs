@@ -133,6 +133,27 @@ fn listener(name: &str) -> (AsyncClient<(), Listener>, Heard) {
     (c.activate_async((), l).expect("active"), heard)
 }
 
+/// Runs a session in this process with the callback probe armed (the counting allocator sees
+/// pocket's callback), and waits until it has created its capture log in `out`.
+pub(super) fn start_probed_session(
+    o: SessionOptions,
+    out: &Path,
+) -> std::thread::JoinHandle<Result<session::SessionOutcome, LiveError>> {
+    let session = std::thread::spawn(move || {
+        set_callback_probe(Some(probe_fn));
+        let r = session::run(o);
+        set_callback_probe(None);
+        r
+    });
+    let capture = out.join("capture.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !capture.exists() {
+        assert!(Instant::now() < deadline, "the session did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    session
+}
+
 /// Waits for `pocket live` to create its capture log (its JACK client runs by then).
 fn wait_for_capture(child: &mut std::process::Child, capture: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -225,18 +246,7 @@ fn two_kits_seven_ms_apart_are_captured_seven_ms_apart_to_the_frame() {
     }
     o.duration = Some(Nanos::from_millis(9_000));
     o.show = false;
-    let session = std::thread::spawn(move || {
-        set_callback_probe(Some(probe_fn));
-        let r = session::run(o);
-        set_callback_probe(None);
-        r
-    });
-    let capture = out.join("capture.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !capture.exists() {
-        assert!(Instant::now() < deadline, "the session did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let session = start_probed_session(o, &out);
     std::thread::sleep(Duration::from_millis(500));
 
     // Every 250 ms plus a little more (so the offsets inside the period vary), Lee hits and

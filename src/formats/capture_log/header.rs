@@ -48,6 +48,10 @@ pub struct PortInfo {
     pub index: u16,
     /// The port's name as the system reported it (stable across reboots, unlike client numbers).
     pub name: String,
+    /// For an audio input: the WAV its raw audio was recorded to (relative to the capture log's
+    /// folder; sample 0 is capture time 0). The port's notes are the hits transcribed from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_file: Option<String>,
 }
 
 /// A player of the capture: which port and channel they play on, and their kit calibration.

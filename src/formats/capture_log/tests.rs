@@ -38,10 +38,12 @@ pub(super) fn two_kit_header() -> CaptureHeader {
             PortInfo {
                 index: 0,
                 name: "TD-17 MIDI 1".into(),
+                audio_file: None,
             },
             PortInfo {
                 index: 1,
                 name: "Alesis Nitro MIDI 1".into(),
+                audio_file: None,
             },
         ],
         players: vec![

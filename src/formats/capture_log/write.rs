@@ -494,6 +494,7 @@ mod tests {
             .map(|index| PortInfo {
                 index,
                 name: format!("kit {index}"),
+                audio_file: None,
             })
             .collect();
         let mut w = CaptureWriter::create(dir.path().join("a.jsonl"), &header).unwrap();
