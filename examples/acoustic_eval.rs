@@ -95,7 +95,7 @@ fn main() -> anyhow::Result<()> {
 /// `acoustic_eval render|hydrogen|bleed [DATA_DIR] [SETTING=value ...]`: the rendered GMD and
 /// demo takes, per class F at 20 ms and the timing error.
 fn render(args: &[String]) -> anyhow::Result<()> {
-    use pocket::transcribe::render::{measure_with_bleed, Bank, Bleed, HYDROGEN_KIT};
+    use pocket::transcribe::render::{measure, Bank, Bleed, HYDROGEN_KIT};
     let data = args
         .get(1)
         .filter(|a| a.as_str() != "-")
@@ -112,7 +112,7 @@ fn render(args: &[String]) -> anyhow::Result<()> {
     let kit = AudioKit::builtin();
     let window = Nanos::from_millis(20);
     let report = |bank: &Bank, bleed: Option<Bleed>| {
-        let s = measure_with_bleed(bank, &takes, settings(), &kit, noise, window, bleed);
+        let s = measure(bank, &takes, settings(), &kit, noise, window, bleed);
         print!("{}", s.table());
         if std::env::var_os("CONFUSION").is_some() {
             for (c, class) in DrumClass::ALL.iter().enumerate() {

@@ -434,19 +434,19 @@ impl Streaming {
     /// `delta`.
     fn is_onset(&self, t: usize, last: usize, delta: f64) -> bool {
         let s = &self.settings;
-        let of = |f: &Frame| f.flux;
-        let v = of(&self.frames[t]);
+        let flux = |i: usize| self.frames[i].flux;
+        let v = flux(t);
         let lo = t.saturating_sub(s.pre_max_frames);
-        if (lo..=last).any(|i| i != t && of(&self.frames[i]) > v) {
+        if (lo..=last).any(|i| i != t && flux(i) > v) {
             return false;
         }
         // Ties: only the first frame of a plateau.
-        if (lo..t).any(|i| of(&self.frames[i]) >= v) {
+        if (lo..t).any(|i| flux(i) >= v) {
             return false;
         }
         let avg_lo = t.saturating_sub(s.pre_avg_frames);
         let count = (t - avg_lo).max(1) as f64;
-        let mean = (avg_lo..t).map(|i| of(&self.frames[i])).sum::<f64>() / count;
+        let mean = (avg_lo..t).map(flux).sum::<f64>() / count;
         v >= mean + delta
     }
 

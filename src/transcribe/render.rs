@@ -100,17 +100,10 @@ fn xml_field<'a>(s: &'a str, tag: &str) -> Option<&'a str> {
     Some(&s[from..to])
 }
 
-/// A mono WAV sample of a Hydrogen kit at [`RATE`] (channels mixed).
-fn read_sample(path: &Path) -> std::io::Result<Vec<f32>> {
+/// A WAV file's sample rate and its samples, channels mixed (mean).
+fn read_mono(path: &Path) -> std::io::Result<(u32, Vec<f32>)> {
     let mut reader = hound::WavReader::open(path).map_err(std::io::Error::other)?;
     let spec = reader.spec();
-    if spec.sample_rate != RATE {
-        return Err(std::io::Error::other(format!(
-            "{}: {} Hz, renders are at {RATE} Hz",
-            path.display(),
-            spec.sample_rate
-        )));
-    }
     let ch = usize::from(spec.channels.max(1));
     let raw: Vec<f32> = match spec.sample_format {
         hound::SampleFormat::Float => reader.samples::<f32>().filter_map(Result::ok).collect(),
@@ -123,10 +116,23 @@ fn read_sample(path: &Path) -> std::io::Result<Vec<f32>> {
                 .collect()
         }
     };
-    Ok(raw
+    let mono = raw
         .chunks(ch)
         .map(|f| f.iter().sum::<f32>() / ch as f32)
-        .collect())
+        .collect();
+    Ok((spec.sample_rate, mono))
+}
+
+/// A mono WAV sample of a Hydrogen kit at [`RATE`] (channels mixed).
+fn read_sample(path: &Path) -> std::io::Result<Vec<f32>> {
+    let (rate, mono) = read_mono(path)?;
+    if rate != RATE {
+        return Err(std::io::Error::other(format!(
+            "{}: {rate} Hz, renders are at {RATE} Hz",
+            path.display()
+        )));
+    }
+    Ok(mono)
 }
 
 /// Whether the Hydrogen kit of the second render set is installed.
@@ -201,25 +207,9 @@ pub fn fluidsynth(notes: &[(f64, u8, u8)]) -> std::io::Result<Vec<f32>> {
             String::from_utf8_lossy(&status.stderr)
         )));
     }
-    let mut reader = hound::WavReader::open(&wav).map_err(std::io::Error::other)?;
-    let spec = reader.spec();
-    let ch = usize::from(spec.channels.max(1));
-    let raw: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().filter_map(Result::ok).collect(),
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .filter_map(Result::ok)
-                .map(|s| s as f32 * scale)
-                .collect()
-        }
-    };
+    let read = read_mono(&wav);
     let _ = std::fs::remove_file(&wav);
-    Ok(raw
-        .chunks(ch)
-        .map(|f| f.iter().sum::<f32>() / ch as f32)
-        .collect())
+    Ok(read?.1)
 }
 
 impl Bank {
@@ -445,20 +435,6 @@ fn unexplained(
     out
 }
 
-/// Renders each take's hits through `bank` with room noise at `noise_dbfs`, transcribes the
-/// audio with a [`Streaming`] transcriber, and scores it per class against the truth at
-/// `window`. Timing pools every take's pairs after taking off each take's per-class bias.
-pub fn measure(
-    bank: &Bank,
-    takes: &[crate::take::Take],
-    settings: Settings,
-    kit: &AudioKit,
-    noise_dbfs: f64,
-    window: Nanos,
-) -> RenderScores {
-    measure_with_bleed(bank, takes, settings, kit, noise_dbfs, window, None)
-}
-
 /// Another kit heard in a kit's microphone: the bank it is rendered through and its level
 /// relative to the target's, in dB of RMS over the take (take `i`'s bleed is take `i + 1`,
 /// wrapping, rendered through this bank; the target's truth alone is scored).
@@ -479,8 +455,11 @@ fn take_hits(take: &crate::take::Take) -> Vec<(Nanos, Lane, Option<Articulation>
         .collect()
 }
 
-/// [`measure`] with another kit's performance mixed in ([`Bleed`]), if given.
-pub fn measure_with_bleed(
+/// Renders each take's hits through `bank` with room noise at `noise_dbfs`, transcribes the
+/// audio with a [`Streaming`] transcriber, and scores it per class against the truth at
+/// `window`. Timing pools every take's pairs after taking off each take's per-class bias.
+/// With `bleed`, another kit's performance is mixed in ([`Bleed`]).
+pub fn measure(
     bank: &Bank,
     takes: &[crate::take::Take],
     settings: Settings,
