@@ -1,7 +1,17 @@
-//! Per-class F-measure of pocket's drum transcription on MDB Drums' drum-only tracks.
+//! Per-class F-measure of pocket's drum transcription.
 //!
-//! Usage: `acoustic_eval mdb [DATA_DIR]` (default `$POCKET_DATA_DIR` or `../shared/data`).
-//! Prints, per track and over all tracks, the F-measure at 50 ms of kick, snare and hi-hat.
+//! Usage (DATA_DIR defaults to `$POCKET_DATA_DIR` or `../shared/data`; `-` keeps the default):
+//! - `acoustic_eval mdb [DATA_DIR]`: MDB Drums' drum-only tracks, per track and over all, the
+//!   F-measure at 50 ms of kick, snare and hi-hat;
+//! - `acoustic_eval render [DATA_DIR]`: the GMD and demo takes rendered through FluidR3 GM, per
+//!   class F at 20 ms and the timing error;
+//! - `acoustic_eval hydrogen [DATA_DIR]`: the same takes rendered through a Hydrogen kit
+//!   (`hydrogen-drumkits`, a kit nothing was tuned on);
+//! - `acoustic_eval bleed [DATA_DIR]`: the FluidR3 GM renders with another take rendered
+//!   through the Hydrogen kit mixed in at -30, -20, -12 and -6 dB (RMS, against the target's).
+//!
+//! `CONFUSION=1` adds, per class, what lies near its missed reference onsets and its extra
+//! estimates (render sets).
 
 use pocket::matching::MatchCounts;
 use pocket::time::Nanos;
@@ -27,7 +37,7 @@ fn settings() -> Settings {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("render") {
+    if let Some("render" | "hydrogen" | "bleed") = args.first().map(String::as_str) {
         return render(&args);
     }
     let dir = args
@@ -82,10 +92,10 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `acoustic_eval render [DATA_DIR] [SETTING=value ...]`: the rendered GMD and demo takes,
-/// per class F at 20 ms and the timing error.
+/// `acoustic_eval render|hydrogen|bleed [DATA_DIR] [SETTING=value ...]`: the rendered GMD and
+/// demo takes, per class F at 20 ms and the timing error.
 fn render(args: &[String]) -> anyhow::Result<()> {
-    use pocket::transcribe::render::{measure, Bank};
+    use pocket::transcribe::render::{measure, Bank, Bleed, HYDROGEN_KIT};
     let data = args
         .get(1)
         .filter(|a| a.as_str() != "-")
@@ -95,21 +105,40 @@ fn render(args: &[String]) -> anyhow::Result<()> {
     let mut takes = pocket::transcribe::render::gmd_takes(&data.join("gmd"))?;
     let demo = pocket::demo::Demo::load()?;
     takes.extend(demo.takes.into_iter().map(|(_, _, t)| t));
-    let bank = Bank::render()?;
     let noise: f64 = std::env::var("NOISE_DBFS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(-50.0);
-    let s = measure(
-        &bank,
-        &takes,
-        settings(),
-        &AudioKit::builtin(),
-        noise,
-        Nanos::from_millis(20),
-    );
-    print!("{}", s.table());
-    let mean = (0..3).map(|c| s.counts[c].f_measure()).sum::<f64>() / 3.0;
-    println!("mean KD/SD/HH F {mean:.3} over {:.0} s of audio", s.seconds);
+    let kit = AudioKit::builtin();
+    let window = Nanos::from_millis(20);
+    let report = |bank: &Bank, bleed: Option<Bleed>| {
+        let s = measure(bank, &takes, settings(), &kit, noise, window, bleed);
+        print!("{}", s.table());
+        if std::env::var_os("CONFUSION").is_some() {
+            for (c, class) in DrumClass::ALL.iter().enumerate() {
+                println!(
+                    "  {} missed, by the class nearest (KD SD HH TT CY none) {:?}; extra {:?}",
+                    class.label(),
+                    s.misses[c],
+                    s.extras[c]
+                );
+            }
+        }
+        let mean = (0..3).map(|c| s.counts[c].f_measure()).sum::<f64>() / 3.0;
+        println!("mean KD/SD/HH F {mean:.3} over {:.0} s of audio", s.seconds);
+    };
+    let hydrogen = || Bank::hydrogen(std::path::Path::new(HYDROGEN_KIT));
+    match args[0].as_str() {
+        "hydrogen" => report(&hydrogen()?, None),
+        "bleed" => {
+            let target = Bank::render()?;
+            let other = hydrogen()?;
+            for db in [-30.0, -20.0, -12.0, -6.0] {
+                println!("bleed at {db} dB:");
+                report(&target, Some(Bleed { bank: &other, db }));
+            }
+        }
+        _ => report(&Bank::render()?, None),
+    }
     Ok(())
 }

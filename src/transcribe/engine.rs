@@ -10,17 +10,20 @@
 //!    to `post_max` after, exceeds the mean of the `pre_avg` frames before it by `delta`, comes
 //!    `min_gap_s` after the last onset, and the frame is louder than `silence_dbfs`.
 //! 4. **Which drums**: the rise of each band (its peak over the onset's next frames minus its
-//!    floor before the onset), band-whitened, is explained as a non-negative sum of the kit's
-//!    templates (non-negative least squares); every group of drums whose share is at least
-//!    `relative_activation` of the largest one is a hit, named by its strongest template.
+//!    floor before the onset) and its tail (the band [`TAIL_FRAMES`] later, less the same
+//!    floor), whitened, are explained as a non-negative sum of the kit's templates (rise and
+//!    tail; non-negative least squares); every group of drums whose share is at least
+//!    `relative_activation` (a sixth of it for the hi-hat) of the largest one is a hit, named by
+//!    its strongest template. A kick also needs its bands to rise by [`KICK_LOW_RISE`].
 //! 5. **When**: each hit's time is refined on the waveform, filtered for its lane (low-pass for
 //!    the kick, high-pass for hi-hats and cymbals, full band otherwise): the first sample where
 //!    the envelope rises `refine_fraction` of the way from its floor to its peak.
 //!
-//! Latency: a hit is reported once the samples up to `window/2 + post_max * hop` after its
-//! frame have arrived (33 ms with the defaults), plus the block size of the pushes.
+//! Latency: a hit is reported once the samples up to `window/2 + (TAIL_FRAMES + 1) * hop`
+//! after its frame have arrived (78 ms at 44.1 kHz with the defaults), plus the block size of
+//! the pushes.
 
-use super::kit::{group, unit, AudioKit, GROUPS, GROUP_PRIOR};
+use super::kit::{group, unit, AudioKit, GROUPS, GROUP_PRIOR, GROUP_RELATIVE};
 use super::settings::{band_edges, sample_time, AudioHit, Settings, BANDS};
 use crate::lane::Lane;
 use crate::time::Nanos;
@@ -37,12 +40,27 @@ const HISTORY: usize = 48;
 /// `FLOOR_TO` frames back.
 const FLOOR_FROM: usize = 12;
 const FLOOR_TO: usize = 5;
+/// Frames after the onset frame at which the decay (the "tail" half of the template) is taken:
+/// 50 ms at a 5 ms hop. Classification waits for them.
+pub const TAIL_FRAMES: usize = 10;
+/// Weight of the tail half of a feature against the rise half.
+const TAIL_WEIGHT: f64 = 3.0;
+/// The kick's bands (30 to 126 Hz): a kick is heard only where they rise...
+const KICK_BANDS: usize = 8;
+/// ... by at least this much (natural log of the summed amplitudes: 1.0 is 8.7 dB).
+const KICK_LOW_RISE: f64 = 1.0;
+/// Values in a feature: the rise of each band, then its tail.
+const FEATURES: usize = 2 * BANDS;
 /// Waveform refinement: the peak is sought from this long before the onset frame's centre...
 const REFINE_BEFORE_S: f64 = 0.030;
 /// ... to this long after it.
 const REFINE_AFTER_S: f64 = 0.025;
 /// Filter warm-up and floor search before the refinement window.
 const REFINE_LEAD_S: f64 = 0.040;
+
+/// An onset's features, kept for learning: its frame's centre sample, the rise of each band's
+/// amplitude at the stroke and each band's amplitude [`TAIL_FRAMES`] later (less the same floor).
+pub type Rise = (u64, [f64; BANDS], [f64; BANDS]);
 
 /// Per-frame analysis kept for the onset decision.
 #[derive(Debug, Clone, Copy)]
@@ -56,31 +74,43 @@ struct Frame {
 #[derive(Debug, Clone)]
 struct Prepared {
     lanes: Vec<(Lane, Option<crate::lane::Articulation>, usize)>,
-    /// Whitened unit templates, `lanes.len() * BANDS`.
+    /// Whitened unit templates, `lanes.len() * FEATURES`.
     w: Vec<f64>,
-    /// Per-band whitening divisors (0 for bands left out).
-    inv_scale: [f64; BANDS],
+    /// Per-feature whitening divisors (0 for bands left out, and for tails when no template
+    /// has one).
+    inv_scale: [f64; FEATURES],
 }
 
 impl Prepared {
     fn new(kit: &AudioKit, valid: &[bool; BANDS]) -> Prepared {
-        let mut scale = [0.0; BANDS];
+        let feature = |t: &super::kit::Template, f: usize| {
+            if f < BANDS {
+                t.spectrum.get(f).copied().unwrap_or(0.0)
+            } else {
+                t.tail.get(f - BANDS).copied().unwrap_or(0.0)
+            }
+        };
+        let tails = kit.templates.iter().any(|t| !t.tail.is_empty());
+        let mut scale = [0.0; FEATURES];
         for t in &kit.templates {
-            for (b, s) in scale.iter_mut().enumerate() {
-                *s += t.spectrum.get(b).copied().unwrap_or(0.0) / kit.templates.len() as f64;
+            for (f, s) in scale.iter_mut().enumerate() {
+                *s += feature(t, f) / kit.templates.len() as f64;
             }
         }
-        let mut inv_scale = [0.0; BANDS];
-        for b in 0..BANDS {
-            if valid[b] {
-                inv_scale[b] = 1.0 / (scale[b] + 0.02);
+        let mut inv_scale = [0.0; FEATURES];
+        for f in 0..FEATURES {
+            let b = f % BANDS;
+            if valid[b] && f < BANDS {
+                inv_scale[f] = 1.0 / (scale[f] + 0.02);
+            } else if valid[b] && tails {
+                inv_scale[f] = TAIL_WEIGHT / (scale[f] + 0.02);
             }
         }
         let mut lanes = Vec::new();
         let mut w = Vec::new();
         for t in &kit.templates {
-            let mut v: Vec<f64> = (0..BANDS)
-                .map(|b| t.spectrum.get(b).copied().unwrap_or(0.0) * inv_scale[b])
+            let mut v: Vec<f64> = (0..FEATURES)
+                .map(|f| feature(t, f) * inv_scale[f])
                 .collect();
             unit(&mut v);
             if v.iter().any(|x| *x > 0.0) {
@@ -127,8 +157,8 @@ pub struct Streaming {
     min_gap_frames: u64,
     refine_scratch: Vec<f32>,
     flushed: bool,
-    /// When learning: each onset's sample and band rise.
-    rises: Option<Vec<(u64, [f64; BANDS])>>,
+    /// When learning: each onset's sample, band rise and band tail.
+    rises: Option<Vec<Rise>>,
 }
 
 impl Streaming {
@@ -203,9 +233,8 @@ impl Streaming {
         self.rises.get_or_insert_with(Vec::new);
     }
 
-    /// The band rises kept since [`Streaming::keep_rises`]: each onset frame's centre sample and
-    /// the rise of each band's amplitude.
-    pub fn take_rises(&mut self) -> Vec<(u64, [f64; BANDS])> {
+    /// The band rises kept since [`Streaming::keep_rises`] (see [`Rise`]).
+    pub fn take_rises(&mut self) -> Vec<Rise> {
         self.rises.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
@@ -227,8 +256,14 @@ impl Streaming {
     /// How long after a stroke its hit is reported at the latest, not counting the block size:
     /// half a window plus the lookahead frames plus one hop.
     pub fn latency(&self) -> Nanos {
-        let samples = self.n / 2 + (self.settings.post_max_frames + 1) * self.hop;
+        let samples = self.n / 2 + (self.lookahead() + 1) * self.hop;
         sample_time(samples as u64, self.rate)
+    }
+
+    /// Frames after an onset frame that its decision waits for: the peak picker's and the
+    /// tail's.
+    fn lookahead(&self) -> usize {
+        self.settings.post_max_frames.max(TAIL_FRAMES)
     }
 
     /// Feeds samples (mono, -1..1) and returns the hits now decided, in onset order.
@@ -257,7 +292,7 @@ impl Streaming {
         let mut out = Vec::new();
         if !self.flushed {
             self.flushed = true;
-            let pad = self.n + (self.settings.post_max_frames + 2) * self.hop;
+            let pad = self.n + (self.lookahead() + 2) * self.hop;
             let zeros = vec![0.0f32; pad];
             self.buf.extend_from_slice(&zeros);
             self.run(&mut out);
@@ -286,8 +321,10 @@ impl Streaming {
 
     /// Drops samples no later frame or refinement needs.
     fn trim(&mut self) {
-        let keep_from = (self.next_frame * self.hop as u64)
-            .saturating_sub((self.n as u64) + self.secs(REFINE_BEFORE_S + REFINE_LEAD_S + 0.05));
+        let keep_from = (self.next_frame * self.hop as u64).saturating_sub(
+            (self.n + self.lookahead() * self.hop) as u64
+                + self.secs(REFINE_BEFORE_S + REFINE_LEAD_S + 0.05),
+        );
         if keep_from > self.base && (keep_from - self.base) as usize > self.buf.len() / 2 {
             let drop = (keep_from - self.base).min(self.buf.len() as u64) as usize;
             self.buf.drain(..drop);
@@ -332,44 +369,34 @@ impl Streaming {
         }
         let db = 10.0 * (total * self.norm * self.norm + 1e-20).log10();
         let lag = self.settings.flux_lag_frames.max(1);
-        let flux = match self.frames.len().checked_sub(lag) {
-            Some(i) => {
-                let prev = &self.frames[i].bands;
-                (0..BANDS)
-                    .map(|b| ((bands[b] + LOG_FLOOR).ln() - (prev[b] + LOG_FLOOR).ln()).max(0.0))
-                    .sum()
-            }
-            None => (0..BANDS)
-                .map(|b| ((bands[b] + LOG_FLOOR).ln() - LOG_FLOOR.ln()).max(0.0))
-                .sum(),
-        };
+        let prev = self
+            .frames
+            .len()
+            .checked_sub(lag)
+            .map(|i| self.frames[i].bands);
+        let flux = (0..BANDS)
+            .map(|b| {
+                let before = prev.map_or(0.0, |p| p[b]);
+                ((bands[b] + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()).max(0.0)
+            })
+            .sum();
         Frame { bands, flux, db }
     }
 
-    /// Decides whether the frame `post_max` frames back is an onset, and emits its hits.
+    /// Decides whether the frame [`Streaming::lookahead`] frames back is an onset, and emits
+    /// its hits.
     fn decide(&mut self, out: &mut Vec<AudioHit>) {
         let s = self.settings;
-        let last = self.frames.len() - 1;
-        let Some(t) = last.checked_sub(s.post_max_frames) else {
+        let Some(t) = (self.frames.len() - 1).checked_sub(self.lookahead()) else {
             return;
         };
+        let last = t + s.post_max_frames;
         let f = self.frames[t];
         let abs = self.frames_base + t as u64;
         if f.db < s.silence_dbfs {
             return;
         }
-        let lo = t.saturating_sub(s.pre_max_frames);
-        if (lo..=last).any(|i| i != t && self.frames[i].flux > f.flux) {
-            return;
-        }
-        // Ties: only the first frame of a plateau.
-        if (lo..t).any(|i| self.frames[i].flux >= f.flux) {
-            return;
-        }
-        let avg_lo = t.saturating_sub(s.pre_avg_frames);
-        let count = (t - avg_lo).max(1) as f64;
-        let mean = (avg_lo..t).map(|i| self.frames[i].flux).sum::<f64>() / count;
-        if f.flux < mean + s.delta {
+        if !self.is_onset(t, last, s.delta) {
             return;
         }
         if let Some(prev) = self.last_onset {
@@ -378,11 +405,14 @@ impl Streaming {
             }
         }
         self.last_onset = Some(abs);
-        let rise = self.rise(t);
+        let (rise, tail) = self.rise(t);
         if let Some(rises) = &mut self.rises {
-            rises.push((abs * self.hop as u64, rise));
+            rises.push((abs * self.hop as u64, rise, tail));
         }
-        let found = self.classify(&rise);
+        let mut found = self.classify(&rise, &tail);
+        if self.low_rise(t) < KICK_LOW_RISE {
+            found.retain(|h| h.0 != Lane::Kick);
+        }
         let centre = abs * self.hop as u64;
         for (lane, articulation, confidence) in found {
             let (sample, peak) = self.refine(centre, lane);
@@ -399,9 +429,51 @@ impl Streaming {
         }
     }
 
-    /// The rise of each band at the onset frame `t` (an index into `frames`).
-    fn rise(&self, t: usize) -> [f64; BANDS] {
+    /// Whether frame `t` is a peak of the flux (the largest from `pre_max` frames before to
+    /// `last`, the first of a plateau) exceeding its mean over the `pre_avg` frames before by
+    /// `delta`.
+    fn is_onset(&self, t: usize, last: usize, delta: f64) -> bool {
+        let s = &self.settings;
+        let flux = |i: usize| self.frames[i].flux;
+        let v = flux(t);
+        let lo = t.saturating_sub(s.pre_max_frames);
+        if (lo..=last).any(|i| i != t && flux(i) > v) {
+            return false;
+        }
+        // Ties: only the first frame of a plateau.
+        if (lo..t).any(|i| flux(i) >= v) {
+            return false;
+        }
+        let avg_lo = t.saturating_sub(s.pre_avg_frames);
+        let count = (t - avg_lo).max(1) as f64;
+        let mean = (avg_lo..t).map(flux).sum::<f64>() / count;
+        v >= mean + delta
+    }
+
+    /// How much the kick's bands rise at the onset frame `t`: ln of their summed peak over
+    /// the onset's frames over their summed floor before it.
+    fn low_rise(&self, t: usize) -> f64 {
+        let post_end = (t + self.settings.post_max_frames).min(self.frames.len() - 1);
+        let floor_lo = t.saturating_sub(FLOOR_FROM);
+        let floor_hi = t.saturating_sub(FLOOR_TO);
+        let mut peak = 0.0;
+        let mut floor = 0.0;
+        for b in 0..KICK_BANDS {
+            peak += (t..=post_end)
+                .map(|i| self.frames[i].bands[b])
+                .fold(0.0, f64::max);
+            floor += (floor_lo..=floor_hi)
+                .map(|i| self.frames[i].bands[b])
+                .fold(f64::INFINITY, f64::min);
+        }
+        (peak + LOG_FLOOR).ln() - (floor + LOG_FLOOR).ln()
+    }
+
+    /// The rise of each band at the onset frame `t` (an index into `frames`), and its tail.
+    fn rise(&self, t: usize) -> ([f64; BANDS], [f64; BANDS]) {
         let mut out = [0.0; BANDS];
+        let mut tail = [0.0; BANDS];
+        let tail_at = (t + TAIL_FRAMES).min(self.frames.len() - 1);
         let post_end = (t + self.settings.post_max_frames).min(self.frames.len() - 1);
         let floor_lo = t.saturating_sub(FLOOR_FROM);
         let floor_hi = t.saturating_sub(FLOOR_TO);
@@ -418,19 +490,29 @@ impl Streaming {
                     .fold(f64::INFINITY, f64::min)
             };
             *slot = (peak - floor).max(0.0);
+            tail[b] = (self.frames[tail_at].bands[b] - floor).max(0.0);
         }
-        out
+        (out, tail)
     }
 
     /// The drums in a rise: non-negative least squares against the whitened templates, then
     /// one hit per group that holds enough of the explained rise.
-    fn classify(&self, rise: &[f64; BANDS]) -> Vec<(Lane, Option<crate::lane::Articulation>, f64)> {
+    fn classify(
+        &self,
+        rise: &[f64; BANDS],
+        tail: &[f64; BANDS],
+    ) -> Vec<(Lane, Option<crate::lane::Articulation>, f64)> {
         let p = &self.prepared;
         let k = p.lanes.len();
         if k == 0 {
             return Vec::new();
         }
-        let d: Vec<f64> = (0..BANDS).map(|b| rise[b] * p.inv_scale[b]).collect();
+        let d: Vec<f64> = (0..FEATURES)
+            .map(|f| {
+                let x = if f < BANDS { rise[f] } else { tail[f - BANDS] };
+                x * p.inv_scale[f]
+            })
+            .collect();
         let a = nnls(&p.w, k, &d);
         let mut share = [0.0f64; GROUPS];
         let mut best: [Option<(usize, f64)>; GROUPS] = [None; GROUPS];
@@ -447,7 +529,8 @@ impl Streaming {
         }
         let mut out = Vec::new();
         for g in 0..GROUPS {
-            if share[g] > 0.0 && share[g] >= self.settings.relative_activation * top {
+            let rel = self.settings.relative_activation * GROUP_RELATIVE[g];
+            if share[g] > 0.0 && share[g] >= rel * top {
                 if let Some((i, _)) = best[g] {
                     let (lane, art, _) = p.lanes[i];
                     out.push((lane, art, share[g] / total));
@@ -525,14 +608,14 @@ impl Streaming {
 }
 
 /// Non-negative least squares by coordinate descent: `a >= 0` minimising `|d - W a|`, where
-/// `w` holds `k` unit rows of `BANDS` values.
+/// `w` holds `k` unit rows of `FEATURES` values.
 fn nnls(w: &[f64], k: usize, d: &[f64]) -> Vec<f64> {
     let mut a = vec![0.0; k];
     let mut r: Vec<f64> = d.to_vec();
     for _ in 0..60 {
         let mut change = 0.0f64;
         for i in 0..k {
-            let row = &w[i * BANDS..(i + 1) * BANDS];
+            let row = &w[i * FEATURES..(i + 1) * FEATURES];
             let g: f64 = row.iter().zip(&r).map(|(x, y)| x * y).sum();
             let new = (a[i] + g).max(0.0);
             let delta = new - a[i];

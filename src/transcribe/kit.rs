@@ -22,6 +22,10 @@ pub struct Template {
     pub articulation: Option<Articulation>,
     /// Band amplitude rise, one value per analysis band (low to high), unit length.
     pub spectrum: Vec<f64>,
+    /// Band amplitude 50 ms after the stroke less the floor before it, on the same scale as
+    /// `spectrum` (how the drum decays; empty in kits learned before it was kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tail: Vec<f64>,
     /// Strokes it was learned from.
     pub strokes: usize,
 }
@@ -99,6 +103,17 @@ impl AudioKit {
                     )),
                 ));
             }
+            let tail_ok = t.tail.is_empty()
+                || (t.tail.len() == BANDS && t.tail.iter().all(|v| v.is_finite() && *v >= 0.0));
+            if !tail_ok {
+                return Err(InputError::new(
+                    path,
+                    Place::Item(format!("templates[{i}].tail")),
+                    InputErrorKind::Malformed(format!(
+                        "a template tail is {BANDS} non-negative numbers (or left out)"
+                    )),
+                ));
+            }
         }
         Ok(kit)
     }
@@ -123,3 +138,8 @@ pub fn unit(v: &mut [f64]) {
 /// less often than kick, snare and hi-hat, and their spectra overlap the hi-hat's and snare's,
 /// so a stroke must fit them clearly better to be called one.
 pub const GROUP_PRIOR: [f64; GROUPS] = [1.0, 1.0, 1.0, 0.5, 0.4, 0.4];
+
+/// A group is found in an onset when its share is at least `relative_activation` times this
+/// factor of the largest group's. The hi-hat's is lower: a quiet hat stroke played with a loud
+/// kick or snare holds a small share of the onset's rise, yet is a stroke of its own.
+pub const GROUP_RELATIVE: [f64; GROUPS] = [1.0, 1.0, 1.0 / 6.0, 1.0, 1.0, 1.0];

@@ -1,7 +1,7 @@
 //! Learning an audio kit from recordings of each drum struck a few times.
 
 use super::engine::Streaming;
-use super::kit::{unit, AudioKit, Template, AUDIO_KIT_FORMAT};
+use super::kit::{AudioKit, Template, AUDIO_KIT_FORMAT};
 use super::read::{open_audio, stream_channel, ChannelChoice};
 use super::settings::{Settings, BANDS};
 use crate::error::{InputError, InputErrorKind, Place};
@@ -19,8 +19,9 @@ pub enum LearnError {
     Nothing,
 }
 
-/// The band rise of every onset in a recording (channels mixed), each scaled to unit length,
-/// with the onset frame's centre sample.
+/// The band rise of every onset in a recording (channels mixed), with the onset frame's centre
+/// sample: [`BANDS`] values of rise scaled to unit length, then [`BANDS`] values of tail on the
+/// same scale.
 pub fn rises_of(path: &Path, settings: Settings) -> Result<Vec<(u64, Vec<f64>)>, InputError> {
     let mut source = open_audio(path)?;
     // Templates do not matter for the rises; the built-in ones keep the engine whole.
@@ -33,12 +34,10 @@ pub fn rises_of(path: &Path, settings: Settings) -> Result<Vec<(u64, Vec<f64>)>,
     Ok(engine
         .take_rises()
         .into_iter()
-        .map(|(s, r)| {
-            let mut v = r.to_vec();
-            unit(&mut v);
-            (s, v)
+        .filter_map(|(s, r, t)| {
+            let n = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+            (n > 0.0).then(|| (s, r.iter().chain(&t).map(|x| x / n).collect()))
         })
-        .filter(|(_, v)| v.iter().any(|x| *x > 0.0))
         .collect())
 }
 
@@ -68,23 +67,29 @@ pub fn learn(
             )
             .into());
         }
-        let mut spectrum = vec![0.0; BANDS];
+        let mut features = vec![0.0; 2 * BANDS];
         let mut column = Vec::with_capacity(rises.len());
-        for (b, slot) in spectrum.iter_mut().enumerate() {
+        for (b, slot) in features.iter_mut().enumerate() {
             column.clear();
             column.extend(rises.iter().map(|(_, v)| v[b]));
             column.sort_by(f64::total_cmp);
             *slot = column[column.len() / 2];
         }
-        unit(&mut spectrum);
+        let n = features[..BANDS].iter().map(|x| x * x).sum::<f64>().sqrt();
+        if n > 0.0 {
+            features.iter_mut().for_each(|x| *x /= n);
+        }
         // Five decimals: a kit file stays readable and its bytes stable.
-        spectrum
+        features
             .iter_mut()
             .for_each(|v| *v = (*v * 1e5).round() / 1e5);
+        let tail = features.split_off(BANDS);
+        let spectrum = features;
         templates.push(Template {
             lane,
             articulation,
             spectrum,
+            tail,
             strokes: rises.len(),
         });
     }

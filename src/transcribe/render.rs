@@ -62,11 +62,91 @@ pub struct Stroke {
     pub onset: usize,
 }
 
+impl Stroke {
+    /// A stroke from its samples, its truth onset found by the 10 %-of-peak rule.
+    pub fn new(samples: Vec<f32>) -> Stroke {
+        let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let onset = samples
+            .iter()
+            .position(|x| x.abs() >= 0.1 * peak)
+            .unwrap_or(0);
+        Stroke { samples, onset }
+    }
+}
+
+/// The Hydrogen sample kit the second render set uses (Debian's `hydrogen-drumkits`, GPL:
+/// measurement only, never shipped).
+pub const HYDROGEN_KIT: &str = "/usr/share/hydrogen/data/drumkits/The Black Pearl 1.0";
+
+/// The instrument of [`HYDROGEN_KIT`] standing for each of [`VOICES`], in order.
+const HYDROGEN_VOICES: [&str; 10] = [
+    "Pearl Kick",
+    "Pearl Snare",
+    "Sabian Hat Closed",
+    "Sabian Hat Open",
+    "Sabian Hat Pedal",
+    "Pearl Tom 1",
+    "Pearl Tom 2",
+    "Pearl Tom Floor",
+    "Sabian Crash",
+    "Paiste Ride",
+];
+
+/// The text between `<tag>` and `</tag>` at the first such pair in `s`.
+fn xml_field<'a>(s: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let from = s.find(&open)? + open.len();
+    let to = s[from..].find(&format!("</{tag}>"))? + from;
+    Some(&s[from..to])
+}
+
+/// A WAV file's sample rate and its samples, channels mixed (mean).
+fn read_mono(path: &Path) -> std::io::Result<(u32, Vec<f32>)> {
+    let mut reader = hound::WavReader::open(path).map_err(std::io::Error::other)?;
+    let spec = reader.spec();
+    let ch = usize::from(spec.channels.max(1));
+    let raw: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().filter_map(Result::ok).collect(),
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader
+                .samples::<i32>()
+                .filter_map(Result::ok)
+                .map(|s| s as f32 * scale)
+                .collect()
+        }
+    };
+    let mono = raw
+        .chunks(ch)
+        .map(|f| f.iter().sum::<f32>() / ch as f32)
+        .collect();
+    Ok((spec.sample_rate, mono))
+}
+
+/// A mono WAV sample of a Hydrogen kit at [`RATE`] (channels mixed).
+fn read_sample(path: &Path) -> std::io::Result<Vec<f32>> {
+    let (rate, mono) = read_mono(path)?;
+    if rate != RATE {
+        return Err(std::io::Error::other(format!(
+            "{}: {rate} Hz, renders are at {RATE} Hz",
+            path.display()
+        )));
+    }
+    Ok(mono)
+}
+
+/// Whether the Hydrogen kit of the second render set is installed.
+pub fn hydrogen_available() -> bool {
+    Path::new(HYDROGEN_KIT).join("drumkit.xml").is_file()
+}
+
 /// Every voice at every layer, rendered once.
 #[derive(Debug, Clone)]
 pub struct Bank {
-    /// `strokes[voice][layer]`, in [`VOICES`] and [`LAYERS`] order.
+    /// `strokes[voice][layer]`, in [`VOICES`] order, layers from softest to loudest.
     pub strokes: Vec<Vec<Stroke>>,
+    /// `velocities[voice][layer]`: the MIDI velocity each layer stands for.
+    pub velocities: Vec<Vec<u8>>,
 }
 
 /// A Standard MIDI File with the given notes (channel 10), 120 BPM, 480 PPQ.
@@ -127,25 +207,9 @@ pub fn fluidsynth(notes: &[(f64, u8, u8)]) -> std::io::Result<Vec<f32>> {
             String::from_utf8_lossy(&status.stderr)
         )));
     }
-    let mut reader = hound::WavReader::open(&wav).map_err(std::io::Error::other)?;
-    let spec = reader.spec();
-    let ch = usize::from(spec.channels.max(1));
-    let raw: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().filter_map(Result::ok).collect(),
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .filter_map(Result::ok)
-                .map(|s| s as f32 * scale)
-                .collect()
-        }
-    };
+    let read = read_mono(&wav);
     let _ = std::fs::remove_file(&wav);
-    Ok(raw
-        .chunks(ch)
-        .map(|f| f.iter().sum::<f32>() / ch as f32)
-        .collect())
+    Ok(read?.1)
 }
 
 impl Bank {
@@ -170,16 +234,58 @@ impl Bank {
                 let seg = audio.get(from..to).unwrap_or(&[]);
                 let start = seg.iter().position(|x| x.abs() > 1e-6).unwrap_or(0);
                 let samples = seg[start..].to_vec();
-                let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-                let onset = samples
-                    .iter()
-                    .position(|x| x.abs() >= 0.1 * peak)
-                    .unwrap_or(0);
-                layers.push(Stroke { samples, onset });
+                layers.push(Stroke::new(samples));
             }
             strokes.push(layers);
         }
-        Ok(Bank { strokes })
+        Ok(Bank {
+            velocities: vec![LAYERS.to_vec(); strokes.len()],
+            strokes,
+        })
+    }
+
+    /// The strokes of a Hydrogen drum kit ([`HYDROGEN_KIT`]): each voice's velocity layers as
+    /// `drumkit.xml` lists them, a layer standing for the velocity at the middle of its range
+    /// and played at that velocity's gain (velocity / 127, as Hydrogen does), times 0.5.
+    pub fn hydrogen(dir: &Path) -> std::io::Result<Bank> {
+        let xml_path = dir.join("drumkit.xml");
+        let xml = std::fs::read_to_string(&xml_path)?;
+        let instruments: Vec<&str> = xml.split("<instrument>").skip(1).collect();
+        let mut strokes = Vec::new();
+        let mut velocities = Vec::new();
+        for name in HYDROGEN_VOICES {
+            let inst = instruments
+                .iter()
+                .find(|i| xml_field(i, "name") == Some(name))
+                .ok_or_else(|| {
+                    std::io::Error::other(format!("{}: no instrument {name}", xml_path.display()))
+                })?;
+            let mut layers: Vec<(u8, Stroke)> = Vec::new();
+            for layer in inst.split("<layer>").skip(1) {
+                let field = |tag| -> std::io::Result<&str> {
+                    xml_field(layer, tag).ok_or_else(|| {
+                        std::io::Error::other(format!("{}: {name}: no <{tag}>", xml_path.display()))
+                    })
+                };
+                let num = |tag| -> std::io::Result<f64> {
+                    field(tag)?.trim().parse().map_err(std::io::Error::other)
+                };
+                let (min, max) = (num("min")?, num("max")?);
+                let vel = ((min + max) / 2.0 * 127.0).round().clamp(1.0, 127.0) as u8;
+                let gain = 0.5 * f32::from(vel) / 127.0;
+                let raw = read_sample(&dir.join(field("filename")?))?;
+                let start = raw.iter().position(|x| x.abs() > 1e-6).unwrap_or(0);
+                let samples = raw[start..].iter().map(|x| x * gain).collect();
+                layers.push((vel, Stroke::new(samples)));
+            }
+            layers.sort_by_key(|l| l.0);
+            velocities.push(layers.iter().map(|l| l.0).collect());
+            strokes.push(layers.into_iter().map(|l| l.1).collect());
+        }
+        Ok(Bank {
+            strokes,
+            velocities,
+        })
     }
 
     /// The voice index of a lane and articulation (a hi-hat without one is closed).
@@ -215,13 +321,13 @@ impl Bank {
             let Some(v) = Bank::voice(lane, art) else {
                 continue;
             };
-            let l = LAYERS
+            let l = self.velocities[v]
                 .iter()
                 .enumerate()
                 .min_by_key(|(_, &lv)| (i32::from(lv) - i32::from(vel)).abs())
                 .map_or(0, |(i, _)| i);
             let stroke = &self.strokes[v][l];
-            let gain = f32::from(vel.max(1)) / f32::from(LAYERS[l]);
+            let gain = f32::from(vel.max(1)) / f32::from(self.velocities[v][l]);
             let at = (t.0 as f64 / 1e9 * rate).round();
             if at < 0.0 {
                 continue;
@@ -299,11 +405,60 @@ pub struct RenderScores {
     pub timing: Vec<Option<TimingError>>,
     /// Seconds of audio transcribed.
     pub seconds: f64,
+    /// Diagnosis: per class, its reference onsets with no estimate of the class within the
+    /// window, by the class of the nearest other estimate within it (index 5: none).
+    pub misses: Vec<[usize; 6]>,
+    /// Per class, its estimates with no reference of the class within the window, by the class
+    /// of the nearest reference within it (index 5: none).
+    pub extras: Vec<[usize; 6]>,
+}
+
+/// For each `a` onset of each class with no `b` onset of the class within `window`, the class
+/// of the nearest `b` onset within it (5: none), counted per class.
+fn unexplained(
+    a: &[(Nanos, DrumClass)],
+    b: &[(Nanos, DrumClass)],
+    window: Nanos,
+) -> Vec<[usize; 6]> {
+    let idx = |c: DrumClass| DrumClass::ALL.iter().position(|x| *x == c).unwrap_or(0);
+    let mut out = vec![[0usize; 6]; DrumClass::ALL.len()];
+    for &(t, c) in a {
+        let near = |same: bool| {
+            b.iter()
+                .filter(|(u, d)| (u.0 - t.0).abs() <= window.0 && (*d == c) == same)
+                .min_by_key(|(u, _)| (u.0 - t.0).abs())
+        };
+        if near(true).is_none() {
+            out[idx(c)][near(false).map_or(5, |x| idx(x.1))] += 1;
+        }
+    }
+    out
+}
+
+/// Another kit heard in a kit's microphone: the bank it is rendered through and its level
+/// relative to the target's, in dB of RMS over the take (take `i`'s bleed is take `i + 1`,
+/// wrapping, rendered through this bank; the target's truth alone is scored).
+#[derive(Debug, Clone, Copy)]
+pub struct Bleed<'a> {
+    /// The other kit's strokes.
+    pub bank: &'a Bank,
+    /// The other kit's RMS level relative to the target's (room noise included), in dB.
+    pub db: f64,
+}
+
+/// The hits of a take, as [`Bank::perform`] takes them.
+fn take_hits(take: &crate::take::Take) -> Vec<(Nanos, Lane, Option<Articulation>, u8)> {
+    take.hits
+        .iter()
+        .filter(|h| h.time.0 >= 0)
+        .map(|h| (h.time, h.lane, h.articulation, h.velocity))
+        .collect()
 }
 
 /// Renders each take's hits through `bank` with room noise at `noise_dbfs`, transcribes the
 /// audio with a [`Streaming`] transcriber, and scores it per class against the truth at
 /// `window`. Timing pools every take's pairs after taking off each take's per-class bias.
+/// With `bleed`, another kit's performance is mixed in ([`Bleed`]).
 pub fn measure(
     bank: &Bank,
     takes: &[crate::take::Take],
@@ -311,20 +466,30 @@ pub fn measure(
     kit: &AudioKit,
     noise_dbfs: f64,
     window: Nanos,
+    bleed: Option<Bleed>,
 ) -> RenderScores {
     let mut counts = vec![MatchCounts::default(); DrumClass::ALL.len()];
     let mut pooled: Vec<Vec<f64>> = vec![Vec::new(); DrumClass::ALL.len()];
     let mut biases: Vec<Vec<f64>> = vec![Vec::new(); DrumClass::ALL.len()];
     let mut seconds = 0.0;
+    let mut misses = vec![[0usize; 6]; DrumClass::ALL.len()];
+    let mut extras = vec![[0usize; 6]; DrumClass::ALL.len()];
     for (i, take) in takes.iter().enumerate() {
-        let hits: Vec<_> = take
-            .hits
-            .iter()
-            .filter(|h| h.time.0 >= 0)
-            .map(|h| (h.time, h.lane, h.articulation, h.velocity))
-            .collect();
+        let hits = take_hits(take);
         let end = hits.iter().map(|h| h.0 .0).max().unwrap_or(0) as f64 / 1e9 + 3.0;
-        let (audio, truth) = bank.perform(&hits, end, noise_dbfs, 7 + i as u64);
+        let (mut audio, truth) = bank.perform(&hits, end, noise_dbfs, 7 + i as u64);
+        if let Some(b) = bleed {
+            let other = take_hits(&takes[(i + 1) % takes.len()]);
+            let (extra, _) = b.bank.perform(&other, end, -140.0, 1000 + i as u64);
+            let rms = |x: &[f32]| {
+                (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len().max(1) as f64)
+                    .sqrt()
+            };
+            let g = (10f64.powf(b.db / 20.0) * rms(&audio) / rms(&extra).max(1e-12)) as f32;
+            for (o, x) in audio.iter_mut().zip(extra) {
+                *o = (*o + g * x).clamp(-1.0, 1.0);
+            }
+        }
         seconds += end;
         let mut engine = super::engine::Streaming::new(RATE, settings, kit);
         let mut found = Vec::new();
@@ -340,6 +505,16 @@ pub fn measure(
             .iter()
             .filter_map(|h| Some((h.time, DrumClass::of(h.lane)?)))
             .collect();
+        for (c, (m, x)) in unexplained(&reference, &estimate, window)
+            .iter()
+            .zip(unexplained(&estimate, &reference, window))
+            .enumerate()
+        {
+            for k in 0..6 {
+                misses[c][k] += m[k];
+                extras[c][k] += x[k];
+            }
+        }
         for (c, class) in DrumClass::ALL.iter().enumerate() {
             counts[c] = counts[c] + class_counts(&reference, &estimate, *class, window);
             if let Some(t) = class_timing(&reference, &estimate, *class, window) {
@@ -367,6 +542,8 @@ pub fn measure(
         counts,
         timing,
         seconds,
+        misses,
+        extras,
     }
 }
 

@@ -300,7 +300,14 @@ fn a_learned_kit_names_each_recorded_drum() {
         (Lane::Snare, None),
         (Lane::Hihat, Some(Articulation::Closed)),
     ] {
-        let v = Voice::of(lane, art).synthesize(rate);
+        let mut v = Voice::of(lane, art).synthesize(rate);
+        // A drum dies away: the voice is cut at a few percent of its peak, so its last 10 ms
+        // fade out rather than end in a click (a click is a stroke of its own).
+        let fade = (rate as usize / 100).min(v.len());
+        let len = v.len();
+        for (i, x) in v[len - fade..].iter_mut().enumerate() {
+            *x *= 1.0 - i as f32 / fade as f32;
+        }
         let mut audio = vec![0.0f32; rate as usize * 3];
         for k in 0..5 {
             for (i, s) in v.iter().enumerate() {
