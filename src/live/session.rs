@@ -212,9 +212,10 @@ pub fn audio_file_name(player: &str) -> String {
 }
 
 /// How long the live judge of an audio player waits behind the capture clock: the
-/// transcriber's detection latency at 48 kHz (38 ms, `Streaming::latency`) plus room for the
-/// period (up to 2048 frames) and for a stroke refined before its onset frame (30 ms).
-pub const AUDIO_JUDGE_DELAY: Nanos = Nanos(120_000_000);
+/// transcriber's detection latency (78 ms at 44.1 kHz, less at 48 kHz: `Streaming::latency`)
+/// plus room for the period (up to 2048 frames, 43 ms at 48 kHz) and for a stroke refined
+/// before its onset frame (30 ms).
+pub const AUDIO_JUDGE_DELAY: Nanos = Nanos(160_000_000);
 
 /// Name of the practice chart in a session directory.
 pub const PRACTICE_CHART_FILE: &str = "chart.json";
