@@ -93,6 +93,23 @@ where
     }
 }
 
+/// One row of a table from its notes (note indices, in order, that `notes` yields).
+fn report_of<N: Iterator<Item = usize>>(
+    judged: &Judged<'_>,
+    row: (String, i64, Nanos),
+    acc: &SpanCounts,
+    notes: impl Fn() -> N,
+) -> SpanReport {
+    let values = || notes().filter_map(|ni| judged.values(ni));
+    span_report(
+        judged.chart,
+        row,
+        acc,
+        || values().map(|v| v.0),
+        || values().map(|v| v.1),
+    )
+}
+
 /// The per-section and per-bar tables: (sections, bars).
 pub(crate) fn span_reports(
     judged: &Judged<'_>,
@@ -237,15 +254,8 @@ impl Runs {
             Some((start, end)) => rows
                 .enumerate()
                 .map(|(i, row)| {
-                    let run =
-                        || (start[i] as usize..end[i] as usize).filter_map(|ni| judged.values(ni));
-                    span_report(
-                        chart,
-                        row,
-                        &acc[i],
-                        || run().map(|v| v.0),
-                        || run().map(|v| v.1),
-                    )
+                    let notes = start[i] as usize..end[i] as usize;
+                    report_of(judged, row, &acc[i], || notes.clone())
                 })
                 .collect(),
             None => {
@@ -277,18 +287,8 @@ impl Runs {
                 }
                 rows.enumerate()
                     .map(|(i, row)| {
-                        let run = || {
-                            order[starts[i]..starts[i + 1]]
-                                .iter()
-                                .filter_map(|&ni| judged.values(ni as usize))
-                        };
-                        span_report(
-                            chart,
-                            row,
-                            &acc[i],
-                            || run().map(|v| v.0),
-                            || run().map(|v| v.1),
-                        )
+                        let notes = &order[starts[i]..starts[i + 1]];
+                        report_of(judged, row, &acc[i], || notes.iter().map(|&ni| ni as usize))
                     })
                     .collect()
             }
