@@ -22,13 +22,10 @@ use std::collections::BTreeMap;
 use super::auto_align::estimate_offset;
 use super::figures::{median_of_counts, offset_stats_sorted, pct, slope_of};
 use super::options::{PlayerInput, ScoreOptions};
-use super::spans::{span_reports, Judged};
+use super::spans::{span_reports, Judged, NO_HIT};
 use super::timing::Timing;
 
 const N_LANES: usize = Lane::ALL.len();
-
-/// A note's hit index when it has none.
-pub(crate) const NO_HIT: u32 = u32::MAX;
 
 /// Scores one player against a chart. Returns the report entry and the alignment.
 ///

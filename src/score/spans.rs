@@ -11,7 +11,9 @@ use crate::stats;
 use crate::time::Nanos;
 
 use super::figures::{mean_of, pct, sd_of, slope_of};
-use super::player::NO_HIT;
+
+/// A note's hit index when it has none.
+pub(crate) const NO_HIT: u32 = u32::MAX;
 
 /// One player's judged notes: what the span tables (and the player's other figures) are
 /// computed from.
