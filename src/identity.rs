@@ -104,8 +104,29 @@ pub fn file_sha256(path: &Path) -> Result<String, InputError> {
     } else {
         path.to_path_buf()
     };
-    let bytes = formats::read::read_capped(&file, MAX_CHART_BYTES)?;
-    Ok(hex(&Sha256::digest(&bytes)))
+    // The bytes `read_capped` would return, hashed block by block rather than held whole.
+    let mut reader = std::io::Read::take(
+        formats::read::open_capped(&file, MAX_CHART_BYTES)?,
+        MAX_CHART_BYTES.saturating_add(1),
+    );
+    let mut sha = Sha256::new();
+    let mut block = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        match std::io::Read::read(&mut reader, &mut block) {
+            Ok(0) => break,
+            Ok(n) => {
+                sha.update(&block[..n]);
+                total += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(InputError::io(&file, e)),
+        }
+    }
+    if total > MAX_CHART_BYTES {
+        return Err(formats::read::too_large(&file, total, MAX_CHART_BYTES));
+    }
+    Ok(hex(&sha.finalize()))
 }
 
 /// Records the chart file's hash in a report's chart summary. A file that cannot be read again

@@ -942,8 +942,15 @@ impl Report {
     /// text in memory). Key order is the struct order, so the output is byte-for-byte
     /// reproducible.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
-        out.write_all(b"\n")
+        // serde_json writes many small pieces (punctuation, indentation, keys); collecting them
+        // in a buffer written inline keeps each one a copy rather than a call through `out`.
+        let mut chunks = Chunks {
+            out,
+            buf: Vec::with_capacity(Chunks::SIZE + 4096),
+        };
+        serde_json::to_writer_pretty(&mut chunks, self).map_err(std::io::Error::from)?;
+        chunks.buf.push(b'\n');
+        chunks.out.write_all(&chunks.buf)
     }
 
     /// The report as pretty-printed JSON ending in a line break; [`Report::write_json`] writes
@@ -1001,6 +1008,41 @@ impl Report {
         let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
         s.push('\n');
         s
+    }
+}
+
+/// A writer that collects small writes in a buffer and hands `out` about 64 KiB at a time.
+struct Chunks<'a> {
+    out: &'a mut dyn std::io::Write,
+    buf: Vec<u8>,
+}
+
+impl Chunks<'_> {
+    /// How much is collected before it is handed on.
+    const SIZE: usize = 64 * 1024;
+}
+
+impl std::io::Write for Chunks<'_> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= Self::SIZE {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
     }
 }
 

@@ -228,10 +228,7 @@ pub fn load_chart_detailed(
             }
             .map(plain)
         }
-        (Format::Onsets, _) => {
-            let list = onsets::read_onsets(path)?;
-            onsets::to_chart(path, &list).map(plain)
-        }
+        (Format::Onsets, _) => onsets::read_chart(path).map(plain),
         (Format::CaptureLog, _) => Err(InputError::new(
             path,
             Place::File,
@@ -492,20 +489,17 @@ pub fn load_take_with(
                     .collect(),
             })
         }
-        Format::Onsets => {
-            let list = onsets::read_onsets(path)?;
-            Ok(LoadedTake {
-                take: onsets::to_take(&source, &list),
-                kit: "onsets".into(),
-                offsets: None,
-                format,
-                kit_merges: crate::kit::LaneMap::new(),
-                played_until: None,
-                warnings: Vec::new(),
-                capture: None,
-                audio: None,
-            })
-        }
+        Format::Onsets => Ok(LoadedTake {
+            take: onsets::read_take(path, &source)?,
+            kit: "onsets".into(),
+            offsets: None,
+            format,
+            kit_merges: crate::kit::LaneMap::new(),
+            played_until: None,
+            warnings: Vec::new(),
+            capture: None,
+            audio: None,
+        }),
         Format::Audio => audio_take(path, &parsed, source, audio),
         Format::ChartJson
         | Format::RockBand

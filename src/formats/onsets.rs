@@ -95,6 +95,157 @@ pub(crate) fn parse_onsets(path: &Path, bytes: &[u8]) -> Result<Vec<Onset>, Inpu
     Ok(onsets)
 }
 
+/// Reads an onset list as [`read_onsets`] does, straight into one item per onset (`make` of
+/// its time and lane), sorted by time (stable): the file is read in blocks, so neither its bytes
+/// nor an [`Onset`] per line are held. `None` when the list cannot be read this way (any error,
+/// a line that is not UTF-8, a file over `limit`): [`read_onsets`] then reads it, or names
+/// the error exactly.
+fn read_blocks<T>(
+    path: &Path,
+    limit: u64,
+    time_of: impl Fn(&T) -> Nanos,
+    mut make: impl FnMut(Nanos, Lane) -> T,
+) -> Option<Vec<T>> {
+    use std::io::Read;
+    const BLOCK: usize = 256 * 1024;
+    let mut file = super::read::open_capped(path, limit).ok()?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
+    let mut items = Vec::with_capacity(size as usize / 12);
+    let mut buf = vec![0u8; BLOCK];
+    let (mut filled, mut total, mut first_line) = (0usize, 0u64, true);
+    let mut line_of = |line: &[u8], first: bool| -> Option<()> {
+        let line = match line.strip_prefix("\u{feff}".as_bytes()) {
+            Some(rest) if first => rest,
+            _ => line,
+        };
+        match plain_line(line) {
+            Some(Plain::Skip) => {
+                // A comment may hold any bytes, but they must be UTF-8.
+                if !line.is_ascii() {
+                    std::str::from_utf8(line).ok()?;
+                }
+            }
+            Some(Plain::Onset(time, lane)) => items.push(make(time, lane)),
+            None => {
+                let line = std::str::from_utf8(line).ok()?;
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if let Some(o) = read_line(path, line, 0).ok()? {
+                    items.push(make(o.time, o.lane));
+                }
+            }
+        }
+        Some(())
+    };
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = file.read(&mut buf[filled..]).ok()?;
+        total += n as u64;
+        if total > limit {
+            return None;
+        }
+        if n == 0 {
+            line_of(&buf[..filled], first_line)?;
+            break;
+        }
+        filled += n;
+        let Some(end) = buf[..filled].iter().rposition(|&b| b == b'\n') else {
+            continue;
+        };
+        for line in buf[..end].split(|&b| b == b'\n') {
+            line_of(line, first_line)?;
+            first_line = false;
+        }
+        buf.copy_within(end + 1..filled, 0);
+        filled -= end + 1;
+    }
+    if !items.is_sorted_by_key(&time_of) {
+        items.sort_by_key(&time_of);
+    }
+    Some(items)
+}
+
+/// The tick of a time on [`onset_tempo_map`] (120 BPM, 480 PPQ: 24 ticks per 25 ms), nearest,
+/// halves toward +∞, as [`TempoMap::tick`] gives it, for times from 0 to the longest chart
+/// (where the product cannot overflow).
+fn onset_tick(time: Nanos) -> crate::time::Ticks {
+    crate::time::Ticks((time.0 * 24 + 12_500_000).div_euclid(25_000_000))
+}
+
+/// Reads an onset list as a chart ([`read_onsets`], then [`to_chart`]), in one pass over the
+/// file without holding its bytes or its lines; errors as those two give them.
+pub fn read_chart(path: &Path) -> Result<Chart, InputError> {
+    let limit = Nanos(super::smf::MAX_TIME_SECS * 1_000_000_000);
+    let notes = read_blocks(
+        path,
+        MAX_ONSET_FILE_BYTES,
+        |n: &Note| n.time,
+        |time, lane| Note {
+            time,
+            tick: onset_tick(time),
+            lane,
+            articulation: None,
+            dynamic: Dynamic::Normal,
+        },
+    );
+    match notes {
+        // Out-of-range times are refused by `to_chart`, naming their line.
+        Some(notes)
+            if notes
+                .iter()
+                .all(|n| (Nanos::ZERO..=limit).contains(&n.time)) =>
+        {
+            match Chart::new(chart_info(path), onset_tempo_map(), Vec::new(), notes) {
+                Ok(chart) => Ok(chart),
+                Err(_) => to_chart(path, &read_onsets(path)?),
+            }
+        }
+        _ => to_chart(path, &read_onsets(path)?),
+    }
+}
+
+/// Reads an onset list as a take ([`read_onsets`], then [`to_take`]), in one pass over the file
+/// without holding its bytes or its lines; errors as [`read_onsets`] gives them.
+pub fn read_take(path: &Path, source: &str) -> Result<Take, InputError> {
+    match read_blocks(path, MAX_ONSET_FILE_BYTES, |h: &Hit| h.time, onset_hit) {
+        Some(hits) => Ok(Take {
+            source: source.to_string(),
+            ports: vec!["file".to_string()],
+            hits,
+            ..Take::default()
+        }),
+        None => Ok(to_take(source, &read_onsets(path)?)),
+    }
+}
+
+/// The hit an onset becomes in a take.
+fn onset_hit(time: Nanos, lane: Lane) -> Hit {
+    Hit {
+        time,
+        lane,
+        articulation: None,
+        velocity: ONSET_TAKE_VELOCITY,
+        source: Source {
+            note: 0,
+            channel: 10,
+            port: 0,
+        },
+    }
+}
+
+/// The chart information of a chart made from the onset list at `path`.
+fn chart_info(path: &Path) -> ChartInfo {
+    ChartInfo {
+        title: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        source: path.display().to_string(),
+        ..ChartInfo::default()
+    }
+}
+
 /// What [`plain_line`] made of a line.
 enum Plain {
     /// Blank or a comment.
@@ -238,15 +389,7 @@ pub fn to_chart(path: &Path, onsets: &[Onset]) -> Result<Chart, InputError> {
             dynamic: Dynamic::Normal,
         })
         .collect();
-    let info = ChartInfo {
-        title: path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        source: path.display().to_string(),
-        ..ChartInfo::default()
-    };
-    Chart::new(info, tempo_map, Vec::new(), notes).map_err(|e| {
+    Chart::new(chart_info(path), tempo_map, Vec::new(), notes).map_err(|e| {
         let index = match e {
             ChartError::NegativeTime { index, .. }
             | ChartError::Unsorted { index, .. }
@@ -265,20 +408,7 @@ pub fn to_take(source: &str, onsets: &[Onset]) -> Take {
     let mut take = Take {
         source: source.to_string(),
         ports: vec!["file".to_string()],
-        hits: onsets
-            .iter()
-            .map(|o| Hit {
-                time: o.time,
-                lane: o.lane,
-                articulation: None,
-                velocity: ONSET_TAKE_VELOCITY,
-                source: Source {
-                    note: 0,
-                    channel: 10,
-                    port: 0,
-                },
-            })
-            .collect(),
+        hits: onsets.iter().map(|o| onset_hit(o.time, o.lane)).collect(),
         ..Take::default()
     };
     take.sort();
@@ -357,6 +487,82 @@ mod tests {
             }
         }
         assert!(plain >= 12, "only {plain} lines took the plain path");
+    }
+
+    /// `read_chart` and `read_take` against `read_onsets` with `to_chart` and `to_take`, on
+    /// the same file: the same chart, take or error. Whether the block reader read it itself.
+    fn same_as_the_general_reader(text: &[u8]) -> bool {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("list.txt");
+        std::fs::write(&path, text).expect("write the list");
+        let general = read_onsets(&path);
+        let chart = read_chart(&path);
+        let take = read_take(&path, "src");
+        match general {
+            Ok(list) => {
+                assert_eq!(take.expect("a take"), to_take("src", &list));
+                match to_chart(&path, &list) {
+                    Ok(want) => assert_eq!(chart.expect("a chart"), want),
+                    Err(e) => assert_eq!(chart.expect_err("refused").to_string(), e.to_string()),
+                }
+            }
+            Err(e) => {
+                assert_eq!(chart.expect_err("refused").to_string(), e.to_string());
+                assert_eq!(take.expect_err("refused").to_string(), e.to_string());
+            }
+        }
+        read_blocks(&path, MAX_ONSET_FILE_BYTES, |t: &Nanos| *t, |t, _| t).is_some()
+    }
+
+    #[test]
+    fn block_reader_reads_what_the_general_reader_reads() {
+        let mut long = String::from("\u{feff}# a list\r\n");
+        // Enough lines to fill several blocks, unsorted in places, some odd forms.
+        for i in 0..120_000u64 {
+            let t = (i * 7_919) % 300_000;
+            match i % 7 {
+                0 => long.push_str(&format!(
+                    "{}.{:09} kick\n",
+                    t / 1000,
+                    (t % 1000) * 1_000_000
+                )),
+                1 => long.push_str(&format!("  {}e-3\tsnare \r\n", t)),
+                2 => long.push_str(&format!("{}.5\n", t / 1000)),
+                3 => long.push_str("# comment, caf\u{e9}\n\n"),
+                _ => long.push_str(&format!("{}.{:03}\n", t / 1000, t % 1000)),
+            }
+        }
+        long.push_str("1.25 hihat");
+        assert!(same_as_the_general_reader(long.as_bytes()));
+        assert!(same_as_the_general_reader(b""));
+        assert!(same_as_the_general_reader(b"0.5\n0.5 kick\n0.25\n"));
+        same_as_the_general_reader(b"1\n-0.5 kick\n-0.5\n");
+        same_as_the_general_reader(b"1\n2000000.5\n1500000\n");
+        same_as_the_general_reader(b"1\n2 cowbell\n");
+        assert!(!same_as_the_general_reader(b"1\n# caf\xe9\n"));
+        same_as_the_general_reader(b"1 2 3\n");
+        same_as_the_general_reader(b"nan\n");
+    }
+
+    #[test]
+    fn onset_ticks_are_the_tempo_maps() {
+        let map = onset_tempo_map();
+        let mut x = 1u64;
+        let times = (0..20_000).map(|i| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            match i % 4 {
+                // Exact halves and their neighbours.
+                0 => (x >> 20) as i64 % 1_000_000 * 1_041_667 / 2,
+                1 => (x >> 11) as i64 % (super::super::smf::MAX_TIME_SECS * 1_000_000_000),
+                2 => 520_833 + (i as i64 % 3) - 1,
+                _ => (x >> 40) as i64,
+            }
+        });
+        for t in times.chain([0, 1, super::super::smf::MAX_TIME_SECS * 1_000_000_000]) {
+            assert_eq!(onset_tick(Nanos(t)), map.tick(Nanos(t)), "{t} ns");
+        }
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! One player judged against the chart: the take's hits aligned to the notes lane by lane, and
 //! every figure of the player's report, each computed by a step named by what it produces.
+//!
+//! Memory: the working tables hold about 14 bytes per note and 15 per hit (indices as `u32`,
+//! times as plain `Nanos`), each dropped once its last step has run; per-note figures (offsets,
+//! drift, the bar and section tables) are computed from the matching as they are needed rather
+//! than stored. Every figure is the same, bit for bit, as computed from collected vectors.
 
 use crate::chart::Chart;
 use crate::lane::{Articulation, Dynamic, Lane};
-use crate::matching::{self, Alignment};
+use crate::matching::{Alignment, Matcher, Pair};
 use crate::report::{
     ms, secs, ArticulationCounts, DynamicsCounts, ExtraDetail, ExtraKind, ExtrasByKind,
     FilteredDetail, LaneReport, NoteDetail, NoteTier, PlayerDetail, PlayerReport, Points, Tier,
@@ -15,14 +20,17 @@ use crate::time::Nanos;
 use std::collections::BTreeMap;
 
 use super::auto_align::estimate_offset;
-use super::figures::{offset_stats_sorted, pct};
+use super::figures::{median_of_counts, offset_stats_sorted, pct, slope_of};
 use super::options::{PlayerInput, ScoreOptions};
-use super::spans::{span_reports, SpanInput};
+use super::spans::{span_reports, Judged, NO_HIT};
 use super::timing::Timing;
 
 const N_LANES: usize = Lane::ALL.len();
 
 /// Scores one player against a chart. Returns the report entry and the alignment.
+///
+/// Notes and hits are indexed with `u32`: every reader caps its input far below four billion
+/// events.
 pub fn score_player(
     chart: &Chart,
     player: &PlayerInput<'_>,
@@ -31,8 +39,8 @@ pub fn score_player(
     let take = player.take;
     let window = options.timing.window;
     let lanes = ChartLanes::new(chart, &options.lane_merge);
-    let hits = CorrectedHits::new(take, player, &lanes, &options.lane_merge, window);
-    let mut matches = Matches::new(&lanes, &hits, chart.notes.len(), take.hits.len(), window);
+    let hits = CorrectedHits::new(chart, take, player, &lanes, &options.lane_merge, window);
+    let mut matches = Matches::new(chart, &lanes, &hits, window);
     let mut extra_kind: Vec<Option<ExtraKind>> = vec![None; take.hits.len()];
     let articulation = judge_articulation(
         chart,
@@ -42,15 +50,22 @@ pub fn score_player(
         &mut extra_kind,
     );
     classify_extras(chart, &lanes, &hits, &matches, window, &mut extra_kind);
-    let extras_list: Vec<usize> = (0..take.hits.len())
+    let extras_list: Vec<u32> = (0..take.hits.len())
         .filter(|&h| extra_kind[h].is_some())
+        .map(|h| h as u32)
         .collect();
-    // Each note's signed offset after latency offsets and auto-align, `None` for a miss.
-    let note_offset: Vec<Option<Nanos>> = (0..chart.notes.len())
-        .map(|ni| Some(hits.time[matches.note_hit[ni]?]? - chart.notes[ni].time))
-        .collect();
+    let Matches {
+        note_hit,
+        hit_matched,
+    } = matches;
+    drop(hit_matched);
+    let judged = Judged {
+        chart,
+        note_hit: &note_hit,
+        hit_time: &hits.time,
+    };
 
-    let tally = Tally::new(chart, &note_offset, &options.timing);
+    let tally = Tally::new(&judged, &options.timing);
     let notes = chart.notes.len();
     let extras_by_kind = extras_by_kind(&extras_list, &extra_kind);
     let extras = extras_list.len();
@@ -72,31 +87,19 @@ pub fn score_player(
         max: 3 * notes,
         pct: pct(score, 3 * notes),
     };
-    let (lane_reports, all_offsets_ms) =
-        lane_reports(&lanes, &hits, &note_offset, &extras_list, tally.matched);
-    let (sections, bars) = span_reports(&SpanInput {
-        chart,
-        note_offset: &note_offset,
-        note_hit: &matches.note_hit,
-        hit_time: &hits.time,
-        extras: &extras_list,
-        matched: tally.matched,
-    });
+    let (lane_reports, all_offsets_ms) = lane_reports(&lanes, &hits, &judged, &extras_list);
+    let offset_ms = offset_stats_sorted(&all_offsets_ms);
+    drop(all_offsets_ms);
+    let (sections, bars) = span_reports(&judged, &extras_list);
     let mut filtered = BTreeMap::new();
     for f in &take.filtered {
         *filtered.entry(f.reason.name().to_string()).or_insert(0) += 1;
     }
-    let detail = options.detail.then(|| {
-        detail(
-            chart,
-            take,
-            &matches.note_hit,
-            &note_offset,
-            &options.timing,
-            &extras_list,
-            &extra_kind,
-        )
-    });
+    let detail = options
+        .detail
+        .then(|| detail(&judged, take, &options.timing, &extras_list, &extra_kind));
+    let longest_streak = longest_streak(&judged, &extras_list);
+    let dynamics = dynamics(&judged, take, &lanes, options);
 
     let report = PlayerReport {
         name: player.name.clone(),
@@ -114,24 +117,94 @@ pub fn score_player(
         accuracy_pct: pct(tally.matched, notes),
         tiers: tally.tiers,
         points,
-        longest_streak: longest_streak(chart, &matches.note_hit, &extras_list, &hits.time),
+        longest_streak,
         early: tally.early,
         late: tally.late,
-        offset_ms: offset_stats_sorted(&all_offsets_ms),
-        drift_ms_per_min: stats::slope(&tally.drift_points).map(|s| stats::round_to(s, 4)),
+        offset_ms,
+        drift_ms_per_min: tally.drift.map(|s| stats::round_to(s, 4)),
         articulation,
-        dynamics: dynamics(chart, take, &lanes, &matches.note_hit, options),
+        dynamics,
         lanes: lane_reports,
         sections,
         bars,
         detail,
     };
+    drop((lanes, extra_kind, extras_list));
+    let CorrectedHits {
+        time,
+        counted,
+        auto_offset,
+        ..
+    } = hits;
+    let hit_time: Vec<Option<Nanos>> = time
+        .into_iter()
+        .zip(counted)
+        .map(|(t, c)| c.then_some(t))
+        .collect();
+    let note_hit: Vec<Option<usize>> = note_hit
+        .into_iter()
+        .map(|h| (h != NO_HIT).then_some(h as usize))
+        .collect();
     let alignment = Alignment {
-        note_hit: matches.note_hit,
-        hit_time: hits.time,
-        auto_offset: hits.auto_offset,
+        note_hit,
+        hit_time,
+        auto_offset,
     };
     (report, alignment)
+}
+
+/// Indices of one lane's notes or hits: every index `0..n` in order (when one lane holds all
+/// of them, in order), or a list.
+enum Indices {
+    /// `0..n`.
+    All(usize),
+    /// These indices.
+    List(Vec<u32>),
+}
+
+impl Indices {
+    fn len(&self) -> usize {
+        match self {
+            Indices::All(n) => *n,
+            Indices::List(v) => v.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, i: usize) -> usize {
+        match self {
+            Indices::All(_) => i,
+            Indices::List(v) => v[i] as usize,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+/// Per-lane indices of `n` items of which item `i` is on lane `lane_of(i)` (or on none), in
+/// index order; [`Indices::All`] when every item is on one lane.
+fn by_lane(n: usize, lane_of: impl Fn(usize) -> Option<Lane>) -> Vec<Indices> {
+    let first = (n > 0).then(|| lane_of(0)).flatten();
+    if let Some(first) = first {
+        if (1..n).all(|i| lane_of(i) == Some(first)) {
+            return Lane::ALL
+                .iter()
+                .map(|&l| Indices::All(if l == first { n } else { 0 }))
+                .collect();
+        }
+    }
+    let mut lists: Vec<Vec<u32>> = vec![Vec::new(); N_LANES];
+    for i in 0..n {
+        if let Some(l) = lane_of(i) {
+            lists[l.index()].push(i as u32);
+        }
+    }
+    lists.into_iter().map(Indices::List).collect()
 }
 
 /// The chart's notes by (merged) lane.
@@ -139,31 +212,24 @@ struct ChartLanes {
     /// Each note's lane after merges.
     note_lane: Vec<Lane>,
     /// Note indices per lane, in chart order.
-    notes: Vec<Vec<usize>>,
-    /// Note times per lane, in chart order.
-    times: Vec<Vec<Nanos>>,
+    notes: Vec<Indices>,
 }
 
 impl ChartLanes {
     fn new(chart: &Chart, merge: &[Lane; N_LANES]) -> ChartLanes {
         let note_lane: Vec<Lane> = chart.notes.iter().map(|n| merge[n.lane.index()]).collect();
-        let mut notes: Vec<Vec<usize>> = vec![Vec::new(); N_LANES];
-        for (i, l) in note_lane.iter().enumerate() {
-            notes[l.index()].push(i);
-        }
-        let times = notes
-            .iter()
-            .map(|v| v.iter().map(|&i| chart.notes[i].time).collect())
-            .collect();
-        ChartLanes {
-            note_lane,
-            notes,
-            times,
-        }
+        let notes = by_lane(note_lane.len(), |i| Some(note_lane[i]));
+        ChartLanes { note_lane, notes }
     }
 
     fn has(&self, lane: Lane) -> bool {
         !self.notes[lane.index()].is_empty()
+    }
+
+    /// The note times of one lane, in chart order, into `out`.
+    fn times_into(&self, chart: &Chart, lane: usize, out: &mut Vec<Nanos>) {
+        out.clear();
+        out.extend(self.notes[lane].iter().map(|i| chart.notes[i].time));
     }
 }
 
@@ -171,11 +237,12 @@ impl ChartLanes {
 struct CorrectedHits {
     /// Each hit's lane after the player's swaps and the merges.
     lane: Vec<Lane>,
-    /// Each hit's corrected time, `None` for a foot chick ignored because the chart has no
-    /// hi-hat pedal notes.
-    time: Vec<Option<Nanos>>,
-    /// (corrected time, hit index) per lane, sorted.
-    by_lane: Vec<Vec<(Nanos, usize)>>,
+    /// Each hit's corrected time (meaningless where `counted` is false).
+    time: Vec<Nanos>,
+    /// False for a foot chick ignored because the chart has no hi-hat pedal notes.
+    counted: Vec<bool>,
+    /// Counted hit indices per lane, sorted by (corrected time, index).
+    by_lane: Vec<Indices>,
     /// Foot chicks listed but not counted.
     ignored_pedal_hits: usize,
     /// The global offset auto-align found (already applied to `time`).
@@ -184,104 +251,129 @@ struct CorrectedHits {
 
 impl CorrectedHits {
     fn new(
+        chart: &Chart,
         take: &Take,
         player: &PlayerInput<'_>,
-        chart: &ChartLanes,
+        lanes: &ChartLanes,
         merge: &[Lane; N_LANES],
         window: Nanos,
     ) -> CorrectedHits {
-        let chart_has_pedal = chart.has(Lane::HihatPedal);
+        let chart_has_pedal = lanes.has(Lane::HihatPedal);
         let lane: Vec<Lane> = take
             .hits
             .iter()
             .map(|h| merge[player.lane_swap[h.lane.index()].index()])
             .collect();
-        let mut time: Vec<Option<Nanos>> = take
+        let counted: Vec<bool> = lane
+            .iter()
+            .map(|&l| chart_has_pedal || l != Lane::HihatPedal)
+            .collect();
+        let mut time: Vec<Nanos> = take
             .hits
             .iter()
             .zip(&lane)
-            .map(|(h, &l)| {
-                if l == Lane::HihatPedal && !chart_has_pedal {
-                    None
-                } else {
-                    Some(h.time.saturating_sub(player.offsets.for_lane(l)))
-                }
-            })
+            .map(|(h, &l)| h.time.saturating_sub(player.offsets.for_lane(l)))
             .collect();
-        let ignored_pedal_hits = time.iter().filter(|t| t.is_none()).count();
-        let mut by_lane = Self::sorted_by_lane(&lane, &time);
+        let ignored_pedal_hits = counted.iter().filter(|&&c| !c).count();
+        let mut by_lane = Self::sorted_by_lane(&lane, &time, &counted);
         let auto_offset = if player.auto_align {
+            let mut note_times = vec![Vec::new(); N_LANES];
+            for (l, out) in note_times.iter_mut().enumerate() {
+                lanes.times_into(chart, l, out);
+            }
             let times: Vec<Vec<Nanos>> = by_lane
                 .iter()
-                .map(|v| v.iter().map(|p| p.0).collect())
+                .map(|v| v.iter().map(|i| time[i]).collect())
                 .collect();
-            estimate_offset(&chart.times, &times, window)
+            estimate_offset(&note_times, &times, window)
         } else {
             None
         };
         if let Some(a) = auto_offset {
-            for t in time.iter_mut().flatten() {
+            for (t, _) in time.iter_mut().zip(&counted).filter(|(_, &c)| c) {
                 *t = t.saturating_sub(a);
             }
-            by_lane = Self::sorted_by_lane(&lane, &time);
+            by_lane = Self::sorted_by_lane(&lane, &time, &counted);
         }
         CorrectedHits {
             lane,
             time,
+            counted,
             by_lane,
             ignored_pedal_hits,
             auto_offset,
         }
     }
 
-    fn sorted_by_lane(lane: &[Lane], time: &[Option<Nanos>]) -> Vec<Vec<(Nanos, usize)>> {
-        let mut by_lane: Vec<Vec<(Nanos, usize)>> = vec![Vec::new(); N_LANES];
-        for (i, t) in time.iter().enumerate() {
-            if let Some(t) = t {
-                by_lane[lane[i].index()].push((*t, i));
-            }
-        }
+    fn sorted_by_lane(lane: &[Lane], time: &[Nanos], counted: &[bool]) -> Vec<Indices> {
+        let mut by_lane = by_lane(lane.len(), |i| counted[i].then_some(lane[i]));
+        let key = |i: usize| (time[i], i);
         for v in &mut by_lane {
-            v.sort();
+            match v {
+                Indices::All(n) => {
+                    if !(1..*n).all(|i| key(i - 1) <= key(i)) {
+                        let mut list: Vec<u32> = (0..*n as u32).collect();
+                        list.sort_unstable_by_key(|&i| key(i as usize));
+                        *v = Indices::List(list);
+                    }
+                }
+                Indices::List(list) => {
+                    if !list
+                        .windows(2)
+                        .all(|w| key(w[0] as usize) <= key(w[1] as usize))
+                    {
+                        // The keys are distinct, so an unstable sort gives the one order.
+                        list.sort_unstable_by_key(|&i| key(i as usize));
+                    }
+                }
+            }
         }
         by_lane
     }
 }
 
-/// Which hit each note got, and which note each hit got.
+/// Which hit each note got ([`NO_HIT`] for none), and whether each hit got a note.
 struct Matches {
-    note_hit: Vec<Option<usize>>,
-    hit_note: Vec<Option<usize>>,
+    note_hit: Vec<u32>,
+    hit_matched: Vec<bool>,
 }
 
 impl Matches {
-    /// The optimal matching ([`matching::match_sorted`]) lane by lane.
-    fn new(
-        chart: &ChartLanes,
-        hits: &CorrectedHits,
-        n_notes: usize,
-        n_hits: usize,
-        window: Nanos,
-    ) -> Matches {
-        let mut note_hit: Vec<Option<usize>> = vec![None; n_notes];
-        let mut hit_note: Vec<Option<usize>> = vec![None; n_hits];
+    /// The optimal matching ([`crate::matching::match_sorted`]) lane by lane.
+    fn new(chart: &Chart, lanes: &ChartLanes, hits: &CorrectedHits, window: Nanos) -> Matches {
+        let mut note_hit: Vec<u32> = vec![NO_HIT; chart.notes.len()];
+        let mut hit_matched: Vec<bool> = vec![false; hits.time.len()];
+        let mut matcher = Matcher::new();
+        let mut pairs: Vec<Pair> = Vec::new();
+        let mut note_times: Vec<Nanos> = Vec::new();
         let mut hit_times: Vec<Nanos> = Vec::new();
         for lane in 0..N_LANES {
-            let notes = &chart.times[lane];
+            let lane_notes = &lanes.notes[lane];
             let lane_hits = &hits.by_lane[lane];
-            if notes.is_empty() || lane_hits.is_empty() {
+            if lane_notes.is_empty() || lane_hits.is_empty() {
                 continue;
             }
-            hit_times.clear();
-            hit_times.extend(lane_hits.iter().map(|p| p.0));
-            for (ni, hi) in matching::match_sorted(notes, &hit_times, window) {
-                let note = chart.notes[lane][ni];
-                let hit = lane_hits[hi].1;
-                note_hit[note] = Some(hit);
-                hit_note[hit] = Some(note);
+            lanes.times_into(chart, lane, &mut note_times);
+            let hit_slice: &[Nanos] = match lane_hits {
+                Indices::All(n) => &hits.time[..*n],
+                Indices::List(list) => {
+                    hit_times.clear();
+                    hit_times.extend(list.iter().map(|&i| hits.time[i as usize]));
+                    &hit_times
+                }
+            };
+            matcher.match_into(&note_times, hit_slice, window, &mut pairs);
+            for &(ni, hi) in &pairs {
+                let note = lane_notes.get(ni);
+                let hit = lane_hits.get(hi);
+                note_hit[note] = hit as u32;
+                hit_matched[hit] = true;
             }
         }
-        Matches { note_hit, hit_note }
+        Matches {
+            note_hit,
+            hit_matched,
+        }
     }
 }
 
@@ -296,16 +388,18 @@ fn judge_articulation(
 ) -> ArticulationCounts {
     let mut counts = ArticulationCounts::default();
     for (ni, note) in chart.notes.iter().enumerate() {
-        let Some(hi) = matches.note_hit[ni] else {
+        let hi = matches.note_hit[ni];
+        if hi == NO_HIT {
             continue;
-        };
+        }
+        let hi = hi as usize;
         if let (Some(want), Some(got)) = (note.articulation, take.hits[hi].articulation) {
             counts.judged += 1;
             if !articulation_matches(want, got) {
                 counts.mismatched += 1;
                 if strict {
-                    matches.note_hit[ni] = None;
-                    matches.hit_note[hi] = None;
+                    matches.note_hit[ni] = NO_HIT;
+                    matches.hit_matched[hi] = false;
                     extra_kind[hi] = Some(ExtraKind::WrongArticulation);
                 }
             }
@@ -332,13 +426,12 @@ fn classify_extras(
 ) {
     let mut unplayed_by_lane: Vec<Vec<Nanos>> = vec![Vec::new(); N_LANES];
     for (ni, n) in chart.notes.iter().enumerate() {
-        if matches.note_hit[ni].is_none() {
+        if matches.note_hit[ni] == NO_HIT {
             unplayed_by_lane[lanes.note_lane[ni].index()].push(n.time);
         }
     }
-    for (hi, t) in hits.time.iter().enumerate() {
-        let Some(t) = *t else { continue };
-        if matches.hit_note[hi].is_some() || extra_kind[hi].is_some() {
+    for (hi, &t) in hits.time.iter().enumerate() {
+        if !hits.counted[hi] || matches.hit_matched[hi] || extra_kind[hi].is_some() {
             continue;
         }
         let own = hits.lane[hi].index();
@@ -357,27 +450,29 @@ fn classify_extras(
     }
 }
 
-/// Counts over the matched notes: tiers, early and late, and the points for drift.
+/// Counts over the matched notes: tiers, early and late, and the drift slope.
 struct Tally {
     tiers: TierCounts,
     matched: usize,
     early: usize,
     late: usize,
-    /// (chart time in minutes, offset in ms) per matched note.
-    drift_points: Vec<(f64, f64)>,
+    /// Least-squares slope of offset (ms) against chart time (minutes) over the matched notes.
+    drift: Option<f64>,
 }
 
 impl Tally {
-    fn new(chart: &Chart, note_offset: &[Option<Nanos>], timing: &Timing) -> Tally {
+    fn new(judged: &Judged<'_>, timing: &Timing) -> Tally {
         let mut t = Tally {
             tiers: TierCounts::default(),
             matched: 0,
             early: 0,
             late: 0,
-            drift_points: Vec::new(),
+            drift: None,
         };
-        for (note, off) in chart.notes.iter().zip(note_offset) {
-            let Some(off) = *off else { continue };
+        for ni in 0..judged.chart.notes.len() {
+            let Some(off) = judged.offset(ni) else {
+                continue;
+            };
             match timing.tier(off) {
                 Tier::Perfect => t.tiers.perfect += 1,
                 Tier::Great => t.tiers.great += 1,
@@ -390,17 +485,27 @@ impl Tally {
                 t.late += 1;
             }
             t.matched += 1;
-            t.drift_points
-                .push((note.time.as_secs_f64() / 60.0, off.as_millis_f64()));
         }
+        let points = || {
+            judged
+                .chart
+                .notes
+                .iter()
+                .enumerate()
+                .filter_map(|(ni, note)| {
+                    let off = judged.offset(ni)?;
+                    Some((note.time.as_secs_f64() / 60.0, off.as_millis_f64()))
+                })
+        };
+        t.drift = slope_of(points, t.matched);
         t
     }
 }
 
-fn extras_by_kind(extras: &[usize], extra_kind: &[Option<ExtraKind>]) -> ExtrasByKind {
+fn extras_by_kind(extras: &[u32], extra_kind: &[Option<ExtraKind>]) -> ExtrasByKind {
     let mut by_kind = ExtrasByKind::default();
     for &h in extras {
-        match extra_kind[h] {
+        match extra_kind[h as usize] {
             Some(ExtraKind::WrongLane) => by_kind.wrong_lane += 1,
             Some(ExtraKind::Overhit) => by_kind.overhit += 1,
             Some(ExtraKind::WrongArticulation) => by_kind.wrong_articulation += 1,
@@ -411,22 +516,41 @@ fn extras_by_kind(extras: &[usize], extra_kind: &[Option<ExtraKind>]) -> ExtrasB
 }
 
 /// The longest run of consecutive notes matched with no extra hit between them (notes and
-/// extras in time order).
-fn longest_streak(
-    chart: &Chart,
-    note_hit: &[Option<usize>],
-    extras: &[usize],
-    hit_time: &[Option<Nanos>],
-) -> usize {
-    let mut timeline: Vec<(Nanos, bool)> = chart
-        .notes
+/// extras in time order; at equal times notes come first, then extras in hit order).
+fn longest_streak(judged: &Judged<'_>, extras: &[u32]) -> usize {
+    let notes = &judged.chart.notes;
+    let mut extra_times: Vec<Nanos> = extras
+        .iter()
+        .map(|&h| judged.hit_time[h as usize])
+        .collect();
+    // Stable, as the timeline's sort was; extras all break a streak, so their order among
+    // equal times does not matter anyway.
+    extra_times.sort();
+    let (mut streak, mut longest) = (0usize, 0usize);
+    let mut e = 0;
+    if notes.windows(2).all(|w| w[0].time <= w[1].time) {
+        for (ni, n) in notes.iter().enumerate() {
+            while e < extra_times.len() && extra_times[e] < n.time {
+                streak = 0;
+                e += 1;
+            }
+            streak = if judged.note_hit[ni] != NO_HIT {
+                streak + 1
+            } else {
+                0
+            };
+            longest = longest.max(streak);
+        }
+        return longest;
+    }
+    // Notes out of time order: sort the whole timeline.
+    let mut timeline: Vec<(Nanos, bool)> = notes
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.time, note_hit[i].is_some()))
+        .map(|(i, n)| (n.time, judged.note_hit[i] != NO_HIT))
         .collect();
-    timeline.extend(extras.iter().filter_map(|&h| Some((hit_time[h]?, false))));
+    timeline.extend(extra_times.iter().map(|&t| (t, false)));
     timeline.sort_by_key(|e| e.0);
-    let (mut streak, mut longest) = (0usize, 0usize);
     for (_, ok) in timeline {
         streak = if ok { streak + 1 } else { 0 };
         longest = longest.max(streak);
@@ -437,29 +561,30 @@ fn longest_streak(
 /// Accents and ghost notes, judged against the player's median velocity per lane (over the
 /// normal notes, or all matched notes when the lane has no normal ones).
 fn dynamics(
-    chart: &Chart,
+    judged: &Judged<'_>,
     take: &Take,
     lanes: &ChartLanes,
-    note_hit: &[Option<usize>],
     options: &ScoreOptions,
 ) -> DynamicsCounts {
+    let chart = judged.chart;
     let mut dynamics = DynamicsCounts::default();
-    let mut normal_vel: Vec<Vec<f64>> = vec![Vec::new(); N_LANES];
-    let mut all_vel: Vec<Vec<f64>> = vec![Vec::new(); N_LANES];
+    // Velocities are bytes: their medians come from a count per value.
+    let mut normal_vel = vec![[0usize; 256]; N_LANES];
+    let mut all_vel = vec![[0usize; 256]; N_LANES];
     for (ni, n) in chart.notes.iter().enumerate() {
-        if let Some(hi) = note_hit[ni] {
-            let v = take.hits[hi].velocity as f64;
-            all_vel[lanes.note_lane[ni].index()].push(v);
+        if let Some(hi) = judged.hit(ni) {
+            let v = take.hits[hi].velocity as usize;
+            all_vel[lanes.note_lane[ni].index()][v] += 1;
             if n.dynamic == Dynamic::Normal {
-                normal_vel[lanes.note_lane[ni].index()].push(v);
+                normal_vel[lanes.note_lane[ni].index()][v] += 1;
             }
         }
     }
     let medians: Vec<Option<f64>> = (0..N_LANES)
-        .map(|l| stats::median(&normal_vel[l]).or_else(|| stats::median(&all_vel[l])))
+        .map(|l| median_of_counts(&normal_vel[l]).or_else(|| median_of_counts(&all_vel[l])))
         .collect();
     for (ni, n) in chart.notes.iter().enumerate() {
-        let (Some(hi), Some(med)) = (note_hit[ni], medians[lanes.note_lane[ni].index()]) else {
+        let (Some(hi), Some(med)) = (judged.hit(ni), medians[lanes.note_lane[ni].index()]) else {
             continue;
         };
         let v = take.hits[hi].velocity as f64;
@@ -486,14 +611,18 @@ fn dynamics(
 fn lane_reports(
     lanes: &ChartLanes,
     hits: &CorrectedHits,
-    note_offset: &[Option<Nanos>],
-    extras: &[usize],
-    matched: usize,
+    judged: &Judged<'_>,
+    extras: &[u32],
 ) -> (BTreeMap<Lane, LaneReport>, Vec<f64>) {
     // Every matched note is on exactly one lane, so the player's offsets, sorted, are the
     // lanes' sorted offsets merged.
     let mut reports = BTreeMap::new();
-    let mut all_offsets_ms: Vec<f64> = Vec::with_capacity(matched);
+    let mut all_offsets_ms: Vec<f64> = Vec::new();
+    let mut lanes_with_offsets = 0;
+    let mut extras_per_lane = [0usize; N_LANES];
+    for &h in extras {
+        extras_per_lane[hits.lane[h as usize].index()] += 1;
+    }
     for lane in Lane::ALL {
         let l = lane.index();
         let lane_notes = &lanes.notes[l];
@@ -505,13 +634,12 @@ fn lane_reports(
         // equal), so this is the order `offset_stats` would sort them into.
         let mut offs_ns: Vec<Nanos> = lane_notes
             .iter()
-            .filter_map(|&ni| note_offset[ni])
+            .filter_map(|ni| judged.offset(ni))
             .collect();
         offs_ns.sort_unstable();
-        let offs: Vec<f64> = offs_ns.iter().map(|o| o.as_millis_f64()).collect();
-        drop(offs_ns);
-        all_offsets_ms.extend_from_slice(&offs);
-        let lane_extras = extras.iter().filter(|&&h| hits.lane[h] == lane).count();
+        // Same size, so the conversion reuses the vector.
+        let offs: Vec<f64> = offs_ns.into_iter().map(|o| o.as_millis_f64()).collect();
+        let lane_extras = extras_per_lane[l];
         reports.insert(
             lane,
             LaneReport {
@@ -524,22 +652,32 @@ fn lane_reports(
                 offset_ms: offset_stats_sorted(&offs),
             },
         );
+        if offs.is_empty() {
+            continue;
+        }
+        lanes_with_offsets += 1;
+        if all_offsets_ms.is_empty() {
+            all_offsets_ms = offs;
+        } else {
+            all_offsets_ms.extend_from_slice(&offs);
+        }
     }
-    // A stable sort finds the lanes' sorted runs and merges them.
-    all_offsets_ms.sort_by(f64::total_cmp);
+    if lanes_with_offsets > 1 {
+        // Values equal under total_cmp have the same bits, so any sorted order is the order.
+        all_offsets_ms.sort_unstable_by(f64::total_cmp);
+    }
     (reports, all_offsets_ms)
 }
 
 /// Per-note, per-extra and per-filtered-event detail.
 fn detail(
-    chart: &Chart,
+    judged: &Judged<'_>,
     take: &Take,
-    note_hit: &[Option<usize>],
-    note_offset: &[Option<Nanos>],
     timing: &Timing,
-    extras: &[usize],
+    extras: &[u32],
     extra_kind: &[Option<ExtraKind>],
 ) -> PlayerDetail {
+    let chart = judged.chart;
     let map = &chart.tempo_map;
     PlayerDetail {
         notes: chart
@@ -547,8 +685,8 @@ fn detail(
             .iter()
             .enumerate()
             .map(|(ni, n)| {
-                let hi = note_hit[ni];
-                let off = note_offset[ni];
+                let hi = judged.hit(ni);
+                let off = judged.offset(ni);
                 NoteDetail {
                     time_s: secs(n.time),
                     position: map.position(n.tick).to_string(),
@@ -566,12 +704,15 @@ fn detail(
             .collect(),
         extras: extras
             .iter()
-            .map(|&h| ExtraDetail {
-                hit: h,
-                time_s: secs(take.hits[h].time),
-                lane: take.hits[h].lane,
-                velocity: take.hits[h].velocity,
-                kind: extra_kind[h].unwrap_or(ExtraKind::Overhit),
+            .map(|&h| {
+                let h = h as usize;
+                ExtraDetail {
+                    hit: h,
+                    time_s: secs(take.hits[h].time),
+                    lane: take.hits[h].lane,
+                    velocity: take.hits[h].velocity,
+                    kind: extra_kind[h].unwrap_or(ExtraKind::Overhit),
+                }
             })
             .collect(),
         filtered: take
