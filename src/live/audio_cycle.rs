@@ -127,6 +127,9 @@ pub struct JackAudioStarted {
     pub rate: u32,
     /// pocket's output ports and what they are connected to, for the report.
     pub output: String,
+    /// Each of pocket's output ports and the port it feeds (full JACK names), watched for a
+    /// destination that disappears.
+    pub links: Vec<(String, String)>,
     /// The handle, to check that the audio started at `start_frame`.
     pub start: AudioStart,
 }
@@ -199,6 +202,7 @@ mod tests {
             latency_frames: 480,
             rate: 48_000,
             output: String::new(),
+            links: Vec::new(),
             start: AudioStart {
                 start_at: Arc::new(AtomicI64::new(UNSET)),
                 started: Arc::new(AtomicI64::new(UNSET)),

@@ -187,7 +187,7 @@ impl Pending {
                     name: to.clone(),
                     reason: e.to_string(),
                 })?;
-            links.push(format!("{mine} -> {to}"));
+            links.push((mine.clone(), to.clone()));
         }
         let latency = settled_latency(c, &self.ports);
         let heard = self.heard_at.0 as f64 * f64::from(rate) / 1e9;
@@ -207,7 +207,12 @@ impl Pending {
             start_frame,
             latency_frames: latency,
             rate,
-            output: links.join(", "),
+            output: links
+                .iter()
+                .map(|(mine, to)| format!("{mine} -> {to}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            links,
             start: self.start,
         })
     }

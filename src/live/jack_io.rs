@@ -34,7 +34,7 @@ use jack::{
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The client's name (JACK adds a number when another client has it).
@@ -117,6 +117,8 @@ pub struct JackSession {
     watcher: Watcher,
     audio_in: Vec<AudioThread>,
     backing: Option<JackAudioStarted>,
+    /// What happened to the backing's destinations (the port watcher's, never the callback's).
+    output_warnings: Arc<Mutex<Vec<String>>>,
 }
 
 /// One kit port the client listens to.
@@ -256,17 +258,27 @@ impl JackSession {
                 })?;
         }
 
+        let output_warnings = Arc::new(Mutex::new(Vec::new()));
         let backing = backing_pending
             .map(|p| p.connect_and_start(active.as_client(), zero, server.rate, server.period))
             .transpose()?;
+        let outputs = Outputs {
+            links: backing
+                .as_ref()
+                .map(|b| b.links.clone())
+                .unwrap_or_default(),
+            lost: vec![false; backing.as_ref().map_or(0, |b| b.links.len())],
+            warnings: Arc::clone(&output_warnings),
+        };
         let watcher = Watcher::spawn("pocket-jack-ports", move |stop| {
-            watch(active, watched, clock, control, stop, gone)
+            watch(active, watched, outputs, clock, control, stop, gone)
         })?;
         Ok(JackSession {
             clock: server,
             watcher,
             audio_in: audio_threads,
             backing,
+            output_warnings,
         })
     }
 
@@ -284,10 +296,13 @@ impl JackSession {
     /// transcribers, which finish their recordings; returns what went wrong with them.
     pub fn close(self) -> Vec<String> {
         self.watcher.close();
-        self.audio_in
-            .into_iter()
-            .flat_map(|t| t.join().warnings())
-            .collect()
+        let mut warnings: Vec<String> = self
+            .output_warnings
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default();
+        warnings.extend(self.audio_in.into_iter().flat_map(|t| t.join().warnings()));
+        warnings
     }
 }
 
@@ -372,11 +387,54 @@ impl NotificationHandler for Notifications {
     }
 }
 
+/// The ports the backing plays into, as the port watcher sees them.
+struct Outputs {
+    /// pocket's output port and its destination (full JACK names).
+    links: Vec<(String, String)>,
+    /// Whether each destination is gone.
+    lost: Vec<bool>,
+    /// What the session is told at its end.
+    warnings: Arc<Mutex<Vec<String>>>,
+}
+
+impl Outputs {
+    /// Notes each destination that disappeared (the backing is no longer heard there) and
+    /// connects each one that came back.
+    fn check(&mut self, c: &Client, clock: CaptureClock) {
+        if self.links.is_empty() {
+            return;
+        }
+        let present = c.ports(None, Some("audio"), PortFlags::IS_INPUT);
+        for ((mine, to), lost) in self.links.iter().zip(self.lost.iter_mut()) {
+            let here = present.iter().any(|p| p == to);
+            let at = clock.now().0 as f64 / 1e9;
+            let note = match (*lost, here) {
+                (false, false) => format!(
+                    "the audio output {to} disappeared at {at:.1} s of the capture: the backing \
+                     was not heard there from then on (every hit is kept)"
+                ),
+                (true, true) if c.connect_ports_by_name(mine, to).is_ok() => {
+                    format!(
+                        "the audio output {to} came back at {at:.1} s and plays the backing again"
+                    )
+                }
+                _ => continue,
+            };
+            *lost = !*lost;
+            if let Ok(mut w) = self.warnings.lock() {
+                w.push(note);
+            }
+        }
+    }
+}
+
 /// Polls the JACK port list: a kit port that disappears is reported lost; when it comes back
-/// it is connected again. A server that shuts down loses every kit.
+/// it is connected again. A server that shuts down loses every kit. The backing's destinations
+/// are watched the same way ([`Outputs`]).
 fn watch(
     active: AsyncClient<Notifications, Process>,
     mut watched: Vec<Watched>,
+    mut outputs: Outputs,
     clock: CaptureClock,
     control: Sender<Control>,
     stop: Arc<AtomicBool>,
@@ -406,6 +464,7 @@ fn watch(
             continue;
         }
         waited = Duration::ZERO;
+        outputs.check(active.as_client(), clock);
         let raw = sources(active.as_client());
         let present = stable_names(&raw);
         for w in watched.iter_mut() {

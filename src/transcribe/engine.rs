@@ -233,7 +233,7 @@ impl Streaming {
         self.rises.get_or_insert_with(Vec::new);
     }
 
-    /// The band rises kept since [`Streaming::keep_rises`] (see [`Rise`]).
+    /// The band rises kept since [`Streaming::keep_rises`].
     pub fn take_rises(&mut self) -> Vec<Rise> {
         self.rises.as_mut().map(std::mem::take).unwrap_or_default()
     }

@@ -401,3 +401,74 @@ fn a_song_folders_drum_stem_is_never_heard_and_its_other_stems_are_judged_agains
         0,
     );
 }
+
+#[test]
+fn an_output_that_disappears_mid_song_is_reported_and_every_hit_before_it_is_kept() {
+    let _serial = jack_serial();
+    let Some(probe) = client_or_skip("pocket-pa-probe-gone") else {
+        return;
+    };
+    let (rate, period) = (probe.sample_rate(), probe.buffer_size());
+    let late = frames_of(rate, LATE);
+    if period > late {
+        pocket::testdata::skip("run this test at 256 frames");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wav = dir.path().join("clicks-44k1.wav");
+    pocket::testdata::write_mono_wav16(&wav, FILE_RATE, &clicks_track(9.0));
+    let chart = dir.path().join("clicks.json");
+    std::fs::write(&chart, chart_json()).expect("chart");
+    let plan: Plan = Default::default();
+    let ear_name = "pocket-pa-ear-gone";
+    let (ear_client, _) = ear(ear_name, Arc::clone(&plan), late, 0);
+    let (drummer, sent) = kit("pocket-pa-drummer-gone", plan);
+
+    let mut o = SessionOptions::new(dir.path().join("session"));
+    o.chart = Some(chart);
+    o.players.push(PlayerSpec {
+        name: "Drummer".into(),
+        source: PlayerSource::Port {
+            query: "pocket-pa-drummer-gone".into(),
+            channel: None,
+        },
+        kit: None,
+        offsets: Default::default(),
+    });
+    o.start = Start::Now;
+    o.backing = Some(BackingRequest {
+        file: Some(wav),
+        audio_out: Some(ear_name.into()),
+        ..BackingRequest::default()
+    });
+    let session = std::thread::spawn(move || session::run(o));
+    // Chart zero is heard about a second after the session opens and the clicks are half a
+    // second apart from 2 s: the listener leaves in the middle of the song.
+    std::thread::sleep(std::time::Duration::from_millis(5_500));
+    drop(ear_client);
+    let outcome = session.join().expect("no panic").expect("the session runs");
+    drop((drummer, probe));
+
+    let played = sent
+        .lock()
+        .expect("sent")
+        .iter()
+        .filter(|(_, m)| m[0] & 0xF0 == 0x90 && m[2] > 0)
+        .count();
+    assert!((1..NOTES).contains(&played), "{played} notes played");
+    assert!(
+        outcome
+            .warnings
+            .iter()
+            .any(|w| w.contains(&format!("{ear_name}:in-L")) && w.contains("disappeared")),
+        "{:?}",
+        outcome.warnings
+    );
+    // Every note played before the output vanished is captured and judged 20 ms late.
+    let report = outcome.report.expect("a report");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).expect("JSON");
+    let p = &json["players"][0];
+    assert_eq!(p["matched"], played, "{p}");
+    let mean = p["offset_ms"]["mean"].as_f64().expect("mean");
+    assert!((mean - 20.0).abs() < 0.5, "judged {mean} ms late");
+}
