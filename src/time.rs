@@ -269,20 +269,8 @@ pub fn parse_plain_seconds(bytes: &[u8]) -> Option<Nanos> {
         b'+' => (false, &bytes[1..]),
         _ => (false, bytes),
     };
-    let mut i = 0;
-    let mut whole: u64 = 0;
-    while let Some(&b) = body.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        if i == 18 {
-            return None;
-        }
-        whole = whole * 10 + u64::from(d);
-        i += 1;
-    }
-    let int_len = i;
+    let (whole, int_len) = leading_digits(body)?;
+    let mut i = int_len;
     let mut frac: u64 = 0;
     let mut frac_len = 0;
     if body.get(i) == Some(&b'.') {
@@ -308,24 +296,32 @@ pub fn parse_plain_seconds(bytes: &[u8]) -> Option<Nanos> {
     Some(Nanos(if neg { -ns } else { ns }))
 }
 
-/// The commonest line of an onset list, read in one pass over its bytes: 1 to 18 digits, then
-/// optionally a point and at most 9 digits, and nothing else (no sign, no space). `None` for
-/// any other text; whatever it returns, [`parse_plain_seconds`] returns the same.
-#[inline]
-pub fn parse_bare_seconds(bytes: &[u8]) -> Option<Nanos> {
-    let mut whole: u64 = 0;
+/// The ASCII digits `bytes` starts with, as a number, and how many there are (none: 0, 0);
+/// `None` for more than 18.
+#[inline(always)]
+fn leading_digits(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        let d = bytes[i].wrapping_sub(b'0');
+    while let Some(&b) = bytes.get(i) {
+        let d = b.wrapping_sub(b'0');
         if d > 9 {
             break;
         }
         if i == 18 {
             return None;
         }
-        whole = whole * 10 + u64::from(d);
+        value = value * 10 + u64::from(d);
         i += 1;
     }
+    Some((value, i))
+}
+
+/// The commonest line of an onset list, read in one pass over its bytes: 1 to 18 digits, then
+/// optionally a point and at most 9 digits, and nothing else (no sign, no space). `None` for
+/// any other text; whatever it returns, [`parse_plain_seconds`] returns the same.
+#[inline]
+pub fn parse_bare_seconds(bytes: &[u8]) -> Option<Nanos> {
+    let (whole, i) = leading_digits(bytes)?;
     if i == 0 || whole > PLAIN_MAX_WHOLE_SECONDS {
         return None;
     }
@@ -336,13 +332,9 @@ pub fn parse_bare_seconds(bytes: &[u8]) -> Option<Nanos> {
         return None;
     }
     let digits = &bytes[i + 1..];
-    let mut frac: u64 = 0;
-    for &b in digits {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        frac = frac * 10 + u64::from(d);
+    let (frac, frac_len) = leading_digits(digits)?;
+    if frac_len != digits.len() {
+        return None;
     }
     // Both fit: whole <= i64::MAX / 1e9 - 1 and the fraction is below 1e9.
     Some(Nanos(
