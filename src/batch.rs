@@ -162,7 +162,7 @@ pub fn score_take(settings: &BatchSettings, take: &BatchTake) -> Result<Report, 
         capture: take.loaded.capture.clone(),
     };
     // One player: no sync section, so the sync options do not matter.
-    let (mut report, _) = crate::session::score_session(
+    let mut report = crate::session::score_session_report(
         settings.chart,
         settings.chart_source,
         std::slice::from_ref(&input),

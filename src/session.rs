@@ -13,20 +13,25 @@ use crate::report::{
     ms, secs, CaptureSettings, ChartSummary, Generator, PlayerSettings, Report, Settings,
     SCHEMA_VERSION,
 };
-use crate::score::{score_player, PlayerInput, ScoreOptions};
+use crate::score::{score_player, score_player_report, PlayerInput, ScoreOptions};
 use crate::sync::{self, PlayedTempo, SyncOptions};
 use crate::take::Take;
 use crate::time::{Nanos, Span};
 
 /// The settings entry for a player: where the take came from, its kit and its offsets.
 pub fn player_settings(player: &PlayerInput<'_>, alignment: &Alignment) -> PlayerSettings {
+    settings_with(player, alignment.auto_offset)
+}
+
+/// [`player_settings`] from the offset auto-align found.
+fn settings_with(player: &PlayerInput<'_>, auto_offset: Option<Nanos>) -> PlayerSettings {
     PlayerSettings {
         name: player.name.clone(),
         take: player.take.source.clone(),
         kit: player.kit.clone(),
         offset_hands_ms: ms(player.offsets.hands),
         offset_feet_ms: ms(player.offsets.feet),
-        auto_align_ms: alignment.auto_offset.map(ms),
+        auto_align_ms: auto_offset.map(ms),
         latency_profile: player.latency_profile.clone(),
     }
 }
@@ -56,9 +61,42 @@ pub fn score_session(
     options: &ScoreOptions,
     sync_options: &SyncOptions,
 ) -> (Report, Vec<Alignment>) {
+    score_session_with(chart, chart_path, players, options, sync_options, true)
+}
+
+/// [`score_session`] for a caller that needs only the report: the alignments are built only
+/// where the sync section needs them (two players), not kept for the caller.
+pub fn score_session_report(
+    chart: &Chart,
+    chart_path: &str,
+    players: &[PlayerInput<'_>],
+    options: &ScoreOptions,
+    sync_options: &SyncOptions,
+) -> Report {
+    score_session_with(chart, chart_path, players, options, sync_options, false).0
+}
+
+/// [`score_session`]; the alignments are returned with `alignments` (else the list is empty
+/// unless two players need them for their sync).
+fn score_session_with(
+    chart: &Chart,
+    chart_path: &str,
+    players: &[PlayerInput<'_>],
+    options: &ScoreOptions,
+    sync_options: &SyncOptions,
+    alignments: bool,
+) -> (Report, Vec<Alignment>) {
     let span = options.span;
     if span.is_whole() {
-        return score_span(chart, chart, chart_path, players, options, sync_options);
+        return score_span(
+            chart,
+            chart,
+            chart_path,
+            players,
+            options,
+            sync_options,
+            alignments,
+        );
     }
     let played = chart.within(span);
     let takes: Vec<Take> = players.iter().map(|p| p.take.within(span)).collect();
@@ -67,7 +105,15 @@ pub fn score_session(
         .zip(&takes)
         .map(|(p, take)| PlayerInput { take, ..p.clone() })
         .collect();
-    score_span(chart, &played, chart_path, &players, options, sync_options)
+    score_span(
+        chart,
+        &played,
+        chart_path,
+        &players,
+        options,
+        sync_options,
+        alignments,
+    )
 }
 
 /// [`score_session`] over `played`, the chart as played (`chart` is the chart as written, for
@@ -79,15 +125,24 @@ fn score_span(
     players: &[PlayerInput<'_>],
     options: &ScoreOptions,
     sync_options: &SyncOptions,
+    want_alignments: bool,
 ) -> (Report, Vec<Alignment>) {
     let mut reports = Vec::with_capacity(players.len());
     let mut alignments = Vec::with_capacity(players.len());
     let mut settings = Vec::with_capacity(players.len());
+    // Two players' sync is paired on the chart through their alignments.
+    let build = want_alignments || players.len() == 2;
     for p in players {
-        let (r, a) = score_player(played, p, options);
-        settings.push(player_settings(p, &a));
-        reports.push(r);
-        alignments.push(a);
+        if build {
+            let (r, a) = score_player(played, p, options);
+            settings.push(player_settings(p, &a));
+            reports.push(r);
+            alignments.push(a);
+        } else {
+            let (r, auto_offset) = score_player_report(played, p, options);
+            settings.push(settings_with(p, auto_offset));
+            reports.push(r);
+        }
     }
     let sync = match (players, &reports[..], &alignments[..]) {
         ([pa, pb], [ra, rb], [aa, ab]) => {

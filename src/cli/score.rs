@@ -165,7 +165,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
             capture: l.capture.clone(),
         })
         .collect();
-    let (mut report, _) = session::score_session(
+    let mut report = session::score_session_report(
         &chart,
         &args.chart.display().to_string(),
         &inputs,

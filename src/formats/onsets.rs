@@ -264,6 +264,9 @@ fn is_space(byte: u8) -> bool {
 /// line, which [`read_line`] then reads or refuses; whatever this returns, `read_line` returns
 /// the same for the line.
 fn plain_line(line: &[u8]) -> Option<Plain> {
+    if let Some(time) = crate::time::parse_bare_seconds(line) {
+        return Some(Plain::Onset(time, Lane::Any));
+    }
     let mut i = 0;
     while i < line.len() && is_space(line[i]) {
         i += 1;

@@ -21,5 +21,5 @@ mod timing;
 pub use auto_align::estimate_offset;
 pub use figures::offset_stats;
 pub use options::{PlayerInput, ScoreOptions};
-pub use player::score_player;
+pub use player::{score_player, score_player_report};
 pub use timing::{Timing, TimingError, TimingPreset};

@@ -36,6 +36,30 @@ pub fn score_player(
     player: &PlayerInput<'_>,
     options: &ScoreOptions,
 ) -> (PlayerReport, Alignment) {
+    let (report, _, alignment) = score_player_with(chart, player, options, true);
+    let alignment = alignment.unwrap_or_else(|| unreachable!("an alignment was asked for"));
+    (report, alignment)
+}
+
+/// [`score_player`] for a caller that needs only the report and the offset auto-align found
+/// (the settings' `auto_align_ms`): no [`Alignment`] is built (16 bytes per note and per hit).
+pub fn score_player_report(
+    chart: &Chart,
+    player: &PlayerInput<'_>,
+    options: &ScoreOptions,
+) -> (PlayerReport, Option<Nanos>) {
+    let (report, auto_offset, _) = score_player_with(chart, player, options, false);
+    (report, auto_offset)
+}
+
+/// Scores one player: the report, the offset auto-align found and, with `alignment`, the
+/// [`Alignment`].
+fn score_player_with(
+    chart: &Chart,
+    player: &PlayerInput<'_>,
+    options: &ScoreOptions,
+    alignment: bool,
+) -> (PlayerReport, Option<Nanos>, Option<Alignment>) {
     let take = player.take;
     let window = options.timing.window;
     let lanes = ChartLanes::new(chart, &options.lane_merge);
@@ -130,6 +154,9 @@ pub fn score_player(
         detail,
     };
     drop((lanes, extra_kind, extras_list));
+    if !alignment {
+        return (report, hits.auto_offset, None);
+    }
     let CorrectedHits {
         time,
         counted,
@@ -150,7 +177,7 @@ pub fn score_player(
         hit_time,
         auto_offset,
     };
-    (report, alignment)
+    (report, auto_offset, Some(alignment))
 }
 
 /// Indices of one lane's notes or hits: every index `0..n` in order (when one lane holds all
