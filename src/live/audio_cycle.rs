@@ -125,8 +125,6 @@ pub struct JackAudioStarted {
     pub latency_frames: u32,
     /// The server's rate, Hz.
     pub rate: u32,
-    /// pocket's output ports and what they are connected to, for the report.
-    pub output: String,
     /// Each of pocket's output ports and the port it feeds (full JACK names), watched for a
     /// destination that disappears.
     pub links: Vec<(String, String)>,
@@ -201,7 +199,6 @@ mod tests {
             start_frame: 48_000,
             latency_frames: 480,
             rate: 48_000,
-            output: String::new(),
             links: Vec::new(),
             start: AudioStart {
                 start_at: Arc::new(AtomicI64::new(UNSET)),

@@ -207,11 +207,6 @@ impl Pending {
             start_frame,
             latency_frames: latency,
             rate,
-            output: links
-                .iter()
-                .map(|(mine, to)| format!("{mine} -> {to}"))
-                .collect::<Vec<_>>()
-                .join(", "),
             links,
             start: self.start,
         })
