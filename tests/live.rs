@@ -628,7 +628,7 @@ fn an_audio_input_that_cannot_be_had_is_named_with_what_to_do() {
     let (code, err) = live("Lee=audio:no-such-input-anywhere");
     assert_eq!(code, Some(1), "{err}");
     assert!(
-        err.contains("built without JACK")
+        err.contains("built without audio input support")
             || err.contains("JACK server")
             || err.contains("no audio input matches \"no-such-input-anywhere\""),
         "{err}"
@@ -646,3 +646,7 @@ mod jack_play_along;
 #[cfg(feature = "jack")]
 #[path = "live/jack_audio_in.rs"]
 mod jack_audio_in;
+
+#[cfg(all(feature = "jack", feature = "midi-io"))]
+#[path = "live/cpal_audio_in.rs"]
+mod cpal_audio_in;

@@ -1,5 +1,6 @@
 //! Backing audio out through cpal (ALSA on Linux, CoreAudio, WASAPI), mapped onto the capture
-//! clock. The only file that touches cpal; `midi-io` builds only.
+//! clock, and finding cpal's devices (outputs here, inputs for `cpal_in`); `midi-io` builds
+//! only. With `cpal_in`, the only files that touch cpal.
 //!
 //! The output callback is real-time: it reads the capture clock, copies frames from the
 //! [`backing::Reader`] into cpal's buffer and records one number: when the output's frame 0
@@ -25,14 +26,16 @@ const SCRATCH_FRAMES: usize = 8192;
 
 /// The audio outputs of the default host: `(name, is_default)`.
 pub fn list_outputs() -> Result<Vec<(String, bool)>, LiveError> {
+    list_devices(false)
+}
+
+/// The audio outputs (`input` false) or inputs of the default host: `(name, is_default)`.
+pub(super) fn list_devices(input: bool) -> Result<Vec<(String, bool)>, LiveError> {
     let host = cpal::default_host();
-    let default = host.default_output_device().map(|d| device_name(&d));
-    let devices = host
-        .output_devices()
-        .map_err(|e| LiveError::NoMidiSystem(format!("cannot list the audio outputs: {e}")))?;
-    Ok(devices
-        .map(|d| {
-            let name = device_name(&d);
+    let default = default_device(&host, input).map(|d| device_name(&d));
+    Ok(devices(&host, input)?
+        .into_iter()
+        .map(|(_, name)| {
             let is_default = default.as_deref() == Some(name.as_str());
             (name, is_default)
         })
@@ -41,32 +44,59 @@ pub fn list_outputs() -> Result<Vec<(String, bool)>, LiveError> {
 
 fn device_name(d: &cpal::Device) -> String {
     d.name()
-        .unwrap_or_else(|e| format!("(unnamed output: {e})"))
+        .unwrap_or_else(|e| format!("(unnamed device: {e})"))
 }
 
-/// The output device whose name holds `query` (case-insensitive), or the default one.
-fn find_output(query: Option<&str>) -> Result<(cpal::Device, String), LiveError> {
-    let host = cpal::default_host();
-    let Some(query) = query else {
-        let d = host
-            .default_output_device()
-            .ok_or_else(|| LiveError::NoSuchPort {
-                what: "audio output".into(),
-                query: "the default output".into(),
-                available: Vec::new(),
-            })?;
-        let name = device_name(&d);
-        return Ok((d, name));
+fn what(input: bool) -> &'static str {
+    if input {
+        "audio input"
+    } else {
+        "audio output"
+    }
+}
+
+fn default_device(host: &cpal::Host, input: bool) -> Option<cpal::Device> {
+    if input {
+        host.default_input_device()
+    } else {
+        host.default_output_device()
+    }
+}
+
+fn devices(host: &cpal::Host, input: bool) -> Result<Vec<(cpal::Device, String)>, LiveError> {
+    let list = if input {
+        host.input_devices()
+    } else {
+        host.output_devices()
     };
-    let q = query.to_lowercase();
-    let devices: Vec<(cpal::Device, String)> = host
-        .output_devices()
-        .map_err(|e| LiveError::NoMidiSystem(format!("cannot list the audio outputs: {e}")))?
+    let list = list
+        .map_err(|e| LiveError::NoMidiSystem(format!("cannot list the {}s: {e}", what(input))))?;
+    Ok(list
         .map(|d| {
             let n = device_name(&d);
             (d, n)
         })
-        .collect();
+        .collect())
+}
+
+/// The output (`input` false) or input device whose name holds `query` (case-insensitive; an
+/// exact name wins over names that merely contain it), or the default one.
+pub(super) fn find_device(
+    query: Option<&str>,
+    input: bool,
+) -> Result<(cpal::Device, String), LiveError> {
+    let host = cpal::default_host();
+    let Some(query) = query else {
+        let d = default_device(&host, input).ok_or_else(|| LiveError::NoSuchPort {
+            what: what(input).into(),
+            query: format!("the default {}", what(input)),
+            available: Vec::new(),
+        })?;
+        let name = device_name(&d);
+        return Ok((d, name));
+    };
+    let q = query.to_lowercase();
+    let devices = devices(&host, input)?;
     let names: Vec<String> = devices.iter().map(|(_, n)| n.clone()).collect();
     let mut matching: Vec<(cpal::Device, String)> = devices
         .into_iter()
@@ -74,18 +104,17 @@ fn find_output(query: Option<&str>) -> Result<(cpal::Device, String), LiveError>
         .collect();
     match matching.len() {
         0 => Err(LiveError::NoSuchPort {
-            what: "audio output".into(),
+            what: what(input).into(),
             query: query.into(),
             available: names,
         }),
         1 => Ok(matching.remove(0)),
         _ => {
-            // An exact name wins over names that merely contain it.
             if let Some(i) = matching.iter().position(|(_, n)| n.to_lowercase() == q) {
                 return Ok(matching.remove(i));
             }
             Err(LiveError::AmbiguousPort {
-                what: "audio output".into(),
+                what: what(input).into(),
                 query: query.into(),
                 matches: matching.into_iter().map(|(_, n)| n).collect(),
             })
@@ -153,7 +182,7 @@ impl AudioOut {
         settings: impl FnOnce(u32) -> Settings,
         clock: CaptureClock,
     ) -> Result<AudioOut, LiveError> {
-        let (device, name) = find_output(query)?;
+        let (device, name) = find_device(query, false)?;
         let busy = |reason: String| LiveError::PortBusy {
             name: name.clone(),
             reason,

@@ -271,7 +271,7 @@ pub fn run(
                     Stamp::FrameJump { expected, actual } => {
                         writer.write_clock_jump(src.clock.time(actual), actual, expected)?;
                     }
-                    Stamp::Backend { .. } => {}
+                    Stamp::Backend { .. } | Stamp::Time(_) => {}
                 }
             }
             let xruns = src.xruns.load(Ordering::Relaxed);
@@ -312,6 +312,10 @@ pub fn run(
                         let clock = frames.as_ref().map_or(FrameClock { rate: 1 }, |s| s.clock);
                         let time = clock.time(f);
                         writer.write_midi_at_frame(time, f, port_index, bytes)?;
+                        time
+                    }
+                    Stamp::Time(time) => {
+                        writer.write_midi(time, port_index, bytes)?;
                         time
                     }
                     Stamp::FrameJump { .. } => continue,

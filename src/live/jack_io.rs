@@ -20,7 +20,7 @@
 //! port is asked for.
 
 use super::audio_cycle::{JackAudioRequest, JackAudioStarted};
-use super::audio_in::{audio_ring, AudioInput, AudioSender, AudioThread, RING_SECONDS};
+use super::audio_in::{start_input, AudioInput, AudioSender, AudioThread};
 use super::clock::{CaptureClock, FrameClock};
 use super::consumer::{Control, ACCENT_NOTE, CLICK_NOTE};
 use super::cycle::{Cycle, Schedule, Scheduled};
@@ -192,18 +192,7 @@ impl JackSession {
                 .register_port(&format!("audio-in-{}", k + 1), AudioIn::default())
                 .map_err(register_error)?;
             connections.push((raw, port.name().map_err(register_error)?));
-            let (tx, rx) = ring(DEFAULT_RING_BYTES, clock);
-            let _ = control.send(Control::Ring {
-                port: input.port,
-                receiver: rx,
-            });
-            let (sender, receiver) = audio_ring(server.rate, RING_SECONDS);
-            let thread = AudioThread::spawn(input, server.rate, receiver, tx).map_err(|e| {
-                LiveError::Io {
-                    path: input.wav.clone(),
-                    source: e,
-                }
-            })?;
+            let (sender, thread) = start_input(input, server.rate, clock, &control)?;
             audio_threads.push(thread);
             audio_ports.push((port, sender));
         }

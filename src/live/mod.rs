@@ -5,7 +5,7 @@
 //!
 //! | step | file | thread |
 //! |---|---|---|
-//! | audio input -> callback (copy with the block's frame) -> transcriber thread (WAV beside the capture log, hits as notes into the port's ring) | `audio_in` (feature `jack`) | the backend's, then one per audio input |
+//! | audio input -> callback (copy with the block's frame, or with the device's frame and when it was heard) -> transcriber thread (WAV beside the capture log, hits as notes into the port's ring) | `audio_in`; the callbacks: `jack_io` (feature `jack`), `cpal_in` (feature `midi-io`) | the backend's, then one per audio input |
 //! | MIDI port -> callback (stamp, copy, return) | [`ports`] (finding ports), `jack_io` (pocket's JACK client, feature `jack`: frames, clicks at their frame, `cycle`), `midir_io` (ALSA, CoreMIDI, WinMM, feature `midi-io`), `ring` | the backend's |
 //! | recorded take -> the same callback | [`replay`] | one per replayed player |
 //! | ring -> capture clock (`clock`) -> capture log, online judge (`judge`) | `consumer` | the consumer |
@@ -19,12 +19,14 @@
 //! `internals` (feature `testing`).
 
 pub mod audio_cycle;
-#[cfg_attr(not(feature = "jack"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "jack", feature = "midi-io")), allow(dead_code))]
 pub mod audio_in;
 #[cfg(feature = "midi-io")]
 pub mod audio_out;
 pub(crate) mod clock;
 pub(crate) mod consumer;
+#[cfg(feature = "midi-io")]
+pub mod cpal_in;
 #[cfg(any(feature = "jack", feature = "testing"))]
 pub(crate) mod cycle;
 pub(crate) mod display;

@@ -247,6 +247,7 @@ pub fn run(
             let time = match (r.stamp, frames) {
                 (Stamp::Backend { stamp_us, now }, _) => conn.time(stamp_us, now),
                 (Stamp::Frame(f), Some(clock)) => clock.time(f),
+                (Stamp::Time(t), _) => t,
                 _ => continue,
             };
             for message in split_messages(&buf[..r.len]) {

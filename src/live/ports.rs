@@ -24,6 +24,8 @@ pub enum Backend {
     Jack,
     /// midir: ALSA, CoreMIDI or WinMM (feature `midi-io`).
     Midir,
+    /// cpal's audio inputs (feature `midi-io`): acoustic kits only.
+    Cpal,
 }
 
 impl Backend {
@@ -36,6 +38,7 @@ impl Backend {
             Backend::Midir if cfg!(target_os = "macos") => "coremidi",
             Backend::Midir if cfg!(windows) => "winmm",
             Backend::Midir => "midir",
+            Backend::Cpal => "cpal",
         }
     }
 }
@@ -85,7 +88,7 @@ pub struct Devices {
     /// Output ports (for the click).
     pub outputs: Vec<PortEntry>,
     /// Audio inputs (`--player NAME=audio:DEVICE`): JACK audio ports that send, such as the
-    /// sound card's capture ports. Only with a JACK server.
+    /// sound card's capture ports (with a JACK server), then cpal's input devices (`midi-io`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub audio_inputs: Vec<PortEntry>,
 }
@@ -151,6 +154,15 @@ pub fn devices() -> Result<Devices, LiveError> {
                 ..e
             })
             .collect();
+    }
+    #[cfg(feature = "midi-io")]
+    if let Ok(raw) = super::cpal_in::input_names() {
+        d.audio_inputs.extend(raw.into_iter().map(|name| PortEntry {
+            backend: Backend::Cpal.name(),
+            system_name: name.clone(),
+            name,
+            suggested_kit: None,
+        }));
     }
     let mut last_error = None;
     for b in backends {
@@ -238,26 +250,34 @@ pub fn find_input(query: &str) -> Result<PortRef, LiveError> {
 }
 
 /// The audio input matching `query` (`--player NAME=audio:DEVICE`): a JACK audio port that
-/// sends (a capture port such as `system:capture_1`, or another client's output). Only pocket's
-/// JACK client reads audio inputs in this build.
+/// sends (a capture port such as `system:capture_1`, or another client's output), searched
+/// first; else (feature `midi-io`) a cpal input device whose name holds `query`.
 pub fn find_audio_input(query: &str) -> Result<PortRef, LiveError> {
     #[cfg(feature = "jack")]
-    {
-        let names = stable_names(&super::jack_io::audio_port_names()?);
+    let jack = super::jack_io::audio_port_names().and_then(|raw| {
+        let names = stable_names(&raw);
         let k = choose(query, &names, "audio input")?;
         Ok(PortRef {
             backend: Backend::Jack,
             name: names[k].clone(),
         })
-    }
+    });
     #[cfg(not(feature = "jack"))]
-    {
-        let _ = query;
-        Err(LiveError::Settings(
-            "this pocket was built without JACK, so it cannot listen to an audio input; \
-             rebuild it with `cargo install --path . --features jack` and run a JACK server"
-                .into(),
-        ))
+    let jack: Result<PortRef, LiveError> = Err(LiveError::Settings(format!(
+        "this pocket was built without audio input support, so it cannot listen to an audio \
+         input ({query:?}); rebuild it with `cargo install --path . --features midi-io` \
+         (cpal's inputs) or `--features jack` (a JACK server's)"
+    )));
+    match jack {
+        Ok(p) => Ok(p),
+        Err(e @ LiveError::AmbiguousPort { .. }) => Err(e),
+        #[cfg(feature = "midi-io")]
+        Err(_) => super::cpal_in::find_input(query).map(|name| PortRef {
+            backend: Backend::Cpal,
+            name,
+        }),
+        #[cfg(not(feature = "midi-io"))]
+        Err(e) => Err(e),
     }
 }
 
@@ -275,19 +295,22 @@ pub struct OpenPorts {
     midir_click: Option<std::thread::JoinHandle<()>>,
     #[cfg(feature = "jack")]
     jack: Option<super::jack_io::JackSession>,
+    #[cfg(feature = "midi-io")]
+    cpal_in: Option<super::cpal_in::CpalInputs>,
     stamps: Option<StampSource>,
     backing: Option<super::audio_cycle::JackAudioStarted>,
 }
 
 impl OpenPorts {
-    /// Opens the kits' ports (port index, port), the acoustic kits' audio inputs, the click
+    /// Opens the kits' ports (port index, port), the acoustic kits' audio inputs (each with
+    /// its backend: JACK or cpal), the click
     /// (destination, clicks at capture-clock times) and the backing on pocket's JACK client's
     /// audio outputs (`backing`: the client is opened for it even without JACK kits), each on
     /// its backend; every ring reaches the consumer through `control`. The midir click is sent
     /// by a thread that stops when `stop` is set.
     pub fn open(
         inputs: &[(u16, PortRef)],
-        audio: &[super::audio_in::AudioInput],
+        audio: &[(super::audio_in::AudioInput, Backend)],
         click: Option<(&PortRef, &[(Nanos, bool)])>,
         backing: Option<super::audio_cycle::JackAudioRequest>,
         clock: CaptureClock,
@@ -302,6 +325,14 @@ impl OpenPorts {
                 .collect()
         };
         let (jack_inputs, midir_inputs) = (on(Backend::Jack), on(Backend::Midir));
+        let audio_on = |b: Backend| -> Vec<super::audio_in::AudioInput> {
+            audio
+                .iter()
+                .filter(|(_, ab)| *ab == b)
+                .map(|(a, _)| a.clone())
+                .collect()
+        };
+        let (audio, cpal_audio) = (audio_on(Backend::Jack), audio_on(Backend::Cpal));
         let jack_click = click.filter(|(p, _)| p.backend == Backend::Jack);
         let midir_click = click.filter(|(p, _)| p.backend == Backend::Midir);
         let _ = (&clock, &control, &stop, &backing);
@@ -319,7 +350,7 @@ impl OpenPorts {
             {
                 let j = super::jack_io::JackSession::open(
                     &jack_inputs,
-                    audio,
+                    &audio,
                     jack_click.map(|(p, c)| (p.name.as_str(), c)),
                     backing,
                     clock,
@@ -364,6 +395,19 @@ impl OpenPorts {
             #[cfg(not(feature = "midi-io"))]
             return Err(LiveError::NotBuilt);
         }
+        if !cpal_audio.is_empty() {
+            #[cfg(feature = "midi-io")]
+            {
+                let c = super::cpal_in::CpalInputs::open(&cpal_audio, clock, &control)?;
+                backends.push(Backend::Cpal.name());
+                for r in &c.rates {
+                    resolution = resolution.max(1_000.0 / f64::from((*r).max(1)));
+                }
+                open.cpal_in = Some(c);
+            }
+            #[cfg(not(feature = "midi-io"))]
+            return Err(LiveError::NotBuilt);
+        }
         open.stamps = (!backends.is_empty()).then(|| StampSource {
             backend: backends.join("+"),
             sample_rate: rate,
@@ -395,6 +439,9 @@ impl OpenPorts {
         }
         #[cfg(feature = "midi-io")]
         {
+            if let Some(c) = self.cpal_in {
+                warnings.extend(c.close());
+            }
             if let Some(i) = self.midir {
                 i.close();
             }

@@ -26,6 +26,7 @@ const HEADER_BYTES: usize = 2 + 1 + 8 + 8;
 const KIND_BACKEND: u8 = 0;
 const KIND_FRAME: u8 = 1;
 const KIND_FRAME_JUMP: u8 = 2;
+const KIND_TIME: u8 = 3;
 
 /// How a record in the ring was stamped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,9 @@ pub enum Stamp {
         /// Where it started.
         actual: i64,
     },
+    /// The event's capture-clock time, placed by its sender (an audio input read through cpal,
+    /// whose hits are placed by the input's own device clock mapping, `audio_in`).
+    Time(Nanos),
 }
 /// Default ring size per connection: about 50,000 three-byte messages. Real drumming sends at
 /// most a few hundred messages a second, so this absorbs a consumer stalled for minutes (a slow
@@ -166,6 +170,12 @@ impl EventSender {
         self.push_record(KIND_FRAME, frame as u64, 0, message)
     }
 
+    /// Queues a message at capture-clock time `t`, placed by the sender (see [`Stamp::Time`]).
+    /// Real-time safe, like [`push`](Self::push).
+    pub fn push_time(&mut self, t: Nanos, message: &[u8]) -> bool {
+        self.push_record(KIND_TIME, 0, t.0, message)
+    }
+
     /// Queues a jump of the frame clock (see [`Stamp::FrameJump`]). Real-time safe.
     pub fn push_frame_jump(&mut self, expected: i64, actual: i64) -> bool {
         self.push_record(KIND_FRAME_JUMP, expected as u64, actual, &[])
@@ -243,6 +253,7 @@ impl EventReceiver {
                 expected: a as i64,
                 actual: b,
             },
+            KIND_TIME => Stamp::Time(Nanos(b)),
             _ => Stamp::Backend {
                 stamp_us: a,
                 now: Nanos(b),
@@ -316,6 +327,7 @@ mod tests {
         assert!(tx.push_frame(-5, &[0x99, 36, 100]));
         assert!(tx.push_frame(1 << 40, &[0x99, 38, 100]));
         assert!(tx.push_frame_jump(2048, 4096));
+        assert!(tx.push_time(Nanos(-7), &[0x99, 42, 90]));
         let mut buf = [0u8; 16];
         let got: Vec<Stamp> = std::iter::from_fn(|| rx.pop(&mut buf).map(|r| r.stamp)).collect();
         assert_eq!(
@@ -326,7 +338,8 @@ mod tests {
                 Stamp::FrameJump {
                     expected: 2048,
                     actual: 4096
-                }
+                },
+                Stamp::Time(Nanos(-7)),
             ]
         );
     }

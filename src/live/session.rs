@@ -606,18 +606,21 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let mut player_ports: Vec<(u16, Option<u8>)> = Vec::new();
     let mut replays: Vec<(usize, Vec<crate::event::RawEvent>)> = Vec::new();
     let mut kits: Vec<KitMap> = Vec::new();
-    let mut audio_inputs: Vec<super::audio_in::AudioInput> = Vec::new();
+    let mut audio_inputs: Vec<(super::audio_in::AudioInput, ports::Backend)> = Vec::new();
     for p in &opts.players {
         let (port, channel, suggested) = match &p.source {
             PlayerSource::Audio { query } => {
                 let device = ports::find_audio_input(query)?;
                 port_names.push(format!("audio {}", device.name));
                 let index = port_names.len() - 1;
-                audio_inputs.push(super::audio_in::AudioInput {
-                    port: index as u16,
-                    device: device.name,
-                    wav: opts.out_dir.join(audio_file_name(&p.name)),
-                });
+                audio_inputs.push((
+                    super::audio_in::AudioInput {
+                        port: index as u16,
+                        device: device.name,
+                        wav: opts.out_dir.join(audio_file_name(&p.name)),
+                    },
+                    device.backend,
+                ));
                 // The transcriber writes each hit as the General MIDI note of its lane.
                 (index, None, KitMap::builtin("gm"))
             }
@@ -715,6 +718,7 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
             name: n.clone(),
             audio_file: audio_inputs
                 .iter()
+                .map(|(a, _)| a)
                 .find(|a| usize::from(a.port) == i)
                 .and_then(|a| a.wav.file_name())
                 .map(|f| f.to_string_lossy().into_owned()),

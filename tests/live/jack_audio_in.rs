@@ -17,10 +17,10 @@ use std::sync::Arc;
 
 /// A test drummer: one audio output that plays `audio` from JACK frame `start` on (silence
 /// before and after).
-struct Drums {
-    port: Port<AudioOut>,
-    audio: Arc<Vec<f32>>,
-    start: Arc<AtomicU32>,
+pub(super) struct Drums {
+    pub(super) port: Port<AudioOut>,
+    pub(super) audio: Arc<Vec<f32>>,
+    pub(super) start: Arc<AtomicU32>,
 }
 
 impl ProcessHandler for Drums {
@@ -43,7 +43,7 @@ impl ProcessHandler for Drums {
 
 /// Two bars at 120 bpm: hi-hat on every eighth, kick on 1 and 3, snare on 2 and 4; the
 /// strokes' frames (from the first) and the audio.
-fn groove(rate: u32) -> (Vec<usize>, Vec<f32>) {
+pub(super) fn groove(rate: u32) -> (Vec<usize>, Vec<f32>) {
     let eighth = rate as usize / 4;
     let mut strokes = Vec::new();
     let voices: Vec<(Lane, Vec<f32>)> = [Lane::Kick, Lane::Snare, Lane::Hihat]
@@ -93,32 +93,8 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
         )
         .expect("active");
 
-    // A chart of the groove's notes: time zero is the first stroke (`--start first-hit`).
     let dir = tempfile::tempdir().expect("temp dir");
-    let chart_path = dir.path().join("groove.txt");
-    let mut chart = String::new();
-    for (e, _) in strokes.iter().enumerate() {
-        let t = e as f64 * 0.25;
-        chart.push_str(&format!("{t:.3} hihat\n"));
-        match e % 4 {
-            0 => chart.push_str(&format!("{t:.3} kick\n")),
-            2 => chart.push_str(&format!("{t:.3} snare\n")),
-            _ => {}
-        }
-    }
-    std::fs::write(&chart_path, chart).expect("chart");
-    let out = dir.path().join("session");
-    let mut o = SessionOptions::new(&out);
-    o.chart = Some(chart_path.clone());
-    o.start = session::Start::FirstHit;
-    o.players.push(PlayerSpec {
-        name: "Lee".into(),
-        source: PlayerSource::Audio {
-            query: "pocket-test-drums:out".into(),
-        },
-        kit: None,
-        offsets: Default::default(),
-    });
+    let (o, chart_path, out) = groove_session(dir.path(), strokes.len(), "pocket-test-drums:out");
     let stop = Arc::clone(&o.stop);
     let session = start_probed_session(o, &out);
     std::thread::sleep(Duration::from_millis(300));
@@ -151,18 +127,7 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
     let port = &cap.header.ports[0];
     assert_eq!(port.audio_file.as_deref(), Some("audio-Lee.wav"));
     let wav = out.join("audio-Lee.wav");
-    let mut source = pocket::transcribe::open_audio(&wav).expect("the recording");
-    assert_eq!((source.sample_rate(), source.channels()), (rate, 1));
-    let mut recorded = Vec::new();
-    let mut block = vec![0.0f32; 8192];
-    loop {
-        let n = source.read_frames(&mut block).expect("readable");
-        if n == 0 {
-            break;
-        }
-        recorded.extend_from_slice(&block[..n]);
-    }
-    assert!(source.warning().is_none(), "{:?}", source.warning());
+    let recorded = read_recording(&wav, rate);
     let first = recorded
         .iter()
         .position(|s| *s != 0.0)
@@ -174,22 +139,83 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
     );
 
     // Every hit within 2 ms of a stroke, every stroke heard.
+    let hits = port_hits(&cap);
     let frame_ns = |f: usize| (f as f64 * 1e9 / f64::from(rate)).round() as i64;
     let expected: Vec<i64> = strokes.iter().map(|s| frame_ns(first + s)).collect();
-    let hits: Vec<(i64, u8)> = cap
-        .events
-        .iter()
-        .filter(|e| e.port == 0)
-        .map(|e| (e.time.0, e.message()[1]))
-        .collect();
+    hits_at_strokes(&hits, &expected, rate);
+
+    assert_eq!(
+        hits_sorted(&hits),
+        offline_hits(&wav),
+        "the live hits are the recording's"
+    );
+
+    rescored_alike(&outcome, &cap, &chart_path, dir.path(), &wav);
+}
+
+/// The groove's chart (time zero is the first stroke: `--start first-hit`) in `dir`, and a
+/// session of one player, Lee, on the audio input `query`, into `dir`/session.
+pub(super) fn groove_session(
+    dir: &Path,
+    strokes: usize,
+    query: &str,
+) -> (SessionOptions, PathBuf, PathBuf) {
+    let chart_path = dir.join("groove.txt");
+    let mut chart = String::new();
+    for e in 0..strokes {
+        let t = e as f64 * 0.25;
+        chart.push_str(&format!("{t:.3} hihat\n"));
+        match e % 4 {
+            0 => chart.push_str(&format!("{t:.3} kick\n")),
+            2 => chart.push_str(&format!("{t:.3} snare\n")),
+            _ => {}
+        }
+    }
+    std::fs::write(&chart_path, chart).expect("chart");
+    let out = dir.join("session");
+    let mut o = SessionOptions::new(&out);
+    o.chart = Some(chart_path.clone());
+    o.start = session::Start::FirstHit;
+    o.players.push(PlayerSpec {
+        name: "Lee".into(),
+        source: PlayerSource::Audio {
+            query: query.into(),
+        },
+        kit: None,
+        offsets: Default::default(),
+    });
+    (o, chart_path, out)
+}
+
+/// The recording, mono at `rate`, whole and readable.
+pub(super) fn read_recording(wav: &Path, rate: u32) -> Vec<f32> {
+    let mut source = pocket::transcribe::open_audio(wav).expect("the recording");
+    assert_eq!((source.sample_rate(), source.channels()), (rate, 1));
+    let mut recorded = Vec::new();
+    let mut block = vec![0.0f32; 8192];
+    loop {
+        let n = source.read_frames(&mut block).expect("readable");
+        if n == 0 {
+            break;
+        }
+        recorded.extend_from_slice(&block[..n]);
+    }
+    assert!(source.warning().is_none(), "{:?}", source.warning());
+    recorded
+}
+
+/// Checks that every hit lies within 2 ms of a stroke (`expected`: where the strokes are in
+/// the recording, ns; the hits on the capture clock) and every stroke has one; `rate` is the
+/// recording's.
+pub(super) fn hits_at_strokes(hits: &[(i64, u8)], expected: &[i64], rate: u32) {
     assert!(!hits.is_empty(), "hits were captured");
     let mut worst: f64 = 0.0;
-    for (t, note) in &hits {
+    for (t, note) in hits {
         let d = expected.iter().map(|e| (t - e).abs()).min().unwrap() as f64 / 1e6;
         worst = worst.max(d);
         assert!(d <= 2.0, "a hit (note {note}) {d} ms from every stroke");
     }
-    for e in &expected {
+    for e in expected {
         assert!(
             hits.iter().any(|(t, _)| (t - e).abs() <= 2_000_000),
             "the stroke at {e} ns was heard"
@@ -199,14 +225,31 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
     eprintln!(
         "{} hits for {} strokes, each within {worst:.3} ms of its stroke; detection latency {:.1} ms",
         hits.len(),
-        strokes.len(),
+        expected.len(),
         latency.as_millis_f64()
     );
+}
 
-    // The recording transcribed offline: the same hits at the same times (its sample 0 is
-    // capture time 0), with the same notes.
+/// The notes of port 0 of a capture: (capture time in ns, note).
+pub(super) fn port_hits(cap: &pocket::formats::capture_log::Capture) -> Vec<(i64, u8)> {
+    cap.events
+        .iter()
+        .filter(|e| e.port == 0)
+        .map(|e| (e.time.0, e.message()[1]))
+        .collect()
+}
+
+fn hits_sorted(hits: &[(i64, u8)]) -> Vec<(i64, u8)> {
+    let mut v = hits.to_vec();
+    v.sort();
+    v
+}
+
+/// The recording transcribed offline (its sample 0 is capture time 0): (time in ns, note),
+/// sorted.
+pub(super) fn offline_hits(wav: &Path) -> Vec<(i64, u8)> {
     let tr = transcribe_file(
-        &wav,
+        wav,
         ChannelChoice::Mix,
         Settings::default(),
         &AudioKit::builtin(),
@@ -218,14 +261,19 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
         .iter()
         .map(|h| (h.time.0, h.source.note))
         .collect();
-    let mut live = hits.clone();
-    let mut offline_sorted = offline.clone();
-    live.sort();
-    offline_sorted.sort();
-    assert_eq!(live, offline_sorted, "the live hits are the recording's");
+    hits_sorted(&offline)
+}
 
-    // The live report is `pocket score` on the capture log.
-    let live_report = outcome.report.expect("a report");
+/// The live report equals `pocket score` on the capture log, and on the recording with the
+/// capture's time zero (the command the session prints).
+pub(super) fn rescored_alike(
+    outcome: &session::SessionOutcome,
+    cap: &pocket::formats::capture_log::Capture,
+    chart_path: &Path,
+    dir: &Path,
+    wav: &Path,
+) {
+    let live_report = outcome.report.as_ref().expect("a report");
     assert!(
         live_report.players[0].matched > 0,
         "{:?}",
@@ -233,11 +281,11 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
     );
     let live_json: serde_json::Value = serde_json::from_str(&live_report.to_json()).expect("JSON");
     let score = |player: &str, file: &str| -> serde_json::Value {
-        let report = dir.path().join(file);
+        let report = dir.join(file);
         let run = pocket()
             .arg("score")
             .arg("--chart")
-            .arg(&chart_path)
+            .arg(chart_path)
             .arg("--player")
             .arg(player)
             .arg("-o")
@@ -262,6 +310,7 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
     // session prints): the same report.
     let command = outcome
         .audio_score_command
+        .as_ref()
         .expect("the command that scores the recording");
     let zero = cap.time_zero.expect("time zero was set by the first hit");
     let spec = format!(

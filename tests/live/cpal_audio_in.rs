@@ -1,0 +1,245 @@
+//! An acoustic kit heard through cpal's audio input (feature `midi-io`): a test JACK client
+//! plays a rendered drum groove, which reaches pocket through ALSA's capture device, made here
+//! by alsa-lib's JACK PCM plugin (libasound2-plugins) reading the test client's output on two
+//! channels. pocket reads the ALSA device through cpal, as it would a sound card, so its
+//! hits are placed on the session's clock from cpal's timestamps, not from JACK frames.
+//! Checked: pocket took the cpal path; the recording holds what was played (both channels
+//! mixed, in order, none lost); every hit lies within 2 ms of a stroke in the recording and
+//! every stroke has one; the intervals between the hi-hat hits on the capture clock are the
+//! intervals between the strokes as played (JACK frames) to 2 ms; the live hits are the
+//! recording's transcribed offline; the live report equals `pocket score` on the capture log
+//! and on the recording; and pocket's callback allocates nothing. Without a JACK server or
+//! the plugin the test skips, unless POCKET_REQUIRE_JACK=1.
+
+use super::jack_audio_in::{
+    groove, groove_session, hits_at_strokes, offline_hits, port_hits, read_recording,
+    rescored_alike, Drums,
+};
+use super::jack_server::{client, client_or_skip, jack_serial, start_probed_session};
+use super::*;
+use jack::{AsyncClient, AudioOut};
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
+
+/// Sets `ALSA_CONFIG_PATH` to alsa-lib's own configuration followed by `rc` for as long as it
+/// lives: alsa-lib compares the list of files at each open and reads them again when it
+/// changed, so this process's next ALSA device sees `rc` (a `.asoundrc` would be read only by a
+/// process that had not used ALSA yet).
+struct AlsaConfig {
+    old: Option<std::ffi::OsString>,
+}
+
+impl AlsaConfig {
+    fn with(rc: &Path) -> AlsaConfig {
+        let dir = std::env::var("ALSA_CONFIG_DIR").unwrap_or_else(|_| "/usr/share/alsa".into());
+        let old = std::env::var_os("ALSA_CONFIG_PATH");
+        std::env::set_var(
+            "ALSA_CONFIG_PATH",
+            format!("{dir}/alsa.conf:{}", rc.display()),
+        );
+        AlsaConfig { old }
+    }
+}
+
+impl Drop for AlsaConfig {
+    fn drop(&mut self) {
+        match self.old.take() {
+            Some(v) => std::env::set_var("ALSA_CONFIG_PATH", v),
+            None => std::env::remove_var("ALSA_CONFIG_PATH"),
+        }
+    }
+}
+
+/// The drums' output on two channels as the ALSA device `pcm.NAME`.
+fn drums_pcm(name: &str) -> String {
+    format!(
+        "pcm.{name} {{ type jack\n\
+         capture_ports {{ 0 pocket-test-cpal-drums:out 1 pocket-test-cpal-drums:out }}\n\
+         playback_ports {{ 0 system:playback_1 1 system:playback_2 }} }}\n"
+    )
+}
+
+#[test]
+fn an_acoustic_kit_on_a_cpal_input_lands_on_the_session_clock_and_is_recorded() {
+    // ALSA's default device is the drums' JACK PCM itself: cpal reads 32-bit float stereo at
+    // the server's rate, so the recording must hold the samples played exactly.
+    groove_through_cpal(&drums_pcm("!default"), Format::Exact);
+}
+
+#[test]
+fn a_cpal_input_of_16_bit_samples_is_converted_in_the_callback() {
+    // 16-bit integer samples: alsa-lib's lfloat plugin turns the server's floats into
+    // integers, and of those cpal takes i16.
+    let rc = drums_pcm("pocketdrums")
+        + "pcm.!default { type lfloat slave { pcm \"pocketdrums\" format FLOAT_LE } }\n";
+    groove_through_cpal(&rc, Format::Integer);
+}
+
+/// Counts the server's xruns: a dummy server on a loaded machine that falls behind real time
+/// delivers the drums late, and pocket rightly moves the recording to follow.
+struct Xruns(Arc<AtomicU32>);
+
+impl jack::NotificationHandler for Xruns {
+    fn xrun(&mut self, _: &jack::Client) -> jack::Control {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        jack::Control::Continue
+    }
+}
+
+/// What the device delivers to pocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// The server's samples, f32 at its rate.
+    Exact,
+    /// 16-bit integers at the server's rate.
+    Integer,
+}
+
+/// Plays the groove into ALSA's default capture device as `rc` defines it and checks what pocket made of it (see the module docs).
+fn groove_through_cpal(rc: &str, format: Format) {
+    let _serial = jack_serial();
+    let Some(probe) = client_or_skip("pocket-test-probe") else {
+        return;
+    };
+    if !pocket::testdata::alsa_into_jack() {
+        return;
+    }
+    let rate = probe.sample_rate();
+    let (strokes, audio) = groove(rate);
+    let audio = Arc::new(audio);
+    let start = Arc::new(AtomicU32::new(0));
+    let c = client("pocket-test-cpal-drums");
+    let port = c.register_port("out", AudioOut::default()).expect("port");
+    let xruns = Arc::new(AtomicU32::new(0));
+    let drums: AsyncClient<Xruns, Drums> = c
+        .activate_async(
+            Xruns(Arc::clone(&xruns)),
+            Drums {
+                port,
+                audio: Arc::clone(&audio),
+                start: Arc::clone(&start),
+            },
+        )
+        .expect("active");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rc_path = dir.path().join("asoundrc");
+    std::fs::write(&rc_path, rc).expect("asoundrc");
+    let _alsa = AlsaConfig::with(&rc_path);
+
+    // `default` names no JACK port, so pocket takes cpal's device of that name.
+    let (o, chart_path, out) = groove_session(dir.path(), strokes.len(), "default");
+    let stop = Arc::clone(&o.stop);
+    let callbacks_before = CALLBACKS.load(Ordering::Relaxed);
+    let allocations_before = ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst);
+    let session = start_probed_session(o, &out);
+    std::thread::sleep(Duration::from_millis(500));
+    let first_frame = probe.frame_time().wrapping_add(rate / 2).max(1);
+    start.store(first_frame, Ordering::Release);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !session.is_finished() {
+        if Instant::now() > deadline {
+            stop.store(true, Ordering::Relaxed);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let outcome = session.join().expect("no panic").expect("the session runs");
+    drop(drums);
+    assert!(
+        CALLBACKS.load(Ordering::Relaxed) > callbacks_before,
+        "the probe saw pocket's callback"
+    );
+    assert_eq!(
+        ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst),
+        allocations_before,
+        "pocket's cpal callback must not allocate"
+    );
+    eprintln!("warnings: {:?}", outcome.warnings);
+
+    // The cpal path was taken, and the capture log names the recording.
+    let cap = read_capture(&outcome.capture).expect("readable capture");
+    let stamps = cap.header.capture.as_ref().expect("the stamp source");
+    assert_eq!(stamps.backend, "cpal", "{stamps:?}");
+    assert_eq!(cap.header.ports[0].name, "audio default");
+    assert_eq!(
+        cap.header.ports[0].audio_file.as_deref(),
+        Some("audio-Lee.wav")
+    );
+
+    // The recording holds each stroke as played, each sample exactly (f32) or to a 16-bit
+    // step (integers): the stroke's first 64 samples are found near where the groove's onset
+    // and the stroke before put it.
+    let wav = out.join("audio-Lee.wav");
+    let recorded = read_recording(&wav, rate);
+    let tolerance = match format {
+        Format::Exact => 0.0,
+        Format::Integer => 1.0 / 32768.0,
+    };
+    let same = |r: &[f32], a: &[f32]| r.iter().zip(a).all(|(r, a)| (r - a).abs() <= tolerance);
+    let onset = |x: &[f32]| x.iter().position(|s| s.abs() > 1e-3).expect("sound");
+    let mut shift = onset(&recorded) as i64 - onset(&audio) as i64;
+    let mut located = Vec::new();
+    for &s in &strokes {
+        let guess = s as i64 + shift;
+        let reach = i64::from(rate) / 10;
+        let at = (guess - reach..=guess + reach)
+            .filter(|p| *p >= 0 && (*p as usize) + 64 <= recorded.len())
+            .filter(|p| same(&recorded[*p as usize..*p as usize + 64], &audio[s..s + 64]))
+            .min_by_key(|p| (p - guess).abs())
+            .unwrap_or_else(|| panic!("the stroke at frame {s} of the groove is in the recording"));
+        shift = at - s as i64;
+        located.push(at as usize);
+    }
+    let xruns_seen = xruns.load(Ordering::Relaxed);
+    let first = located[0] - strokes[0];
+    if xruns_seen == 0 {
+        assert!(
+            same(&recorded[first..first + audio.len()], &audio),
+            "the recording holds the groove as played, in order, none lost"
+        );
+    }
+
+    // Every hit within 2 ms of a stroke in the recording, every stroke heard.
+    let hits = port_hits(&cap);
+    let to_ns = |frames: usize| frames as f64 * 1e9 / f64::from(rate);
+    let expected: Vec<i64> = located.iter().map(|f| to_ns(*f).round() as i64).collect();
+    hits_at_strokes(&hits, &expected, rate);
+
+    // The intervals between the hits on the capture clock are the intervals between the
+    // strokes as played (JACK frames), to 2 ms. Each stroke's hit is the earliest near it
+    // (kick or snare with the hi-hat). A server that fell behind real time (an xrun) played
+    // the strokes after it late, so then only the count is checked.
+    let heard: Vec<i64> = expected
+        .iter()
+        .map(|&at| {
+            hits.iter()
+                .map(|(t, _)| *t)
+                .filter(|t| (t - at).abs() <= 2_000_000)
+                .min()
+                .expect("a hit at each stroke")
+        })
+        .collect();
+    let mut worst_interval: f64 = 0.0;
+    for (k, s) in strokes.iter().enumerate() {
+        let interval = (heard[k] - heard[0]) as f64;
+        let played = to_ns(*s) - to_ns(strokes[0]);
+        worst_interval = worst_interval.max((interval - played).abs() / 1e6);
+    }
+    eprintln!(
+        "intervals between hits within {worst_interval:.3} ms of the strokes' intervals \
+         ({xruns_seen} xruns of the server)"
+    );
+    if xruns_seen == 0 {
+        assert!(worst_interval <= 2.0, "{worst_interval} ms");
+    }
+
+    // Offline: the recording gives the live hits, and the same report.
+    let mut live = hits.clone();
+    live.sort();
+    assert_eq!(
+        live,
+        offline_hits(&wav),
+        "the live hits are the recording's"
+    );
+    rescored_alike(&outcome, &cap, &chart_path, dir.path(), &wav);
+}
