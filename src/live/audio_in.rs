@@ -363,6 +363,8 @@ pub struct DeviceClock {
     base: Option<i64>,
     /// When the first block was observed.
     first: Option<Nanos>,
+    /// When the last three blocks were observed, the latest first.
+    last: [Nanos; 3],
     tolerance: i64,
     /// Corrections after [`DEVICE_SETTLE`], and their frames in all.
     corrections: u64,
@@ -377,6 +379,7 @@ impl DeviceClock {
             candidates: VecDeque::with_capacity(1024),
             base: None,
             first: None,
+            last: [Nanos(i64::MIN); 3],
             tolerance: ((DEVICE_TOLERANCE_MS * f64::from(rate) / 1000.0).round() as i64).max(1),
             corrections: 0,
             corrected_frames: 0,
@@ -396,10 +399,14 @@ impl DeviceClock {
             self.candidates.pop_front();
         }
         // Every recent observation much later than the estimate: frames were lost, and what
-        // was seen before no longer holds.
+        // was seen before no longer holds. At least three observations decide it (the first
+        // block after a stall may be one late callback).
+        self.last.rotate_right(1);
+        self.last[0] = heard;
         let recent = heard.saturating_sub(DEVICE_JUMP_WINDOW);
         let jump = self.frames.frame(DEVICE_JUMP);
-        if let (Some(&(_, min)), Some(&(_, recent_min))) = (
+        if let (true, Some(&(_, min)), Some(&(_, recent_min))) = (
+            self.last[2] >= recent,
             self.candidates.front(),
             self.candidates.iter().find(|c| c.0 >= recent),
         ) {

@@ -8,8 +8,11 @@
 //! every stroke has one; the intervals between the hi-hat hits on the capture clock are the
 //! intervals between the strokes as played (JACK frames) to 2 ms; the live hits are the
 //! recording's transcribed offline; the live report equals `pocket score` on the capture log
-//! and on the recording; and pocket's callback allocates nothing. Without a JACK server or
-//! the plugin the test skips, unless POCKET_REQUIRE_JACK=1.
+//! and on the recording; and pocket's callback allocates nothing. A dummy server that falls
+//! behind real time (an xrun, on a loaded machine) delivers the strokes after it late, which
+//! pocket rightly follows: the groove is then played again (three times at most; if the
+//! server never keeps time, the timing checks are left out and say so). Without a JACK server
+//! or the plugin the test skips, unless POCKET_REQUIRE_JACK=1.
 
 use super::jack_audio_in::{
     groove, groove_session, hits_at_strokes, offline_hits, port_hits, read_recording,
@@ -127,34 +130,55 @@ fn groove_through_cpal(rc: &str, format: Format) {
     std::fs::write(&rc_path, rc).expect("asoundrc");
     let _alsa = AlsaConfig::with(&rc_path);
 
-    // `default` names no JACK port, so pocket takes cpal's device of that name.
-    let (o, chart_path, out) = groove_session(dir.path(), strokes.len(), "default");
-    let stop = Arc::clone(&o.stop);
-    let callbacks_before = CALLBACKS.load(Ordering::Relaxed);
-    let allocations_before = ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst);
-    let session = start_probed_session(o, &out);
-    std::thread::sleep(Duration::from_millis(500));
-    let first_frame = probe.frame_time().wrapping_add(rate / 2).max(1);
-    start.store(first_frame, Ordering::Release);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !session.is_finished() {
-        if Instant::now() > deadline {
-            stop.store(true, Ordering::Relaxed);
+    // A dummy server on a loaded machine can fall behind real time (an xrun): the strokes
+    // after it really reach the device late, and pocket rightly places them late, so the
+    // groove is played again, up to three times, until the server keeps time. If it never
+    // does, the timing checks are left out and only what holds whatever the timing is checked.
+    let mut attempt = 0;
+    let (outcome, chart_path, out, xruns_seen) = loop {
+        attempt += 1;
+        let here = dir.path().join(format!("try-{attempt}"));
+        std::fs::create_dir_all(&here).expect("folder");
+        // `default` names no JACK port, so pocket takes cpal's device of that name.
+        let (o, chart_path, out) = groove_session(&here, strokes.len(), "default");
+        let stop = Arc::clone(&o.stop);
+        let callbacks_before = CALLBACKS.load(Ordering::Relaxed);
+        let allocations_before = ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst);
+        start.store(0, Ordering::Release);
+        xruns.store(0, Ordering::Release);
+        let session = start_probed_session(o, &out);
+        std::thread::sleep(Duration::from_millis(500));
+        let first_frame = probe.frame_time().wrapping_add(rate / 2).max(1);
+        start.store(first_frame, Ordering::Release);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !session.is_finished() {
+            if Instant::now() > deadline {
+                stop.store(true, Ordering::Relaxed);
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let outcome = session.join().expect("no panic").expect("the session runs");
+        let outcome = session.join().expect("no panic").expect("the session runs");
+        assert!(
+            CALLBACKS.load(Ordering::Relaxed) > callbacks_before,
+            "the probe saw pocket's callback"
+        );
+        assert_eq!(
+            ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst),
+            allocations_before,
+            "pocket's cpal callback must not allocate"
+        );
+        eprintln!("warnings: {:?}", outcome.warnings);
+        let xruns_seen = xruns.load(Ordering::Acquire);
+        if xruns_seen == 0 || attempt == 3 {
+            break (outcome, chart_path, out, xruns_seen);
+        }
+        eprintln!("the server fell behind real time {xruns_seen} times: playing the groove again");
+    };
     drop(drums);
-    assert!(
-        CALLBACKS.load(Ordering::Relaxed) > callbacks_before,
-        "the probe saw pocket's callback"
-    );
-    assert_eq!(
-        ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst),
-        allocations_before,
-        "pocket's cpal callback must not allocate"
-    );
-    eprintln!("warnings: {:?}", outcome.warnings);
+    let timing = xruns_seen == 0;
+    if !timing {
+        eprintln!("the server never kept time: the timing checks are left out");
+    }
 
     // The cpal path was taken, and the capture log names the recording.
     let cap = read_capture(&outcome.capture).expect("readable capture");
@@ -182,17 +206,22 @@ fn groove_through_cpal(rc: &str, format: Format) {
     for &s in &strokes {
         let guess = s as i64 + shift;
         let reach = i64::from(rate) / 10;
-        let at = (guess - reach..=guess + reach)
+        let found = (guess - reach..=guess + reach)
             .filter(|p| *p >= 0 && (*p as usize) + 64 <= recorded.len())
             .filter(|p| same(&recorded[*p as usize..*p as usize + 64], &audio[s..s + 64]))
-            .min_by_key(|p| (p - guess).abs())
-            .unwrap_or_else(|| panic!("the stroke at frame {s} of the groove is in the recording"));
-        shift = at - s as i64;
-        located.push(at as usize);
+            .min_by_key(|p| (p - guess).abs());
+        match found {
+            Some(at) => {
+                shift = at - s as i64;
+                located.push(at as usize);
+            }
+            // The recording moved inside the stroke's first samples (a server behind time).
+            None if !timing => eprintln!("the stroke at frame {s} was moved in the recording"),
+            None => panic!("the stroke at frame {s} of the groove is in the recording"),
+        }
     }
-    let xruns_seen = xruns.load(Ordering::Relaxed);
-    let first = located[0] - strokes[0];
-    if xruns_seen == 0 {
+    if timing {
+        let first = located[0] - strokes[0];
         assert!(
             same(&recorded[first..first + audio.len()], &audio),
             "the recording holds the groove as played, in order, none lost"
@@ -203,14 +232,17 @@ fn groove_through_cpal(rc: &str, format: Format) {
     let hits = port_hits(&cap);
     let to_ns = |frames: usize| frames as f64 * 1e9 / f64::from(rate);
     let expected: Vec<i64> = located.iter().map(|f| to_ns(*f).round() as i64).collect();
-    hits_at_strokes(&hits, &expected, rate);
+    if timing {
+        hits_at_strokes(&hits, &expected, rate);
+    }
 
     // The intervals between the hits on the capture clock are the intervals between the
     // strokes as played (JACK frames), to 2 ms. Each stroke's hit is the earliest near it
     // (kick or snare with the hi-hat). A server that fell behind real time (an xrun) played
-    // the strokes after it late, so then only the count is checked.
+    // the strokes after it late, so then they are not checked.
     let heard: Vec<i64> = expected
         .iter()
+        .filter(|_| timing)
         .map(|&at| {
             hits.iter()
                 .map(|(t, _)| *t)
@@ -220,7 +252,7 @@ fn groove_through_cpal(rc: &str, format: Format) {
         })
         .collect();
     let mut worst_interval: f64 = 0.0;
-    for (k, s) in strokes.iter().enumerate() {
+    for (k, s) in strokes.iter().enumerate().take(heard.len()) {
         let interval = (heard[k] - heard[0]) as f64;
         let played = to_ns(*s) - to_ns(strokes[0]);
         worst_interval = worst_interval.max((interval - played).abs() / 1e6);
@@ -229,9 +261,7 @@ fn groove_through_cpal(rc: &str, format: Format) {
         "intervals between hits within {worst_interval:.3} ms of the strokes' intervals \
          ({xruns_seen} xruns of the server)"
     );
-    if xruns_seen == 0 {
-        assert!(worst_interval <= 2.0, "{worst_interval} ms");
-    }
+    assert!(worst_interval <= 2.0, "{worst_interval} ms");
 
     // Offline: the recording gives the live hits, and the same report.
     let mut live = hits.clone();
@@ -241,5 +271,5 @@ fn groove_through_cpal(rc: &str, format: Format) {
         offline_hits(&wav),
         "the live hits are the recording's"
     );
-    rescored_alike(&outcome, &cap, &chart_path, dir.path(), &wav);
+    rescored_alike(&outcome, &cap, &chart_path, &out, &wav);
 }
