@@ -122,6 +122,30 @@ pub(super) fn find_device(
     }
 }
 
+/// The output (`input` false) or input device whose name holds `query` (see [`find_device`]),
+/// its name and its default configuration.
+pub(super) fn open_device(
+    query: Option<&str>,
+    input: bool,
+) -> Result<(cpal::Device, String, cpal::SupportedStreamConfig), LiveError> {
+    let (device, name) = find_device(query, input)?;
+    let config = if input {
+        device.default_input_config()
+    } else {
+        device.default_output_config()
+    }
+    .map_err(|e| busy(&name)(e.to_string()))?;
+    Ok((device, name, config))
+}
+
+/// The error of device `name` that cannot be used, saying why.
+pub(super) fn busy(name: &str) -> impl Fn(String) -> LiveError + '_ {
+    move |reason| LiveError::PortBusy {
+        name: name.to_string(),
+        reason,
+    }
+}
+
 /// Numbers the callback leaves for the session.
 #[derive(Debug)]
 struct OutShared {
@@ -182,14 +206,8 @@ impl AudioOut {
         settings: impl FnOnce(u32) -> Settings,
         clock: CaptureClock,
     ) -> Result<AudioOut, LiveError> {
-        let (device, name) = find_device(query, false)?;
-        let busy = |reason: String| LiveError::PortBusy {
-            name: name.clone(),
-            reason,
-        };
-        let config = device
-            .default_output_config()
-            .map_err(|e| busy(e.to_string()))?;
+        let (device, name, config) = open_device(query, false)?;
+        let busy = busy(&name);
         let rate = config.sample_rate().0;
         let channels = usize::from(config.channels()).max(1);
         let (reader, feed) = backing::start(plan, &settings(rate))?;
@@ -228,6 +246,8 @@ impl AudioOut {
         }
         .map_err(|e| busy(e.to_string()))?;
         stream.play().map_err(|e| busy(e.to_string()))?;
+        // The closure borrows the name, which the output keeps.
+        drop(busy);
         Ok(AudioOut {
             _stream: stream,
             shared,

@@ -13,7 +13,7 @@
 //! input's, in `audio_in`.
 
 use super::audio_in::{start_input, AudioInput, AudioSender, AudioThread};
-use super::audio_out::{find_device, list_devices};
+use super::audio_out::{busy, find_device, list_devices, open_device};
 use super::clock::{CaptureClock, FrameClock};
 use super::consumer::Control;
 use super::ring::probe;
@@ -56,14 +56,8 @@ impl CpalInputs {
             rates: Vec::with_capacity(audio.len()),
         };
         for input in audio {
-            let (device, name) = find_device(Some(&input.device), true)?;
-            let busy = |reason: String| LiveError::PortBusy {
-                name: name.clone(),
-                reason,
-            };
-            let config = device
-                .default_input_config()
-                .map_err(|e| busy(e.to_string()))?;
+            let (device, name, config) = open_device(Some(&input.device), true)?;
+            let busy = busy(&name);
             let rate = config.sample_rate().0;
             let format = config.sample_format();
             if !matches!(

@@ -15,12 +15,11 @@
 //! or the plugin the test skips, unless POCKET_REQUIRE_JACK=1.
 
 use super::jack_audio_in::{
-    groove, groove_session, hits_at_strokes, offline_hits, port_hits, read_recording,
-    rescored_alike, Drums,
+    drums, groove, groove_session, hits_at_strokes, offline_hits, play_groove, port_hits,
+    read_recording, rescored_alike,
 };
-use super::jack_server::{client, client_or_skip, jack_serial, start_probed_session};
+use super::jack_server::{client_or_skip, jack_serial};
 use super::*;
-use jack::{AsyncClient, AudioOut};
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 
@@ -111,19 +110,13 @@ fn groove_through_cpal(rc: &str, format: Format) {
     let (strokes, audio) = groove(rate);
     let audio = Arc::new(audio);
     let start = Arc::new(AtomicU32::new(0));
-    let c = client("pocket-test-cpal-drums");
-    let port = c.register_port("out", AudioOut::default()).expect("port");
     let xruns = Arc::new(AtomicU32::new(0));
-    let drums: AsyncClient<Xruns, Drums> = c
-        .activate_async(
-            Xruns(Arc::clone(&xruns)),
-            Drums {
-                port,
-                audio: Arc::clone(&audio),
-                start: Arc::clone(&start),
-            },
-        )
-        .expect("active");
+    let drums = drums(
+        "pocket-test-cpal-drums",
+        Xruns(Arc::clone(&xruns)),
+        &audio,
+        &start,
+    );
 
     let dir = tempfile::tempdir().expect("temp dir");
     let rc_path = dir.path().join("asoundrc");
@@ -141,23 +134,11 @@ fn groove_through_cpal(rc: &str, format: Format) {
         std::fs::create_dir_all(&here).expect("folder");
         // `default` names no JACK port, so pocket takes cpal's device of that name.
         let (o, chart_path, out) = groove_session(&here, strokes.len(), "default");
-        let stop = Arc::clone(&o.stop);
         let callbacks_before = CALLBACKS.load(Ordering::Relaxed);
         let allocations_before = ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst);
         start.store(0, Ordering::Release);
         xruns.store(0, Ordering::Release);
-        let session = start_probed_session(o, &out);
-        std::thread::sleep(Duration::from_millis(500));
-        let first_frame = probe.frame_time().wrapping_add(rate / 2).max(1);
-        start.store(first_frame, Ordering::Release);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !session.is_finished() {
-            if Instant::now() > deadline {
-                stop.store(true, Ordering::Relaxed);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let outcome = session.join().expect("no panic").expect("the session runs");
+        let outcome = play_groove(&probe, &start, o, &out, Duration::from_millis(500));
         assert!(
             CALLBACKS.load(Ordering::Relaxed) > callbacks_before,
             "the probe saw pocket's callback"

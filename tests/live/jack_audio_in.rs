@@ -18,9 +18,9 @@ use std::sync::Arc;
 /// A test drummer: one audio output that plays `audio` from JACK frame `start` on (silence
 /// before and after).
 pub(super) struct Drums {
-    pub(super) port: Port<AudioOut>,
-    pub(super) audio: Arc<Vec<f32>>,
-    pub(super) start: Arc<AtomicU32>,
+    port: Port<AudioOut>,
+    audio: Arc<Vec<f32>>,
+    start: Arc<AtomicU32>,
 }
 
 impl ProcessHandler for Drums {
@@ -39,6 +39,55 @@ impl ProcessHandler for Drums {
         }
         jack::Control::Continue
     }
+}
+
+/// Starts the test drummer `NAME:out` playing `audio` from the frame in `start` on, with
+/// `notifications` for the server's notifications.
+pub(super) fn drums<N: jack::NotificationHandler + Send + Sync + 'static>(
+    name: &str,
+    notifications: N,
+    audio: &Arc<Vec<f32>>,
+    start: &Arc<AtomicU32>,
+) -> AsyncClient<N, Drums> {
+    let c = client(name);
+    let port = c.register_port("out", AudioOut::default()).expect("port");
+    c.activate_async(
+        notifications,
+        Drums {
+            port,
+            audio: Arc::clone(audio),
+            start: Arc::clone(start),
+        },
+    )
+    .expect("active")
+}
+
+/// Runs the session `o` (into `out`) with the callback probe armed, `lead` later tells the
+/// drummer to start half a second of frames ahead, and waits for the session to end: two bars
+/// after the chart (stopped after 30 s at most).
+pub(super) fn play_groove(
+    probe: &Client,
+    start: &AtomicU32,
+    o: SessionOptions,
+    out: &Path,
+    lead: Duration,
+) -> session::SessionOutcome {
+    let stop = Arc::clone(&o.stop);
+    let session = start_probed_session(o, out);
+    std::thread::sleep(lead);
+    let rate = probe.sample_rate();
+    start.store(
+        probe.frame_time().wrapping_add(rate / 2).max(1),
+        Ordering::Release,
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !session.is_finished() {
+        if Instant::now() > deadline {
+            stop.store(true, Ordering::Relaxed);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    session.join().expect("no panic").expect("the session runs")
 }
 
 /// Two bars at 120 bpm: hi-hat on every eighth, kick on 1 and 3, snare on 2 and 4; the
@@ -80,37 +129,11 @@ fn an_acoustic_kit_on_an_audio_input_is_transcribed_live_at_its_frames_and_recor
     let (strokes, audio) = groove(rate);
     let audio = Arc::new(audio);
     let start = Arc::new(AtomicU32::new(0));
-    let c = client("pocket-test-drums");
-    let port = c.register_port("out", AudioOut::default()).expect("port");
-    let drums: AsyncClient<(), Drums> = c
-        .activate_async(
-            (),
-            Drums {
-                port,
-                audio: Arc::clone(&audio),
-                start: Arc::clone(&start),
-            },
-        )
-        .expect("active");
+    let drums = drums("pocket-test-drums", (), &audio, &start);
 
     let dir = tempfile::tempdir().expect("temp dir");
     let (o, chart_path, out) = groove_session(dir.path(), strokes.len(), "pocket-test-drums:out");
-    let stop = Arc::clone(&o.stop);
-    let session = start_probed_session(o, &out);
-    std::thread::sleep(Duration::from_millis(300));
-    start.store(
-        probe.frame_time().wrapping_add(rate / 2).max(1),
-        Ordering::Release,
-    );
-    // The groove lasts 4 s; the session ends two bars after the chart.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !session.is_finished() {
-        if Instant::now() > deadline {
-            stop.store(true, Ordering::Relaxed);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let outcome = session.join().expect("no panic").expect("the session runs");
+    let outcome = play_groove(&probe, &start, o, &out, Duration::from_millis(300));
     drop(drums);
     assert!(
         CALLBACKS.load(Ordering::Relaxed) > 0,
