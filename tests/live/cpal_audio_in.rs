@@ -11,14 +11,15 @@
 //! and on the recording; and pocket's callback allocates nothing. A dummy server that falls
 //! behind real time (an xrun, on a loaded machine) delivers the strokes after it late, which
 //! pocket rightly follows: the groove is then played again (three times at most; if the
-//! server never keeps time, the timing checks are left out and say so). Without a JACK server
-//! or the plugin the test skips, unless POCKET_REQUIRE_JACK=1.
+//! server never keeps time, the timing checks are left out and say so). And `pocket live`
+//! stopped by Ctrl-C (SIGINT) mid-groove leaves a whole WAV of what was played up to then.
+//! Without a JACK server or the plugin the tests skip, unless POCKET_REQUIRE_JACK=1.
 
 use super::jack_audio_in::{
     drums, groove, groove_session, hits_at_strokes, offline_hits, play_groove, port_hits,
     read_recording, rescored_alike,
 };
-use super::jack_server::{client_or_skip, jack_serial};
+use super::jack_server::{client_or_skip, finish, jack_serial, spawn, wait_for_capture};
 use super::*;
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
@@ -253,4 +254,83 @@ fn groove_through_cpal(rc: &str, format: Format) {
         "the live hits are the recording's"
     );
     rescored_alike(&outcome, &cap, &chart_path, &out, &wav);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_mid_groove_on_a_cpal_input_leaves_a_whole_recording_of_what_was_played() {
+    let _serial = jack_serial();
+    let Some(probe) = client_or_skip("pocket-test-probe") else {
+        return;
+    };
+    if !pocket::testdata::alsa_into_jack() {
+        return;
+    }
+    let rate = probe.sample_rate();
+    let (strokes, audio) = groove(rate);
+    let audio = Arc::new(audio);
+    let start = Arc::new(AtomicU32::new(0));
+    let xruns = Arc::new(AtomicU32::new(0));
+    let drums = drums(
+        "pocket-test-cpal-drums",
+        Xruns(Arc::clone(&xruns)),
+        &audio,
+        &start,
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rc_path = dir.path().join("asoundrc");
+    std::fs::write(&rc_path, drums_pcm("!default")).expect("asoundrc");
+    // `pocket live` inherits the configuration.
+    let _alsa = AlsaConfig::with(&rc_path);
+    let (_, chart_path, out) = groove_session(dir.path(), strokes.len(), "default");
+    let mut child = spawn(
+        pocket()
+            .args(["live", "--quiet", "--start", "first-hit", "--chart"])
+            .arg(&chart_path)
+            .args(["--player", "Lee=audio:default", "-o"])
+            .arg(&out),
+    );
+    wait_for_capture(&mut child, &out.join("capture.jsonl"));
+    std::thread::sleep(Duration::from_millis(500));
+    start.store(
+        probe.frame_time().wrapping_add(rate / 2).max(1),
+        Ordering::Release,
+    );
+    // Half a second of lead, then about eight of the sixteen strokes.
+    std::thread::sleep(Duration::from_millis(2_500));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let done = finish(child);
+    drop(drums);
+    let stdout = String::from_utf8_lossy(&done.stdout);
+
+    // A whole WAV (its header's lengths are the data's), holding the first strokes as played.
+    let wav = out.join("audio-Lee.wav");
+    let recorded = read_recording(&wav, rate);
+    let onset = |x: &[f32]| x.iter().position(|s| s.abs() > 1e-3).expect("sound");
+    let first = onset(&recorded) - onset(&audio);
+    let played = (recorded.len() - first).min(audio.len());
+    assert!(
+        played > strokes[6] && played < strokes[15],
+        "stopped mid-groove: {played} frames of it recorded"
+    );
+    // (A server that fell behind real time delivered part of it late: see the tests above.)
+    if xruns.load(Ordering::Acquire) == 0 {
+        assert_eq!(
+            &recorded[first..first + played],
+            &audio[..played],
+            "the recording holds what was played up to the stop"
+        );
+    }
+    // The capture's hits are the recording's (the recording may hold a few more: those
+    // decided after the session stopped).
+    let cap = read_capture(out.join("capture.jsonl")).expect("readable capture");
+    let live = port_hits(&cap);
+    let offline = offline_hits(&wav);
+    assert!(live.len() >= 8, "{stdout}");
+    for h in &live {
+        assert!(offline.contains(h), "the live hit {h:?} is the recording's");
+    }
+    assert!(out.join("report.json").exists(), "{stdout}");
 }

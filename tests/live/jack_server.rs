@@ -155,7 +155,7 @@ pub(super) fn start_probed_session(
 }
 
 /// Waits for `pocket live` to create its capture log (its JACK client runs by then).
-fn wait_for_capture(child: &mut std::process::Child, capture: &Path) {
+pub(super) fn wait_for_capture(child: &mut std::process::Child, capture: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !capture.exists() {
         assert!(Instant::now() < deadline, "pocket live did not start");
@@ -170,7 +170,7 @@ fn wait_for_capture(child: &mut std::process::Child, capture: &Path) {
     }
 }
 
-fn finish(child: std::process::Child) -> std::process::Output {
+pub(super) fn finish(child: std::process::Child) -> std::process::Output {
     let done = child.wait_with_output().expect("pocket exits");
     assert!(
         done.status.success(),
@@ -187,7 +187,7 @@ fn stop(child: std::process::Child) -> std::process::Output {
     finish(child)
 }
 
-fn spawn(cmd: &mut Command) -> std::process::Child {
+pub(super) fn spawn(cmd: &mut Command) -> std::process::Child {
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
