@@ -67,6 +67,8 @@ const DEVICE_SETTLE: Nanos = Nanos(1_000_000_000);
 const DEVICE_JUMP_WINDOW: Nanos = Nanos(150_000_000);
 /// See [`DEVICE_JUMP_WINDOW`].
 const DEVICE_JUMP: Nanos = Nanos(5_000_000);
+/// An input that delivered nothing for this long before its session ended is reported.
+const SILENT_INPUT: Duration = Duration::from_secs(1);
 /// A block's `heard` when its frame is already on the session's frame clock (JACK).
 const EXACT: i64 = i64::MIN;
 
@@ -553,6 +555,9 @@ fn run(
     };
     let mut block = Vec::with_capacity(8192);
     let mut last_flush = Instant::now();
+    // When the last block came: an input that stops delivering (a device gone without an
+    // error, a server that died) is reported at the end.
+    let mut last_block: Option<Instant> = None;
     let folder = wav.parent().map(Path::to_path_buf).unwrap_or_default();
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -573,7 +578,11 @@ fn run(
             }
         }
         block.clear();
-        match audio.pop(&mut block) {
+        let popped = audio.pop(&mut block);
+        if popped.is_some() {
+            last_block = Some(Instant::now());
+        }
+        match popped {
             Some(b) if b.heard == EXACT => t.block(b.frame, &block, true),
             Some(b) => {
                 let frame = t
@@ -608,11 +617,20 @@ fn run(
         (t.summary.clock_corrections, t.summary.corrected_ms) = d.corrections();
     }
     let failed = audio.shared.failed_at.load(Ordering::Acquire);
+    let silent = last_block.map_or(Duration::ZERO, |b| b.elapsed());
     if failed != i64::MIN {
         t.summary.failed = Some(format!(
             "audio input {device:?} stopped at {:.1} s of the capture (the device went away or \
              failed); the recording and the hits up to then are kept",
             Nanos(failed).as_secs_f64()
+        ));
+    } else if silent > SILENT_INPUT {
+        t.summary.failed = Some(format!(
+            "audio input {device:?} delivered nothing for the last {:.1} s of the session, from \
+             {:.1} s of the capture on (the device went away or stopped); the recording and the \
+             hits up to then are kept",
+            silent.as_secs_f64(),
+            FrameClock { rate }.time(t.next).as_secs_f64()
         ));
     }
     t.summary

@@ -12,7 +12,8 @@
 //! behind real time (an xrun, on a loaded machine) delivers the strokes after it late, which
 //! pocket rightly follows: the groove is then played again (three times at most; if the
 //! server never keeps time, the timing checks are left out and say so). And `pocket live`
-//! stopped by Ctrl-C (SIGINT) mid-groove leaves a whole WAV of what was played up to then.
+//! stopped by Ctrl-C (SIGINT) mid-groove leaves a whole WAV of what was played up to then; a
+//! device whose JACK server dies mid-session is reported, and what came before kept.
 //! Without a JACK server or the plugin the tests skip, unless POCKET_REQUIRE_JACK=1.
 
 use super::jack_audio_in::{
@@ -333,4 +334,78 @@ fn ctrl_c_mid_groove_on_a_cpal_input_leaves_a_whole_recording_of_what_was_played
         assert!(offline.contains(h), "the live hit {h:?} is the recording's");
     }
     assert!(out.join("report.json").exists(), "{stdout}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cpal_input_whose_server_dies_mid_session_is_reported_and_what_came_before_kept() {
+    // A JACK server of the test's own, behind ALSA's default device, killed two seconds into
+    // a five-second `pocket record`: the device stops delivering without an error.
+    let _serial = jack_serial();
+    if client_or_skip("pocket-test-probe").is_none() || !pocket::testdata::alsa_into_jack() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = format!("pocket-test-gone-{}", std::process::id());
+    let mut server = Command::new("jackd")
+        .args([
+            "-n",
+            &name,
+            "-S",
+            "--no-realtime",
+            "-d",
+            "dummy",
+            "-r",
+            "48000",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("jackd starts");
+    let waited = Command::new("jack_wait")
+        .args(["-w", "-t", "20"])
+        .env("JACK_DEFAULT_SERVER", &name)
+        .output()
+        .expect("jack_wait runs");
+    assert!(waited.status.success(), "the test's own server started");
+    let rc = dir.path().join("asoundrc");
+    std::fs::write(
+        &rc,
+        "pcm.!default { type jack capture_ports { 0 system:capture_1 } }\n",
+    )
+    .expect("asoundrc");
+    let alsa_dir = std::env::var("ALSA_CONFIG_DIR").unwrap_or_else(|_| "/usr/share/alsa".into());
+    let out = dir.path().join("session");
+    let child = spawn(
+        pocket()
+            .env("JACK_DEFAULT_SERVER", &name)
+            .env(
+                "ALSA_CONFIG_PATH",
+                format!("{alsa_dir}/alsa.conf:{}", rc.display()),
+            )
+            .args(["record", "--duration", "5", "--player", "Lee=audio:default"])
+            .arg("-o")
+            .arg(&out),
+    );
+    let capture = out.join("capture.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !capture.exists() {
+        assert!(Instant::now() < deadline, "pocket record did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    server.kill().expect("the server is killed");
+    let _ = server.wait();
+    let done = finish(child);
+    let said =
+        String::from_utf8_lossy(&done.stdout).to_string() + &String::from_utf8_lossy(&done.stderr);
+    assert!(
+        said.contains("audio input \"default\" delivered nothing for the last")
+            && said.contains("the recording and the hits up to then are kept"),
+        "{said}"
+    );
+    // The recording: a whole WAV of the two seconds before.
+    let recorded = read_recording(&out.join("audio-Lee.wav"), 48_000);
+    let seconds = recorded.len() as f64 / 48_000.0;
+    assert!((1.5..4.0).contains(&seconds), "{seconds} s recorded");
 }
