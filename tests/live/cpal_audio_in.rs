@@ -99,14 +99,27 @@ enum Format {
     Integer,
 }
 
-/// Plays the groove into ALSA's default capture device as `rc` defines it and checks what pocket made of it (see the module docs).
-fn groove_through_cpal(rc: &str, format: Format) {
-    let _serial = jack_serial();
-    let Some(probe) = client_or_skip("pocket-test-probe") else {
-        return;
-    };
+/// A test's drummer behind ALSA's default capture device.
+struct Rig {
+    probe: jack::Client,
+    rate: u32,
+    strokes: Vec<usize>,
+    audio: Arc<Vec<f32>>,
+    /// The JACK frame the drummer starts at (0: not yet).
+    start: Arc<AtomicU32>,
+    /// The server's xruns.
+    xruns: Arc<AtomicU32>,
+    drums: jack::AsyncClient<Xruns, super::jack_audio_in::Drums>,
+    dir: tempfile::TempDir,
+    _alsa: AlsaConfig,
+}
+
+/// The groove's drummer, and ALSA's configuration `rc` for this process (and the processes it
+/// starts) in a temporary folder; `None` (the test skips) without a JACK server or the plugin.
+fn rig(rc: &str) -> Option<Rig> {
+    let probe = client_or_skip("pocket-test-probe")?;
     if !pocket::testdata::alsa_into_jack() {
-        return;
+        return None;
     }
     let rate = probe.sample_rate();
     let (strokes, audio) = groove(rate);
@@ -119,11 +132,40 @@ fn groove_through_cpal(rc: &str, format: Format) {
         &audio,
         &start,
     );
-
     let dir = tempfile::tempdir().expect("temp dir");
     let rc_path = dir.path().join("asoundrc");
     std::fs::write(&rc_path, rc).expect("asoundrc");
     let _alsa = AlsaConfig::with(&rc_path);
+    Some(Rig {
+        probe,
+        rate,
+        strokes,
+        audio,
+        start,
+        xruns,
+        drums,
+        dir,
+        _alsa,
+    })
+}
+
+/// Plays the groove into ALSA's default capture device as `rc` defines it and checks what pocket made of it (see the module docs).
+fn groove_through_cpal(rc: &str, format: Format) {
+    let _serial = jack_serial();
+    let Some(r) = rig(rc) else {
+        return;
+    };
+    let Rig {
+        probe,
+        rate,
+        strokes,
+        audio,
+        start,
+        xruns,
+        drums,
+        dir,
+        _alsa,
+    } = r;
 
     // A dummy server on a loaded machine can fall behind real time (an xrun): the strokes
     // after it really reach the device late, and pocket rightly places them late, so the
@@ -261,29 +303,12 @@ fn groove_through_cpal(rc: &str, format: Format) {
 #[test]
 fn ctrl_c_mid_groove_on_a_cpal_input_leaves_a_whole_recording_of_what_was_played() {
     let _serial = jack_serial();
-    let Some(probe) = client_or_skip("pocket-test-probe") else {
+    // `pocket live` inherits the ALSA configuration.
+    let Some(r) = rig(&drums_pcm("!default")) else {
         return;
     };
-    if !pocket::testdata::alsa_into_jack() {
-        return;
-    }
-    let rate = probe.sample_rate();
-    let (strokes, audio) = groove(rate);
-    let audio = Arc::new(audio);
-    let start = Arc::new(AtomicU32::new(0));
-    let xruns = Arc::new(AtomicU32::new(0));
-    let drums = drums(
-        "pocket-test-cpal-drums",
-        Xruns(Arc::clone(&xruns)),
-        &audio,
-        &start,
-    );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let rc_path = dir.path().join("asoundrc");
-    std::fs::write(&rc_path, drums_pcm("!default")).expect("asoundrc");
-    // `pocket live` inherits the configuration.
-    let _alsa = AlsaConfig::with(&rc_path);
-    let (_, chart_path, out) = groove_session(dir.path(), strokes.len(), "default");
+    let rate = r.rate;
+    let (_, chart_path, out) = groove_session(r.dir.path(), r.strokes.len(), "default");
     let mut child = spawn(
         pocket()
             .args(["live", "--quiet", "--start", "first-hit", "--chart"])
@@ -293,8 +318,8 @@ fn ctrl_c_mid_groove_on_a_cpal_input_leaves_a_whole_recording_of_what_was_played
     );
     wait_for_capture(&mut child, &out.join("capture.jsonl"));
     std::thread::sleep(Duration::from_millis(500));
-    start.store(
-        probe.frame_time().wrapping_add(rate / 2).max(1),
+    r.start.store(
+        r.probe.frame_time().wrapping_add(rate / 2).max(1),
         Ordering::Release,
     );
     // Half a second of lead, then about eight of the sixteen strokes.
@@ -303,24 +328,24 @@ fn ctrl_c_mid_groove_on_a_cpal_input_leaves_a_whole_recording_of_what_was_played
         .args(["-INT", &child.id().to_string()])
         .status();
     let done = finish(child);
-    drop(drums);
+    drop(r.drums);
     let stdout = String::from_utf8_lossy(&done.stdout);
 
     // A whole WAV (its header's lengths are the data's), holding the first strokes as played.
     let wav = out.join("audio-Lee.wav");
     let recorded = read_recording(&wav, rate);
     let onset = |x: &[f32]| x.iter().position(|s| s.abs() > 1e-3).expect("sound");
-    let first = onset(&recorded) - onset(&audio);
-    let played = (recorded.len() - first).min(audio.len());
+    let first = onset(&recorded) - onset(&r.audio);
+    let played = (recorded.len() - first).min(r.audio.len());
     assert!(
-        played > strokes[6] && played < strokes[15],
+        played > r.strokes[6] && played < r.strokes[15],
         "stopped mid-groove: {played} frames of it recorded"
     );
     // (A server that fell behind real time delivered part of it late: see the tests above.)
-    if xruns.load(Ordering::Acquire) == 0 {
+    if r.xruns.load(Ordering::Acquire) == 0 {
         assert_eq!(
             &recorded[first..first + played],
-            &audio[..played],
+            &r.audio[..played],
             "the recording holds what was played up to the stop"
         );
     }
