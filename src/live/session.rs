@@ -38,7 +38,8 @@ pub enum PlayerSource {
         channel: Option<u8>,
     },
     /// An acoustic kit heard through an audio input (`NAME=audio:DEVICE`), transcribed live:
-    /// the input is the JACK audio port whose name contains `query` (case-insensitive).
+    /// the input is the JACK audio port whose name contains `query` (case-insensitive), or
+    /// when none does (feature `midi-io`), the cpal input device whose name does.
     Audio {
         /// Name or part of it.
         query: String,
