@@ -15,6 +15,7 @@ mod auto_align;
 mod figures;
 mod options;
 mod player;
+mod radix;
 mod spans;
 mod timing;
 

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use super::auto_align::estimate_offset;
 use super::figures::{median_of_counts, offset_stats_sorted, pct, slope_of};
 use super::options::{PlayerInput, ScoreOptions};
+use super::radix::{signed_key, sort_by_u64_key, total_order_key};
 use super::spans::{span_reports, Judged, NO_HIT};
 use super::timing::Timing;
 
@@ -663,7 +664,7 @@ fn lane_reports(
             .iter()
             .filter_map(|ni| judged.offset(ni))
             .collect();
-        offs_ns.sort_unstable();
+        sort_by_u64_key(&mut offs_ns, |o| signed_key(o.0));
         // Same size, so the conversion reuses the vector.
         let offs: Vec<f64> = offs_ns.into_iter().map(|o| o.as_millis_f64()).collect();
         let lane_extras = extras_per_lane[l];
@@ -691,7 +692,7 @@ fn lane_reports(
     }
     if lanes_with_offsets > 1 {
         // Values equal under total_cmp have the same bits, so any sorted order is the order.
-        all_offsets_ms.sort_unstable_by(f64::total_cmp);
+        sort_by_u64_key(&mut all_offsets_ms, |&x| total_order_key(x));
     }
     (reports, all_offsets_ms)
 }
