@@ -15,7 +15,6 @@ mod auto_align;
 mod figures;
 mod options;
 mod player;
-mod radix;
 mod spans;
 mod timing;
 

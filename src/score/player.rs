@@ -22,7 +22,6 @@ use std::collections::BTreeMap;
 use super::auto_align::estimate_offset;
 use super::figures::{median_of_counts, offset_stats_sorted, pct, slope_of};
 use super::options::{PlayerInput, ScoreOptions};
-use super::radix::{signed_key, sort_by_u64_key, total_order_key};
 use super::spans::{span_reports, Judged, NO_HIT};
 use super::timing::Timing;
 
@@ -664,7 +663,7 @@ fn lane_reports(
             .iter()
             .filter_map(|ni| judged.offset(ni))
             .collect();
-        sort_by_u64_key(&mut offs_ns, |o| signed_key(o.0));
+        offs_ns.sort_unstable();
         // Same size, so the conversion reuses the vector.
         let offs: Vec<f64> = offs_ns.into_iter().map(|o| o.as_millis_f64()).collect();
         let lane_extras = extras_per_lane[l];
@@ -692,7 +691,7 @@ fn lane_reports(
     }
     if lanes_with_offsets > 1 {
         // Values equal under total_cmp have the same bits, so any sorted order is the order.
-        sort_by_u64_key(&mut all_offsets_ms, |&x| total_order_key(x));
+        all_offsets_ms.sort_unstable_by(f64::total_cmp);
     }
     (reports, all_offsets_ms)
 }
