@@ -148,18 +148,15 @@ mod tests {
     }
 
     #[test]
-    fn writes_a_report_as_serde_json_does() {
+    fn writes_the_golden_report_as_serde_json_does() {
         let path = crate::testdata::crate_path("fixtures/golden/demo-two-players-standard.json");
         let text = std::fs::read_to_string(path).expect("the golden report");
-        let report = crate::report::Report::from_json(&text).expect("a report");
+        // As a JSON value (its keys sorted): the report's own type would import this module's
+        // importer. The CLI's golden reports check the report type's own path.
+        let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         let mut ours = Vec::new();
         write_pretty(&mut ours, &report).expect("writes");
         let theirs = serde_json::to_string_pretty(&report).expect("writes");
         assert_eq!(String::from_utf8(ours).expect("UTF-8"), theirs);
-        assert_eq!(
-            format!("{theirs}\n"),
-            text,
-            "the golden report is serde_json's"
-        );
     }
 }
