@@ -5,7 +5,6 @@
 
 use crate::chart::Chart;
 use crate::error::InputError;
-use crate::formats::capture_log::push_i64;
 use crate::formats::{self, Format};
 use crate::report::{ChartSummary, PracticeSummary};
 use sha2::{Digest, Sha256};
@@ -31,62 +30,139 @@ pub fn notes_sha256(chart: &Chart) -> String {
     let key = |n: &crate::chart::Note| (n.tick.0, n.lane.name());
     // Chart notes are in time order; only notes of one tick may need sorting by lane name.
     let sorted = chart.notes.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
-    let mut hasher = NotesHasher::new();
-    hasher.text.extend_from_slice(NOTES_FORMAT.as_bytes());
-    hasher.text.push(b'\n');
+    let mut hasher = NotesHasher::new(ppq);
+    hasher.push(NOTES_FORMAT.as_bytes());
+    hasher.push(b"\n");
     if sorted {
         for n in &chart.notes {
-            hasher.line(n.tick.0, n.lane.name(), ppq);
+            hasher.line(n.tick.0, n.lane.name());
         }
     } else {
         let mut notes: Vec<(i64, &'static str)> = chart.notes.iter().map(key).collect();
         notes.sort_unstable();
         for (tick, lane) in notes {
-            hasher.line(tick, lane, ppq);
+            hasher.line(tick, lane);
         }
     }
     hasher.finish()
 }
 
 /// The text hashed by [`notes_sha256`], fed to SHA-256 in blocks of about 64 KiB rather than
-/// built whole.
+/// built whole. Each line is written straight into the block. A tick `q × ppq + r` reduces to
+/// `(q × ppq/g + r/g) / (ppq/g)` with `g = gcd(r, ppq)`: the quotient `q` is carried from note
+/// to note (chart notes come in order) and `ppq/g` and `r/g` are looked up by the remainder (a
+/// chart's notes fall on a few hundred), so a note costs no division.
 struct NotesHasher {
     sha: Sha256,
     text: Vec<u8>,
+    /// The text of the current block: `text[..len]`.
+    len: usize,
+    /// The resolution (the places' denominator before reduction).
+    ppq: u64,
+    /// The last tick's quotient by `ppq`, and that quotient times `ppq`.
+    quotient: (u64, u64),
+    /// `(ppq/g, r/g)` for each remainder `r` by `ppq`, (0, 0) when not yet known.
+    reduced: Vec<(u32, u32)>,
 }
 
 impl NotesHasher {
     const BLOCK: usize = 1 << 16;
+    /// Room for one more line: a sign, two 20-digit numbers, a slash, a space, a lane name
+    /// and the line break.
+    const LINE: usize = 80;
 
-    fn new() -> NotesHasher {
+    fn new(ppq: i64) -> NotesHasher {
+        let ppq = ppq.unsigned_abs().max(1);
         NotesHasher {
             sha: Sha256::new(),
-            text: Vec::with_capacity(Self::BLOCK + 64),
+            text: vec![0; Self::BLOCK + Self::LINE],
+            len: 0,
+            ppq,
+            quotient: (0, 0),
+            reduced: vec![(0, 0); ppq as usize],
         }
     }
 
-    /// `NUM[/DEN] LANE\n`: the note's place in beats as a reduced fraction.
-    fn line(&mut self, tick: i64, lane: &str, ppq: i64) {
-        let g = gcd(tick.unsigned_abs(), ppq.unsigned_abs()).max(1) as i64;
-        let (num, den) = (tick / g, ppq / g);
-        push_i64(&mut self.text, num);
-        if den != 1 {
-            self.text.push(b'/');
-            push_i64(&mut self.text, den);
+    fn push(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.len == self.text.len() {
+                self.flush();
+            }
+            self.text[self.len] = b;
+            self.len += 1;
         }
-        self.text.push(b' ');
-        self.text.extend_from_slice(lane.as_bytes());
-        self.text.push(b'\n');
-        if self.text.len() >= Self::BLOCK {
-            self.sha.update(&self.text);
-            self.text.clear();
+    }
+
+    fn flush(&mut self) {
+        self.sha.update(&self.text[..self.len]);
+        self.len = 0;
+    }
+
+    /// `NUM[/DEN] LANE\n`: the note's place in beats as a reduced fraction.
+    fn line(&mut self, tick: i64, lane: &str) {
+        let a = tick.unsigned_abs();
+        let (mut q, mut base) = self.quotient;
+        if a < base || a - base >= self.ppq {
+            q = a / self.ppq;
+            base = q * self.ppq;
+            self.quotient = (q, base);
+        }
+        let r = (a - base) as usize;
+        let (den, r_over_g) = match self.reduced[r] {
+            (0, _) => {
+                let g = gcd(r as u64, self.ppq).max(1);
+                let entry = ((self.ppq / g) as u32, (r as u64 / g) as u32);
+                self.reduced[r] = entry;
+                entry
+            }
+            entry => entry,
+        };
+        // |tick| / g, exactly: g divides both |tick| and ppq.
+        let num = q * u64::from(den) + u64::from(r_over_g);
+        if self.len >= Self::BLOCK {
+            self.flush();
+        }
+        let line = &mut self.text[self.len..self.len + Self::LINE];
+        let mut at = 0;
+        if tick < 0 {
+            line[0] = b'-';
+            at = 1;
+        }
+        at = put_u64(line, at, num);
+        if den != 1 {
+            line[at] = b'/';
+            at = put_u64(line, at + 1, u64::from(den));
+        }
+        line[at] = b' ';
+        at += 1;
+        let lane = lane.as_bytes();
+        if lane.len() < Self::LINE - at {
+            for &b in lane {
+                line[at] = b;
+                at += 1;
+            }
+            line[at] = b'\n';
+            self.len += at + 1;
+        } else {
+            self.len += at;
+            self.push(lane);
+            self.push(b"\n");
         }
     }
 
     fn finish(mut self) -> String {
-        self.sha.update(&self.text);
+        self.flush();
         hex(&self.sha.finalize())
     }
+}
+
+/// Writes `v` in decimal into `out` from `at` (two digits per step, by `itoa`); returns where
+/// it ends.
+fn put_u64(out: &mut [u8], at: usize, v: u64) -> usize {
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(v).as_bytes();
+    out[at..at + digits.len()].copy_from_slice(digits);
+    at + digits.len()
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -241,6 +317,12 @@ mod tests {
         }
         chart.notes.swap(0, 1);
         chart.notes[0].tick = chart.notes[1].tick;
+        assert_eq!(notes_sha256(&chart), notes_sha256_whole(&chart));
+        // Ticks before the chart's start (a pickup), and huge ones.
+        chart.notes[0].tick = crate::time::Ticks(-1200);
+        chart.notes[1].tick = crate::time::Ticks(-7);
+        chart.notes[2].tick = crate::time::Ticks(i64::MIN + 1);
+        chart.notes[3].tick = crate::time::Ticks(i64::MAX);
         assert_eq!(notes_sha256(&chart), notes_sha256_whole(&chart));
     }
 

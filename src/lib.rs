@@ -41,6 +41,7 @@ pub mod formats;
 pub mod history;
 pub mod html;
 pub mod identity;
+mod json_pretty;
 pub mod kit;
 pub mod lane;
 pub mod latency;

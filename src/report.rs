@@ -948,7 +948,7 @@ impl Report {
             out,
             buf: Vec::with_capacity(Chunks::SIZE + 4096),
         };
-        serde_json::to_writer_pretty(&mut chunks, self).map_err(std::io::Error::from)?;
+        crate::json_pretty::write_pretty(&mut chunks, self).map_err(std::io::Error::from)?;
         chunks.buf.push(b'\n');
         chunks.out.write_all(&chunks.buf)
     }

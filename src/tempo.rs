@@ -550,6 +550,26 @@ impl TempoMap {
         }
     }
 
+    /// The bar of a tick, as [`TempoMap::position`] gives it, and the ticks around it that are
+    /// all in that bar (`start..end`, within one time signature): a caller going through ticks
+    /// in order finds the bar of the next one by a comparison.
+    pub fn bar_ticks(&self, tick: Ticks) -> (i64, std::ops::Range<i64>) {
+        let i = self.meters.partition_point(|m| m.start <= tick.0);
+        let j = i.saturating_sub(1);
+        let m = &self.meters[j];
+        let k = (tick.0 - m.anchor).div_euclid(m.bar_ticks);
+        // The ticks `position` reads with this signature: from its start (every tick before
+        // the first one) to the next one's start.
+        let from = if j == 0 { i64::MIN } else { m.start };
+        let until = self.meters.get(j + 1).map_or(i64::MAX, |next| next.start);
+        let start = m.anchor as i128 + k as i128 * m.bar_ticks as i128;
+        let end = start + m.bar_ticks as i128;
+        (
+            m.bar + k,
+            clamp_i64(start).max(from)..clamp_i64(end).min(until),
+        )
+    }
+
     /// The bar:beat:tick position of a time (at the nearest tick).
     pub fn position_at(&self, time: Nanos) -> Position {
         self.position(self.tick(time))
@@ -806,6 +826,37 @@ mod tests {
             .unwrap();
         assert_eq!(m.position(Ticks(480 * 6)).to_string(), "3:1:0");
         assert!(m.tick_of("2:3:0".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn bar_ticks_hold_the_ticks_of_the_positions_bar() {
+        let pickup = TempoMap::new(
+            480,
+            &[(Ticks(0), Tempo::MicrosPerQuarter(500_000))],
+            TimeSignature::COMMON,
+            Ticks(480),
+        )
+        .unwrap();
+        let mut renumbered = map_120();
+        renumbered
+            .add_signature_at_bar(3, "3/4".parse().unwrap())
+            .unwrap();
+        let mut cut = map_120();
+        cut.add_signature_at_tick(Ticks(480 * 6), "2/4".parse().unwrap())
+            .unwrap();
+        cut.add_signature_at_tick(Ticks(480 * 9 + 120), "7/8".parse().unwrap())
+            .unwrap();
+        for m in [map_120(), pickup, renumbered, cut] {
+            for t in (-3000..12_000).step_by(13) {
+                let (bar, ticks) = m.bar_ticks(Ticks(t));
+                assert_eq!(bar, m.position(Ticks(t)).bar, "tick {t}");
+                assert!(ticks.contains(&t), "tick {t} outside {ticks:?}");
+                assert!(ticks.end - ticks.start <= 480 * 4, "{ticks:?}");
+                for u in ticks.clone() {
+                    assert_eq!(m.position(Ticks(u)).bar, bar, "tick {u} of {ticks:?}");
+                }
+            }
+        }
     }
 
     proptest! {

@@ -342,6 +342,61 @@ pub fn parse_bare_seconds(bytes: &[u8]) -> Option<Nanos> {
     ))
 }
 
+/// [`parse_bare_seconds`] of the line `bytes` starts with, and the line's length: the line ends
+/// at the first `\n`, which must be there (`None` otherwise, and for any line
+/// [`parse_bare_seconds`] does not read). For a reader going through a block of lines without
+/// first splitting it at the line breaks; eight decimals are read at once.
+#[inline]
+pub fn parse_bare_seconds_line(bytes: &[u8]) -> Option<(Nanos, usize)> {
+    let (whole, i) = leading_digits(bytes)?;
+    if i == 0 || whole > PLAIN_MAX_WHOLE_SECONDS {
+        return None;
+    }
+    match bytes.get(i)? {
+        b'\n' => return Some((Nanos((whole * 1_000_000_000) as i64), i)),
+        b'.' => {}
+        _ => return None,
+    }
+    let digits = &bytes[i + 1..];
+    let (frac, frac_len) = match eight_digits(digits) {
+        Some(first) => match digits.get(8) {
+            Some(&b) if b.is_ascii_digit() => (first * 10 + u64::from(b - b'0'), 9),
+            _ => (first, 8),
+        },
+        // Fewer than eight digits (a non-digit among the next eight bytes, or the end).
+        None => leading_digits(digits)?,
+    };
+    if digits.get(frac_len) != Some(&b'\n') {
+        return None;
+    }
+    // Both fit: whole <= i64::MAX / 1e9 - 1 and the fraction is below 1e9.
+    Some((
+        Nanos((whole * 1_000_000_000 + frac * FRACTION_SCALE[frac_len]) as i64),
+        i + 1 + frac_len,
+    ))
+}
+
+/// The value of the eight ASCII digits `bytes` starts with, read at once (SWAR); `None` when
+/// there are fewer than eight bytes or any of them is not a digit.
+#[inline(always)]
+fn eight_digits(bytes: &[u8]) -> Option<u64> {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let chunk = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    // Each byte a digit: its high half 3, and still 3 after adding 6 (0x30..=0x39). No carry
+    // crosses bytes once every high half is 3.
+    let halves = (chunk & HIGH) | ((chunk.wrapping_add(0x0606_0606_0606_0606) & HIGH) >> 4);
+    if halves != 0x3333_3333_3333_3333 {
+        return None;
+    }
+    // The first digit is the lowest byte: pairs, then fours, then all eight.
+    let v = chunk - 0x3030_3030_3030_3030;
+    let v = v.wrapping_mul(10) + (v >> 8);
+    let v = ((v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32)))
+        .wrapping_add(((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    Some(v)
+}
+
 /// Formats nanoseconds as decimal seconds with no loss (`1.5` -> `"1.5"`, trailing zeros removed).
 pub fn format_seconds(t: Nanos) -> String {
     let neg = t.0 < 0;
@@ -475,6 +530,42 @@ mod tests {
         ] {
             assert_eq!(parse_bare_seconds(text.as_bytes()), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn line_path_agrees_with_the_bare_one() {
+        let mut read = 0;
+        let long = random_texts(0x51_7cc1_b727_220a, b"0123456789012345678901234567.");
+        let short = random_texts(0x9e37_79b9_7f4a_7c15, b"0123456789.-+ e\r9\n");
+        for text in long.chain(short).chain(
+            [
+                "0.12345678",
+                "0.123456789",
+                "12.98765432",
+                "1.00000000",
+                "99.99999999",
+                "1.1234567a",
+                "1.123456789",
+                "1.12345678/",
+                "1.:2345678",
+            ]
+            .map(String::from),
+        ) {
+            let line = text.split('\n').next().unwrap_or_default();
+            let want = parse_bare_seconds(line.as_bytes()).map(|t| (t, line.len()));
+            let with_break = format!("{text}\n1");
+            assert_eq!(
+                parse_bare_seconds_line(with_break.as_bytes()),
+                want,
+                "{text:?}"
+            );
+            read += usize::from(want.is_some());
+            if !text.contains('\n') {
+                // No line break, no line.
+                assert_eq!(parse_bare_seconds_line(text.as_bytes()), None, "{text:?}");
+            }
+        }
+        assert!(read > 1000, "the line path read only {read} strings");
     }
 
     #[test]

@@ -113,7 +113,9 @@ fn read_blocks<T>(
     let mut items = Vec::with_capacity(size as usize / 12);
     let mut buf = vec![0u8; BLOCK];
     let (mut filled, mut total, mut first_line) = (0usize, 0u64, true);
-    let mut line_of = |line: &[u8], first: bool| -> Option<()> {
+    // One line read as `read_onsets` reads it: `None` for an error (or a comment that is not
+    // UTF-8), `Some(None)` for a blank or comment line.
+    let line_of = |line: &[u8], first: bool| -> Option<Option<(Nanos, Lane)>> {
         let line = match line.strip_prefix("\u{feff}".as_bytes()) {
             Some(rest) if first => rest,
             _ => line,
@@ -124,17 +126,15 @@ fn read_blocks<T>(
                 if !line.is_ascii() {
                     std::str::from_utf8(line).ok()?;
                 }
+                Some(None)
             }
-            Some(Plain::Onset(time, lane)) => items.push(make(time, lane)),
+            Some(Plain::Onset(time, lane)) => Some(Some((time, lane))),
             None => {
                 let line = std::str::from_utf8(line).ok()?;
                 let line = line.strip_suffix('\r').unwrap_or(line);
-                if let Some(o) = read_line(path, line, 0).ok()? {
-                    items.push(make(o.time, o.lane));
-                }
+                Some(read_line(path, line, 0).ok()?.map(|o| (o.time, o.lane)))
             }
         }
-        Some(())
     };
     loop {
         if filled == buf.len() {
@@ -146,16 +146,37 @@ fn read_blocks<T>(
             return None;
         }
         if n == 0 {
-            line_of(&buf[..filled], first_line)?;
+            if let Some((time, lane)) = line_of(&buf[..filled], first_line)? {
+                items.push(make(time, lane));
+            }
             break;
         }
         filled += n;
         let Some(end) = buf[..filled].iter().rposition(|&b| b == b'\n') else {
             continue;
         };
-        for line in buf[..end].split(|&b| b == b'\n') {
-            line_of(line, first_line)?;
+        // The complete lines, each with its line break. A bare decimal (the commonest line)
+        // is read where it stands, as `plain_line` would read it; any other line is found
+        // whole and read by `line_of`.
+        let lines = &buf[..=end];
+        let mut at = 0;
+        while at < lines.len() {
+            if !first_line {
+                if let Some((time, len)) = crate::time::parse_bare_seconds_line(&lines[at..]) {
+                    items.push(make(time, Lane::Any));
+                    at += len + 1;
+                    continue;
+                }
+            }
+            let len = lines[at..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(lines.len() - at);
+            if let Some((time, lane)) = line_of(&lines[at..at + len], first_line)? {
+                items.push(make(time, lane));
+            }
             first_line = false;
+            at += len + 1;
         }
         buf.copy_within(end + 1..filled, 0);
         filled -= end + 1;

@@ -14,37 +14,48 @@ pub fn offset_stats(offsets_ms: &[f64]) -> OffsetStats {
 /// Offset statistics over offsets in ms already sorted by `f64::total_cmp`.
 pub(crate) fn offset_stats_sorted(sorted: &[f64]) -> OffsetStats {
     let r = |x: Option<f64>| x.map(|v| stats::round_to(v, 4));
+    let (mean, sd, mae) = mean_sd_mae(sorted);
     OffsetStats {
-        mean: r(stats::mean(sorted)),
+        mean: r(mean),
         median: r(stats::percentile_sorted(sorted, 50.0)),
-        sd: r(stats::sd(sorted)),
-        mae: r(stats::mean_abs(sorted)),
+        sd: r(sd),
+        mae: r(mae),
         p05: r(stats::percentile_sorted(sorted, 5.0)),
         p95: r(stats::percentile_sorted(sorted, 95.0)),
     }
+}
+
+/// [`stats::mean`], [`stats::sd`] and [`stats::mean_abs`] of `xs`, bit for bit, in two passes
+/// instead of four.
+fn mean_sd_mae(xs: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let n = xs.len();
+    if n == 0 {
+        return (None, None, None);
+    }
+    let nf = n as f64;
+    let z = zero_sum();
+    let (s, sa) = xs.iter().fold((z, z), |(s, sa), &x| (s + x, sa + x.abs()));
+    let mean = s / nf;
+    let sd = (n >= 2).then(|| {
+        let ss = xs.iter().fold(z, |ss, &x| ss + (x - mean) * (x - mean));
+        (ss / (n - 1) as f64).sqrt()
+    });
+    (Some(mean), sd, Some(sa / nf))
 }
 
 pub(crate) fn pct(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| stats::round_to(100.0 * part as f64 / whole as f64, 6))
 }
 
-/// [`stats::mean`] of `n` values that `values` yields (called once): the same sum in the same
-/// order, so the same bits, without collecting the values.
-pub(crate) fn mean_of<I: Iterator<Item = f64>>(values: impl Fn() -> I, n: usize) -> Option<f64> {
-    (n > 0).then(|| values().sum::<f64>() / n as f64)
+/// What `Iterator::sum` of `f64`s starts from (the sum of nothing), so that a sum folded by
+/// hand alongside others is the same, bit for bit, signed zeros included.
+fn zero_sum() -> f64 {
+    std::iter::empty::<f64>().sum()
 }
 
-/// [`stats::sd`] of `n` values that `values` yields (called twice), bit for bit.
-pub(crate) fn sd_of<I: Iterator<Item = f64>>(values: impl Fn() -> I, n: usize) -> Option<f64> {
-    if n < 2 {
-        return None;
-    }
-    let m = mean_of(&values, n)?;
-    let ss: f64 = values().map(|x| (x - m) * (x - m)).sum();
-    Some((ss / (n - 1) as f64).sqrt())
-}
-
-/// [`stats::slope`] of `n` points that `points` yields (called four times), bit for bit.
+/// [`stats::slope`] of `n` points that `points` yields (called twice), bit for bit: the two
+/// means are summed in one pass and the two sums of products in another, each in the order
+/// [`stats::slope`] sums it.
 pub(crate) fn slope_of<I: Iterator<Item = (f64, f64)>>(
     points: impl Fn() -> I,
     n: usize,
@@ -53,14 +64,50 @@ pub(crate) fn slope_of<I: Iterator<Item = (f64, f64)>>(
         return None;
     }
     let nf = n as f64;
-    let mx = points().map(|p| p.0).sum::<f64>() / nf;
-    let my = points().map(|p| p.1).sum::<f64>() / nf;
-    let sxx: f64 = points().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
-    let sxy: f64 = points().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let z = zero_sum();
+    let (sx, sy) = points().fold((z, z), |(sx, sy), p| (sx + p.0, sy + p.1));
+    let (mx, my) = (sx / nf, sy / nf);
+    let (sxx, sxy) = points().fold((z, z), |(sxx, sxy), p| {
+        (sxx + (p.0 - mx) * (p.0 - mx), sxy + (p.0 - mx) * (p.1 - my))
+    });
+    slope_from(sxx, sxy, mx, nf)
+}
+
+/// The slope from its sums, as [`stats::slope`] ends.
+fn slope_from(sxx: f64, sxy: f64, mx: f64, nf: f64) -> Option<f64> {
     if sxx <= f64::EPSILON * nf * (mx.abs() + 1.0) {
         return None;
     }
     Some(sxy / sxx)
+}
+
+/// The mean and SD of the first values and the slope of the (x, y) pairs, over `n` items that
+/// `items` yields (called at most twice): the same, bit for bit, as [`stats::mean`] and [`stats::sd`]
+/// of the first values and [`stats::slope`] of the pairs, in two passes instead of seven.
+pub(crate) fn mean_sd_slope_of<I: Iterator<Item = (f64, (f64, f64))>>(
+    items: impl Fn() -> I,
+    n: usize,
+) -> (Option<f64>, Option<f64>, Option<f64>) {
+    if n == 0 {
+        return (None, None, None);
+    }
+    let nf = n as f64;
+    let z = zero_sum();
+    let (s, sx, sy) = items().fold((z, z, z), |(s, sx, sy), (v, p)| (s + v, sx + p.0, sy + p.1));
+    let mean = s / nf;
+    if n < 2 {
+        return (Some(mean), None, None);
+    }
+    let (mx, my) = (sx / nf, sy / nf);
+    let (ss, sxx, sxy) = items().fold((z, z, z), |(ss, sxx, sxy), (v, p)| {
+        (
+            ss + (v - mean) * (v - mean),
+            sxx + (p.0 - mx) * (p.0 - mx),
+            sxy + (p.0 - mx) * (p.1 - my),
+        )
+    });
+    let sd = (ss / (n - 1) as f64).sqrt();
+    (Some(mean), Some(sd), slope_from(sxx, sxy, mx, nf))
 }
 
 /// [`stats::median`] of byte values given as a count per value (`counts[v]` values equal to
@@ -113,16 +160,22 @@ mod tests {
             let pts: Vec<(f64, f64)> = xs.iter().copied().zip(ys.iter().copied()).collect();
             let bits = |v: Option<f64>| v.map(f64::to_bits);
             assert_eq!(
-                bits(mean_of(|| xs.iter().copied(), n)),
-                bits(stats::mean(&xs))
-            );
-            assert_eq!(bits(sd_of(|| xs.iter().copied(), n)), bits(stats::sd(&xs)));
-            assert_eq!(
                 bits(slope_of(|| pts.iter().copied(), n)),
                 bits(stats::slope(&pts))
             );
             let flat: Vec<(f64, f64)> = xs.iter().map(|&x| (1.5, x)).collect();
             assert_eq!(slope_of(|| flat.iter().copied(), n), stats::slope(&flat));
+            let (mean, sd, mae) = mean_sd_mae(&xs);
+            assert_eq!(bits(mean), bits(stats::mean(&xs)));
+            assert_eq!(bits(sd), bits(stats::sd(&xs)));
+            assert_eq!(bits(mae), bits(stats::mean_abs(&xs)));
+            for pts in [&pts, &flat] {
+                let items = || xs.iter().copied().zip(pts.iter().copied());
+                let (mean, sd, slope) = mean_sd_slope_of(items, n);
+                assert_eq!(bits(mean), bits(stats::mean(&xs)));
+                assert_eq!(bits(sd), bits(stats::sd(&xs)));
+                assert_eq!(bits(slope), bits(stats::slope(pts)));
+            }
         }
     }
 

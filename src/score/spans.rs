@@ -10,7 +10,7 @@ use crate::report::{secs, SpanReport};
 use crate::stats;
 use crate::time::Nanos;
 
-use super::figures::{mean_of, pct, sd_of, slope_of};
+use super::figures::{mean_sd_slope_of, pct};
 
 /// A note's hit index when it has none.
 pub(crate) const NO_HIT: u32 = u32::MAX;
@@ -60,23 +60,22 @@ const MAX_REPORT_BARS: usize = 1 << 20;
 /// "No bar" or "no section" in the per-note keys.
 const NONE: u32 = u32::MAX;
 
-/// One row of a table: its counts, and its matched notes' offsets (ms) and (chart s, hit s)
-/// pairs, yielded in note order by the two functions.
-fn span_report<I, P>(
+/// One row of a table: its counts, and its matched notes' offsets (ms) with their (chart s,
+/// hit s) pairs, yielded in note order by `values`.
+fn span_report<I>(
     chart: &Chart,
     (name, bar, start): (String, i64, Nanos),
     acc: &SpanCounts,
-    offsets: impl Fn() -> I,
-    pairs: impl Fn() -> P,
+    values: impl Fn() -> I,
 ) -> SpanReport
 where
-    I: Iterator<Item = f64>,
-    P: Iterator<Item = (f64, f64)>,
+    I: Iterator<Item = (f64, (f64, f64))>,
 {
     let map = &chart.tempo_map;
     let start_tick = map.tick(start);
     let chart_bpm = stats::round_to(map.tempo_at(start_tick).bpm(), 4);
-    let played_bpm = slope_of(pairs, acc.matched)
+    let (mean, sd, slope) = mean_sd_slope_of(values, acc.matched);
+    let played_bpm = slope
         .filter(|s| *s > 0.0)
         .map(|s| stats::round_to(chart_bpm / s, 4));
     SpanReport {
@@ -88,8 +87,8 @@ where
         misses: acc.notes - acc.matched,
         extras: acc.extras,
         accuracy_pct: pct(acc.matched, acc.notes),
-        offset_mean_ms: mean_of(&offsets, acc.matched).map(|v| stats::round_to(v, 4)),
-        offset_sd_ms: sd_of(&offsets, acc.matched).map(|v| stats::round_to(v, 4)),
+        offset_mean_ms: mean.map(|v| stats::round_to(v, 4)),
+        offset_sd_ms: sd.map(|v| stats::round_to(v, 4)),
         chart_bpm,
         played_bpm,
     }
@@ -102,14 +101,9 @@ fn report_of<N: Iterator<Item = usize>>(
     acc: &SpanCounts,
     notes: impl Fn() -> N,
 ) -> SpanReport {
-    let values = || notes().filter_map(|ni| judged.values(ni));
-    span_report(
-        judged.chart,
-        row,
-        acc,
-        || values().map(|v| v.0),
-        || values().map(|v| v.1),
-    )
+    span_report(judged.chart, row, acc, || {
+        notes().filter_map(|ni| judged.values(ni))
+    })
 }
 
 /// The per-section and per-bar tables: (sections, bars).
@@ -147,8 +141,13 @@ pub(crate) fn span_reports(
     let mut sec_runs = Runs::new(n_sec);
     // The same as `sec_index`, trying the previous answer first (notes come in time order).
     let mut sec_cursor: Option<usize> = None;
+    // The last note's bar and the ticks in it (notes come in time order).
+    let mut bar_cursor = map.bar_ticks(first.tick);
     for (ni, n) in chart.notes.iter().enumerate() {
-        let b = (map.position(n.tick).bar - first_bar) as usize;
+        if !bar_cursor.1.contains(&n.tick.0) {
+            bar_cursor = map.bar_ticks(n.tick);
+        }
+        let b = (bar_cursor.0 - first_bar) as usize;
         let still = |i: usize| {
             chart.sections[i].time <= n.time
                 && chart

@@ -25,5 +25,4 @@ pub use header::{
 };
 pub(crate) use read::read_capture_from;
 pub use read::{read_capture, Capture, Click, ClockJump, End, Gap, Overflow};
-pub(crate) use write::push_i64;
 pub use write::{CaptureWriteError, CaptureWriter};
