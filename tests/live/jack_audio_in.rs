@@ -203,6 +203,7 @@ pub(super) fn groove_session(
         name: "Lee".into(),
         source: PlayerSource::Audio {
             query: query.into(),
+            channel: None,
         },
         kit: None,
         offsets: Default::default(),
