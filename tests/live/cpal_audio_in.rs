@@ -81,7 +81,7 @@ fn a_cpal_input_of_16_bit_samples_is_converted_in_the_callback() {
 
 /// Counts the server's xruns: a dummy server on a loaded machine that falls behind real time
 /// delivers the drums late, and pocket rightly moves the recording to follow.
-struct Xruns(Arc<AtomicU32>);
+pub(super) struct Xruns(pub(super) Arc<AtomicU32>);
 
 impl jack::NotificationHandler for Xruns {
     fn xrun(&mut self, _: &jack::Client) -> jack::Control {

@@ -2,7 +2,8 @@
 //! two test JACK clients play two different grooves, which reach pocket as channels 1 and 2 of
 //! one ALSA capture device (alsa-lib's JACK PCM plugin), and two players take one channel each
 //! (`audio:default#audio-channel=1` and `=2`). Checked: pocket opened the device once (one
-//! cpal stream for both) and each player's recording holds its own groove, bit for bit, at the
+//! cpal stream for both: the plugin's JACK client connects to the drummers once) and each
+//! player's recording holds its own groove, bit for bit, at the
 //! same frames (one clock); each player's hits lie within 2 ms of its own strokes, every
 //! stroke heard, none near the other's; the live hits are each recording's transcribed
 //! offline; the live report equals `pocket score` on the capture log and on the two
@@ -11,56 +12,15 @@
 //! is an error saying to pick the port. Without a JACK server or the plugin the tests skip,
 //! unless POCKET_REQUIRE_JACK=1.
 
-use super::cpal_audio_in::AlsaConfig;
+use super::cpal_audio_in::{AlsaConfig, Xruns};
 use super::jack_audio_in::{
-    drums, groove, groove_session, hits_at_strokes, offline_hits, play_groove, read_recording,
+    drums, groove, groove_session, groove_with, hits_at_strokes, offline_hits, play_groove,
+    read_recording, Drums,
 };
 use super::jack_server::{client_or_skip, jack_serial};
 use super::*;
-use pocket::audio::Voice;
-use pocket::lane::Lane;
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
-
-/// Counts the server's xruns (a dummy server on a loaded machine falling behind real time).
-struct Xruns(Arc<AtomicU32>);
-
-impl jack::NotificationHandler for Xruns {
-    fn xrun(&mut self, _: &jack::Client) -> jack::Control {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        jack::Control::Continue
-    }
-}
-
-/// Sanae's groove, unlike Lee's: hi-hat on every eighth a sixteenth late (no stroke within
-/// 100 ms of one of Lee's), snare with the first and third, kick with the second and fourth;
-/// the strokes' frames and the audio.
-fn offbeat_groove(rate: u32) -> (Vec<usize>, Vec<f32>) {
-    let eighth = rate as usize / 4;
-    let voices: Vec<(Lane, Vec<f32>)> = [Lane::Kick, Lane::Snare, Lane::Hihat]
-        .into_iter()
-        .map(|l| (l, Voice::of(l, None).synthesize(rate)))
-        .collect();
-    let mut audio = vec![0.0f32; eighth * 17 + rate as usize];
-    let mut strokes = Vec::new();
-    for e in 0..16 {
-        let at = e * eighth + eighth / 2;
-        strokes.push(at);
-        for (lane, v) in &voices {
-            let play = match lane {
-                Lane::Snare => e % 4 == 0,
-                Lane::Kick => e % 4 == 2,
-                _ => true,
-            };
-            if play {
-                for (i, s) in v.iter().enumerate() {
-                    audio[at + i] += 0.4 * s;
-                }
-            }
-        }
-    }
-    (strokes, audio)
-}
 
 /// The notes of capture port `port`: (capture time in ns, note).
 fn hits_of(cap: &pocket::formats::capture_log::Capture, port: u16) -> Vec<(i64, u8)> {
@@ -75,6 +35,76 @@ fn hits_of(cap: &pocket::formats::capture_log::Capture, port: u16) -> Vec<(i64, 
 const TWO_KITS_PCM: &str = "pcm.!default { type jack\n\
      capture_ports { 0 pocket-test-cpal-lee:out 1 pocket-test-cpal-sanae:out }\n\
      playback_ports { 0 system:playback_1 1 system:playback_2 } }\n";
+
+/// Lee's and Sanae's drummers, started together, behind ALSA's default device.
+struct TwoDrummers {
+    lee: jack::AsyncClient<Xruns, Drums>,
+    sanae: jack::AsyncClient<(), Drums>,
+    /// The JACK frame both start at (0: not yet).
+    start: Arc<AtomicU32>,
+    /// The server's xruns.
+    xruns: Arc<AtomicU32>,
+    dir: tempfile::TempDir,
+    _alsa: AlsaConfig,
+}
+
+/// Starts the drummers playing `lee` and `sanae` and makes them ALSA's default device
+/// ([`TWO_KITS_PCM`]) for this process.
+fn two_drummers(lee: &Arc<Vec<f32>>, sanae: &Arc<Vec<f32>>) -> TwoDrummers {
+    let start = Arc::new(AtomicU32::new(0));
+    let xruns = Arc::new(AtomicU32::new(0));
+    let lee = drums(
+        "pocket-test-cpal-lee",
+        Xruns(Arc::clone(&xruns)),
+        lee,
+        &start,
+    );
+    let sanae = drums("pocket-test-cpal-sanae", (), sanae, &start);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rc = dir.path().join("asoundrc");
+    std::fs::write(&rc, TWO_KITS_PCM).expect("asoundrc");
+    let _alsa = AlsaConfig::with(&rc);
+    TwoDrummers {
+        lee,
+        sanae,
+        start,
+        xruns,
+        dir,
+        _alsa,
+    }
+}
+
+/// Watches how many ports read Lee's drummer while a session runs.
+struct Watch {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<usize>,
+}
+
+impl Watch {
+    /// The most connections seen at once.
+    fn stop(self) -> usize {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("the watcher")
+    }
+}
+
+/// Starts a thread that counts, every 20 ms, the connections of `pocket-test-cpal-lee:out`.
+fn watch_connections() -> Watch {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let thread = std::thread::spawn(move || {
+        let c = super::jack_server::client("pocket-test-watch");
+        let mut most = 0;
+        while !flag.load(Ordering::Relaxed) {
+            if let Some(p) = c.port_by_name("pocket-test-cpal-lee:out") {
+                most = most.max(p.get_connections().len());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        most
+    });
+    Watch { stop, thread }
+}
 
 /// The two players of a session on ALSA's default device: Lee on `lee`, Sanae on `sanae`.
 fn two_players(o: &mut SessionOptions, lee: Option<u16>, sanae: Option<u16>) {
@@ -103,22 +133,18 @@ fn two_kits_on_two_channels_of_one_cpal_device_are_two_players_on_one_clock() {
     }
     let rate = probe.sample_rate();
     let (lee_strokes, lee_audio) = groove(rate);
-    let (sanae_strokes, sanae_audio) = offbeat_groove(rate);
+    // Sanae's groove, unlike Lee's: a sixteenth late (no stroke within 100 ms of one of
+    // Lee's), snare on 1 and 3, kick on 2 and 4.
+    let (sanae_strokes, sanae_audio) = groove_with(rate, rate as usize / 8, 2, 0);
     let (lee_audio, sanae_audio) = (Arc::new(lee_audio), Arc::new(sanae_audio));
-    // Both drummers start at the same frame.
-    let start = Arc::new(AtomicU32::new(0));
-    let xruns = Arc::new(AtomicU32::new(0));
-    let lee = drums(
-        "pocket-test-cpal-lee",
-        Xruns(Arc::clone(&xruns)),
-        &lee_audio,
-        &start,
-    );
-    let sanae = drums("pocket-test-cpal-sanae", (), &sanae_audio, &start);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let rc = dir.path().join("asoundrc");
-    std::fs::write(&rc, TWO_KITS_PCM).expect("asoundrc");
-    let _alsa = AlsaConfig::with(&rc);
+    let TwoDrummers {
+        lee,
+        sanae,
+        start,
+        xruns,
+        dir,
+        _alsa,
+    } = two_drummers(&lee_audio, &sanae_audio);
 
     // As in the one-kit test, a server that falls behind real time delivers the strokes late
     // (pocket rightly follows): the grooves are then played again, three times at most.
@@ -133,7 +159,15 @@ fn two_kits_on_two_channels_of_one_cpal_device_are_two_players_on_one_clock() {
         let allocations_before = ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst);
         start.store(0, Ordering::Release);
         xruns.store(0, Ordering::Release);
+        let watch = watch_connections();
         let outcome = play_groove(&probe, &start, o, &out, Duration::from_millis(500));
+        // alsa-lib's JACK plugin connects a client of its own to the drummers at each open of
+        // the device: one stream for both players, one connection.
+        let connections = watch.stop();
+        assert_eq!(
+            connections, 1,
+            "the device was opened once, for both players"
+        );
         assert!(CALLBACKS.load(Ordering::Relaxed) > callbacks_before);
         assert_eq!(
             ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst),
@@ -277,13 +311,13 @@ fn a_channel_the_device_lacks_and_a_channel_of_a_jack_port_are_clear_errors() {
         return;
     }
     let silent = Arc::new(Vec::new());
-    let start = Arc::new(AtomicU32::new(0));
-    let lee = drums("pocket-test-cpal-lee", (), &silent, &start);
-    let sanae = drums("pocket-test-cpal-sanae", (), &silent, &start);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let rc = dir.path().join("asoundrc");
-    std::fs::write(&rc, TWO_KITS_PCM).expect("asoundrc");
-    let _alsa = AlsaConfig::with(&rc);
+    let TwoDrummers {
+        lee,
+        sanae,
+        dir,
+        _alsa,
+        ..
+    } = two_drummers(&silent, &silent);
 
     // Channel 3 of a two-channel device.
     let (mut o, _, _) = groove_session(dir.path(), 16, "default");
