@@ -36,6 +36,13 @@ const TWO_KITS_PCM: &str = "pcm.!default { type jack\n\
      capture_ports { 0 pocket-test-cpal-lee:out 1 pocket-test-cpal-sanae:out }\n\
      playback_ports { 0 system:playback_1 1 system:playback_2 } }\n";
 
+/// A probe client of the JACK server, if there is one and ALSA's JACK plugin (else the test
+/// skips).
+fn ready() -> Option<jack::Client> {
+    let probe = client_or_skip("pocket-test-probe")?;
+    pocket::testdata::alsa_into_jack().then_some(probe)
+}
+
 /// Lee's and Sanae's drummers, started together, behind ALSA's default device.
 struct TwoDrummers {
     lee: jack::AsyncClient<Xruns, Drums>,
@@ -125,33 +132,24 @@ fn two_players(o: &mut SessionOptions, lee: Option<u16>, sanae: Option<u16>) {
 #[test]
 fn two_kits_on_two_channels_of_one_cpal_device_are_two_players_on_one_clock() {
     let _serial = jack_serial();
-    let Some(probe) = client_or_skip("pocket-test-probe") else {
+    let Some(probe) = ready() else {
         return;
     };
-    if !pocket::testdata::alsa_into_jack() {
-        return;
-    }
     let rate = probe.sample_rate();
     let (lee_strokes, lee_audio) = groove(rate);
     // Sanae's groove, unlike Lee's: a sixteenth late (no stroke within 100 ms of one of
     // Lee's), snare on 1 and 3, kick on 2 and 4.
     let (sanae_strokes, sanae_audio) = groove_with(rate, rate as usize / 8, 2, 0);
     let (lee_audio, sanae_audio) = (Arc::new(lee_audio), Arc::new(sanae_audio));
-    let TwoDrummers {
-        lee,
-        sanae,
-        start,
-        xruns,
-        dir,
-        _alsa,
-    } = two_drummers(&lee_audio, &sanae_audio);
+    let d = two_drummers(&lee_audio, &sanae_audio);
+    let (start, xruns) = (&d.start, &d.xruns);
 
     // As in the one-kit test, a server that falls behind real time delivers the strokes late
     // (pocket rightly follows): the grooves are then played again, three times at most.
     let mut attempt = 0;
     let (outcome, chart_path, out, timing) = loop {
         attempt += 1;
-        let here = dir.path().join(format!("try-{attempt}"));
+        let here = d.dir.path().join(format!("try-{attempt}"));
         std::fs::create_dir_all(&here).expect("folder");
         let (mut o, chart_path, out) = groove_session(&here, lee_strokes.len(), "default");
         two_players(&mut o, Some(1), Some(2));
@@ -160,7 +158,7 @@ fn two_kits_on_two_channels_of_one_cpal_device_are_two_players_on_one_clock() {
         start.store(0, Ordering::Release);
         xruns.store(0, Ordering::Release);
         let watch = watch_connections();
-        let outcome = play_groove(&probe, &start, o, &out, Duration::from_millis(500));
+        let outcome = play_groove(&probe, start, o, &out, Duration::from_millis(500));
         // alsa-lib's JACK plugin connects a client of its own to the drummers at each open of
         // the device: one stream for both players, one connection.
         let connections = watch.stop();
@@ -181,7 +179,7 @@ fn two_kits_on_two_channels_of_one_cpal_device_are_two_players_on_one_clock() {
         }
         eprintln!("the server fell behind real time {seen} times: playing the grooves again");
     };
-    drop((lee, sanae));
+    drop((d.lee, d.sanae));
     if !timing {
         eprintln!("the server never kept time: the timing checks are left out");
     }
@@ -304,12 +302,9 @@ fn two_kits_on_two_channels_of_one_cpal_device_are_two_players_on_one_clock() {
 #[test]
 fn a_channel_the_device_lacks_and_a_channel_of_a_jack_port_are_clear_errors() {
     let _serial = jack_serial();
-    let Some(_probe) = client_or_skip("pocket-test-probe") else {
+    let Some(_probe) = ready() else {
         return;
     };
-    if !pocket::testdata::alsa_into_jack() {
-        return;
-    }
     let silent = Arc::new(Vec::new());
     let TwoDrummers {
         lee,
