@@ -650,3 +650,7 @@ mod jack_audio_in;
 #[cfg(all(feature = "jack", feature = "midi-io"))]
 #[path = "live/cpal_audio_in.rs"]
 mod cpal_audio_in;
+
+#[cfg(all(feature = "jack", feature = "midi-io"))]
+#[path = "live/cpal_two_kits.rs"]
+mod cpal_two_kits;

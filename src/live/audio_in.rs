@@ -81,6 +81,11 @@ pub struct AudioInput {
     pub device: String,
     /// The WAV the raw audio is written to.
     pub wav: PathBuf,
+    /// The player it is (for messages).
+    pub player: String,
+    /// Only this channel of the device, from 1 (`audio:DEVICE#audio-channel=N`; cpal inputs
+    /// only); all channels mixed when `None`.
+    pub channel: Option<u16>,
 }
 
 /// Counters shared by the two ends of an audio ring.
@@ -677,6 +682,8 @@ mod tests {
             port: 0,
             device: "test".into(),
             wav: dir.path().join("never-made").join("audio-Lee.wav"),
+            player: "Lee".into(),
+            channel: None,
         };
         let (tx, _rx) = ring(1 << 12, crate::live::clock::CaptureClock::start());
         let (mut audio_tx, audio_rx) = audio_ring(1_000, 1);
@@ -714,6 +721,8 @@ mod tests {
             port: 0,
             device: "test".into(),
             wav: dir.path().join("audio-Lee.wav"),
+            player: "Lee".into(),
+            channel: None,
         };
         let (tx, mut rx) = ring(1 << 16, crate::live::clock::CaptureClock::start());
         let (mut audio_tx, audio_rx) = audio_ring(rate, 10);
@@ -861,6 +870,8 @@ mod tests {
             port: 0,
             device: "USB mic".into(),
             wav: dir.path().join("audio-Lee.wav"),
+            player: "Lee".into(),
+            channel: None,
         };
         let clock = crate::live::clock::CaptureClock::start();
         let (tx, _rx) = ring(1 << 12, clock);

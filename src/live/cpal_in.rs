@@ -2,13 +2,18 @@
 //! CoreAudio, WASAPI): `--player NAME=audio:DEVICE` when no JACK port matches.
 //!
 //! The input callback is real-time: it reads the capture clock first, mixes the device's
-//! channels (f32, i16 or i32, interleaved) into a mono buffer made beforehand and pushes it
-//! into the input's audio ring with the device's frame count and the capture-clock time of
+//! channels (f32, i16 or i32, interleaved) into a mono buffer made beforehand, or takes one
+//! channel of them (`audio:DEVICE#audio-channel=N`), and pushes it into the input's audio
+//! ring with the device's frame count and the capture-clock time of
 //! its first sample as cpal's timestamps give it: `now − (callback − capture)`, where
 //! `callback − capture` is how long the block's first frame waited in the device's buffer
 //! (ALSA: the stream's delay). cpal's `StreamInstant` runs on its own clock (ALSA: the
 //! stream's hardware time stamps from its trigger), so only that difference is used; the
-//! offset between the two clocks is read afresh in every callback (`now`). The rest (the
+//! offset between the two clocks is read afresh in every callback (`now`). Several players on
+//! one device (one kit per input channel) share one stream, since a device can seldom be
+//! opened twice: its callback deinterleaves each player's channel into that player's own
+//! buffer and ring, every block with the same frame and heard time, so the kits are on one
+//! clock. The rest (the
 //! transcriber thread, the recording, the placement on the session's clock) is the JACK
 //! input's, in `audio_in`.
 
@@ -43,8 +48,11 @@ pub struct CpalInputs {
 }
 
 impl CpalInputs {
-    /// Opens each input's device (`AudioInput::device`: its full name), starts its
-    /// transcriber (its hits reach the consumer through `control`) and starts the stream.
+    /// Opens each input's device (`AudioInput::device`: its full name) once, whatever the
+    /// number of players on it, starts each input's transcriber (its hits reach the consumer
+    /// through `control`) and starts the streams. Inputs on one device share its stream: its
+    /// callback gives each its channel (`AudioInput::channel`, or all mixed) with the same
+    /// frames and heard time, so their kits are on one clock.
     pub fn open(
         audio: &[AudioInput],
         clock: CaptureClock,
@@ -55,8 +63,16 @@ impl CpalInputs {
             threads: Vec::with_capacity(audio.len()),
             rates: Vec::with_capacity(audio.len()),
         };
+        let mut devices: Vec<&str> = Vec::new();
         for input in audio {
-            let (device, name, config) = open_device(Some(&input.device), true)?;
+            if !devices.contains(&input.device.as_str()) {
+                devices.push(&input.device);
+            }
+        }
+        for device_name in devices {
+            let on_device: Vec<&AudioInput> =
+                audio.iter().filter(|a| a.device == device_name).collect();
+            let (device, name, config) = open_device(Some(device_name), true)?;
             let busy = busy(&name);
             let rate = config.sample_rate().0;
             let format = config.sample_format();
@@ -68,17 +84,38 @@ impl CpalInputs {
                     "its sample format {format:?} is not one pocket reads (f32, i16, i32)"
                 )));
             }
-            let (sender, thread) = start_input(input, rate, clock, control)?;
-            let failed = sender.failure_flag(clock);
+            let channels = config.channels().max(1);
+            for input in &on_device {
+                if let Some(c) = input.channel.filter(|c| *c == 0 || *c > channels) {
+                    return Err(LiveError::NoSuchAudioChannel {
+                        player: input.player.clone(),
+                        device: name.clone(),
+                        channel: c,
+                        channels,
+                    });
+                }
+            }
+            let mut lanes = Vec::with_capacity(on_device.len());
+            let mut failed = Vec::with_capacity(on_device.len());
+            for input in on_device {
+                let (sender, thread) = start_input(input, rate, clock, control)?;
+                failed.push(sender.failure_flag(clock));
+                lanes.push(Lane {
+                    sender,
+                    channel: input.channel.map(|c| usize::from(c) - 1),
+                    mono: vec![0.0; SCRATCH_FRAMES],
+                });
+                open.threads.push(thread);
+                open.rates.push(rate);
+            }
             let callback = Callback {
-                sender,
+                lanes,
                 clock,
                 frames: FrameClock { rate },
-                channels: usize::from(config.channels()).max(1),
-                mono: vec![0.0; SCRATCH_FRAMES],
+                channels: usize::from(channels),
                 frame: 0,
             };
-            let on_error = move |_e: cpal::StreamError| failed.set();
+            let on_error = move |_e: cpal::StreamError| failed.iter().for_each(|f| f.set());
             let stream_config: cpal::StreamConfig = config.config();
             let stream = match format {
                 cpal::SampleFormat::I16 => {
@@ -89,12 +126,10 @@ impl CpalInputs {
                 }
                 _ => build::<f32>(&device, &stream_config, callback, on_error),
             };
-            // A stream that cannot start drops its callback: the transcriber ends with it.
+            // A stream that cannot start drops its callback: the transcribers end with it.
             let stream = stream.map_err(|e| busy(e.to_string()))?;
             stream.play().map_err(|e| busy(e.to_string()))?;
             open.streams.push(stream);
-            open.threads.push(thread);
-            open.rates.push(rate);
         }
         Ok(open)
     }
@@ -110,19 +145,28 @@ impl CpalInputs {
     }
 }
 
-/// What the input callback owns: the ring's end, the clock and a buffer made beforehand.
-struct Callback {
+/// One input of a device's stream: its ring's end, its channel and its buffer made
+/// beforehand.
+struct Lane {
     sender: AudioSender,
+    /// The channel's index in a frame, or `None`: every channel mixed.
+    channel: Option<usize>,
+    mono: Vec<f32>,
+}
+
+/// What the input callback owns: the inputs' rings, the clock and the device's frame count.
+struct Callback {
+    lanes: Vec<Lane>,
     clock: CaptureClock,
     frames: FrameClock,
     channels: usize,
-    mono: Vec<f32>,
     /// The device's frames delivered so far.
     frame: i64,
 }
 
 impl Callback {
-    /// The callback body: stamp, mix to mono, copy, return (real-time safe).
+    /// The callback body: stamp once, give each input its channel (or the mix), copy, return
+    /// (real-time safe).
     fn run<T>(&mut self, data: &[T], info: &cpal::InputCallbackInfo)
     where
         T: cpal::Sample,
@@ -136,16 +180,28 @@ impl Callback {
             i64::try_from(waited.as_nanos()).unwrap_or(i64::MAX),
         ));
         let channels = self.channels;
+        let scale = 1.0 / channels as f32;
         let mut done = 0i64;
         for piece in data.chunks(SCRATCH_FRAMES * channels) {
             let n = piece.len() / channels;
-            let scale = 1.0 / channels as f32;
-            for (m, frame) in self.mono[..n].iter_mut().zip(piece.chunks_exact(channels)) {
-                *m = frame.iter().map(|s| s.to_sample::<f32>()).sum::<f32>() * scale;
-            }
             let at = heard.saturating_add(self.frames.time(done));
-            self.sender
-                .push_heard(self.frame + done, at, &self.mono[..n]);
+            for lane in &mut self.lanes {
+                let frames = lane.mono[..n].iter_mut().zip(piece.chunks_exact(channels));
+                match lane.channel {
+                    Some(c) => {
+                        for (m, frame) in frames {
+                            *m = frame[c].to_sample::<f32>();
+                        }
+                    }
+                    None => {
+                        for (m, frame) in frames {
+                            *m = frame.iter().map(|s| s.to_sample::<f32>()).sum::<f32>() * scale;
+                        }
+                    }
+                }
+                lane.sender
+                    .push_heard(self.frame + done, at, &lane.mono[..n]);
+            }
             done += n as i64;
         }
         self.frame += done;

@@ -123,6 +123,22 @@ pub enum LiveError {
     /// The session's settings do not fit together.
     #[error("{0}")]
     Settings(String),
+    /// A player's audio input channel (`#audio-channel=N`) that the device does not have.
+    #[error(
+        "player {player}: audio input {device:?} has {channels} channel{}, so it has no \
+         channel {channel}; its channels are 1 to {channels}",
+        if *channels == 1 { "" } else { "s" }
+    )]
+    NoSuchAudioChannel {
+        /// The player.
+        player: String,
+        /// The device, by its full name.
+        device: String,
+        /// The channel asked for, from 1.
+        channel: u16,
+        /// How many channels the device has.
+        channels: u16,
+    },
     /// The backing audio cannot be played.
     #[error(transparent)]
     Backing(#[from] crate::backing::BackingError),

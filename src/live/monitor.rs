@@ -178,7 +178,7 @@ pub fn run(
             )?;
             (name, kit, *channel, Some(inputs), None)
         }
-        PlayerSource::Audio { query } => {
+        PlayerSource::Audio { query, .. } => {
             return Err(LiveError::Settings(format!(
                 "audio:{query} is an audio input; pocket monitor shows a MIDI source's messages \
                  (take show on a recording lists what an audio take holds)"

@@ -43,6 +43,10 @@ pub enum PlayerSource {
     Audio {
         /// Name or part of it.
         query: String,
+        /// Only this input channel of a cpal device, from 1 (`audio:DEVICE#audio-channel=N`,
+        /// the take-spec selector): one kit per channel of one interface. All channels mixed
+        /// when `None`.
+        channel: Option<u16>,
     },
     /// A recorded take replayed in real time.
     Replay {
@@ -239,16 +243,28 @@ pub fn parse_player(text: &str, replay: bool) -> Result<(String, PlayerSource), 
         ));
     }
     if let Some(device) = rest.strip_prefix("audio:") {
-        if device.trim().is_empty() {
+        // The take-spec grammar's audio selector: `DEVICE#audio-channel=N`.
+        let spec = formats::TakeSpec::parse(device)
+            .map_err(|e| LiveError::Settings(format!("{text:?}: {e}")))?;
+        if spec.sync_first || spec.audio_zero.is_some() || spec.player.is_some() {
+            return Err(LiveError::Settings(format!(
+                "{text:?}: an audio input takes one selector, #audio-channel=N (one input \
+                 channel of the device, from 1)"
+            )));
+        }
+        let query = spec.path.to_string_lossy().into_owned();
+        if query.trim().is_empty() || !spec.selector.is_all() {
             return Err(LiveError::Settings(format!(
                 "{text:?}: name the audio input after audio: (part of a port name that \
-                 `pocket devices` lists under audio inputs)"
+                 `pocket devices` lists under audio inputs), then optionally \
+                 #audio-channel=N"
             )));
         }
         return Ok((
             name.to_string(),
             PlayerSource::Audio {
-                query: device.to_string(),
+                query,
+                channel: spec.audio_channel,
             },
         ));
     }
@@ -610,15 +626,28 @@ pub fn run(opts: SessionOptions) -> Result<SessionOutcome, LiveError> {
     let mut audio_inputs: Vec<(super::audio_in::AudioInput, ports::Backend)> = Vec::new();
     for p in &opts.players {
         let (port, channel, suggested) = match &p.source {
-            PlayerSource::Audio { query } => {
+            PlayerSource::Audio { query, channel } => {
                 let device = ports::find_audio_input(query)?;
-                port_names.push(format!("audio {}", device.name));
+                if let (Some(c), ports::Backend::Jack) = (channel, device.backend) {
+                    return Err(LiveError::Settings(format!(
+                        "player {}: audio:{query}#audio-channel={c} found the JACK port {:?}, \
+                         and a JACK port is one channel: name the port of that channel \
+                         instead (such as audio:system:capture_{c}), without #audio-channel",
+                        p.name, device.name
+                    )));
+                }
+                port_names.push(match channel {
+                    Some(c) => format!("audio {}#audio-channel={c}", device.name),
+                    None => format!("audio {}", device.name),
+                });
                 let index = port_names.len() - 1;
                 audio_inputs.push((
                     super::audio_in::AudioInput {
                         port: index as u16,
                         device: device.name,
                         wav: opts.out_dir.join(audio_file_name(&p.name)),
+                        player: p.name.clone(),
+                        channel: *channel,
                     },
                     device.backend,
                 ));
@@ -1101,6 +1130,40 @@ mod tests {
         );
         assert!(parse_player("Lee=TD-17#channel=17", false).is_err());
         assert!(parse_player("Lee", false).is_err());
+    }
+
+    #[test]
+    fn an_audio_player_takes_one_input_channel_with_the_take_spec_selector() {
+        let audio = |t: &str| parse_player(t, false).map(|(_, s)| s);
+        assert_eq!(
+            audio("Lee=audio:USB Audio#audio-channel=2").expect("valid"),
+            PlayerSource::Audio {
+                query: "USB Audio".into(),
+                channel: Some(2)
+            }
+        );
+        assert_eq!(
+            audio("Lee=audio:USB Audio").expect("valid"),
+            PlayerSource::Audio {
+                query: "USB Audio".into(),
+                channel: None
+            }
+        );
+        let err = |t: &str| audio(t).expect_err(t).to_string();
+        assert!(
+            err("Lee=audio:USB#audio-channel=0").contains("audio channels are counted from 1"),
+            "{}",
+            err("Lee=audio:USB#audio-channel=0")
+        );
+        for bad in ["Lee=audio:USB#zero=1", "Lee=audio:USB#sync=first"] {
+            assert!(
+                err(bad).contains("one selector, #audio-channel=N"),
+                "{}",
+                err(bad)
+            );
+        }
+        assert!(err("Lee=audio:USB#channel=2").contains("#audio-channel=N"));
+        assert!(err("Lee=audio:#audio-channel=2").contains("name the audio input"));
     }
 
     #[test]

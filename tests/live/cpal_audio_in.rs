@@ -29,12 +29,12 @@ use std::sync::Arc;
 /// lives: alsa-lib compares the list of files at each open and reads them again when it
 /// changed, so this process's next ALSA device sees `rc` (a `.asoundrc` would be read only by a
 /// process that had not used ALSA yet).
-struct AlsaConfig {
+pub(super) struct AlsaConfig {
     old: Option<std::ffi::OsString>,
 }
 
 impl AlsaConfig {
-    fn with(rc: &Path) -> AlsaConfig {
+    pub(super) fn with(rc: &Path) -> AlsaConfig {
         let dir = std::env::var("ALSA_CONFIG_DIR").unwrap_or_else(|_| "/usr/share/alsa".into());
         let old = std::env::var_os("ALSA_CONFIG_PATH");
         std::env::set_var(
@@ -81,7 +81,7 @@ fn a_cpal_input_of_16_bit_samples_is_converted_in_the_callback() {
 
 /// Counts the server's xruns: a dummy server on a loaded machine that falls behind real time
 /// delivers the drums late, and pocket rightly moves the recording to follow.
-struct Xruns(Arc<AtomicU32>);
+pub(super) struct Xruns(pub(super) Arc<AtomicU32>);
 
 impl jack::NotificationHandler for Xruns {
     fn xrun(&mut self, _: &jack::Client) -> jack::Control {

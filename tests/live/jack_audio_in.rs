@@ -93,20 +93,32 @@ pub(super) fn play_groove(
 /// Two bars at 120 bpm: hi-hat on every eighth, kick on 1 and 3, snare on 2 and 4; the
 /// strokes' frames (from the first) and the audio.
 pub(super) fn groove(rate: u32) -> (Vec<usize>, Vec<f32>) {
+    groove_with(rate, 0, 0, 2)
+}
+
+/// Two bars at 120 bpm, `delay` frames late: hi-hat on every eighth, kick with the eighths
+/// `kick` mod 4 (0: beats 1 and 3), snare with those `snare` mod 4; the strokes' frames and the
+/// audio.
+pub(super) fn groove_with(
+    rate: u32,
+    delay: usize,
+    kick: usize,
+    snare: usize,
+) -> (Vec<usize>, Vec<f32>) {
     let eighth = rate as usize / 4;
     let mut strokes = Vec::new();
     let voices: Vec<(Lane, Vec<f32>)> = [Lane::Kick, Lane::Snare, Lane::Hihat]
         .into_iter()
         .map(|l| (l, Voice::of(l, None).synthesize(rate)))
         .collect();
-    let mut audio = vec![0.0f32; eighth * 16 + rate as usize];
+    let mut audio = vec![0.0f32; delay + eighth * 16 + rate as usize];
     for e in 0..16 {
-        let at = e * eighth;
+        let at = delay + e * eighth;
         strokes.push(at);
         for (lane, v) in &voices {
             let play = match lane {
-                Lane::Kick => e % 4 == 0,
-                Lane::Snare => e % 4 == 2,
+                Lane::Kick => e % 4 == kick,
+                Lane::Snare => e % 4 == snare,
                 _ => true,
             };
             if play {
@@ -203,6 +215,7 @@ pub(super) fn groove_session(
         name: "Lee".into(),
         source: PlayerSource::Audio {
             query: query.into(),
+            channel: None,
         },
         kit: None,
         offsets: Default::default(),
