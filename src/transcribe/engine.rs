@@ -5,7 +5,8 @@
 //! 1. **Frames**: a Hann window of `window_s` (a power of two of samples) every `hop_s`, its
 //!    power spectrum summed into [`BANDS`] log-spaced bands (amplitudes).
 //! 2. **Onset function**: the multi-band log spectral flux, `sum_b max(0, ln(A_b(t) + f) -
-//!    ln(A_b(t - lag) + f))` with a floor `f` at -80 dBFS.
+//!    ln(A_b(t - lag) + f))` with a floor `f` at -66 dBFS, each band weighted by how many FFT
+//!    bins it sums (narrow bands count less: their noise wanders more).
 //! 3. **Peaks**: a frame is an onset when its flux is the largest from `pre_max` frames before
 //!    to `post_max` after, exceeds the mean of the `pre_avg` frames before it by `delta`, comes
 //!    `min_gap_s` after the last onset, and the frame is louder than `silence_dbfs`.
@@ -32,8 +33,13 @@ use realfft::{RealFftPlanner, RealToComplex};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// Amplitude floor of the log spectrum (-80 dBFS).
-const LOG_FLOOR: f64 = 1e-4;
+/// Amplitude floor of the log spectrum (-66 dBFS): quieter changes of a band add little flux.
+const LOG_FLOOR: f64 = 5e-4;
+/// Bins a band needs for its full weight in the onset function: a band of `k` fewer bins
+/// counts `sqrt(k / FLUX_FULL_BINS)`. The log amplitude of a band summing `k` bins of noise
+/// wanders by about `1 / (2 sqrt(k))`, so the narrow low bands (one to three bins) add mostly
+/// noise to the flux; weighted so, every band's noise counts about alike.
+const FLUX_FULL_BINS: f64 = 4.0;
 /// Frames of spectrum history kept.
 const HISTORY: usize = 48;
 /// Frames before the onset frame whose minimum is a band's floor: from `FLOOR_FROM` to
@@ -149,6 +155,8 @@ pub struct Streaming {
     bins: [(usize, usize); BANDS],
     /// Amplitude normalisation of the power sums.
     norm: f64,
+    /// Each band's weight in the onset function (see [`FLUX_FULL_BINS`]).
+    flux_weight: [f64; BANDS],
     prepared: Prepared,
     /// Samples from absolute index `base`.
     buf: Vec<f32>,
@@ -203,6 +211,11 @@ impl Streaming {
             };
             valid[b] = true;
         }
+        let mut flux_weight = [0.0; BANDS];
+        for b in 0..BANDS {
+            let k = (bins[b].1 - bins[b].0) as f64;
+            flux_weight[b] = (k / FLUX_FULL_BINS).sqrt().min(1.0);
+        }
         let wsum: f64 = window.iter().map(|w| f64::from(*w)).sum();
         let spectrum = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
@@ -218,6 +231,7 @@ impl Streaming {
             window,
             bins,
             norm: 2.0 / wsum,
+            flux_weight,
             prepared: Prepared::new(kit, &valid),
             buf: Vec::new(),
             base: 0,
@@ -382,7 +396,8 @@ impl Streaming {
         let flux = (0..BANDS)
             .map(|b| {
                 let before = prev.map_or(0.0, |p| p[b]);
-                ((bands[b] + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()).max(0.0)
+                self.flux_weight[b]
+                    * ((bands[b] + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()).max(0.0)
             })
             .sum();
         Frame { bands, flux, db }
