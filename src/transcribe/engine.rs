@@ -50,7 +50,7 @@ const FLOOR_TO: usize = 5;
 /// 50 ms at a 5 ms hop. Classification waits for them.
 pub const TAIL_FRAMES: usize = 10;
 /// Weight of the tail half of a feature against the rise half.
-const TAIL_WEIGHT: f64 = 3.0;
+const TAIL_WEIGHT: f64 = 4.0;
 /// The kick's bands (30 to 126 Hz): a kick is heard only where they rise...
 const KICK_BANDS: usize = 8;
 /// ... by at least this much (natural log of the summed amplitudes: 1.0 is 8.7 dB).
