@@ -14,11 +14,13 @@
 //!    floor before the onset) and its tail (the band [`TAIL_FRAMES`] later, less the same
 //!    floor), whitened, are explained as a non-negative sum of the kit's templates (rise and
 //!    tail; non-negative least squares); every group of drums whose share is at least
-//!    `relative_activation` (a sixth of it for the hi-hat) of the largest one is a hit, named by
-//!    its strongest template. A kick also needs its bands to rise by [`KICK_LOW_RISE`].
+//!    `relative_activation` (times [`GROUP_RELATIVE`]: lower for the snare and hi-hat) of the
+//!    largest one is a hit, named by its strongest template. A kick also needs its bands to rise
+//!    by [`KICK_LOW_RISE`].
 //! 5. **When**: each hit's time is refined on the waveform, filtered for its lane (low-pass for
 //!    the kick, high-pass for hi-hats and cymbals, full band otherwise): the first sample where
-//!    the envelope rises `refine_fraction` of the way from its floor to its peak.
+//!    the envelope rises `refine_fraction` ([`KICK_REFINE_FRACTION`] for the kick) of the way
+//!    from its floor to its peak.
 //!
 //! Latency: a hit is reported once the samples up to `window/2 + (TAIL_FRAMES + 1) * hop`
 //! after its frame have arrived (78 ms at 44.1 kHz with the defaults), plus the block size of
