@@ -467,7 +467,9 @@ impl Streaming {
             return false;
         }
         let avg_lo = t.saturating_sub(s.pre_avg_frames);
-        let count = (t - avg_lo).max(1) as f64;
+        // Frames before the stream's first are silence (no flux): a stroke at the very start
+        // is measured against them, not against its own first frames alone.
+        let count = s.pre_avg_frames.max(1) as f64;
         let mean = (avg_lo..t).map(flux).sum::<f64>() / count;
         v >= mean + delta
     }
@@ -478,15 +480,19 @@ impl Streaming {
         let post_end = (t + self.settings.post_max_frames).min(self.frames.len() - 1);
         let floor_lo = t.saturating_sub(FLOOR_FROM);
         let floor_hi = t.saturating_sub(FLOOR_TO);
+        // As in [`Streaming::rise`]: before the stream's first frame is silence.
+        let at_start = self.frames_base == 0 && t < FLOOR_TO;
         let mut peak = 0.0;
         let mut floor = 0.0;
         for b in 0..KICK_BANDS {
             peak += (t..=post_end)
                 .map(|i| self.frames[i].bands[b])
                 .fold(0.0, f64::max);
-            floor += (floor_lo..=floor_hi)
-                .map(|i| self.frames[i].bands[b])
-                .fold(f64::INFINITY, f64::min);
+            if !at_start {
+                floor += (floor_lo..=floor_hi)
+                    .map(|i| self.frames[i].bands[b])
+                    .fold(f64::INFINITY, f64::min);
+            }
         }
         (peak + LOG_FLOOR).ln() - (floor + LOG_FLOOR).ln()
     }
