@@ -27,7 +27,9 @@ fn settings() -> Settings {
     let mut s = serde_json::to_value(Settings::default()).expect("settings serialise");
     for a in std::env::args().skip(3) {
         if let Some((k, v)) = a.split_once('=') {
-            if let Ok(v) = v.parse::<f64>() {
+            if let Ok(v) = v.parse::<u64>() {
+                s[k] = serde_json::json!(v);
+            } else if let Ok(v) = v.parse::<f64>() {
                 s[k] = serde_json::json!(v);
             }
         }

@@ -5,7 +5,8 @@
 //! 1. **Frames**: a Hann window of `window_s` (a power of two of samples) every `hop_s`, its
 //!    power spectrum summed into [`BANDS`] log-spaced bands (amplitudes).
 //! 2. **Onset function**: the multi-band log spectral flux, `sum_b max(0, ln(A_b(t) + f) -
-//!    ln(A_b(t - lag) + f))` with a floor `f` at -80 dBFS.
+//!    ln(A_b(t - lag) + f))` with a floor `f` at -66 dBFS, each band weighted by how many FFT
+//!    bins it sums (narrow bands count less: their noise wanders more).
 //! 3. **Peaks**: a frame is an onset when its flux is the largest from `pre_max` frames before
 //!    to `post_max` after, exceeds the mean of the `pre_avg` frames before it by `delta`, comes
 //!    `min_gap_s` after the last onset, and the frame is louder than `silence_dbfs`.
@@ -13,11 +14,13 @@
 //!    floor before the onset) and its tail (the band [`TAIL_FRAMES`] later, less the same
 //!    floor), whitened, are explained as a non-negative sum of the kit's templates (rise and
 //!    tail; non-negative least squares); every group of drums whose share is at least
-//!    `relative_activation` (a sixth of it for the hi-hat) of the largest one is a hit, named by
-//!    its strongest template. A kick also needs its bands to rise by [`KICK_LOW_RISE`].
+//!    `relative_activation` (times [`GROUP_RELATIVE`]: lower for the snare and hi-hat) of the
+//!    largest one is a hit, named by its strongest template. A kick also needs its bands to rise
+//!    by [`KICK_LOW_RISE`].
 //! 5. **When**: each hit's time is refined on the waveform, filtered for its lane (low-pass for
 //!    the kick, high-pass for hi-hats and cymbals, full band otherwise): the first sample where
-//!    the envelope rises `refine_fraction` of the way from its floor to its peak.
+//!    the envelope rises `refine_fraction` ([`KICK_REFINE_FRACTION`] for the kick) of the way
+//!    from its floor to its peak.
 //!
 //! Latency: a hit is reported once the samples up to `window/2 + (TAIL_FRAMES + 1) * hop`
 //! after its frame have arrived (78 ms at 44.1 kHz with the defaults), plus the block size of
@@ -32,8 +35,13 @@ use realfft::{RealFftPlanner, RealToComplex};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// Amplitude floor of the log spectrum (-80 dBFS).
-const LOG_FLOOR: f64 = 1e-4;
+/// Amplitude floor of the log spectrum (-66 dBFS): quieter changes of a band add little flux.
+const LOG_FLOOR: f64 = 5e-4;
+/// Bins a band needs for its full weight in the onset function: a band of `k` fewer bins
+/// counts `sqrt(k / FLUX_FULL_BINS)`. The log amplitude of a band summing `k` bins of noise
+/// wanders by about `1 / (2 sqrt(k))`, so the narrow low bands (one to three bins) add mostly
+/// noise to the flux; weighted so, every band's noise counts about alike.
+const FLUX_FULL_BINS: f64 = 4.0;
 /// Frames of spectrum history kept.
 const HISTORY: usize = 48;
 /// Frames before the onset frame whose minimum is a band's floor: from `FLOOR_FROM` to
@@ -44,7 +52,7 @@ const FLOOR_TO: usize = 5;
 /// 50 ms at a 5 ms hop. Classification waits for them.
 pub const TAIL_FRAMES: usize = 10;
 /// Weight of the tail half of a feature against the rise half.
-const TAIL_WEIGHT: f64 = 3.0;
+const TAIL_WEIGHT: f64 = 4.0;
 /// The kick's bands (30 to 126 Hz): a kick is heard only where they rise...
 const KICK_BANDS: usize = 8;
 /// ... by at least this much (natural log of the summed amplitudes: 1.0 is 8.7 dB).
@@ -55,6 +63,11 @@ const FEATURES: usize = 2 * BANDS;
 const REFINE_BEFORE_S: f64 = 0.030;
 /// ... to this long after it.
 const REFINE_AFTER_S: f64 = 0.025;
+/// The kick's waveform onset is where its low-passed envelope first rises this fraction of the
+/// way from its floor to its peak (the other lanes use `Settings::refine_fraction`): the low
+/// end takes several milliseconds to build, and at a tenth of its peak the kick came 4 ms
+/// (FluidR3) to 13 ms (a sampled Pearl kick) after the stroke's start.
+const KICK_REFINE_FRACTION: f64 = 0.03;
 /// Filter warm-up and floor search before the refinement window.
 const REFINE_LEAD_S: f64 = 0.040;
 
@@ -144,6 +157,8 @@ pub struct Streaming {
     bins: [(usize, usize); BANDS],
     /// Amplitude normalisation of the power sums.
     norm: f64,
+    /// Each band's weight in the onset function (see [`FLUX_FULL_BINS`]).
+    flux_weight: [f64; BANDS],
     prepared: Prepared,
     /// Samples from absolute index `base`.
     buf: Vec<f32>,
@@ -198,6 +213,11 @@ impl Streaming {
             };
             valid[b] = true;
         }
+        let mut flux_weight = [0.0; BANDS];
+        for b in 0..BANDS {
+            let k = (bins[b].1 - bins[b].0) as f64;
+            flux_weight[b] = (k / FLUX_FULL_BINS).sqrt().min(1.0);
+        }
         let wsum: f64 = window.iter().map(|w| f64::from(*w)).sum();
         let spectrum = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
@@ -213,6 +233,7 @@ impl Streaming {
             window,
             bins,
             norm: 2.0 / wsum,
+            flux_weight,
             prepared: Prepared::new(kit, &valid),
             buf: Vec::new(),
             base: 0,
@@ -377,7 +398,8 @@ impl Streaming {
         let flux = (0..BANDS)
             .map(|b| {
                 let before = prev.map_or(0.0, |p| p[b]);
-                ((bands[b] + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()).max(0.0)
+                self.flux_weight[b]
+                    * ((bands[b] + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()).max(0.0)
             })
             .sum();
         Frame { bands, flux, db }
@@ -445,7 +467,9 @@ impl Streaming {
             return false;
         }
         let avg_lo = t.saturating_sub(s.pre_avg_frames);
-        let count = (t - avg_lo).max(1) as f64;
+        // Frames before the stream's first are silence (no flux): a stroke at the very start
+        // is measured against them, not against its own first frames alone.
+        let count = s.pre_avg_frames.max(1) as f64;
         let mean = (avg_lo..t).map(flux).sum::<f64>() / count;
         v >= mean + delta
     }
@@ -456,15 +480,19 @@ impl Streaming {
         let post_end = (t + self.settings.post_max_frames).min(self.frames.len() - 1);
         let floor_lo = t.saturating_sub(FLOOR_FROM);
         let floor_hi = t.saturating_sub(FLOOR_TO);
+        // As in [`Streaming::rise`]: before the stream's first frame is silence.
+        let at_start = self.frames_base == 0 && t < FLOOR_TO;
         let mut peak = 0.0;
         let mut floor = 0.0;
         for b in 0..KICK_BANDS {
             peak += (t..=post_end)
                 .map(|i| self.frames[i].bands[b])
                 .fold(0.0, f64::max);
-            floor += (floor_lo..=floor_hi)
-                .map(|i| self.frames[i].bands[b])
-                .fold(f64::INFINITY, f64::min);
+            if !at_start {
+                floor += (floor_lo..=floor_hi)
+                    .map(|i| self.frames[i].bands[b])
+                    .fold(f64::INFINITY, f64::min);
+            }
         }
         (peak + LOG_FLOOR).ln() - (floor + LOG_FLOOR).ln()
     }
@@ -596,7 +624,14 @@ impl Streaming {
             .iter()
             .copied()
             .fold(f32::INFINITY, f32::min);
-        let thr = floor + self.settings.refine_fraction as f32 * (peak - floor);
+        // The kick's low end builds up over a few periods of its lowest mode, so its
+        // low-passed envelope leaves the floor well before it reaches a tenth of its peak.
+        let fraction = if kind == 1 {
+            KICK_REFINE_FRACTION
+        } else {
+            self.settings.refine_fraction
+        };
+        let thr = floor + fraction as f32 * (peak - floor);
         let mut onset = p;
         while onset > floor_from && env[onset - 1] > thr {
             onset -= 1;

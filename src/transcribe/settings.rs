@@ -60,7 +60,7 @@ impl Default for Settings {
             pre_max_frames: 3,
             post_max_frames: 2,
             pre_avg_frames: 20,
-            delta: 4.5,
+            delta: 3.0,
             min_gap_s: 0.025,
             silence_dbfs: -60.0,
             relative_activation: 0.3,
