@@ -279,13 +279,15 @@ fn take_isolated(
     let Some(&first) = notes.get(i) else {
         return (i, k);
     };
-    if !safe.contains(&first.0) {
+    // Notes are sorted: when the first and the last are in range, every one between is.
+    let last = notes.last().map_or(first.0, |n| n.0);
+    if !safe.contains(&first.0) || !safe.contains(&last) {
         return (i, k);
     }
     let mut earliest = first.0 - w;
     let mut latest = first.0 + w;
     while let Some(&next) = notes.get(i + 1) {
-        if !safe.contains(&next.0) || next.0 - w <= latest {
+        if next.0 - w <= latest {
             break;
         }
         while hits.get(k).is_some_and(|h| h.0 < earliest) {
