@@ -69,6 +69,13 @@ const DEVICE_JUMP_WINDOW: Nanos = Nanos(150_000_000);
 const DEVICE_JUMP: Nanos = Nanos(5_000_000);
 /// An input that delivered nothing for this long before its session ended is reported.
 const SILENT_INPUT: Duration = Duration::from_secs(1);
+/// How much earlier than its onset frame's centre a stroke's refined time can be (the
+/// transcriber's waveform refinement looks this far back): a hit can reach the session this
+/// much later than [`Streaming::latency`] after its time.
+const REFINE_MARGIN: Nanos = Nanos(30_000_000);
+/// The transcriber says how far it has decided ([`Stamp::Decided`](super::ring::Stamp)) each
+/// time that has moved on by this much.
+const DECIDED_STEP: Nanos = Nanos(5_000_000);
 /// A block's `heard` when its frame is already on the session's frame clock (JACK).
 const EXACT: i64 = i64::MIN;
 
@@ -463,9 +470,32 @@ struct Transcriber {
     /// A cpal input's placement; its hits are sent at capture-clock times. `None`: the
     /// blocks are on the session's frame clock (JACK) and the hits are sent at their frames.
     device: Option<DeviceClock>,
+    /// The last time sent as decided.
+    decided: Option<Nanos>,
 }
 
 impl Transcriber {
+    /// Tells the session that every hit before the samples taken so far, less the detection
+    /// latency and [`REFINE_MARGIN`], has been queued: its judge follows that, however long
+    /// the device's buffer held the samples.
+    fn send_decided(&mut self) {
+        let end = self.next + self.shift;
+        let heard = match &self.device {
+            Some(d) => d.frames.time(end),
+            None => FrameClock { rate: self.rate }.time(end),
+        };
+        let decided = heard
+            .saturating_sub(self.engine.latency())
+            .saturating_sub(REFINE_MARGIN);
+        if self
+            .decided
+            .is_none_or(|last| decided >= last.saturating_add(DECIDED_STEP))
+            && self.events.push_decided(decided)
+        {
+            self.decided = Some(decided);
+        }
+    }
+
     /// Writes and transcribes `samples` (mono), which start at the file's current end.
     fn take(&mut self, samples: &[f32]) {
         if let Some(w) = self.wav.as_mut() {
@@ -557,6 +587,7 @@ fn run(
         zeros: vec![0.0; 4096],
         rate,
         device: None,
+        decided: None,
     };
     let mut block = Vec::with_capacity(8192);
     let mut last_flush = Instant::now();
@@ -588,13 +619,17 @@ fn run(
             last_block = Some(Instant::now());
         }
         match popped {
-            Some(b) if b.heard == EXACT => t.block(b.frame, &block, true),
+            Some(b) if b.heard == EXACT => {
+                t.block(b.frame, &block, true);
+                t.send_decided();
+            }
             Some(b) => {
                 let frame = t
                     .device
                     .get_or_insert_with(|| DeviceClock::new(rate))
                     .place(b.frame, Nanos(b.heard));
                 t.block(frame, &block, false);
+                t.send_decided();
             }
             None if audio.is_finished() => break,
             None => std::thread::sleep(IDLE_SLEEP),
@@ -781,6 +816,81 @@ mod tests {
             "{notes:?}"
         );
         assert_eq!(summary.hits, notes.len() as u64);
+    }
+
+    #[test]
+    fn the_transcriber_says_how_far_it_has_decided_and_no_hit_comes_before_that() {
+        use crate::audio::Voice;
+        use crate::lane::{Articulation, Lane};
+        let rate = 48_000u32;
+        let dir = tempfile::tempdir().unwrap();
+        let input = AudioInput {
+            port: 0,
+            device: "test".into(),
+            wav: dir.path().join("audio-Lee.wav"),
+            player: "Lee".into(),
+            channel: None,
+        };
+        // Kick and hat, hat, snare and hat, hat: every 125 ms for 4 s.
+        let kick = Voice::of(Lane::Kick, None).synthesize(rate);
+        let snare = Voice::of(Lane::Snare, None).synthesize(rate);
+        let hat = Voice::of(Lane::Hihat, Some(Articulation::Closed)).synthesize(rate);
+        let mut audio = vec![0.0f32; 4 * rate as usize];
+        let step = rate as usize / 8;
+        for (i, at) in (step..audio.len() - step).step_by(step).enumerate() {
+            let voices = match i % 4 {
+                0 => vec![&kick, &hat],
+                2 => vec![&snare, &hat],
+                _ => vec![&hat],
+            };
+            for v in voices {
+                for (o, s) in audio[at..].iter_mut().zip(v) {
+                    *o += 0.4 * s;
+                }
+            }
+        }
+        let (tx, mut rx) = ring(1 << 16, crate::live::clock::CaptureClock::start());
+        let (mut audio_tx, audio_rx) = audio_ring(rate, 10);
+        let thread = AudioThread::spawn(&input, rate, audio_rx, tx).unwrap();
+        let mut frame = 0i64;
+        for block in audio.chunks(64) {
+            while !audio_tx.push_block(frame, block) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            frame += block.len() as i64;
+        }
+        drop(audio_tx);
+        let summary = thread.join();
+        let clock = FrameClock { rate };
+        let mut buf = [0u8; 16];
+        let (mut decided, mut steps, mut hits) = (None::<Nanos>, 0, 0);
+        while let Some(r) = rx.pop(&mut buf) {
+            match r.stamp {
+                Stamp::Decided(t) => {
+                    assert!(decided.is_none_or(|d| t > d), "it only moves on");
+                    decided = Some(t);
+                    steps += 1;
+                }
+                Stamp::Frame(f) => {
+                    hits += 1;
+                    if let Some(d) = decided {
+                        assert!(
+                            clock.time(f) >= d,
+                            "a hit at {:?} after {d:?}",
+                            clock.time(f)
+                        );
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(hits, summary.hits);
+        assert!(hits >= 31 * 3 / 2, "{hits} hits");
+        // Decided about every DECIDED_STEP, to the end less the latency and the margin.
+        assert!(steps > 600, "{steps} steps over 4 s");
+        let lag = clock.time(frame) - decided.unwrap();
+        let latency = detection_latency(rate) + REFINE_MARGIN;
+        assert!(lag >= latency && lag <= latency + DECIDED_STEP, "{lag:?}");
     }
 
     /// A block heard `late_us` µs after its first frame was captured: the device's frames at

@@ -29,6 +29,10 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 /// How long the consumer sleeps when every ring was empty.
 pub const IDLE_SLEEP: Duration = Duration::from_millis(1);
+/// An audio input whose transcriber's [`Stamp::Decided`] lags the capture clock by more than
+/// this is judged [`ConsumerPlayer::delay`] behind the clock instead: a stalled or gone input
+/// does not hold its player's notes back for ever.
+pub const DECIDED_STALL: Nanos = Nanos(1_000_000_000);
 /// Notes in the sync meter's running mean.
 const SYNC_NOTES: usize = 16;
 
@@ -43,7 +47,10 @@ pub struct ConsumerPlayer {
     pub judge: OnlineJudge,
     /// How far behind the capture clock the judge runs: hits that reach the consumer this
     /// late (an audio input's, after its transcriber's detection latency) are still judged
-    /// before their notes are called missed. Zero for MIDI kits.
+    /// before their notes are called missed. Zero for MIDI kits. An audio input's transcriber
+    /// says how far it has decided ([`Stamp::Decided`]); once it has, the judge follows that
+    /// instead (however long the device's buffer), and this delay applies only before it
+    /// and when the input has said nothing for [`DECIDED_STALL`].
     pub delay: Nanos,
 }
 
@@ -173,6 +180,19 @@ struct PortState {
     rings: VecDeque<EventReceiver>,
     clock: ConnectionClock,
     lost_since: Option<Nanos>,
+    /// The latest [`Stamp::Decided`] of the port (an audio input's).
+    decided: Option<Nanos>,
+}
+
+/// How far a player's judge may go at capture-clock time `now`: an audio input's
+/// transcriber's `decided` time while it keeps up (within [`DECIDED_STALL`]), else `delay`
+/// behind the clock.
+fn judge_until(now: Nanos, delay: Nanos, decided: Option<Nanos>) -> Nanos {
+    let fallback = now.saturating_sub(delay);
+    match decided {
+        Some(d) if delay > Nanos::ZERO && d >= now.saturating_sub(DECIDED_STALL) => d.min(now),
+        _ => fallback,
+    }
 }
 
 /// Runs the consumer until a stop condition, then finishes the capture log (`end` line, sync).
@@ -188,6 +208,7 @@ pub fn run(
             rings: VecDeque::new(),
             clock: ConnectionClock::default(),
             lost_since: None,
+            decided: None,
         })
         .collect();
     let mut buf = vec![0u8; MAX_MESSAGE_BYTES];
@@ -271,7 +292,7 @@ pub fn run(
                     Stamp::FrameJump { expected, actual } => {
                         writer.write_clock_jump(src.clock.time(actual), actual, expected)?;
                     }
-                    Stamp::Backend { .. } | Stamp::Time(_) => {}
+                    Stamp::Backend { .. } | Stamp::Time(_) | Stamp::Decided(_) => {}
                 }
             }
             let xruns = src.xruns.load(Ordering::Relaxed);
@@ -319,6 +340,10 @@ pub fn run(
                         time
                     }
                     Stamp::FrameJump { .. } => continue,
+                    Stamp::Decided(t) => {
+                        port.decided = Some(port.decided.map_or(t, |d| d.max(t)));
+                        continue;
+                    }
                 };
                 summary.events += 1;
                 if config.fail_after_events == Some(summary.events) {
@@ -364,10 +389,9 @@ pub fn run(
                 display.send(DisplayEvent::Warning { player: i, text });
             }
             let mut judged = Vec::new();
+            let judge_to = judge_until(now, p.delay, ports[usize::from(p.port)].decided);
             p.judge
-                .advance_with_stats(now.saturating_sub(p.delay), zero, |j, stats| {
-                    judged.push((j, stats))
-                });
+                .advance_with_stats(judge_to, zero, |j, stats| judged.push((j, stats)));
             for (j, stats) in judged {
                 if let (Outcome::Hit { offset, note, .. }, true) = (j.outcome, i < 2) {
                     if let Some(slot) = note_offsets.get_mut(note) {
@@ -451,4 +475,27 @@ pub fn run(
     summary.reason = reason;
     summary.display_dropped = display.dropped();
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_audio_player_is_judged_as_far_as_its_transcriber_has_decided_while_it_keeps_up() {
+        let ms = Nanos::from_millis;
+        let delay = ms(160);
+        // A MIDI kit: up to now, whatever a port says.
+        assert_eq!(judge_until(ms(5_000), Nanos::ZERO, None), ms(5_000));
+        assert_eq!(judge_until(ms(5_000), Nanos::ZERO, Some(ms(10))), ms(5_000));
+        // Before the transcriber has said anything: the fixed delay.
+        assert_eq!(judge_until(ms(5_000), delay, None), ms(4_840));
+        // Its word, closer than the delay (a short buffer) or further (a long one).
+        assert_eq!(judge_until(ms(5_000), delay, Some(ms(4_890))), ms(4_890));
+        assert_eq!(judge_until(ms(5_000), delay, Some(ms(4_700))), ms(4_700));
+        // Stalled for over a second: the fixed delay again.
+        assert_eq!(judge_until(ms(5_000), delay, Some(ms(3_900))), ms(4_840));
+        // Never past the clock.
+        assert_eq!(judge_until(ms(5_000), delay, Some(ms(5_100))), ms(5_000));
+    }
 }

@@ -27,6 +27,7 @@ const KIND_BACKEND: u8 = 0;
 const KIND_FRAME: u8 = 1;
 const KIND_FRAME_JUMP: u8 = 2;
 const KIND_TIME: u8 = 3;
+const KIND_DECIDED: u8 = 4;
 
 /// How a record in the ring was stamped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,10 @@ pub enum Stamp {
     /// The event's capture-clock time, placed by its sender (an audio input read through cpal,
     /// whose hits are placed by the input's own device clock mapping, `audio_in`).
     Time(Nanos),
+    /// An audio input's transcriber has sent every hit of a stroke before this capture-clock
+    /// time: the live judge may call that player's notes before it. The record has no
+    /// message bytes.
+    Decided(Nanos),
 }
 /// Default ring size per connection: about 50,000 three-byte messages. Real drumming sends at
 /// most a few hundred messages a second, so this absorbs a consumer stalled for minutes (a slow
@@ -181,9 +186,16 @@ impl EventSender {
         self.push_record(KIND_FRAME_JUMP, expected as u64, actual, &[])
     }
 
+    /// Says that every hit before capture-clock time `t` has been queued (see
+    /// [`Stamp::Decided`]). Real-time safe.
+    pub fn push_decided(&mut self, t: Nanos) -> bool {
+        self.push_record(KIND_DECIDED, 0, t.0, &[])
+    }
+
     fn push_record(&mut self, kind: u8, a: u64, b: i64, message: &[u8]) -> bool {
         let len = message.len();
-        if (len == 0 && kind != KIND_FRAME_JUMP) || len > MAX_MESSAGE_BYTES {
+        let bare = matches!(kind, KIND_FRAME_JUMP | KIND_DECIDED);
+        if (len == 0 && !bare) || len > MAX_MESSAGE_BYTES {
             self.shared.lost.fetch_add(1, Ordering::Relaxed);
             return false;
         }
@@ -254,6 +266,7 @@ impl EventReceiver {
                 actual: b,
             },
             KIND_TIME => Stamp::Time(Nanos(b)),
+            KIND_DECIDED => Stamp::Decided(Nanos(b)),
             _ => Stamp::Backend {
                 stamp_us: a,
                 now: Nanos(b),
@@ -328,6 +341,7 @@ mod tests {
         assert!(tx.push_frame(1 << 40, &[0x99, 38, 100]));
         assert!(tx.push_frame_jump(2048, 4096));
         assert!(tx.push_time(Nanos(-7), &[0x99, 42, 90]));
+        assert!(tx.push_decided(Nanos(123_456_789)));
         let mut buf = [0u8; 16];
         let got: Vec<Stamp> = std::iter::from_fn(|| rx.pop(&mut buf).map(|r| r.stamp)).collect();
         assert_eq!(
@@ -340,6 +354,7 @@ mod tests {
                     actual: 4096
                 },
                 Stamp::Time(Nanos(-7)),
+                Stamp::Decided(Nanos(123_456_789)),
             ]
         );
     }

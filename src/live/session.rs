@@ -216,10 +216,12 @@ pub fn audio_file_name(player: &str) -> String {
     format!("audio-{}.wav", file_safe(player))
 }
 
-/// How long the live judge of an audio player waits behind the capture clock: the
-/// transcriber's detection latency (78 ms at 44.1 kHz, less at 48 kHz: `Streaming::latency`)
-/// plus room for the period (up to 2048 frames, 43 ms at 48 kHz) and for a stroke refined
-/// before its onset frame (30 ms).
+/// How long the live judge of an audio player waits behind the capture clock until its
+/// transcriber says how far it has decided (then the judge follows that, see
+/// the consumer's `ConsumerPlayer::delay`): the transcriber's
+/// detection latency (78 ms at 44.1 kHz, less at 48 kHz: `Streaming::latency`) plus room for
+/// the period (up to 2048 frames, 43 ms at 48 kHz) and for a stroke refined before its onset
+/// frame (30 ms).
 pub const AUDIO_JUDGE_DELAY: Nanos = Nanos(160_000_000);
 
 /// Name of the practice chart in a session directory.
