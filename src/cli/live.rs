@@ -213,7 +213,12 @@ pub fn devices(json: bool) -> Result<()> {
     if !d.audio_inputs.is_empty() {
         println!("Audio inputs (--player NAME=audio:DEVICE)");
         for p in &d.audio_inputs {
-            println!("  {}{}", p.name, mark(p.backend));
+            let channels = match p.channels {
+                Some(1) => "  (1 channel)".to_string(),
+                Some(n) => format!("  ({n} channels: #audio-channel=1..{n})"),
+                None => String::new(),
+            };
+            println!("  {}{channels}{}", p.name, mark(p.backend));
         }
     }
     audio_outputs();

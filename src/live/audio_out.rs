@@ -63,7 +63,10 @@ fn default_device(host: &cpal::Host, input: bool) -> Option<cpal::Device> {
     }
 }
 
-fn devices(host: &cpal::Host, input: bool) -> Result<Vec<(cpal::Device, String)>, LiveError> {
+pub(super) fn devices(
+    host: &cpal::Host,
+    input: bool,
+) -> Result<Vec<(cpal::Device, String)>, LiveError> {
     let list = if input {
         host.input_devices()
     } else {

@@ -18,7 +18,7 @@
 //! input's, in `audio_in`.
 
 use super::audio_in::{start_input, AudioInput, AudioSender, AudioThread};
-use super::audio_out::{busy, find_device, list_devices, open_device};
+use super::audio_out::{busy, devices, find_device, open_device};
 use super::clock::{CaptureClock, FrameClock};
 use super::consumer::Control;
 use super::ring::probe;
@@ -29,9 +29,18 @@ use std::sync::mpsc::Sender;
 /// Largest block handled in one piece; larger ones are pushed in pieces.
 const SCRATCH_FRAMES: usize = 8192;
 
-/// The names of cpal's audio inputs (what `audio:DEVICE` matches, by part of the name).
-pub fn input_names() -> Result<Vec<String>, LiveError> {
-    Ok(list_devices(true)?.into_iter().map(|(n, _)| n).collect())
+/// cpal's audio inputs: each name (what `audio:DEVICE` matches, by part of the name) and the
+/// channels of its default input configuration (what a session opens, and what
+/// `#audio-channel=N` picks from), `None` where the device will not say.
+pub fn inputs() -> Result<Vec<(String, Option<u16>)>, LiveError> {
+    let host = cpal::default_host();
+    Ok(devices(&host, true)?
+        .into_iter()
+        .map(|(device, name)| {
+            let channels = device.default_input_config().ok().map(|c| c.channels());
+            (name, channels)
+        })
+        .collect())
 }
 
 /// The audio input whose name holds `query` (case-insensitive): its full name.

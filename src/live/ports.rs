@@ -76,6 +76,11 @@ pub struct PortEntry {
     /// Suggested kit profile, from the name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggested_kit: Option<&'static str>,
+    /// An audio input device's channel count (cpal inputs: its default input
+    /// configuration's, what `#audio-channel=N` picks from); `None` for MIDI ports and JACK
+    /// audio ports (one channel each).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<u16>,
 }
 
 /// MIDI inputs and outputs of the system.
@@ -102,6 +107,7 @@ fn entries(backend: Backend, raw: Vec<String>) -> Vec<PortEntry> {
             suggested_kit: crate::kit::suggest_profile(&name),
             name,
             system_name,
+            channels: None,
         })
         .collect()
 }
@@ -156,13 +162,15 @@ pub fn devices() -> Result<Devices, LiveError> {
             .collect();
     }
     #[cfg(feature = "midi-io")]
-    if let Ok(raw) = super::cpal_in::input_names() {
-        d.audio_inputs.extend(raw.into_iter().map(|name| PortEntry {
-            backend: Backend::Cpal.name(),
-            system_name: name.clone(),
-            name,
-            suggested_kit: None,
-        }));
+    if let Ok(raw) = super::cpal_in::inputs() {
+        d.audio_inputs
+            .extend(raw.into_iter().map(|(name, channels)| PortEntry {
+                backend: Backend::Cpal.name(),
+                system_name: name.clone(),
+                name,
+                suggested_kit: None,
+                channels,
+            }));
     }
     let mut last_error = None;
     for b in backends {
@@ -186,8 +194,10 @@ pub fn devices() -> Result<Devices, LiveError> {
             }
         }
     }
+    // With no MIDI system at all, audio inputs are still worth listing (an acoustic kit
+    // needs no MIDI): each backend's reason is in `backends`.
     match last_error {
-        Some(e) if d.backends.iter().all(|b| !b.available) => Err(e),
+        Some(e) if d.backends.iter().all(|b| !b.available) && d.audio_inputs.is_empty() => Err(e),
         _ => Ok(d),
     }
 }

@@ -314,6 +314,19 @@ fn a_channel_the_device_lacks_and_a_channel_of_a_jack_port_are_clear_errors() {
         ..
     } = two_drummers(&silent, &silent);
 
+    // `pocket devices` says how many channels there are to pick from.
+    let listed = pocket::live::ports::devices().expect("devices");
+    let default = listed
+        .audio_inputs
+        .iter()
+        .find(|p| p.backend == "cpal" && p.name == "default")
+        .unwrap_or_else(|| panic!("{:?}", listed.audio_inputs));
+    assert_eq!(default.channels, Some(2));
+    assert!(listed
+        .audio_inputs
+        .iter()
+        .all(|p| p.backend == "cpal" || p.channels.is_none()));
+
     // Channel 3 of a two-channel device.
     let (mut o, _, _) = groove_session(dir.path(), 16, "default");
     two_players(&mut o, Some(1), Some(3));
