@@ -8,7 +8,7 @@
 
 use crate::chart::Chart;
 use crate::lane::{Articulation, Dynamic, Lane};
-use crate::matching::{Alignment, Matcher, Pair};
+use crate::matching::{Alignment, Matcher};
 use crate::report::{
     ms, secs, ArticulationCounts, DynamicsCounts, ExtraDetail, ExtraKind, ExtrasByKind,
     FilteredDetail, LaneReport, NoteDetail, NoteTier, PlayerDetail, PlayerReport, Points, Tier,
@@ -371,7 +371,6 @@ impl Matches {
         let mut note_hit: Vec<u32> = vec![NO_HIT; chart.notes.len()];
         let mut hit_matched: Vec<bool> = vec![false; hits.time.len()];
         let mut matcher = Matcher::new();
-        let mut pairs: Vec<Pair> = Vec::new();
         let mut note_times: Vec<Nanos> = Vec::new();
         let mut hit_times: Vec<Nanos> = Vec::new();
         for lane in 0..N_LANES {
@@ -389,13 +388,12 @@ impl Matches {
                     &hit_times
                 }
             };
-            matcher.match_into(&note_times, hit_slice, window, &mut pairs);
-            for &(ni, hi) in &pairs {
+            matcher.match_each(&note_times, hit_slice, window, |ni, hi| {
                 let note = lane_notes.get(ni);
                 let hit = lane_hits.get(hi);
                 note_hit[note] = hit as u32;
                 hit_matched[hit] = true;
-            }
+            });
         }
         Matches {
             note_hit,
@@ -659,10 +657,9 @@ fn lane_reports(
         }
         // Sorted as integer nanoseconds: converting to ms keeps the order (and equal values
         // equal), so this is the order `offset_stats` would sort them into.
-        let mut offs_ns: Vec<Nanos> = lane_notes
-            .iter()
-            .filter_map(|ni| judged.offset(ni))
-            .collect();
+        // Sized once (at most one offset per note) rather than grown by doubling.
+        let mut offs_ns: Vec<Nanos> = Vec::with_capacity(lane_notes.len());
+        offs_ns.extend(lane_notes.iter().filter_map(|ni| judged.offset(ni)));
         offs_ns.sort_unstable();
         // Same size, so the conversion reuses the vector.
         let offs: Vec<f64> = offs_ns.into_iter().map(|o| o.as_millis_f64()).collect();
