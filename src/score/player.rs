@@ -9,6 +9,7 @@
 use crate::chart::Chart;
 use crate::lane::{Articulation, Dynamic, Lane};
 use crate::matching::{Alignment, Matcher};
+use crate::prefault::{self, Prefault};
 use crate::report::{
     ms, secs, ArticulationCounts, DynamicsCounts, ExtraDetail, ExtraKind, ExtrasByKind,
     FilteredDetail, LaneReport, NoteDetail, NoteTier, PlayerDetail, PlayerReport, Points, Tier,
@@ -65,7 +66,8 @@ fn score_player_with(
     let lanes = ChartLanes::new(chart, &options.lane_merge);
     let hits = CorrectedHits::new(chart, take, player, &lanes, &options.lane_merge, window);
     let mut matches = Matches::new(chart, &lanes, &hits, window);
-    let mut extra_kind: Vec<Option<ExtraKind>> = vec![None; take.hits.len()];
+    let mut extra_kind: Vec<Option<ExtraKind>> = prefault::with_capacity(take.hits.len());
+    extra_kind.resize(take.hits.len(), None);
     let articulation = judge_articulation(
         chart,
         take,
@@ -244,7 +246,8 @@ struct ChartLanes {
 
 impl ChartLanes {
     fn new(chart: &Chart, merge: &[Lane; N_LANES]) -> ChartLanes {
-        let note_lane: Vec<Lane> = chart.notes.iter().map(|n| merge[n.lane.index()]).collect();
+        let mut note_lane: Vec<Lane> = prefault::with_capacity(chart.notes.len());
+        note_lane.extend(chart.notes.iter().map(|n| merge[n.lane.index()]));
         let notes = by_lane(note_lane.len(), |i| Some(note_lane[i]));
         ChartLanes { note_lane, notes }
     }
@@ -256,6 +259,8 @@ impl ChartLanes {
     /// The note times of one lane, in chart order, into `out`.
     fn times_into(&self, chart: &Chart, lane: usize, out: &mut Vec<Nanos>) {
         out.clear();
+        out.reserve(self.notes[lane].len());
+        Prefault::new().ahead(out, self.notes[lane].len());
         out.extend(self.notes[lane].iter().map(|i| chart.notes[i].time));
     }
 }
@@ -286,21 +291,25 @@ impl CorrectedHits {
         window: Nanos,
     ) -> CorrectedHits {
         let chart_has_pedal = lanes.has(Lane::HihatPedal);
-        let lane: Vec<Lane> = take
-            .hits
-            .iter()
-            .map(|h| merge[player.lane_swap[h.lane.index()].index()])
-            .collect();
-        let counted: Vec<bool> = lane
-            .iter()
-            .map(|&l| chart_has_pedal || l != Lane::HihatPedal)
-            .collect();
-        let mut time: Vec<Nanos> = take
-            .hits
-            .iter()
-            .zip(&lane)
-            .map(|(h, &l)| h.time.saturating_sub(player.offsets.for_lane(l)))
-            .collect();
+        let n = take.hits.len();
+        let mut lane: Vec<Lane> = prefault::with_capacity(n);
+        lane.extend(
+            take.hits
+                .iter()
+                .map(|h| merge[player.lane_swap[h.lane.index()].index()]),
+        );
+        let mut counted: Vec<bool> = prefault::with_capacity(n);
+        counted.extend(
+            lane.iter()
+                .map(|&l| chart_has_pedal || l != Lane::HihatPedal),
+        );
+        let mut time: Vec<Nanos> = prefault::with_capacity(n);
+        time.extend(
+            take.hits
+                .iter()
+                .zip(&lane)
+                .map(|(h, &l)| h.time.saturating_sub(player.offsets.for_lane(l))),
+        );
         let ignored_pedal_hits = counted.iter().filter(|&&c| !c).count();
         let mut by_lane = Self::sorted_by_lane(&lane, &time, &counted);
         let auto_offset = if player.auto_align {
@@ -368,8 +377,10 @@ struct Matches {
 impl Matches {
     /// The optimal matching ([`crate::matching::match_sorted`]) lane by lane.
     fn new(chart: &Chart, lanes: &ChartLanes, hits: &CorrectedHits, window: Nanos) -> Matches {
-        let mut note_hit: Vec<u32> = vec![NO_HIT; chart.notes.len()];
-        let mut hit_matched: Vec<bool> = vec![false; hits.time.len()];
+        let mut note_hit: Vec<u32> = prefault::with_capacity(chart.notes.len());
+        note_hit.resize(chart.notes.len(), NO_HIT);
+        let mut hit_matched: Vec<bool> = prefault::with_capacity(hits.time.len());
+        hit_matched.resize(hits.time.len(), false);
         let mut matcher = Matcher::new();
         let mut note_times: Vec<Nanos> = Vec::new();
         let mut hit_times: Vec<Nanos> = Vec::new();
