@@ -6,6 +6,7 @@
 use crate::chart::Chart;
 use crate::error::InputError;
 use crate::formats::{self, Format};
+use crate::lane::Lane;
 use crate::report::{ChartSummary, PracticeSummary};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -27,7 +28,7 @@ const MAX_CHART_BYTES: u64 = formats::smf::MAX_FILE_BYTES;
 /// left out: formats differ in them, and the notes a player hits are the song.
 pub fn notes_sha256(chart: &Chart) -> String {
     let ppq = i64::from(chart.tempo_map.ppq().max(1));
-    let key = |n: &crate::chart::Note| (n.tick.0, n.lane.name());
+    let key = |n: &crate::chart::Note| (n.tick.0, n.lane.name(), n.lane);
     // Chart notes are in time order; only notes of one tick may need sorting by lane name.
     let sorted = chart.notes.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
     let mut hasher = NotesHasher::new(ppq);
@@ -35,12 +36,13 @@ pub fn notes_sha256(chart: &Chart) -> String {
     hasher.push(b"\n");
     if sorted {
         for n in &chart.notes {
-            hasher.line(n.tick.0, n.lane.name());
+            hasher.line(n.tick.0, n.lane);
         }
     } else {
-        let mut notes: Vec<(i64, &'static str)> = chart.notes.iter().map(key).collect();
+        // Lane names differ from lane to lane, so the lanes do not change the order.
+        let mut notes: Vec<(i64, &'static str, Lane)> = chart.notes.iter().map(key).collect();
         notes.sort_unstable();
-        for (tick, lane) in notes {
+        for (tick, _, lane) in notes {
             hasher.line(tick, lane);
         }
     }
@@ -63,6 +65,8 @@ struct NotesHasher {
     quotient: (u64, u64),
     /// `(ppq/g, r/g)` for each remainder `r` by `ppq`, (0, 0) when not yet known.
     reduced: Vec<(u32, u32)>,
+    /// Each lane's name and line break, padded to 16 bytes, and the length of the two.
+    lane_text: [([u8; 16], usize); Lane::ALL.len()],
 }
 
 impl NotesHasher {
@@ -80,6 +84,13 @@ impl NotesHasher {
             ppq,
             quotient: (0, 0),
             reduced: vec![(0, 0); ppq as usize],
+            lane_text: Lane::ALL.map(|lane| {
+                let name = lane.name().as_bytes();
+                let mut text = [0u8; 16];
+                text[..name.len()].copy_from_slice(name);
+                text[name.len()] = b'\n';
+                (text, name.len() + 1)
+            }),
         }
     }
 
@@ -99,7 +110,7 @@ impl NotesHasher {
     }
 
     /// `NUM[/DEN] LANE\n`: the note's place in beats as a reduced fraction.
-    fn line(&mut self, tick: i64, lane: &str) {
+    fn line(&mut self, tick: i64, lane: Lane) {
         let a = tick.unsigned_abs();
         let (mut q, mut base) = self.quotient;
         if a < base || a - base >= self.ppq {
@@ -135,19 +146,11 @@ impl NotesHasher {
         }
         line[at] = b' ';
         at += 1;
-        let lane = lane.as_bytes();
-        if lane.len() < Self::LINE - at {
-            for &b in lane {
-                line[at] = b;
-                at += 1;
-            }
-            line[at] = b'\n';
-            self.len += at + 1;
-        } else {
-            self.len += at;
-            self.push(lane);
-            self.push(b"\n");
-        }
+        // Sixteen bytes copied at once (a line has room: at most 43 bytes come before); only
+        // the name and its line break count.
+        let (text, len) = &self.lane_text[lane.index()];
+        line[at..at + 16].copy_from_slice(text);
+        self.len += at + len;
     }
 
     fn finish(mut self) -> String {
@@ -156,13 +159,34 @@ impl NotesHasher {
     }
 }
 
-/// Writes `v` in decimal into `out` from `at` (two digits per step, by `itoa`); returns where
-/// it ends.
-fn put_u64(out: &mut [u8], at: usize, v: u64) -> usize {
-    let mut buf = itoa::Buffer::new();
-    let digits = buf.format(v).as_bytes();
-    out[at..at + digits.len()].copy_from_slice(digits);
-    at + digits.len()
+/// Writes `v` in decimal into `out` from `at`, two digits per step from the right, each pair
+/// stored straight into its place (no copy of a variable length); returns where it ends.
+fn put_u64(out: &mut [u8], at: usize, mut v: u64) -> usize {
+    const PAIRS: [u8; 200] = {
+        let mut t = [0u8; 200];
+        let mut i = 0;
+        while i < 100 {
+            t[2 * i] = b'0' + (i / 10) as u8;
+            t[2 * i + 1] = b'0' + (i % 10) as u8;
+            i += 1;
+        }
+        t
+    };
+    let end = at + v.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let mut i = end;
+    while v >= 100 {
+        let p = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        out[i..i + 2].copy_from_slice(&PAIRS[p..p + 2]);
+    }
+    if v >= 10 {
+        let p = v as usize * 2;
+        out[i - 2..i].copy_from_slice(&PAIRS[p..p + 2]);
+    } else {
+        out[i - 1] = b'0' + v as u8;
+    }
+    end
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -265,6 +289,32 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_are_written_as_format_writes_them() {
+        let mut values: Vec<u64> = vec![0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, u64::MAX];
+        for p in 0..20 {
+            let t = 10u64.pow(p);
+            values.extend([t - 1, t, t + 1, t.saturating_mul(7).saturating_add(3)]);
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            values.push(seed >> (seed % 64));
+        }
+        for v in values {
+            let mut out = [b'#'; 30];
+            let end = put_u64(&mut out, 3, v);
+            let want = format!("###{v}");
+            assert_eq!(&out[..end], want.as_bytes(), "{v}");
+            assert!(
+                out[end..].iter().all(|&b| b == b'#'),
+                "{v} wrote past its end"
+            );
+        }
+    }
     fn demo_chart() -> Chart {
         let path = crate::testdata::crate_path("charts/disco-pop-114.json");
         formats::load_chart(&path, formats::ChartLoadOptions::default()).expect("the demo chart")

@@ -48,6 +48,7 @@ pub mod latency;
 pub mod live;
 pub mod matching;
 pub mod phase;
+mod prefault;
 pub mod report;
 pub mod score;
 pub mod session;

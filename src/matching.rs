@@ -104,30 +104,44 @@ impl Matcher {
         window: Nanos,
         pairs: &mut Vec<Pair>,
     ) {
+        pairs.clear();
+        if window.0 >= 0 {
+            pairs.reserve(notes.len().min(hits.len()));
+        }
+        self.match_each(notes, hits, window, |note, hit| pairs.push((note, hit)));
+    }
+
+    /// Like [`Matcher::match_into`], handing each pair to `pair(note, hit)` as it is found, in
+    /// the order `match_into` lists them, instead of collecting them.
+    pub fn match_each(
+        &mut self,
+        notes: &[Nanos],
+        hits: &[Nanos],
+        window: Nanos,
+        mut pair: impl FnMut(usize, usize),
+    ) {
         debug_assert!(
             notes.windows(2).all(|w| w[0] <= w[1]),
             "notes must be sorted"
         );
         debug_assert!(hits.windows(2).all(|w| w[0] <= w[1]), "hits must be sorted");
-        self.match_unchecked(notes, hits, window, pairs);
+        self.match_unchecked(notes, hits, window, &mut pair);
     }
 
-    /// [`Matcher::match_into`] without the debug check that the lists are sorted.
+    /// [`Matcher::match_each`] without the debug check that the lists are sorted.
     ///
     /// Notes more than two windows before the next note cannot share a hit with it, so they are
     /// matched in a tight loop ([`take_isolated`]); the others go through [`Matcher::cluster_at`].
-    fn match_unchecked(
+    fn match_unchecked<P: FnMut(usize, usize)>(
         &mut self,
         notes: &[Nanos],
         hits: &[Nanos],
         window: Nanos,
-        pairs: &mut Vec<Pair>,
+        pairs: &mut P,
     ) {
-        pairs.clear();
         if window.0 < 0 || notes.is_empty() || hits.is_empty() {
             return;
         }
-        pairs.reserve(notes.len().min(hits.len()));
         let w = window.0;
         // Note `i` is next; every hit before `k` is used or earlier than note `i`'s window.
         let (mut i, mut k) = (0, 0);
@@ -139,14 +153,14 @@ impl Matcher {
 
     /// Matches the cluster of overlapping bands that starts at note `first` (every hit before `k`
     /// is used or earlier than its window) and returns the next note and its band's first hit.
-    fn cluster_at(
+    fn cluster_at<P: FnMut(usize, usize)>(
         &mut self,
         notes: &[Nanos],
         hits: &[Nanos],
         w: i64,
         first: usize,
         k: usize,
-        pairs: &mut Vec<Pair>,
+        pairs: &mut P,
     ) -> (usize, usize) {
         let Some(&note) = notes.get(first) else {
             return (notes.len(), k);
@@ -175,7 +189,7 @@ impl Matcher {
         }
         if end == first + 1 {
             if let Some(k) = nearest_in_band(note, hits, lo, hi, w as u64) {
-                pairs.push((first, k));
+                pairs(first, k);
             }
         } else {
             self.match_cluster(&notes[first..end], first, hits, w as u64, pairs);
@@ -185,13 +199,13 @@ impl Matcher {
 
     /// Optimal matching of one cluster of notes (`notes[0]` is note `first` of the lane) whose
     /// bands are in `band_lo`/`band_hi`.
-    fn match_cluster(
+    fn match_cluster<P: FnMut(usize, usize)>(
         &mut self,
         notes: &[Nanos],
         first: usize,
         hits: &[Nanos],
         window: u64,
-        pairs: &mut Vec<Pair>,
+        pairs: &mut P,
     ) {
         let rows = notes.len();
         self.row_start.clear();
@@ -232,7 +246,7 @@ impl Matcher {
                     continue;
                 };
                 if s + self.next_row(r, k + 1) == target {
-                    pairs.push((first + r, k));
+                    pairs(first + r, k);
                     j = k + 1;
                     break;
                 }
@@ -266,13 +280,13 @@ impl Matcher {
 ///
 /// This is the common case for real playing and the hot loop of the matcher: usually the window
 /// holds exactly one hit, and a note costs a few comparisons and a push.
-fn take_isolated(
+fn take_isolated<P: FnMut(usize, usize)>(
     notes: &[Nanos],
     hits: &[Nanos],
     w: i64,
     mut i: usize,
     mut k: usize,
-    pairs: &mut Vec<Pair>,
+    pairs: &mut P,
 ) -> (usize, usize) {
     // Times in this range can have the window added and subtracted without overflow (w ≥ 0).
     let safe = (i64::MIN + w)..=(i64::MAX - w);
@@ -296,7 +310,7 @@ fn take_isolated(
         // Every hit from `k` to the first one after `latest` is in the window.
         if hits.get(k).is_some_and(|h| h.0 <= latest) {
             if hits.get(k + 1).is_none_or(|h| h.0 > latest) {
-                pairs.push((i, k));
+                pairs(i, k);
                 k += 1;
             } else {
                 k = take_closest(notes[i], hits, k, latest, w, i, pairs);
@@ -312,14 +326,14 @@ fn take_isolated(
 /// Pairs note `i` with the closest hit from `hits[k]` (which is in the window) to the last one
 /// not after `latest` (the earliest on a tie), and returns the index after that last one.
 #[cold]
-fn take_closest(
+fn take_closest<P: FnMut(usize, usize)>(
     note: Nanos,
     hits: &[Nanos],
     k: usize,
     latest: i64,
     w: i64,
     i: usize,
-    pairs: &mut Vec<Pair>,
+    pairs: &mut P,
 ) -> usize {
     let mut best: Option<(u64, usize)> = None;
     let mut end = k;
@@ -332,7 +346,7 @@ fn take_closest(
         end += 1;
     }
     if let Some((_, k)) = best {
-        pairs.push((i, k));
+        pairs(i, k);
     }
     end
 }
@@ -747,7 +761,7 @@ mod tests {
         let notes = ms_list(&[30, 0, 20, 10, 10]);
         let hits = ms_list(&[25, 5, 40, 0, 15]);
         let mut pairs = Vec::new();
-        Matcher::new().match_unchecked(&notes, &hits, ms(10), &mut pairs);
+        Matcher::new().match_unchecked(&notes, &hits, ms(10), &mut |n, h| pairs.push((n, h)));
         assert_valid(&notes, &hits, ms(10), &pairs);
     }
 
@@ -825,7 +839,7 @@ mod tests {
         ) {
             let (notes, hits) = (ms_list(&notes), ms_list(&hits));
             let mut pairs = Vec::new();
-            Matcher::new().match_unchecked(&notes, &hits, ms(window), &mut pairs);
+            Matcher::new().match_unchecked(&notes, &hits, ms(window), &mut |n, h| pairs.push((n, h)));
             assert_valid(&notes, &hits, ms(window), &pairs);
         }
 

@@ -112,6 +112,7 @@ fn read_blocks<T>(
     let size = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
     let mut items = Vec::with_capacity(size as usize / 12);
     let mut buf = vec![0u8; BLOCK];
+    let mut prefault = crate::prefault::Prefault::new();
     let (mut filled, mut total, mut first_line) = (0usize, 0u64, true);
     // One line read as `read_onsets` reads it: `None` for an error (or a comment that is not
     // UTF-8), `Some(None)` for a blank or comment line.
@@ -155,6 +156,9 @@ fn read_blocks<T>(
         let Some(end) = buf[..filled].iter().rposition(|&b| b == b'\n') else {
             continue;
         };
+        // Map in the pages these lines will fill in one call rather than a fault per page
+        // (a line takes at least two bytes, commonly 12 or more: 8 is ample).
+        prefault.ahead(&items, (end + 1) / 8);
         // The complete lines, each with its line break. A bare decimal (the commonest line)
         // is read where it stands, as `plain_line` would read it; any other line is found
         // whole and read by `line_of`.

@@ -8,7 +8,8 @@
 
 use crate::chart::Chart;
 use crate::lane::{Articulation, Dynamic, Lane};
-use crate::matching::{Alignment, Matcher, Pair};
+use crate::matching::{Alignment, Matcher};
+use crate::prefault::{self, Prefault};
 use crate::report::{
     ms, secs, ArticulationCounts, DynamicsCounts, ExtraDetail, ExtraKind, ExtrasByKind,
     FilteredDetail, LaneReport, NoteDetail, NoteTier, PlayerDetail, PlayerReport, Points, Tier,
@@ -65,7 +66,8 @@ fn score_player_with(
     let lanes = ChartLanes::new(chart, &options.lane_merge);
     let hits = CorrectedHits::new(chart, take, player, &lanes, &options.lane_merge, window);
     let mut matches = Matches::new(chart, &lanes, &hits, window);
-    let mut extra_kind: Vec<Option<ExtraKind>> = vec![None; take.hits.len()];
+    let mut extra_kind: Vec<Option<ExtraKind>> = prefault::with_capacity(take.hits.len());
+    extra_kind.resize(take.hits.len(), None);
     let articulation = judge_articulation(
         chart,
         take,
@@ -244,7 +246,8 @@ struct ChartLanes {
 
 impl ChartLanes {
     fn new(chart: &Chart, merge: &[Lane; N_LANES]) -> ChartLanes {
-        let note_lane: Vec<Lane> = chart.notes.iter().map(|n| merge[n.lane.index()]).collect();
+        let mut note_lane: Vec<Lane> = prefault::with_capacity(chart.notes.len());
+        note_lane.extend(chart.notes.iter().map(|n| merge[n.lane.index()]));
         let notes = by_lane(note_lane.len(), |i| Some(note_lane[i]));
         ChartLanes { note_lane, notes }
     }
@@ -256,6 +259,8 @@ impl ChartLanes {
     /// The note times of one lane, in chart order, into `out`.
     fn times_into(&self, chart: &Chart, lane: usize, out: &mut Vec<Nanos>) {
         out.clear();
+        out.reserve(self.notes[lane].len());
+        Prefault::new().ahead(out, self.notes[lane].len());
         out.extend(self.notes[lane].iter().map(|i| chart.notes[i].time));
     }
 }
@@ -286,21 +291,25 @@ impl CorrectedHits {
         window: Nanos,
     ) -> CorrectedHits {
         let chart_has_pedal = lanes.has(Lane::HihatPedal);
-        let lane: Vec<Lane> = take
-            .hits
-            .iter()
-            .map(|h| merge[player.lane_swap[h.lane.index()].index()])
-            .collect();
-        let counted: Vec<bool> = lane
-            .iter()
-            .map(|&l| chart_has_pedal || l != Lane::HihatPedal)
-            .collect();
-        let mut time: Vec<Nanos> = take
-            .hits
-            .iter()
-            .zip(&lane)
-            .map(|(h, &l)| h.time.saturating_sub(player.offsets.for_lane(l)))
-            .collect();
+        let n = take.hits.len();
+        let mut lane: Vec<Lane> = prefault::with_capacity(n);
+        lane.extend(
+            take.hits
+                .iter()
+                .map(|h| merge[player.lane_swap[h.lane.index()].index()]),
+        );
+        let mut counted: Vec<bool> = prefault::with_capacity(n);
+        counted.extend(
+            lane.iter()
+                .map(|&l| chart_has_pedal || l != Lane::HihatPedal),
+        );
+        let mut time: Vec<Nanos> = prefault::with_capacity(n);
+        time.extend(
+            take.hits
+                .iter()
+                .zip(&lane)
+                .map(|(h, &l)| h.time.saturating_sub(player.offsets.for_lane(l))),
+        );
         let ignored_pedal_hits = counted.iter().filter(|&&c| !c).count();
         let mut by_lane = Self::sorted_by_lane(&lane, &time, &counted);
         let auto_offset = if player.auto_align {
@@ -368,10 +377,11 @@ struct Matches {
 impl Matches {
     /// The optimal matching ([`crate::matching::match_sorted`]) lane by lane.
     fn new(chart: &Chart, lanes: &ChartLanes, hits: &CorrectedHits, window: Nanos) -> Matches {
-        let mut note_hit: Vec<u32> = vec![NO_HIT; chart.notes.len()];
-        let mut hit_matched: Vec<bool> = vec![false; hits.time.len()];
+        let mut note_hit: Vec<u32> = prefault::with_capacity(chart.notes.len());
+        note_hit.resize(chart.notes.len(), NO_HIT);
+        let mut hit_matched: Vec<bool> = prefault::with_capacity(hits.time.len());
+        hit_matched.resize(hits.time.len(), false);
         let mut matcher = Matcher::new();
-        let mut pairs: Vec<Pair> = Vec::new();
         let mut note_times: Vec<Nanos> = Vec::new();
         let mut hit_times: Vec<Nanos> = Vec::new();
         for lane in 0..N_LANES {
@@ -389,13 +399,12 @@ impl Matches {
                     &hit_times
                 }
             };
-            matcher.match_into(&note_times, hit_slice, window, &mut pairs);
-            for &(ni, hi) in &pairs {
+            matcher.match_each(&note_times, hit_slice, window, |ni, hi| {
                 let note = lane_notes.get(ni);
                 let hit = lane_hits.get(hi);
                 note_hit[note] = hit as u32;
                 hit_matched[hit] = true;
-            }
+            });
         }
         Matches {
             note_hit,
@@ -659,10 +668,9 @@ fn lane_reports(
         }
         // Sorted as integer nanoseconds: converting to ms keeps the order (and equal values
         // equal), so this is the order `offset_stats` would sort them into.
-        let mut offs_ns: Vec<Nanos> = lane_notes
-            .iter()
-            .filter_map(|ni| judged.offset(ni))
-            .collect();
+        // Sized once (at most one offset per note) rather than grown by doubling.
+        let mut offs_ns: Vec<Nanos> = Vec::with_capacity(lane_notes.len());
+        offs_ns.extend(lane_notes.iter().filter_map(|ni| judged.offset(ni)));
         offs_ns.sort_unstable();
         // Same size, so the conversion reuses the vector.
         let offs: Vec<f64> = offs_ns.into_iter().map(|o| o.as_millis_f64()).collect();
