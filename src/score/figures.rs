@@ -1,7 +1,9 @@
 //! Small figures shared by the player and span tables: offset statistics and percentages.
 
+use crate::prefault;
 use crate::report::OffsetStats;
 use crate::stats;
+use crate::time::Nanos;
 
 /// Offset statistics over offsets in ms.
 pub fn offset_stats(offsets_ms: &[f64]) -> OffsetStats {
@@ -23,6 +25,63 @@ pub(crate) fn offset_stats_sorted(sorted: &[f64]) -> OffsetStats {
         p05: r(stats::percentile_sorted(sorted, 5.0)),
         p95: r(stats::percentile_sorted(sorted, 95.0)),
     }
+}
+
+/// Offsets in ns, sorted, in ms: the values and the order of `sort_unstable` followed by
+/// [`Nanos::as_millis_f64`] (equal offsets are equal, so the order is the only one).
+///
+/// Offsets of matched notes lie within the timing window, so their span is small: below
+/// 2^32 ns (4.3 s) they are sorted by their distance from the smallest, a least significant
+/// digit first radix sort of 11-bit digits (three passes at most, each reading and writing
+/// the offsets once; histograms for all of them in one pass). A million offsets sort in about
+/// a third of the comparison sort's time (docs/performance.md, sixth round). A wider span, or
+/// a short list, takes the comparison sort.
+pub(crate) fn sorted_millis(mut offs: Vec<Nanos>) -> Vec<f64> {
+    const BITS: u32 = 11;
+    const RADIX: usize = 1 << BITS;
+    const MASK: u32 = RADIX as u32 - 1;
+    let (Some(&lo), Some(&hi)) = (offs.iter().min(), offs.iter().max()) else {
+        return Vec::new();
+    };
+    let span = hi.0.abs_diff(lo.0);
+    if offs.len() < 1024 || span > u64::from(u32::MAX) {
+        offs.sort_unstable();
+        return offs.into_iter().map(Nanos::as_millis_f64).collect();
+    }
+    // Digits the span needs: 1 to 3 (32 bits).
+    let passes = (u64::BITS - span.leading_zeros()).div_ceil(BITS).max(1) as usize;
+    let mut counts = [[0u32; RADIX]; 3];
+    let mut keys: Vec<u32> = prefault::with_capacity(offs.len());
+    keys.extend(offs.iter().map(|o| {
+        // In 0..=span, so it fits.
+        let k = o.0.abs_diff(lo.0) as u32;
+        for (d, c) in counts.iter_mut().enumerate().take(passes) {
+            c[((k >> (BITS * d as u32)) & MASK) as usize] += 1;
+        }
+        k
+    }));
+    drop(offs);
+    let mut other: Vec<u32> = prefault::with_capacity(keys.len());
+    other.resize(keys.len(), 0);
+    for (d, count) in counts.iter().enumerate().take(passes) {
+        let shift = BITS * d as u32;
+        let mut at = [0u32; RADIX];
+        let mut sum = 0;
+        for (a, &c) in at.iter_mut().zip(count) {
+            *a = sum;
+            sum += c;
+        }
+        for &k in &keys {
+            let digit = ((k >> shift) & MASK) as usize;
+            other[at[digit] as usize] = k;
+            at[digit] += 1;
+        }
+        std::mem::swap(&mut keys, &mut other);
+    }
+    drop(other);
+    keys.iter()
+        .map(|&k| Nanos(lo.0 + i64::from(k)).as_millis_f64())
+        .collect()
 }
 
 /// [`stats::mean`], [`stats::sd`] and [`stats::mean_abs`] of `xs`, bit for bit, in two passes
@@ -138,6 +197,45 @@ pub(crate) fn median_of_counts(counts: &[usize; 256]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_radix_sort_gives_the_comparison_sort() {
+        use proptest::prelude::*;
+        let reference = |v: &[Nanos]| {
+            let mut s = v.to_vec();
+            s.sort_unstable();
+            s.into_iter().map(Nanos::as_millis_f64).collect::<Vec<_>>()
+        };
+        // Spans that take one, two and three digits, and the comparison sort beyond.
+        let spans = [
+            1i64,
+            2_000,
+            1 << 11,
+            3_000_000,
+            50_000_000,
+            (1 << 32) - 1,
+            1 << 32,
+            i64::MAX / 2,
+        ];
+        proptest!(ProptestConfig::with_cases(64), |(seed in any::<u64>(), n in 0usize..5000, which in 0usize..8)| {
+            let span = spans[which];
+            let mut x = seed;
+            let v: Vec<Nanos> = (0..n)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    Nanos((x >> 1) as i64 % (span + 1) - span / 2)
+                })
+                .collect();
+            let got = sorted_millis(v.clone());
+            let want = reference(&v);
+            prop_assert_eq!(got.len(), want.len());
+            prop_assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        });
+        // The extremes of a span of exactly 2^32 - 1.
+        let v = vec![Nanos(-5), Nanos(u32::MAX as i64 - 5), Nanos(0)];
+        let v: Vec<Nanos> = v.into_iter().cycle().take(3000).collect();
+        assert_eq!(sorted_millis(v.clone()), reference(&v));
+    }
 
     /// Seeded values with repeats, negatives and a wide spread.
     fn values(n: usize, seed: u64) -> Vec<f64> {

@@ -21,7 +21,7 @@ use crate::time::Nanos;
 use std::collections::BTreeMap;
 
 use super::auto_align::estimate_offset;
-use super::figures::{median_of_counts, offset_stats_sorted, pct, slope_of};
+use super::figures::{median_of_counts, offset_stats_sorted, pct, slope_of, sorted_millis};
 use super::options::{PlayerInput, ScoreOptions};
 use super::spans::{span_reports, Judged, NO_HIT};
 use super::timing::Timing;
@@ -671,9 +671,7 @@ fn lane_reports(
         // Sized once (at most one offset per note) rather than grown by doubling.
         let mut offs_ns: Vec<Nanos> = Vec::with_capacity(lane_notes.len());
         offs_ns.extend(lane_notes.iter().filter_map(|ni| judged.offset(ni)));
-        offs_ns.sort_unstable();
-        // Same size, so the conversion reuses the vector.
-        let offs: Vec<f64> = offs_ns.into_iter().map(|o| o.as_millis_f64()).collect();
+        let offs = sorted_millis(offs_ns);
         let lane_extras = extras_per_lane[l];
         reports.insert(
             lane,
