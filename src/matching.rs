@@ -325,7 +325,7 @@ fn take_isolated<P: FnMut(usize, usize)>(
 
 /// Pairs note `i` with the closest hit from `hits[k]` (which is in the window) to the last one
 /// not after `latest` (the earliest on a tie), and returns the index after that last one.
-#[cold]
+#[inline]
 fn take_closest<P: FnMut(usize, usize)>(
     note: Nanos,
     hits: &[Nanos],
