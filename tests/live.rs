@@ -1,7 +1,7 @@
 //! Live capture end to end: replays through the real-time path, what a crash or a signal
-//! leaves on disk, no allocation in pocket's part of the MIDI callback, and (feature `jack`)
-//! a real JACK server: two kits played into it, a kit unplugged and plugged back in, and the
-//! count-in click.
+//! leaves on disk, no allocation in pocket's part of the MIDI callback nor in the audio
+//! transcriber after warm-up, and (feature `jack`) a real JACK server: two kits played into
+//! it, a kit unplugged and plugged back in, and the count-in click.
 
 use assert_cmd::cargo::CommandCargoExt;
 use pocket::formats::capture_log::read_capture;
@@ -576,6 +576,60 @@ fn pockets_part_of_the_callback_allocates_nothing() {
         ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst),
         0,
         "pocket's part of the MIDI callback must not allocate"
+    );
+}
+
+#[test]
+fn the_audio_transcriber_allocates_nothing_but_its_hits_after_warm_up() {
+    use pocket::audio::Voice;
+    use pocket::transcribe::{AudioKit, Settings, Streaming};
+    use pocket::{Articulation, Lane};
+    // Twelve seconds of pocket's synthesized voices, a stroke every 125 ms: kick and hi-hat,
+    // hi-hat, snare and hi-hat, hi-hat. Every onset goes through the classifier and the
+    // waveform refinement.
+    let rate = 48_000;
+    let kick = Voice::of(Lane::Kick, None).synthesize(rate);
+    let snare = Voice::of(Lane::Snare, None).synthesize(rate);
+    let hat = Voice::of(Lane::Hihat, Some(Articulation::Closed)).synthesize(rate);
+    let mut audio = vec![0.0f32; 12 * rate as usize];
+    let step = rate as usize / 8;
+    for (i, at) in (rate as usize / 10..audio.len()).step_by(step).enumerate() {
+        let voices: &[&Vec<f32>] = match i % 4 {
+            0 => &[&kick, &hat],
+            2 => &[&snare, &hat],
+            _ => &[&hat],
+        };
+        for v in voices {
+            for (o, s) in audio[at..].iter_mut().zip(v.iter()) {
+                *o += 0.4 * s;
+            }
+        }
+    }
+    let mut engine = Streaming::new(rate, Settings::default(), &AudioKit::builtin());
+    let mut hits = Vec::with_capacity(4096);
+    let (warm, rest) = audio.split_at(2 * rate as usize);
+    for block in warm.chunks(256) {
+        engine.push_into(block, &mut hits);
+    }
+    let warmed = hits.len();
+    let before = ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst);
+    ARMED.with(|a| a.set(true));
+    for block in rest.chunks(256) {
+        engine.push_into(block, &mut hits);
+    }
+    ARMED.with(|a| a.set(false));
+    let allocations = ALLOCATIONS_IN_CALLBACK.load(Ordering::SeqCst) - before;
+    let found = &hits[warmed..];
+    for lane in [Lane::Kick, Lane::Snare, Lane::Hihat] {
+        let n = found.iter().filter(|h| h.lane == lane).count();
+        assert!(n > 10, "{n} {lane:?} hits in ten seconds: {found:?}");
+    }
+    assert!(hits.capacity() == 4096, "the hits fit the vector given");
+    assert_eq!(
+        allocations,
+        0,
+        "after warm-up, the transcriber must not allocate ({} hits)",
+        found.len()
     );
 }
 

@@ -83,6 +83,9 @@ struct Frame {
     db: f64,
 }
 
+/// A drum found in an onset: its lane, articulation and share of the explained rise.
+type Found = (Lane, Option<crate::lane::Articulation>, f64);
+
 /// The template set prepared for one sample rate: bands above Nyquist left out, whitened.
 #[derive(Debug, Clone)]
 struct Prepared {
@@ -160,6 +163,8 @@ pub struct Streaming {
     /// Each band's weight in the onset function (see [`FLUX_FULL_BINS`]).
     flux_weight: [f64; BANDS],
     prepared: Prepared,
+    /// The templates' activations of the onset being classified (one per template).
+    activations: Vec<f64>,
     /// Samples from absolute index `base`.
     buf: Vec<f32>,
     base: u64,
@@ -235,6 +240,7 @@ impl Streaming {
             norm: 2.0 / wsum,
             flux_weight,
             prepared: Prepared::new(kit, &valid),
+            activations: Vec::new(),
             buf: Vec::new(),
             base: 0,
             next_frame: 0,
@@ -431,12 +437,13 @@ impl Streaming {
         if let Some(rises) = &mut self.rises {
             rises.push((abs * self.hop as u64, rise, tail));
         }
-        let mut found = self.classify(&rise, &tail);
-        if self.low_rise(t) < KICK_LOW_RISE {
-            found.retain(|h| h.0 != Lane::Kick);
-        }
+        let found = self.classify(&rise, &tail);
+        let no_kick = self.low_rise(t) < KICK_LOW_RISE;
         let centre = abs * self.hop as u64;
-        for (lane, articulation, confidence) in found {
+        for (lane, articulation, confidence) in found.into_iter().flatten() {
+            if no_kick && lane == Lane::Kick {
+                continue;
+            }
             let (sample, peak) = self.refine(centre, lane);
             let db = 20.0 * (f64::from(peak) + 1e-12).log10();
             let velocity = (127.0 + db * 126.0 / 48.0).round().clamp(1.0, 127.0) as u8;
@@ -524,24 +531,23 @@ impl Streaming {
     }
 
     /// The drums in a rise: non-negative least squares against the whitened templates, then
-    /// one hit per group that holds enough of the explained rise.
-    fn classify(
-        &self,
-        rise: &[f64; BANDS],
-        tail: &[f64; BANDS],
-    ) -> Vec<(Lane, Option<crate::lane::Articulation>, f64)> {
+    /// one hit per group that holds enough of the explained rise (in group order, at most one
+    /// per group; no allocation).
+    fn classify(&mut self, rise: &[f64; BANDS], tail: &[f64; BANDS]) -> [Option<Found>; GROUPS] {
+        let mut out = [None; GROUPS];
         let p = &self.prepared;
         let k = p.lanes.len();
         if k == 0 {
-            return Vec::new();
+            return out;
         }
-        let d: Vec<f64> = (0..FEATURES)
-            .map(|f| {
-                let x = if f < BANDS { rise[f] } else { tail[f - BANDS] };
-                x * p.inv_scale[f]
-            })
-            .collect();
-        let a = nnls(&p.w, k, &d);
+        let d: [f64; FEATURES] = std::array::from_fn(|f| {
+            let x = if f < BANDS { rise[f] } else { tail[f - BANDS] };
+            x * p.inv_scale[f]
+        });
+        let a = &mut self.activations;
+        a.clear();
+        a.resize(k, 0.0);
+        nnls(&p.w, &d, a);
         let mut share = [0.0f64; GROUPS];
         let mut best: [Option<(usize, f64)>; GROUPS] = [None; GROUPS];
         for (i, &(_, _, g)) in p.lanes.iter().enumerate() {
@@ -553,15 +559,14 @@ impl Streaming {
         let total: f64 = share.iter().sum();
         let top = share.iter().copied().fold(0.0, f64::max);
         if top <= 0.0 {
-            return Vec::new();
+            return out;
         }
-        let mut out = Vec::new();
-        for g in 0..GROUPS {
+        for (g, slot) in out.iter_mut().enumerate() {
             let rel = self.settings.relative_activation * GROUP_RELATIVE[g];
             if share[g] > 0.0 && share[g] >= rel * top {
                 if let Some((i, _)) = best[g] {
                     let (lane, art, _) = p.lanes[i];
-                    out.push((lane, art, share[g] / total));
+                    *slot = Some((lane, art, share[g] / total));
                 }
             }
         }
@@ -643,10 +648,10 @@ impl Streaming {
 }
 
 /// Non-negative least squares by coordinate descent: `a >= 0` minimising `|d - W a|`, where
-/// `w` holds `k` unit rows of `FEATURES` values.
-fn nnls(w: &[f64], k: usize, d: &[f64]) -> Vec<f64> {
-    let mut a = vec![0.0; k];
-    let mut r: Vec<f64> = d.to_vec();
+/// `w` holds `a.len()` unit rows of `FEATURES` values and `a` starts at zero.
+fn nnls(w: &[f64], d: &[f64; FEATURES], a: &mut [f64]) {
+    let k = a.len();
+    let mut r = *d;
     for _ in 0..60 {
         let mut change = 0.0f64;
         for i in 0..k {
@@ -666,5 +671,4 @@ fn nnls(w: &[f64], k: usize, d: &[f64]) -> Vec<f64> {
             break;
         }
     }
-    a
 }
