@@ -6,11 +6,15 @@
 //! - `acoustic_eval render [DATA_DIR]`: the GMD and demo takes rendered through FluidR3 GM, per
 //!   class F at 20 ms and the timing error;
 //! - `acoustic_eval hydrogen [DATA_DIR]`: the same takes rendered through a Hydrogen kit
-//!   (`hydrogen-drumkits`, a kit nothing was tuned on);
+//!   (`hydrogen-drumkits`, "The Black Pearl", a kit nothing was tuned on);
+//! - `acoustic_eval colombo [DATA_DIR]`: the same through a third kit of that package,
+//!   "ColomboAcousticDrumkit";
 //! - `acoustic_eval bleed [DATA_DIR]`: the FluidR3 GM renders with another take rendered
 //!   through the Hydrogen kit mixed in at -30, -20, -12 and -6 dB (RMS, against the target's).
 //!
-//! `CONFUSION=1` adds, per class, what lies near its missed reference onsets and its extra
+//! `LEARN=1` classifies each render set with a kit learned from its own bank's strokes (what
+//! `pocket kit learn` gives a drummer who records each drum of the kit) instead of the
+//! built-in one. `CONFUSION=1` adds, per class, what lies near its missed reference onsets and its extra
 //! estimates (render sets).
 
 use pocket::matching::MatchCounts;
@@ -39,7 +43,7 @@ fn settings() -> Settings {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some("render" | "hydrogen" | "bleed") = args.first().map(String::as_str) {
+    if let Some("render" | "hydrogen" | "colombo" | "bleed") = args.first().map(String::as_str) {
         return render(&args);
     }
     let dir = args
@@ -94,10 +98,10 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `acoustic_eval render|hydrogen|bleed [DATA_DIR] [SETTING=value ...]`: the rendered GMD and
+/// `acoustic_eval render|hydrogen|colombo|bleed [DATA_DIR] [SETTING=value ...]`: the rendered GMD and
 /// demo takes, per class F at 20 ms and the timing error.
 fn render(args: &[String]) -> anyhow::Result<()> {
-    use pocket::transcribe::render::{measure, Bank, Bleed, HYDROGEN_KIT};
+    use pocket::transcribe::render::{measure, Bank, Bleed, COLOMBO, HYDROGEN_KIT};
     let data = args
         .get(1)
         .filter(|a| a.as_str() != "-")
@@ -111,9 +115,14 @@ fn render(args: &[String]) -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(-50.0);
-    let kit = AudioKit::builtin();
+    let learned = std::env::var_os("LEARN").is_some();
     let window = Nanos::from_millis(20);
-    let report = |bank: &Bank, bleed: Option<Bleed>| {
+    let report = |bank: &Bank, bleed: Option<Bleed>| -> anyhow::Result<()> {
+        let kit = if learned {
+            bank.learn_kit().map_err(|e| anyhow::anyhow!("{e}"))?
+        } else {
+            AudioKit::builtin()
+        };
         let s = measure(bank, &takes, settings(), &kit, noise, window, bleed);
         print!("{}", s.table());
         if std::env::var_os("CONFUSION").is_some() {
@@ -128,19 +137,21 @@ fn render(args: &[String]) -> anyhow::Result<()> {
         }
         let mean = (0..3).map(|c| s.counts[c].f_measure()).sum::<f64>() / 3.0;
         println!("mean KD/SD/HH F {mean:.3} over {:.0} s of audio", s.seconds);
+        Ok(())
     };
-    let hydrogen = || Bank::hydrogen(std::path::Path::new(HYDROGEN_KIT));
+    let hydrogen = || Bank::hydrogen(&HYDROGEN_KIT);
     match args[0].as_str() {
-        "hydrogen" => report(&hydrogen()?, None),
+        "hydrogen" => report(&hydrogen()?, None)?,
+        "colombo" => report(&Bank::hydrogen(&COLOMBO)?, None)?,
         "bleed" => {
             let target = Bank::render()?;
             let other = hydrogen()?;
             for db in [-30.0, -20.0, -12.0, -6.0] {
                 println!("bleed at {db} dB:");
-                report(&target, Some(Bleed { bank: &other, db }));
+                report(&target, Some(Bleed { bank: &other, db }))?;
             }
         }
-        _ => report(&Bank::render()?, None),
+        _ => report(&Bank::render()?, None)?,
     }
     Ok(())
 }

@@ -16,7 +16,9 @@
 //!    tail; non-negative least squares); every group of drums whose share is at least
 //!    `relative_activation` (times [`GROUP_RELATIVE`]: lower for the snare and hi-hat) of the
 //!    largest one is a hit, named by its strongest template. A kick also needs its bands to rise
-//!    by [`KICK_LOW_RISE`].
+//!    by [`KICK_LOW_RISE`]; a kick found without a hi-hat is a kick and a hi-hat where the
+//!    bands above [`HAT_BANDS_FROM_HZ`], sounding before it, rise by [`HAT_HIGH_RISE`] and
+//!    still ring [`HAT_TAIL_RISE`] above their floor 50 ms later.
 //! 5. **When**: each hit's time is refined on the waveform, filtered for its lane (low-pass for
 //!    the kick, high-pass for hi-hats and cymbals, full band otherwise): the first sample where
 //!    the envelope rises `refine_fraction` ([`KICK_REFINE_FRACTION`] for the kick) of the way
@@ -57,6 +59,18 @@ const TAIL_WEIGHT: f64 = 4.0;
 const KICK_BANDS: usize = 8;
 /// ... by at least this much (natural log of the summed amplitudes: 1.0 is 8.7 dB).
 const KICK_LOW_RISE: f64 = 1.0;
+/// A stroke classified as a kick alone is a kick and a hi-hat where the bands from this
+/// frequency up, sounding before it (their summed floor at least [`LOG_FLOOR`])...
+const HAT_BANDS_FROM_HZ: f64 = 5000.0;
+/// ... rise by at least this much (natural log of the summed amplitudes: 2.0 is 17 dB). A kick,
+/// beater click included, barely moves them; a hat stroke lifts them by an order of magnitude
+/// however loud the kick is, where the least-squares fit may still give the whole rise to the
+/// kick's template (a real kick's spectrum differs from the template's, and the kick's rise
+/// dwarfs the hat's).
+const HAT_HIGH_RISE: f64 = 2.0;
+/// ... and are still this much above their floor [`TAIL_FRAMES`] later (0.5 is 4.3 dB): a hat
+/// rings on, where a kick's click (a hard beater, a click pad) is gone.
+const HAT_TAIL_RISE: f64 = 0.5;
 /// Values in a feature: the rise of each band, then its tail.
 const FEATURES: usize = 2 * BANDS;
 /// Waveform refinement: the peak is sought from this long before the onset frame's centre...
@@ -162,6 +176,8 @@ pub struct Streaming {
     norm: f64,
     /// Each band's weight in the onset function (see [`FLUX_FULL_BINS`]).
     flux_weight: [f64; BANDS],
+    /// The bands of the hi-hat check (see [`HAT_BANDS_FROM_HZ`]).
+    hat_bands: [bool; BANDS],
     prepared: Prepared,
     /// The templates' activations of the onset being classified (one per template).
     activations: Vec<f64>,
@@ -218,6 +234,8 @@ impl Streaming {
             };
             valid[b] = true;
         }
+        let hat_bands: [bool; BANDS] =
+            std::array::from_fn(|b| valid[b] && edges[b] >= HAT_BANDS_FROM_HZ);
         let mut flux_weight = [0.0; BANDS];
         for b in 0..BANDS {
             let k = (bins[b].1 - bins[b].0) as f64;
@@ -239,6 +257,7 @@ impl Streaming {
             bins,
             norm: 2.0 / wsum,
             flux_weight,
+            hat_bands,
             prepared: Prepared::new(kit, &valid),
             activations: Vec::new(),
             buf: Vec::new(),
@@ -437,8 +456,29 @@ impl Streaming {
         if let Some(rises) = &mut self.rises {
             rises.push((abs * self.hop as u64, rise, tail));
         }
-        let found = self.classify(&rise, &tail);
-        let no_kick = self.low_rise(t) < KICK_LOW_RISE;
+        let mut found = self.classify(&rise, &tail);
+        let rise_of =
+            |(peak, floor): (f64, f64)| (peak + LOG_FLOOR).ln() - (floor + LOG_FLOOR).ln();
+        let no_kick = rise_of(self.summed_levels(t, |b| b < KICK_BANDS)) < KICK_LOW_RISE;
+        let (kick, hat) = (group(Lane::Kick), group(Lane::Hihat));
+        if found[kick].is_some() && !no_kick && found[hat].is_none() {
+            let hat_bands = self.hat_bands;
+            let (peak, floor) = self.summed_levels(t, |b| hat_bands[b]);
+            // Where the hat's bands were silent before (below the onset function's floor), a
+            // kick's click alone would lift them as far: the check needs them sounding.
+            // A hat rings on where a click is gone: the bands still rise at the tail frame.
+            let tail_at = (t + TAIL_FRAMES).min(self.frames.len() - 1);
+            let late: f64 = (0..BANDS)
+                .filter(|&b| hat_bands[b])
+                .map(|b| self.frames[tail_at].bands[b])
+                .sum();
+            if floor >= LOG_FLOOR
+                && rise_of((peak, floor)) >= HAT_HIGH_RISE
+                && rise_of((late, floor)) >= HAT_TAIL_RISE
+            {
+                found[hat] = self.strongest_of(hat);
+            }
+        }
         let centre = abs * self.hop as u64;
         for (lane, articulation, confidence) in found.into_iter().flatten() {
             if no_kick && lane == Lane::Kick {
@@ -481,9 +521,9 @@ impl Streaming {
         v >= mean + delta
     }
 
-    /// How much the kick's bands rise at the onset frame `t`: ln of their summed peak over
-    /// the onset's frames over their summed floor before it.
-    fn low_rise(&self, t: usize) -> f64 {
+    /// The summed peak over the onset's frames and summed floor before it of the bands `b`
+    /// with `pick(b)`, at the onset frame `t`.
+    fn summed_levels(&self, t: usize, pick: impl Fn(usize) -> bool) -> (f64, f64) {
         let post_end = (t + self.settings.post_max_frames).min(self.frames.len() - 1);
         let floor_lo = t.saturating_sub(FLOOR_FROM);
         let floor_hi = t.saturating_sub(FLOOR_TO);
@@ -491,7 +531,7 @@ impl Streaming {
         let at_start = self.frames_base == 0 && t < FLOOR_TO;
         let mut peak = 0.0;
         let mut floor = 0.0;
-        for b in 0..KICK_BANDS {
+        for b in (0..BANDS).filter(|&b| pick(b)) {
             peak += (t..=post_end)
                 .map(|i| self.frames[i].bands[b])
                 .fold(0.0, f64::max);
@@ -501,7 +541,7 @@ impl Streaming {
                     .fold(f64::INFINITY, f64::min);
             }
         }
-        (peak + LOG_FLOOR).ln() - (floor + LOG_FLOOR).ln()
+        (peak, floor)
     }
 
     /// The rise of each band at the onset frame `t` (an index into `frames`), and its tail.
@@ -571,6 +611,29 @@ impl Streaming {
             }
         }
         out
+    }
+
+    /// Group `g`'s template with the largest activation in the onset just classified (the
+    /// first of the group where none has any), with the group's share; `None` when the kit
+    /// has no template of the group.
+    fn strongest_of(&self, g: usize) -> Option<Found> {
+        let p = &self.prepared;
+        let total: f64 = (0..p.lanes.len())
+            .map(|i| self.activations[i] * GROUP_PRIOR[p.lanes[i].2])
+            .sum();
+        let mut best: Option<(usize, f64)> = None;
+        for (i, &(_, _, gi)) in p.lanes.iter().enumerate() {
+            if gi == g && best.is_none_or(|(_, v)| self.activations[i] > v) {
+                best = Some((i, self.activations[i]));
+            }
+        }
+        let (i, _) = best?;
+        let share: f64 = (0..p.lanes.len())
+            .filter(|&j| p.lanes[j].2 == g)
+            .map(|j| self.activations[j] * GROUP_PRIOR[g])
+            .sum();
+        let (lane, art, _) = p.lanes[i];
+        Some((lane, art, if total > 0.0 { share / total } else { 0.0 }))
     }
 
     /// The refined onset sample of a `lane` stroke whose onset frame is centred at `centre`,

@@ -76,21 +76,65 @@ impl Stroke {
 
 /// The Hydrogen sample kit the second render set uses (Debian's `hydrogen-drumkits`, GPL:
 /// measurement only, never shipped).
-pub const HYDROGEN_KIT: &str = "/usr/share/hydrogen/data/drumkits/The Black Pearl 1.0";
+/// A Hydrogen drum kit of Debian's `hydrogen-drumkits` and the instrument standing for each of
+/// [`VOICES`], in order (GPL samples: measurement only, nothing derives from them).
+#[derive(Debug, Clone, Copy)]
+pub struct HydrogenKit {
+    /// What the measurements call it.
+    pub name: &'static str,
+    /// The kit's directory (holding `drumkit.xml`).
+    pub dir: &'static str,
+    /// The `<name>` of the instrument playing each voice.
+    pub voices: [&'static str; 10],
+}
 
-/// The instrument of [`HYDROGEN_KIT`] standing for each of [`VOICES`], in order.
-const HYDROGEN_VOICES: [&str; 10] = [
-    "Pearl Kick",
-    "Pearl Snare",
-    "Sabian Hat Closed",
-    "Sabian Hat Open",
-    "Sabian Hat Pedal",
-    "Pearl Tom 1",
-    "Pearl Tom 2",
-    "Pearl Tom Floor",
-    "Sabian Crash",
-    "Paiste Ride",
-];
+impl HydrogenKit {
+    /// Whether the kit is installed.
+    pub fn available(&self) -> bool {
+        Path::new(self.dir).join("drumkit.xml").is_file()
+    }
+}
+
+/// "The Black Pearl 1.0": a sampled 5-piece Pearl kit with Sabian and Paiste cymbals, five
+/// velocity layers per drum (WAV).
+pub const BLACK_PEARL: HydrogenKit = HydrogenKit {
+    name: "The Black Pearl",
+    dir: "/usr/share/hydrogen/data/drumkits/The Black Pearl 1.0",
+    voices: [
+        "Pearl Kick",
+        "Pearl Snare",
+        "Sabian Hat Closed",
+        "Sabian Hat Open",
+        "Sabian Hat Pedal",
+        "Pearl Tom 1",
+        "Pearl Tom 2",
+        "Pearl Tom Floor",
+        "Sabian Crash",
+        "Paiste Ride",
+    ],
+};
+
+/// "ColomboAcousticDrumkit": another acoustic kit, recorded with other microphones in another
+/// room, one to three layers per drum (the snare's loudest a rimshot), FLAC.
+pub const COLOMBO: HydrogenKit = HydrogenKit {
+    name: "Colombo",
+    dir: "/usr/share/hydrogen/data/drumkits/ColomboAcousticDrumkit",
+    voices: [
+        "BassDrum",
+        "Snare Rock",
+        "Closed HH",
+        "Open HH",
+        "Pedal HH",
+        "Tom Hi",
+        "Tom Mid",
+        "Tom Low",
+        "crash20inch--2",
+        "ride-crash20inch",
+    ],
+};
+
+/// The Hydrogen kit of the second render set.
+pub const HYDROGEN_KIT: HydrogenKit = BLACK_PEARL;
 
 /// The text between `<tag>` and `</tag>` at the first such pair in `s`.
 fn xml_field<'a>(s: &'a str, tag: &str) -> Option<&'a str> {
@@ -100,30 +144,30 @@ fn xml_field<'a>(s: &'a str, tag: &str) -> Option<&'a str> {
     Some(&s[from..to])
 }
 
-/// A WAV file's sample rate and its samples, channels mixed (mean).
+/// An audio file's sample rate and its samples, channels mixed (mean): WAV, or FLAC through
+/// the same decoder as audio takes.
 fn read_mono(path: &Path) -> std::io::Result<(u32, Vec<f32>)> {
-    let mut reader = hound::WavReader::open(path).map_err(std::io::Error::other)?;
-    let spec = reader.spec();
-    let ch = usize::from(spec.channels.max(1));
-    let raw: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().filter_map(Result::ok).collect(),
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .filter_map(Result::ok)
-                .map(|s| s as f32 * scale)
-                .collect()
+    let mut source = super::read::open_audio(path).map_err(std::io::Error::other)?;
+    let ch = usize::from(source.channels().max(1));
+    let mut raw = Vec::new();
+    let mut block = vec![0.0f32; 4096 * ch];
+    loop {
+        let frames = source
+            .read_frames(&mut block)
+            .map_err(std::io::Error::other)?;
+        if frames == 0 {
+            break;
         }
-    };
+        raw.extend_from_slice(&block[..frames * ch]);
+    }
     let mono = raw
         .chunks(ch)
         .map(|f| f.iter().sum::<f32>() / ch as f32)
         .collect();
-    Ok((spec.sample_rate, mono))
+    Ok((source.sample_rate(), mono))
 }
 
-/// A mono WAV sample of a Hydrogen kit at [`RATE`] (channels mixed).
+/// A mono sample of a Hydrogen kit at [`RATE`] (channels mixed).
 fn read_sample(path: &Path) -> std::io::Result<Vec<f32>> {
     let (rate, mono) = read_mono(path)?;
     if rate != RATE {
@@ -137,7 +181,7 @@ fn read_sample(path: &Path) -> std::io::Result<Vec<f32>> {
 
 /// Whether the Hydrogen kit of the second render set is installed.
 pub fn hydrogen_available() -> bool {
-    Path::new(HYDROGEN_KIT).join("drumkit.xml").is_file()
+    HYDROGEN_KIT.available()
 }
 
 /// Every voice at every layer, rendered once.
@@ -244,16 +288,17 @@ impl Bank {
         })
     }
 
-    /// The strokes of a Hydrogen drum kit ([`HYDROGEN_KIT`]): each voice's velocity layers as
+    /// The strokes of a Hydrogen drum kit ([`BLACK_PEARL`], [`COLOMBO`]): each voice's velocity layers as
     /// `drumkit.xml` lists them, a layer standing for the velocity at the middle of its range
     /// and played at that velocity's gain (velocity / 127, as Hydrogen does), times 0.5.
-    pub fn hydrogen(dir: &Path) -> std::io::Result<Bank> {
+    pub fn hydrogen(kit: &HydrogenKit) -> std::io::Result<Bank> {
+        let dir = Path::new(kit.dir);
         let xml_path = dir.join("drumkit.xml");
         let xml = std::fs::read_to_string(&xml_path)?;
         let instruments: Vec<&str> = xml.split("<instrument>").skip(1).collect();
         let mut strokes = Vec::new();
         let mut velocities = Vec::new();
-        for name in HYDROGEN_VOICES {
+        for name in kit.voices {
             let inst = instruments
                 .iter()
                 .find(|i| xml_field(i, "name") == Some(name))
