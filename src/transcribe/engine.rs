@@ -16,7 +16,7 @@
 //!    tail; non-negative least squares); every group of drums whose share is at least
 //!    `relative_activation` (times [`GROUP_RELATIVE`]: lower for the snare and hi-hat) of the
 //!    largest one is a hit, named by its strongest template. A kick also needs its bands to rise
-//!    by [`KICK_LOW_RISE`]; a kick found without a hi-hat is a kick and a hi-hat where the
+//!    by [`KICK_LOW_RISE`], a snare its body's by [`SNARE_BODY_RISE`]; a kick found without a hi-hat is a kick and a hi-hat where the
 //!    bands above [`HAT_BANDS_FROM_HZ`], sounding before it, rise by [`HAT_HIGH_RISE`] and
 //!    still ring [`HAT_TAIL_RISE`] above their floor 50 ms later.
 //! 5. **When**: each hit's time is refined on the waveform, filtered for its lane (low-pass for
@@ -55,10 +55,17 @@ const FLOOR_TO: usize = 5;
 pub const TAIL_FRAMES: usize = 10;
 /// Weight of the tail half of a feature against the rise half.
 const TAIL_WEIGHT: f64 = 4.0;
-/// The kick's bands (30 to 126 Hz): a kick is heard only where they rise...
+/// The kick's bands (30 to 243 Hz): a kick is heard only where they rise...
 const KICK_BANDS: usize = 8;
 /// ... by at least this much (natural log of the summed amplitudes: 1.0 is 8.7 dB).
 const KICK_LOW_RISE: f64 = 1.0;
+/// The snare's body: its bands lie within these frequencies (85 to 316 Hz), and a snare is
+/// heard only where they rise...
+const SNARE_BODY_HZ: (f64, f64) = (80.0, 400.0);
+/// ... by at least this much (natural log of the summed amplitudes: 1.5 is 13 dB). A hi-hat
+/// or cymbal stroke alone, whose spectrum the fit may still explain partly with the snare's
+/// template (wires and shell ring up to the top bands), leaves them where they were.
+const SNARE_BODY_RISE: f64 = 1.5;
 /// A stroke classified as a kick alone is a kick and a hi-hat where the bands from this
 /// frequency up, sounding before it (their summed floor at least [`LOG_FLOOR`])...
 const HAT_BANDS_FROM_HZ: f64 = 5000.0;
@@ -178,6 +185,8 @@ pub struct Streaming {
     flux_weight: [f64; BANDS],
     /// The bands of the hi-hat check (see [`HAT_BANDS_FROM_HZ`]).
     hat_bands: [bool; BANDS],
+    /// The bands of the snare check (see [`SNARE_BODY_HZ`]).
+    snare_bands: [bool; BANDS],
     prepared: Prepared,
     /// The templates' activations of the onset being classified (one per template).
     activations: Vec<f64>,
@@ -236,6 +245,9 @@ impl Streaming {
         }
         let hat_bands: [bool; BANDS] =
             std::array::from_fn(|b| valid[b] && edges[b] >= HAT_BANDS_FROM_HZ);
+        let snare_bands: [bool; BANDS] = std::array::from_fn(|b| {
+            valid[b] && edges[b] >= SNARE_BODY_HZ.0 && edges[b + 1] <= SNARE_BODY_HZ.1
+        });
         let mut flux_weight = [0.0; BANDS];
         for b in 0..BANDS {
             let k = (bins[b].1 - bins[b].0) as f64;
@@ -258,6 +270,7 @@ impl Streaming {
             norm: 2.0 / wsum,
             flux_weight,
             hat_bands,
+            snare_bands,
             prepared: Prepared::new(kit, &valid),
             activations: Vec::new(),
             buf: Vec::new(),
@@ -477,6 +490,13 @@ impl Streaming {
                 && rise_of((late, floor)) >= HAT_TAIL_RISE
             {
                 found[hat] = self.strongest_of(hat);
+            }
+        }
+        let snare = group(Lane::Snare);
+        if found[snare].is_some() {
+            let snare_bands = self.snare_bands;
+            if rise_of(self.summed_levels(t, |b| snare_bands[b])) < SNARE_BODY_RISE {
+                found[snare] = None;
             }
         }
         let centre = abs * self.hop as u64;
