@@ -608,14 +608,7 @@ impl Streaming {
         a.clear();
         a.resize(k, 0.0);
         nnls(&p.w, &d, a);
-        let mut share = [0.0f64; GROUPS];
-        let mut best: [Option<(usize, f64)>; GROUPS] = [None; GROUPS];
-        for (i, &(_, _, g)) in p.lanes.iter().enumerate() {
-            share[g] += a[i] * GROUP_PRIOR[g];
-            if best[g].is_none_or(|(_, v)| a[i] > v) {
-                best[g] = Some((i, a[i]));
-            }
-        }
+        let (share, best) = self.group_shares();
         let total: f64 = share.iter().sum();
         let top = share.iter().copied().fold(0.0, f64::max);
         if top <= 0.0 {
@@ -633,27 +626,30 @@ impl Streaming {
         out
     }
 
-    /// Group `g`'s template with the largest activation in the onset just classified (the
-    /// first of the group where none has any), with the group's share; `None` when the kit
-    /// has no template of the group.
-    fn strongest_of(&self, g: usize) -> Option<Found> {
-        let p = &self.prepared;
-        let total: f64 = (0..p.lanes.len())
-            .map(|i| self.activations[i] * GROUP_PRIOR[p.lanes[i].2])
-            .sum();
-        let mut best: Option<(usize, f64)> = None;
-        for (i, &(_, _, gi)) in p.lanes.iter().enumerate() {
-            if gi == g && best.is_none_or(|(_, v)| self.activations[i] > v) {
-                best = Some((i, self.activations[i]));
+    /// Of the onset just classified: each group's share (its templates' activations, weighted
+    /// by its prior) and its template with the largest activation (the first of the group
+    /// where none has any; `None` for a group the kit has no template of).
+    fn group_shares(&self) -> ([f64; GROUPS], [Option<(usize, f64)>; GROUPS]) {
+        let a = &self.activations;
+        let mut share = [0.0f64; GROUPS];
+        let mut best: [Option<(usize, f64)>; GROUPS] = [None; GROUPS];
+        for (i, &(_, _, g)) in self.prepared.lanes.iter().enumerate() {
+            share[g] += a[i] * GROUP_PRIOR[g];
+            if best[g].is_none_or(|(_, v)| a[i] > v) {
+                best[g] = Some((i, a[i]));
             }
         }
-        let (i, _) = best?;
-        let share: f64 = (0..p.lanes.len())
-            .filter(|&j| p.lanes[j].2 == g)
-            .map(|j| self.activations[j] * GROUP_PRIOR[g])
-            .sum();
-        let (lane, art, _) = p.lanes[i];
-        Some((lane, art, if total > 0.0 { share / total } else { 0.0 }))
+        (share, best)
+    }
+
+    /// Group `g`'s strongest template in the onset just classified, with the group's share,
+    /// whatever that share; `None` when the kit has no template of the group.
+    fn strongest_of(&self, g: usize) -> Option<Found> {
+        let (share, best) = self.group_shares();
+        let (i, _) = best[g]?;
+        let total: f64 = share.iter().sum();
+        let (lane, art, _) = self.prepared.lanes[i];
+        Some((lane, art, if total > 0.0 { share[g] / total } else { 0.0 }))
     }
 
     /// The refined onset sample of a `lane` stroke whose onset frame is centred at `centre`,
