@@ -710,16 +710,21 @@ mod tests {
     use super::*;
     use crate::live::ring::{ring, Stamp};
 
+    /// Player Lee's input on JACK port 0 of `device`, recorded to `wav`.
+    fn lee_input(device: &str, wav: std::path::PathBuf) -> AudioInput {
+        AudioInput {
+            port: 0,
+            device: device.into(),
+            wav,
+            player: "Lee".into(),
+            channel: None,
+        }
+    }
+
     #[test]
     fn a_transcriber_whose_session_never_started_ends_with_its_callback() {
         let dir = tempfile::tempdir().unwrap();
-        let input = AudioInput {
-            port: 0,
-            device: "test".into(),
-            wav: dir.path().join("never-made").join("audio-Lee.wav"),
-            player: "Lee".into(),
-            channel: None,
-        };
+        let input = lee_input("test", dir.path().join("never-made").join("audio-Lee.wav"));
         let (tx, _rx) = ring(1 << 12, crate::live::clock::CaptureClock::start());
         let (mut audio_tx, audio_rx) = audio_ring(1_000, 1);
         let thread = AudioThread::spawn(&input, 1_000, audio_rx, tx).unwrap();
@@ -752,13 +757,7 @@ mod tests {
     fn the_recording_starts_at_frame_zero_and_a_stroke_becomes_a_note_at_its_frame() {
         let rate = 48_000u32;
         let dir = tempfile::tempdir().unwrap();
-        let input = AudioInput {
-            port: 0,
-            device: "test".into(),
-            wav: dir.path().join("audio-Lee.wav"),
-            player: "Lee".into(),
-            channel: None,
-        };
+        let input = lee_input("test", dir.path().join("audio-Lee.wav"));
         let (tx, mut rx) = ring(1 << 16, crate::live::clock::CaptureClock::start());
         let (mut audio_tx, audio_rx) = audio_ring(rate, 10);
         let thread = AudioThread::spawn(&input, rate, audio_rx, tx).unwrap();
@@ -824,13 +823,7 @@ mod tests {
         use crate::lane::{Articulation, Lane};
         let rate = 48_000u32;
         let dir = tempfile::tempdir().unwrap();
-        let input = AudioInput {
-            port: 0,
-            device: "test".into(),
-            wav: dir.path().join("audio-Lee.wav"),
-            player: "Lee".into(),
-            channel: None,
-        };
+        let input = lee_input("test", dir.path().join("audio-Lee.wav"));
         // Kick and hat, hat, snare and hat, hat: every 125 ms for 4 s.
         let kick = Voice::of(Lane::Kick, None).synthesize(rate);
         let snare = Voice::of(Lane::Snare, None).synthesize(rate);
@@ -976,13 +969,7 @@ mod tests {
     #[test]
     fn an_input_that_fails_is_reported_with_what_was_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let input = AudioInput {
-            port: 0,
-            device: "USB mic".into(),
-            wav: dir.path().join("audio-Lee.wav"),
-            player: "Lee".into(),
-            channel: None,
-        };
+        let input = lee_input("USB mic", dir.path().join("audio-Lee.wav"));
         let clock = crate::live::clock::CaptureClock::start();
         let (tx, _rx) = ring(1 << 12, clock);
         let (mut audio_tx, audio_rx) = audio_ring(1_000, 1);
