@@ -15,7 +15,8 @@
 //! `LEARN=1` classifies each render set with a kit learned from its own bank's strokes (what
 //! `pocket kit learn` gives a drummer who records each drum of the kit) instead of the
 //! built-in one. `CONFUSION=1` adds, per class, what lies near its missed reference onsets and its extra
-//! estimates (render sets).
+//! estimates (render sets); `LEVELS=1`, per class and stroke level (its peak in dBFS), how
+//! many strokes have an estimate of their class within the window.
 
 use pocket::matching::MatchCounts;
 use pocket::time::Nanos;
@@ -133,6 +134,17 @@ fn render(args: &[String]) -> anyhow::Result<()> {
                     s.misses[c],
                     s.extras[c]
                 );
+            }
+        }
+        if std::env::var_os("LEVELS").is_some() {
+            use pocket::transcribe::render::LEVEL_BINS_DBFS;
+            println!("  found / played, by the stroke's peak (dBFS, from):");
+            for (c, class) in DrumClass::ALL.iter().enumerate().take(3) {
+                print!("  {}", class.label());
+                for (lo, (found, all)) in LEVEL_BINS_DBFS.iter().zip(s.by_level[c]) {
+                    print!(" | {lo}: {found}/{all}");
+                }
+                println!();
             }
         }
         let mean = (0..3).map(|c| s.counts[c].f_measure()).sum::<f64>() / 3.0;

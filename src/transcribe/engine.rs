@@ -15,7 +15,10 @@
 //!    floor), whitened, are explained as a non-negative sum of the kit's templates (rise and
 //!    tail; non-negative least squares); every group of drums whose share is at least
 //!    `relative_activation` (times [`GROUP_RELATIVE`]: lower for the snare and hi-hat) of the
-//!    largest one is a hit, named by its strongest template. A kick also needs its bands to rise
+//!    largest one is a hit, named by its strongest template. The tail is taken less each band's
+//!    wobble before the onset (noise is not a drum ringing on), and a tom or cymbal that is
+//!    not the largest group must explain more than that noise could
+//!    ([`SECONDARY_NOISE_RATIO`]). A kick also needs its bands to rise
 //!    by [`KICK_LOW_RISE`], a snare its body's by [`SNARE_BODY_RISE`]; a kick found without a hi-hat is a kick and a hi-hat where the
 //!    bands above [`HAT_BANDS_FROM_HZ`], sounding before it, rise by [`HAT_HIGH_RISE`] and
 //!    still ring [`HAT_TAIL_RISE`] above their floor 50 ms later.
@@ -28,7 +31,7 @@
 //! after its frame have arrived (78 ms at 44.1 kHz with the defaults), plus the block size of
 //! the pushes.
 
-use super::kit::{group, unit, AudioKit, GROUPS, GROUP_PRIOR, GROUP_RELATIVE};
+use super::kit::{group, unit, AudioKit, GROUPS, GROUP_PRIOR, GROUP_RELATIVE, TOMS_AND_CYMBALS};
 use super::settings::{band_edges, sample_time, AudioHit, Settings, BANDS};
 use crate::lane::Lane;
 use crate::time::Nanos;
@@ -55,6 +58,13 @@ const FLOOR_TO: usize = 5;
 pub const TAIL_FRAMES: usize = 10;
 /// Weight of the tail half of a feature against the rise half.
 const TAIL_WEIGHT: f64 = 4.0;
+/// A tom or cymbal that is not the onset's largest group is kept only where leaving it out of
+/// the fit would add at least this many times the noise's energy to the residual (both in the
+/// whitened feature space; the noise is each band's wobble before the onset, see
+/// [`Streaming::rise`]). In a quiet stroke near the room noise the fit hands small shares to
+/// every template the noise resembles, and toms and cymbals, whose templates ring long, took
+/// them.
+const SECONDARY_NOISE_RATIO: f64 = 4.0;
 /// The kick's bands (30 to 243 Hz): a kick is heard only where they rise...
 const KICK_BANDS: usize = 8;
 /// ... by at least this much (natural log of the summed amplitudes: 1.0 is 8.7 dB).
@@ -465,11 +475,11 @@ impl Streaming {
             }
         }
         self.last_onset = Some(abs);
-        let (rise, tail) = self.rise(t);
+        let (rise, tail, wobble) = self.rise(t);
         if let Some(rises) = &mut self.rises {
             rises.push((abs * self.hop as u64, rise, tail));
         }
-        let mut found = self.classify(&rise, &tail);
+        let mut found = self.classify(&rise, &tail, &wobble);
         let rise_of =
             |(peak, floor): (f64, f64)| (peak + LOG_FLOOR).ln() - (floor + LOG_FLOOR).ln();
         let no_kick = rise_of(self.summed_levels(t, |b| b < KICK_BANDS)) < KICK_LOW_RISE;
@@ -564,10 +574,15 @@ impl Streaming {
         (peak, floor)
     }
 
-    /// The rise of each band at the onset frame `t` (an index into `frames`), and its tail.
-    fn rise(&self, t: usize) -> ([f64; BANDS], [f64; BANDS]) {
+    /// The rise of each band at the onset frame `t` (an index into `frames`), its tail, and
+    /// its wobble: the mean change from frame to frame over the floor's frames (what noise
+    /// alone moves the band by). The tail is the band's amplitude [`TAIL_FRAMES`] later less
+    /// the floor and less the wobble: a band of noise is at its floor plus about its wobble at
+    /// any frame, which is not a drum ringing on.
+    fn rise(&self, t: usize) -> ([f64; BANDS], [f64; BANDS], [f64; BANDS]) {
         let mut out = [0.0; BANDS];
         let mut tail = [0.0; BANDS];
+        let mut wobble = [0.0; BANDS];
         let tail_at = (t + TAIL_FRAMES).min(self.frames.len() - 1);
         let post_end = (t + self.settings.post_max_frames).min(self.frames.len() - 1);
         let floor_lo = t.saturating_sub(FLOOR_FROM);
@@ -584,16 +599,30 @@ impl Streaming {
                     .map(|i| self.frames[i].bands[b])
                     .fold(f64::INFINITY, f64::min)
             };
+            if !at_start {
+                let steps = (floor_hi - floor_lo).max(1) as f64;
+                wobble[b] = (floor_lo + 1..=floor_hi)
+                    .map(|i| (self.frames[i].bands[b] - self.frames[i - 1].bands[b]).abs())
+                    .sum::<f64>()
+                    / steps;
+            }
             *slot = (peak - floor).max(0.0);
-            tail[b] = (self.frames[tail_at].bands[b] - floor).max(0.0);
+            tail[b] = (self.frames[tail_at].bands[b] - floor - wobble[b]).max(0.0);
         }
-        (out, tail)
+        (out, tail, wobble)
     }
 
     /// The drums in a rise: non-negative least squares against the whitened templates, then
     /// one hit per group that holds enough of the explained rise (in group order, at most one
-    /// per group; no allocation).
-    fn classify(&mut self, rise: &[f64; BANDS], tail: &[f64; BANDS]) -> [Option<Found>; GROUPS] {
+    /// per group; no allocation). A tom or cymbal group that is not the largest must also
+    /// explain more than the noise could ([`SECONDARY_NOISE_RATIO`]; `wobble` as
+    /// [`Streaming::rise`] gives it).
+    fn classify(
+        &mut self,
+        rise: &[f64; BANDS],
+        tail: &[f64; BANDS],
+        wobble: &[f64; BANDS],
+    ) -> [Option<Found>; GROUPS] {
         let mut out = [None; GROUPS];
         let p = &self.prepared;
         let k = p.lanes.len();
@@ -614,9 +643,18 @@ impl Streaming {
         if top <= 0.0 {
             return out;
         }
+        let noise: f64 = (0..FEATURES)
+            .map(|f| (wobble[f % BANDS] * p.inv_scale[f]).powi(2))
+            .sum();
         for (g, slot) in out.iter_mut().enumerate() {
             let rel = self.settings.relative_activation * GROUP_RELATIVE[g];
             if share[g] > 0.0 && share[g] >= rel * top {
+                if g >= TOMS_AND_CYMBALS
+                    && share[g] < top
+                    && self.explained_by(g, &d) < SECONDARY_NOISE_RATIO * noise
+                {
+                    continue;
+                }
                 if let Some((i, _)) = best[g] {
                     let (lane, art, _) = p.lanes[i];
                     *slot = Some((lane, art, share[g] / total));
@@ -624,6 +662,27 @@ impl Streaming {
             }
         }
         out
+    }
+
+    /// How much the residual of the fit just made of `d` grows (squared length) when group
+    /// `g`'s templates are left out of it (the others kept as they are).
+    fn explained_by(&self, g: usize, d: &[f64; FEATURES]) -> f64 {
+        let p = &self.prepared;
+        let mut with = 0.0;
+        let mut without = 0.0;
+        for (f, &x) in d.iter().enumerate() {
+            let (mut fit, mut of_g) = (0.0, 0.0);
+            for (i, &(_, _, gi)) in p.lanes.iter().enumerate() {
+                let v = self.activations[i] * p.w[i * FEATURES + f];
+                fit += v;
+                if gi == g {
+                    of_g += v;
+                }
+            }
+            with += (x - fit).powi(2);
+            without += (x - fit + of_g).powi(2);
+        }
+        without - with
     }
 
     /// Of the onset just classified: each group's share (its templates' activations, weighted
@@ -749,5 +808,41 @@ fn nnls(w: &[f64], d: &[f64; FEATURES], a: &mut [f64]) {
         if change < 1e-9 {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A closed hat with `tom` of a floor tom's template mixed in (rise and tail), each band
+    /// wobbling by `wobble` before the onset: the lanes found.
+    fn lanes_found(tom: f64, wobble: f64) -> Vec<Lane> {
+        let kit = AudioKit::builtin();
+        let of = |lane: Lane| {
+            kit.templates
+                .iter()
+                .find(|t| t.lane == lane)
+                .expect("the built-in kit has the lane")
+        };
+        let (hat, floor_tom) = (of(Lane::Hihat), of(Lane::Tom3));
+        let mix =
+            |h: &[f64], t: &[f64]| -> [f64; BANDS] { std::array::from_fn(|b| h[b] + tom * t[b]) };
+        let rise = mix(&hat.spectrum, &floor_tom.spectrum);
+        let tail = mix(&hat.tail, &floor_tom.tail);
+        let mut engine = Streaming::new(44_100, Settings::default(), &kit);
+        let found = engine.classify(&rise, &tail, &[wobble; BANDS]);
+        found.iter().flatten().map(|f| f.0).collect()
+    }
+
+    #[test]
+    fn a_tom_beside_a_louder_drum_is_a_hit_only_where_it_stands_out_of_the_noise() {
+        // Over still bands, a tom a third as loud as the hat is a stroke of its own.
+        assert_eq!(lanes_found(0.35, 0.0), [Lane::Hihat, Lane::Tom3]);
+        // Where every band wobbled by as much before the onset, it is no more than the noise.
+        assert_eq!(lanes_found(0.35, 0.05), [Lane::Hihat]);
+        // Without a tom, the hat alone either way; a loud tom stands out of that noise.
+        assert_eq!(lanes_found(0.0, 0.0), [Lane::Hihat]);
+        assert_eq!(lanes_found(1.5, 0.05), [Lane::Hihat, Lane::Tom3]);
     }
 }

@@ -60,6 +60,10 @@ pub fn group(lane: Lane) -> usize {
 /// Number of groups [`group`] returns.
 pub const GROUPS: usize = 6;
 
+/// The first of the groups [`group`] gives toms and cymbals (the rest are kick, snare and
+/// hi-hat).
+pub const TOMS_AND_CYMBALS: usize = 3;
+
 impl AudioKit {
     /// Reads an audio-kit JSON file; errors name the file and the place.
     pub fn from_json_bytes(bytes: &[u8], path: &std::path::Path) -> Result<AudioKit, InputError> {

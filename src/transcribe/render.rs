@@ -351,14 +351,15 @@ impl Bank {
 
     /// Mixes hits `(time, lane, articulation, velocity)` into a performance of `seconds` with
     /// noise at `noise_dbfs` (RMS, brown-ish: white noise through a 1 kHz one-pole low-pass,
-    /// plus a quieter white floor). Returns the audio and the truth: each hit's true onset.
+    /// plus a quieter white floor). Returns the audio and the truth: each hit's true onset,
+    /// lane and peak level (dBFS, the stroke's own waveform).
     pub fn perform(
         &self,
         hits: &[(Nanos, Lane, Option<Articulation>, u8)],
         seconds: f64,
         noise_dbfs: f64,
         seed: u64,
-    ) -> (Vec<f32>, Vec<(Nanos, Lane)>) {
+    ) -> (Vec<f32>, Vec<(Nanos, Lane, f64)>) {
         let rate = f64::from(RATE);
         let mut out = vec![0.0f32; (seconds * rate) as usize];
         let mut truth = Vec::new();
@@ -383,9 +384,11 @@ impl Bank {
                     *o += s * gain;
                 }
             }
+            let peak = stroke.samples.iter().fold(0.0f32, |m, x| m.max(x.abs())) * gain;
             truth.push((
                 super::settings::sample_time((at + stroke.onset) as u64, RATE),
                 lane,
+                20.0 * (f64::from(peak) + 1e-12).log10(),
             ));
         }
         let mut rng = fastrand::Rng::with_seed(seed);
@@ -398,7 +401,7 @@ impl Bank {
             *o += amp * (lp * 6.0 + 0.3 * w);
             *o = o.clamp(-1.0, 1.0);
         }
-        truth.sort();
+        truth.sort_by_key(|&(t, lane, _)| (t, lane));
         (out, truth)
     }
 
@@ -456,6 +459,24 @@ pub struct RenderScores {
     /// Per class, its estimates with no reference of the class within the window, by the class
     /// of the nearest reference within it (index 5: none).
     pub extras: Vec<[usize; 6]>,
+    /// Per class and stroke level (see [`LEVEL_BINS_DBFS`]): its reference onsets with an
+    /// estimate of the class within the window, and all of them.
+    pub by_level: Vec<[(usize, usize); LEVEL_BINS]>,
+}
+
+/// Level bins of [`RenderScores::by_level`]: a stroke whose peak (dBFS) is at least bin `i`'s
+/// value and below bin `i + 1`'s falls in bin `i` (the first bin takes every quieter one).
+pub const LEVEL_BINS_DBFS: [f64; LEVEL_BINS] =
+    [-60.0, -54.0, -48.0, -42.0, -36.0, -30.0, -24.0, -18.0];
+/// Number of level bins.
+pub const LEVEL_BINS: usize = 8;
+
+/// The bin of [`LEVEL_BINS_DBFS`] a peak level falls in.
+fn level_bin(db: f64) -> usize {
+    LEVEL_BINS_DBFS
+        .iter()
+        .rposition(|&lo| db >= lo)
+        .unwrap_or(0)
 }
 
 /// For each `a` onset of each class with no `b` onset of the class within `window`, the class
@@ -519,6 +540,7 @@ pub fn measure(
     let mut seconds = 0.0;
     let mut misses = vec![[0usize; 6]; DrumClass::ALL.len()];
     let mut extras = vec![[0usize; 6]; DrumClass::ALL.len()];
+    let mut by_level = vec![[(0usize, 0usize); LEVEL_BINS]; DrumClass::ALL.len()];
     for (i, take) in takes.iter().enumerate() {
         let hits = take_hits(take);
         let end = hits.iter().map(|h| h.0 .0).max().unwrap_or(0) as f64 / 1e9 + 3.0;
@@ -544,8 +566,20 @@ pub fn measure(
         found.extend(engine.finish());
         let reference: Vec<(Nanos, DrumClass)> = truth
             .iter()
-            .filter_map(|(t, l)| Some((*t, DrumClass::of(*l)?)))
+            .filter_map(|(t, l, _)| Some((*t, DrumClass::of(*l)?)))
             .collect();
+        for &(t, lane, db) in &truth {
+            let Some(class) = DrumClass::of(lane) else {
+                continue;
+            };
+            let c = DrumClass::ALL.iter().position(|x| *x == class).unwrap_or(0);
+            let found = found.iter().any(|h| {
+                DrumClass::of(h.lane) == Some(class) && (h.time.0 - t.0).abs() <= window.0
+            });
+            let slot = &mut by_level[c][level_bin(db)];
+            slot.0 += usize::from(found);
+            slot.1 += 1;
+        }
         let estimate: Vec<(Nanos, DrumClass)> = found
             .iter()
             .filter_map(|h| Some((h.time, DrumClass::of(h.lane)?)))
@@ -589,6 +623,7 @@ pub fn measure(
         seconds,
         misses,
         extras,
+        by_level,
     }
 }
 

@@ -125,6 +125,14 @@ fn every_stroke_is_found_within_a_millisecond_of_the_others() {
     assert!(first.len() >= 2, "{first:?}");
 }
 
+/// The distinct stroke times among `hits` (hits within 5 ms of the first of a stroke are one).
+fn strokes(hits: &[AudioHit]) -> Vec<u64> {
+    let mut at: Vec<u64> = hits.iter().map(|h| h.sample).collect();
+    at.sort_unstable();
+    at.dedup_by(|later, first| *later - *first < 220);
+    at
+}
+
 #[test]
 fn every_wav_encoding_and_rate_reads_the_same_strokes() {
     let (audio, starts) = groove(44_100, 3.0);
@@ -144,11 +152,12 @@ fn every_wav_encoding_and_rate_reads_the_same_strokes() {
             &AudioKit::builtin(),
         )
         .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The same strokes; which drums a stroke holds besides its strongest may differ (an
+        // 8-bit file's quantisation noise is noise the classifier weighs).
+        let (found, expected) = (strokes(&tr.hits), strokes(&reference));
         assert!(
-            tr.hits.len().abs_diff(reference.len()) <= reference.len() / 10,
-            "{name}: {} hits, {} in memory",
-            tr.hits.len(),
-            reference.len()
+            found.len().abs_diff(expected.len()) <= expected.len() / 10,
+            "{name}: {found:?}, {expected:?} in memory",
         );
         assert!(
             tr.describe().contains("transcribed from audio"),
