@@ -534,8 +534,9 @@ fn audio_take(
     if spec.sync_first {
         match crate::transcribe::sync_on_first_onset(&mut tr) {
             Some(at) => description.push_str(&format!(
-                "; aligned by the rule sync=first: time zero is its first onset (the shared clap \
-                 or count-in) at {:.4} s, which is not counted as a hit",
+                "; aligned by the rule sync=first: time zero is its first onset after its first \
+                 {} ms (the shared clap or count-in) at {:.4} s, which is not counted as a hit",
+                crate::transcribe::SYNC_SKIP_S * 1000.0,
                 at.as_secs_f64()
             )),
             None => {
@@ -544,7 +545,7 @@ fn audio_take(
                     Place::File,
                     InputErrorKind::Empty(
                         "#sync=first asks for the recording's first onset, but no onset was \
-                         heard in it"
+                         heard in it after its first 50 ms"
                             .into(),
                     ),
                 ))

@@ -156,11 +156,23 @@ pub fn transcribe_file(
     })
 }
 
-/// Moves a transcription's clock so that its first onset (a clap or count-in that every
-/// player's recording hears) is time zero, and drops the hits of that onset (those within
-/// 30 ms of it). Returns the onset's time on the file's own clock, or `None` without hits.
+/// A recording's first this many seconds hold no clap [`sync_on_first_onset`] looks for: the
+/// detector takes the silence before the stream as its start, so a recording that starts in
+/// room noise has an onset there, where the noise begins.
+pub const SYNC_SKIP_S: f64 = 0.050;
+
+/// Moves a transcription's clock so that its first onset after [`SYNC_SKIP_S`] (a clap or
+/// count-in that every player's recording hears) is time zero, and drops the hits of that
+/// onset and before it (those up to 30 ms after it). Returns the onset's time on the file's
+/// own clock, or `None` without hits after [`SYNC_SKIP_S`].
 pub fn sync_on_first_onset(tr: &mut Transcription) -> Option<Nanos> {
-    let first = tr.hits.iter().map(|h| h.sample).min()?;
+    let skip_start = (SYNC_SKIP_S * f64::from(tr.sample_rate)) as u64;
+    let first = tr
+        .hits
+        .iter()
+        .map(|h| h.sample)
+        .filter(|&s| s >= skip_start)
+        .min()?;
     let at = sample_time(first, tr.sample_rate);
     let skip = first + (0.030 * f64::from(tr.sample_rate)) as u64;
     tr.hits.retain(|h| h.sample > skip);

@@ -300,6 +300,60 @@ fn sync_first_makes_the_clap_time_zero_and_drops_it() {
     assert_eq!(tr.hits[0].sample, first_after - first_sample);
 }
 
+/// Room noise as a microphone hears it, from the first sample: white noise through a 1 kHz
+/// one-pole low-pass plus a quieter white floor, `rms_db` dBFS RMS.
+fn room_noise(rate: u32, samples: usize, rms_db: f64, seed: u64) -> Vec<f32> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let a = 1.0 - (-std::f32::consts::TAU * 1000.0 / rate as f32).exp();
+    let amp = 10f64.powf(rms_db / 20.0) as f32;
+    let mut lp = 0.0f32;
+    (0..samples)
+        .map(|_| {
+            let w = rng.f32() * 2.0 - 1.0;
+            lp += a * (w - lp);
+            amp * (6.0 * lp + 0.3 * w)
+        })
+        .collect()
+}
+
+#[test]
+fn a_recording_that_starts_in_room_noise_syncs_on_its_clap() {
+    let rate = 44_100;
+    let (groove, starts) = groove(rate, 3.0);
+    let lead = rate as usize / 2;
+    for db in [-60.0, -50.0, -40.0] {
+        let mut audio = room_noise(rate, lead + groove.len(), db, 3);
+        for (o, g) in audio[lead..].iter_mut().zip(&groove) {
+            *o += g;
+        }
+        let path = tmp(&format!("noisy-start{db}.wav"));
+        write_wav(&path, rate, 1, 16, false, &audio);
+        let mut tr = transcribe_file(
+            &path,
+            ChannelChoice::Mix,
+            Settings::default(),
+            &AudioKit::builtin(),
+        )
+        .unwrap();
+        let clap = lead as u64 + starts[0];
+        // What the detector hears where the noise starts, and nothing else before the clap.
+        let skip = (super::SYNC_SKIP_S * f64::from(rate)) as u64;
+        let early: Vec<&AudioHit> = tr
+            .hits
+            .iter()
+            .filter(|h| h.sample >= skip && h.sample + 1000 < clap)
+            .collect();
+        assert!(early.is_empty(), "{db} dBFS: {early:?}");
+        let at = sync_on_first_onset(&mut tr).expect("an onset");
+        let clap_s = clap as f64 / f64::from(rate);
+        assert!(
+            (at.as_secs_f64() - clap_s).abs() < 0.002,
+            "{db} dBFS: synced at {at}"
+        );
+        assert!(tr.hits.iter().all(|h| h.sample > 1000), "{:?}", tr.hits);
+    }
+}
+
 #[test]
 fn a_learned_kit_names_each_recorded_drum() {
     let rate = 44_100;
