@@ -145,13 +145,7 @@ fn every_wav_encoding_and_rate_reads_the_same_strokes() {
     ] {
         let path = tmp(&format!("groove-{name}.wav"));
         write_wav(&path, 44_100, 1, bits, float, &audio);
-        let tr = transcribe_file(
-            &path,
-            ChannelChoice::Mix,
-            Settings::default(),
-            &AudioKit::builtin(),
-        )
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let tr = transcribe_mix(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         // The same strokes; which drums a stroke holds besides its strongest may differ (an
         // 8-bit file's quantisation noise is noise the classifier weighs).
         let (found, expected) = (strokes(&tr.hits), strokes(&reference));
@@ -169,13 +163,7 @@ fn every_wav_encoding_and_rate_reads_the_same_strokes() {
     let (low, starts8) = groove(8_000, 3.0);
     let path = tmp("groove-8k.wav");
     write_wav(&path, 8_000, 1, 16, false, &low);
-    let tr = transcribe_file(
-        &path,
-        ChannelChoice::Mix,
-        Settings::default(),
-        &AudioKit::builtin(),
-    )
-    .expect("8 kHz");
+    let tr = transcribe_mix(&path).expect("8 kHz");
     assert!(
         tr.hits.len() >= starts8.len() / 2,
         "{} hits for {} strokes",
@@ -275,13 +263,7 @@ fn sync_first_makes_the_clap_time_zero_and_drops_it() {
     padded.extend(&audio);
     let path = tmp("late.wav");
     write_wav(&path, 44_100, 1, 16, false, &padded);
-    let mut tr = transcribe_file(
-        &path,
-        ChannelChoice::Mix,
-        Settings::default(),
-        &AudioKit::builtin(),
-    )
-    .unwrap();
+    let mut tr = transcribe_mix(&path).unwrap();
     let before = tr.hits.len();
     let first_after = tr
         .hits
@@ -328,13 +310,7 @@ fn a_recording_that_starts_in_room_noise_syncs_on_its_clap() {
         }
         let path = tmp(&format!("noisy-start{db}.wav"));
         write_wav(&path, rate, 1, 16, false, &audio);
-        let mut tr = transcribe_file(
-            &path,
-            ChannelChoice::Mix,
-            Settings::default(),
-            &AudioKit::builtin(),
-        )
-        .unwrap();
+        let mut tr = transcribe_mix(&path).unwrap();
         let clap = lead as u64 + starts[0];
         // What the detector hears where the noise starts, and nothing else before the clap.
         let skip = (super::SYNC_SKIP_S * f64::from(rate)) as u64;
@@ -438,6 +414,16 @@ fn a_hit_comes_out_within_the_documented_latency_of_its_stroke() {
         worst <= latency + block as u64,
         "a hit came {worst} samples after its stroke; latency() says {latency}"
     );
+}
+
+/// A file's channels mixed, transcribed with the default settings and the built-in kit.
+fn transcribe_mix(path: &Path) -> Result<super::Transcription, crate::error::InputError> {
+    transcribe_file(
+        path,
+        ChannelChoice::Mix,
+        Settings::default(),
+        &AudioKit::builtin(),
+    )
 }
 
 /// Hits of `audio` through the streaming transcriber with the built-in kit.
