@@ -103,7 +103,8 @@ const KICK_REFINE_FRACTION: f64 = 0.03;
 const REFINE_LEAD_S: f64 = 0.040;
 
 /// An onset's features, kept for learning: its frame's centre sample, the rise of each band's
-/// amplitude at the stroke and each band's amplitude [`TAIL_FRAMES`] later (less the same floor).
+/// amplitude at the stroke and each band's amplitude [`TAIL_FRAMES`] later (less the same floor
+/// and the band's wobble, as [`Streaming::rise`] gives them).
 pub type Rise = (u64, [f64; BANDS], [f64; BANDS]);
 
 /// Per-frame analysis kept for the onset decision.

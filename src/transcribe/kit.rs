@@ -22,7 +22,8 @@ pub struct Template {
     pub articulation: Option<Articulation>,
     /// Band amplitude rise, one value per analysis band (low to high), unit length.
     pub spectrum: Vec<f64>,
-    /// Band amplitude 50 ms after the stroke less the floor before it, on the same scale as
+    /// Band amplitude 50 ms after the stroke less the floor before it (and the band's wobble
+    /// there, frame to frame), on the same scale as
     /// `spectrum` (how the drum decays; empty in kits learned before it was kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tail: Vec<f64>,
