@@ -477,8 +477,13 @@ struct Transcriber {
 impl Transcriber {
     /// Tells the session that every hit before the samples taken so far, less the detection
     /// latency and [`REFINE_MARGIN`], has been queued: its judge follows that, however long
-    /// the device's buffer held the samples.
+    /// the device's buffer held the samples. Nothing while the transcriber holds the stream's
+    /// first strokes ([`Streaming::holding_start`]).
     fn send_decided(&mut self) {
+        // The stream's first strokes are held longer than the latency (Streaming::start_hold).
+        if self.engine.holding_start() {
+            return;
+        }
         let end = self.next + self.shift;
         let heard = match &self.device {
             Some(d) => d.frames.time(end),

@@ -9,7 +9,11 @@
 //!    bins it sums (narrow bands count less: their noise wanders more).
 //! 3. **Peaks**: a frame is an onset when its flux is the largest from `pre_max` frames before
 //!    to `post_max` after, exceeds the mean of the `pre_avg` frames before it by `delta`, comes
-//!    `min_gap_s` after the last onset, and the frame is louder than `silence_dbfs`.
+//!    `min_gap_s` after the last onset, and the frame is louder than `silence_dbfs`. Before
+//!    the stream is taken as silence; an onset among the stream's first frames is a stroke
+//!    only where the level then falls [`START_MARGIN_DB`] within [`START_LOOK`] frames (a
+//!    recording that starts in room noise rises from that silence too, but holds its level;
+//!    not applied when learning).
 //! 4. **Which drums**: the rise of each band (its peak over the onset's next frames minus its
 //!    floor before the onset) and its tail (the band [`TAIL_FRAMES`] later, less the same
 //!    floor), whitened, are explained as a non-negative sum of the kit's templates (rise and
@@ -29,7 +33,7 @@
 //!
 //! Latency: a hit is reported once the samples up to `window/2 + (TAIL_FRAMES + 1) * hop`
 //! after its frame have arrived (78 ms at 44.1 kHz with the defaults), plus the block size of
-//! the pushes.
+//! the pushes; the stream's first strokes wait until [`Streaming::start_hold`].
 
 use super::kit::{group, unit, AudioKit, GROUPS, GROUP_PRIOR, GROUP_RELATIVE, TOMS_AND_CYMBALS};
 use super::settings::{band_edges, sample_time, AudioHit, Settings, BANDS};
@@ -88,6 +92,12 @@ const HAT_HIGH_RISE: f64 = 2.0;
 /// ... and are still this much above their floor [`TAIL_FRAMES`] later (0.5 is 4.3 dB): a hat
 /// rings on, where a kick's click (a hard beater, a click pad) is gone.
 const HAT_TAIL_RISE: f64 = 0.5;
+/// Frames after one of the stream's first frames that its decision waits for (150 ms at a
+/// 5 ms hop): see [`Streaming::starts_in_noise`].
+const START_LOOK: usize = 30;
+/// An onset among the stream's first frames is a stroke only where the level falls this many
+/// dB from its peak within [`START_LOOK`] frames; room noise holds its level.
+const START_MARGIN_DB: f64 = 3.0;
 /// Values in a feature: the rise of each band, then its tail.
 const FEATURES: usize = 2 * BANDS;
 /// Waveform refinement: the peak is sought from this long before the onset frame's centre...
@@ -211,6 +221,8 @@ pub struct Streaming {
     frames_base: u64,
     last_onset: Option<u64>,
     min_gap_frames: u64,
+    /// The next frame to decide (absolute index).
+    next_decide: u64,
     refine_scratch: Vec<f32>,
     flushed: bool,
     /// When learning: each onset's sample, band rise and band tail.
@@ -290,6 +302,7 @@ impl Streaming {
             frames: VecDeque::with_capacity(HISTORY + 1),
             frames_base: 0,
             last_onset: None,
+            next_decide: 0,
             min_gap_frames: ((settings.min_gap_s * f64::from(rate)) / hop as f64).ceil() as u64,
             refine_scratch: Vec::new(),
             flushed: false,
@@ -330,6 +343,22 @@ impl Streaming {
         sample_time(samples as u64, self.rate)
     }
 
+    /// Until when, from the stream's first sample, the hits of its first strokes may be held
+    /// back, not counting the block size: an onset among the stream's first frames waits
+    /// 30 frames (150 ms at a 5 ms hop) to tell a stroke from the room noise
+    /// starting, and the frames after it wait behind it. A hit comes out by
+    /// `max(stroke + latency(), start_hold())` (193 ms at 44.1 kHz with the defaults).
+    pub fn start_hold(&self) -> Nanos {
+        let samples = self.n / 2 + (FLOOR_TO + START_LOOK.max(self.lookahead())) * self.hop;
+        sample_time(samples as u64, self.rate)
+    }
+
+    /// Whether the stream's first frames are still undecided ([`Streaming::start_hold`]):
+    /// until then no hit has come out, whatever [`Streaming::latency`] says.
+    pub fn holding_start(&self) -> bool {
+        self.next_decide < FLOOR_TO as u64
+    }
+
     /// Frames after an onset frame that its decision waits for: the peak picker's and the
     /// tail's.
     fn lookahead(&self) -> usize {
@@ -362,7 +391,7 @@ impl Streaming {
         let mut out = Vec::new();
         if !self.flushed {
             self.flushed = true;
-            let pad = self.n + (self.lookahead() + 2) * self.hop;
+            let pad = self.n + (self.lookahead().max(START_LOOK) + 2) * self.hop;
             let zeros = vec![0.0f32; pad];
             self.buf.extend_from_slice(&zeros);
             self.run(&mut out);
@@ -385,7 +414,28 @@ impl Streaming {
                 self.frames_base += 1;
             }
             self.next_frame += 1;
-            self.decide(out);
+            while let Some(t) = self.ready() {
+                self.next_decide += 1;
+                self.decide(t, out);
+            }
+        }
+    }
+
+    /// The index into `frames` of the next frame to decide, once the frames its decision looks
+    /// at have arrived: [`Streaming::lookahead`] frames after it, and [`START_LOOK`] for the
+    /// stream's first frames ([`Streaming::starts_in_noise`]).
+    fn ready(&self) -> Option<usize> {
+        let abs = self.next_decide;
+        let wait = if abs < FLOOR_TO as u64 {
+            START_LOOK.max(self.lookahead())
+        } else {
+            self.lookahead()
+        };
+        let last = self.frames_base + self.frames.len() as u64;
+        if abs + (wait as u64) < last && abs >= self.frames_base {
+            Some((abs - self.frames_base) as usize)
+        } else {
+            None
         }
     }
 
@@ -456,11 +506,8 @@ impl Streaming {
 
     /// Decides whether the frame [`Streaming::lookahead`] frames back is an onset, and emits
     /// its hits.
-    fn decide(&mut self, out: &mut Vec<AudioHit>) {
+    fn decide(&mut self, t: usize, out: &mut Vec<AudioHit>) {
         let s = self.settings;
-        let Some(t) = (self.frames.len() - 1).checked_sub(self.lookahead()) else {
-            return;
-        };
         let last = t + s.post_max_frames;
         let f = self.frames[t];
         let abs = self.frames_base + t as u64;
@@ -474,6 +521,13 @@ impl Streaming {
             if abs - prev < self.min_gap_frames {
                 return;
             }
+        }
+        if self.frames_base == 0
+            && t < FLOOR_TO
+            && self.rises.is_none()
+            && self.starts_in_noise(t, last)
+        {
+            return;
         }
         self.last_onset = Some(abs);
         let (rise, tail, wobble) = self.rise(t);
@@ -527,6 +581,19 @@ impl Streaming {
                 confidence,
             });
         }
+    }
+
+    /// Whether an onset among the stream's first frames (`t`, its peak frames to `last`) is
+    /// where the recording's room noise starts rather than a stroke: the whole band's level
+    /// stays within [`START_MARGIN_DB`] of its peak over the [`START_LOOK`] frames after.
+    fn starts_in_noise(&self, t: usize, last: usize) -> bool {
+        let peak = (t..=last)
+            .map(|i| self.frames[i].db)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let later = (t + TAIL_FRAMES..=t + START_LOOK)
+            .map(|i| self.frames[i].db)
+            .fold(f64::INFINITY, f64::min);
+        peak - later < START_MARGIN_DB
     }
 
     /// Whether frame `t` is a peak of the flux (the largest from `pre_max` frames before to

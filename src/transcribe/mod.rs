@@ -156,9 +156,10 @@ pub fn transcribe_file(
     })
 }
 
-/// A recording's first this many seconds hold no clap [`sync_on_first_onset`] looks for: the
-/// detector takes the silence before the stream as its start, so a recording that starts in
-/// room noise has an onset there, where the noise begins.
+/// A recording's first this many seconds hold no clap [`sync_on_first_onset`] looks for: an
+/// onset there is where the recording starts (a trimmed file's first stroke, or the room noise
+/// beginning where the detector's rule for the stream's start is fooled), not a clap two
+/// players were asked to make.
 pub const SYNC_SKIP_S: f64 = 0.050;
 
 /// Moves a transcription's clock so that its first onset after [`SYNC_SKIP_S`] (a clap or
