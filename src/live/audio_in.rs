@@ -477,21 +477,24 @@ struct Transcriber {
 impl Transcriber {
     /// Tells the session that every hit before the samples taken so far, less the detection
     /// latency and [`REFINE_MARGIN`], has been queued: its judge follows that, however long
-    /// the device's buffer held the samples. Nothing while the transcriber holds the stream's
-    /// first strokes ([`Streaming::holding_start`]).
+    /// the device's buffer held the samples. While the transcriber holds the stream's first
+    /// strokes ([`Streaming::holding_start`]), only the stream's first sample is decided.
     fn send_decided(&mut self) {
-        // The stream's first strokes are held longer than the latency (Streaming::start_hold).
-        if self.engine.holding_start() {
-            return;
-        }
-        let end = self.next + self.shift;
+        // The stream's first strokes are held longer than the latency (Streaming::start_hold):
+        // until they are decided, nothing after the stream's first sample is.
+        let (end, less) = if self.engine.holding_start() {
+            (self.shift, Nanos::ZERO)
+        } else {
+            (
+                self.next + self.shift,
+                self.engine.latency() + REFINE_MARGIN,
+            )
+        };
         let heard = match &self.device {
             Some(d) => d.frames.time(end),
             None => FrameClock { rate: self.rate }.time(end),
         };
-        let decided = heard
-            .saturating_sub(self.engine.latency())
-            .saturating_sub(REFINE_MARGIN);
+        let decided = heard.saturating_sub(less);
         if self
             .decided
             .is_none_or(|last| decided >= last.saturating_add(DECIDED_STEP))
@@ -866,6 +869,8 @@ mod tests {
             match r.stamp {
                 Stamp::Decided(t) => {
                     assert!(decided.is_none_or(|d| t > d), "it only moves on");
+                    // First, while the transcriber holds the stream's start: its first sample.
+                    assert!(decided.is_some() || t == clock.time(0), "{t:?} first");
                     decided = Some(t);
                     steps += 1;
                 }
