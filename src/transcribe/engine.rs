@@ -347,7 +347,7 @@ impl Streaming {
     /// back, not counting the block size: an onset among the stream's first frames waits
     /// 30 frames (150 ms at a 5 ms hop) to tell a stroke from the room noise
     /// starting, and the frames after it wait behind it. A hit comes out by
-    /// `max(stroke + latency(), start_hold())` (193 ms at 44.1 kHz with the defaults).
+    /// `max(stroke + latency(), start_hold())` (199 ms at 44.1 kHz with the defaults).
     pub fn start_hold(&self) -> Nanos {
         let samples = self.n / 2 + (FLOOR_TO + START_LOOK.max(self.lookahead())) * self.hop;
         sample_time(samples as u64, self.rate)
