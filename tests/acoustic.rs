@@ -55,9 +55,9 @@ fn takes() -> Option<Vec<pocket::take::Take>> {
 
 /// Measured F at 20 ms on the renders (docs/acoustic.md), a little below: kick, snare, hi-hat.
 const RENDER_F_MIN: [f64; 3] = [KD_RENDER, SD_RENDER, HH_RENDER];
-const KD_RENDER: f64 = 0.89;
-const SD_RENDER: f64 = 0.83;
-const HH_RENDER: f64 = 0.78;
+const KD_RENDER: f64 = 0.91;
+const SD_RENDER: f64 = 0.84;
+const HH_RENDER: f64 = 0.82;
 /// Measured tom F at 20 ms on the renders and on the Hydrogen kit, a little below (toms are
 /// few, 141 strokes, and a quiet stroke near the room noise was once called a tom too often).
 const TT_RENDER: f64 = 0.80;

@@ -13,7 +13,10 @@
 //!    the stream is taken as silence; an onset among the stream's first frames is a stroke
 //!    only where the level then falls [`START_MARGIN_DB`] within [`START_LOOK`] frames (a
 //!    recording that starts in room noise rises from that silence too, but holds its level;
-//!    not applied when learning).
+//!    not applied when learning). A peak under `delta` but [`QUIET_DELTA`] over the mean is
+//!    an onset too where its [`Streaming::persistent_rise`] reaches [`PERSISTENT_RISE`] (a
+//!    quiet stroke in another's ring: its bands stay up, a decay's wobble falls back); such a
+//!    quiet onset is a kick, snare or hi-hat only, and is not looked for when learning.
 //! 4. **Which drums**: the rise of each band (its peak over the onset's next frames minus its
 //!    floor before the onset) and its tail (the band [`TAIL_FRAMES`] later, less the same
 //!    floor), whitened, are explained as a non-negative sum of the kit's templates (rise and
@@ -98,6 +101,20 @@ const START_LOOK: usize = 30;
 /// An onset among the stream's first frames is a stroke only where the level falls this many
 /// dB from its peak within [`START_LOOK`] frames; room noise holds its level.
 const START_MARGIN_DB: f64 = 3.0;
+/// A flux peak under `delta` but this far over its local mean (natural-log units summed over
+/// bands, as `delta`) is a stroke where its [`Streaming::persistent_rise`] reaches
+/// [`PERSISTENT_RISE`]: a quiet stroke struck while another rings (a ghost note after a
+/// backbeat, a soft hat under a kick's decay), whose flux peak the ring's wobble would
+/// otherwise match.
+const QUIET_DELTA: f64 = 1.5;
+/// See [`QUIET_DELTA`] (natural-log units summed over the weighted bands, as the flux).
+const PERSISTENT_RISE: f64 = 3.0;
+/// The frames after the flux peak whose quietest sets a band's level after the stroke (5 to
+/// 15 ms later)...
+const PERSIST_AFTER: (usize, usize) = (1, 3);
+/// ... and the frames before it whose loudest sets its level before (15 to 25 ms earlier:
+/// frames whose windows the stroke has barely entered).
+const PERSIST_BEFORE: (usize, usize) = (3, 5);
 /// Values in a feature: the rise of each band, then its tail.
 const FEATURES: usize = 2 * BANDS;
 /// Waveform refinement: the peak is sought from this long before the onset frame's centre...
@@ -514,7 +531,18 @@ impl Streaming {
         if f.db < s.silence_dbfs {
             return;
         }
-        if !self.is_onset(t, last, s.delta) {
+        if !self.is_peak(t, last) {
+            return;
+        }
+        let mean = self.flux_before(t);
+        // A peak under the full threshold is still a stroke where every band it lifts stays up
+        // (a quiet stroke in another's ring); a decay's wobble falls back.
+        let quiet = f.flux < mean + s.delta;
+        if quiet
+            && (f.flux < mean + QUIET_DELTA
+                || self.rises.is_some()
+                || self.persistent_rise(t) < PERSISTENT_RISE)
+        {
             return;
         }
         if let Some(prev) = self.last_onset {
@@ -534,7 +562,7 @@ impl Streaming {
         if let Some(rises) = &mut self.rises {
             rises.push((abs * self.hop as u64, rise, tail));
         }
-        let mut found = self.classify(&rise, &tail, &wobble);
+        let mut found = self.classify(&rise, &tail, &wobble, quiet);
         let rise_of =
             |(peak, floor): (f64, f64)| (peak + LOG_FLOOR).ln() - (floor + LOG_FLOOR).ln();
         let no_kick = rise_of(self.summed_levels(t, |b| b < KICK_BANDS)) < KICK_LOW_RISE;
@@ -583,6 +611,26 @@ impl Streaming {
         }
     }
 
+    /// The persistent rise at frame `t`: `sum_b w_b max(0, ln(min A_b(t+1..=t+3) + f) -
+    /// ln(max A_b(t-5..=t-3) + f))`, the onset function's weights and floor. A band counts
+    /// only as far as its quietest frame after the peak stays above its loudest frame before
+    /// it: a stroke lifts its bands and they stay up while its window fills, where the wobble
+    /// of a decay or of noise falls back within a few frames.
+    fn persistent_rise(&self, t: usize) -> f64 {
+        (0..BANDS)
+            .map(|b| {
+                let after = (t + PERSIST_AFTER.0..=t + PERSIST_AFTER.1)
+                    .map(|i| self.frames[i.min(self.frames.len() - 1)].bands[b])
+                    .fold(f64::INFINITY, f64::min);
+                let before = (PERSIST_BEFORE.0..=PERSIST_BEFORE.1)
+                    .map(|k| t.checked_sub(k).map_or(0.0, |i| self.frames[i].bands[b]))
+                    .fold(0.0, f64::max);
+                self.flux_weight[b]
+                    * ((after + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()).max(0.0)
+            })
+            .sum()
+    }
+
     /// Whether an onset among the stream's first frames (`t`, its peak frames to `last`) is
     /// where the recording's room noise starts rather than a stroke: the whole band's level
     /// stays within [`START_MARGIN_DB`] of its peak over the [`START_LOOK`] frames after.
@@ -596,27 +644,23 @@ impl Streaming {
         peak - later < START_MARGIN_DB
     }
 
-    /// Whether frame `t` is a peak of the flux (the largest from `pre_max` frames before to
-    /// `last`, the first of a plateau) exceeding its mean over the `pre_avg` frames before by
-    /// `delta`.
-    fn is_onset(&self, t: usize, last: usize, delta: f64) -> bool {
-        let s = &self.settings;
+    /// Whether frame `t` is a peak of the flux: the largest from `pre_max` frames before to
+    /// `last`, the first of a plateau.
+    fn is_peak(&self, t: usize, last: usize) -> bool {
         let flux = |i: usize| self.frames[i].flux;
         let v = flux(t);
-        let lo = t.saturating_sub(s.pre_max_frames);
-        if (lo..=last).any(|i| i != t && flux(i) > v) {
-            return false;
-        }
+        let lo = t.saturating_sub(self.settings.pre_max_frames);
         // Ties: only the first frame of a plateau.
-        if (lo..t).any(|i| flux(i) >= v) {
-            return false;
-        }
-        let avg_lo = t.saturating_sub(s.pre_avg_frames);
-        // Frames before the stream's first are silence (no flux): a stroke at the very start
-        // is measured against them, not against its own first frames alone.
-        let count = s.pre_avg_frames.max(1) as f64;
-        let mean = (avg_lo..t).map(flux).sum::<f64>() / count;
-        v >= mean + delta
+        !(lo..=last).any(|i| i != t && flux(i) > v) && !(lo..t).any(|i| flux(i) >= v)
+    }
+
+    /// The mean flux over the `pre_avg` frames before frame `t`. Frames before the stream's
+    /// first are silence (no flux): a stroke at the very start is measured against them, not
+    /// against its own first frames alone.
+    fn flux_before(&self, t: usize) -> f64 {
+        let lo = t.saturating_sub(self.settings.pre_avg_frames);
+        let count = self.settings.pre_avg_frames.max(1) as f64;
+        (lo..t).map(|i| self.frames[i].flux).sum::<f64>() / count
     }
 
     /// The summed peak over the onset's frames and summed floor before it of the bands `b`
@@ -684,12 +728,14 @@ impl Streaming {
     /// one hit per group that holds enough of the explained rise (in group order, at most one
     /// per group; no allocation). A tom or cymbal group that is not the largest must also
     /// explain more than the noise could ([`SECONDARY_NOISE_RATIO`]; `wobble` as
-    /// [`Streaming::rise`] gives it).
+    /// [`Streaming::rise`] gives it). A `quiet` onset (under the full threshold, see
+    /// [`QUIET_DELTA`]) has no tom or cymbal.
     fn classify(
         &mut self,
         rise: &[f64; BANDS],
         tail: &[f64; BANDS],
         wobble: &[f64; BANDS],
+        quiet: bool,
     ) -> [Option<Found>; GROUPS] {
         let mut out = [None; GROUPS];
         let p = &self.prepared;
@@ -718,8 +764,9 @@ impl Streaming {
             let rel = self.settings.relative_activation * GROUP_RELATIVE[g];
             if share[g] > 0.0 && share[g] >= rel * top {
                 if g >= TOMS_AND_CYMBALS
-                    && share[g] < top
-                    && self.explained_by(g, &d) < SECONDARY_NOISE_RATIO * noise
+                    && (quiet
+                        || share[g] < top
+                            && self.explained_by(g, &d) < SECONDARY_NOISE_RATIO * noise)
                 {
                     continue;
                 }
@@ -899,7 +946,7 @@ mod tests {
         let rise = mix(&hat.spectrum, &floor_tom.spectrum);
         let tail = mix(&hat.tail, &floor_tom.tail);
         let mut engine = Streaming::new(44_100, Settings::default(), &kit);
-        let found = engine.classify(&rise, &tail, &[wobble; BANDS]);
+        let found = engine.classify(&rise, &tail, &[wobble; BANDS], false);
         found.iter().flatten().map(|f| f.0).collect()
     }
 

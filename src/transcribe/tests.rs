@@ -510,3 +510,38 @@ fn a_quiet_hat_under_a_loud_kick_is_a_hit_of_its_own_and_a_kick_alone_is_not() {
         );
     }
 }
+
+#[test]
+fn a_quiet_kick_in_a_crash_ring_is_heard_and_the_ring_alone_adds_nothing() {
+    let rate = 44_100;
+    let crash = Voice::of(Lane::Crash, None).synthesize(rate);
+    let kick = Voice::of(Lane::Kick, None).synthesize(rate);
+    let at = |ms: usize| rate as usize / 2 + rate as usize * ms / 1000;
+    let ring = || {
+        let mut audio = room_noise(rate, rate as usize * 3, -60.0, 3);
+        for (k, s) in crash.iter().enumerate() {
+            audio[at(0) + k] += 0.5 * s;
+        }
+        audio
+    };
+    // The crash alone: its wobble as it decays is no stroke.
+    let alone = stream_all(rate, &ring());
+    assert!(
+        alone.iter().all(|h| h.sample < at(50) as u64),
+        "the crash's ring was heard as a stroke: {alone:?}"
+    );
+    // A kick 30 dB under the crash, 120 ms into its ring: its flux peak stands under the full
+    // threshold, and its bands stay up (the quiet path of step 3).
+    let mut audio = ring();
+    for (k, s) in kick.iter().enumerate() {
+        audio[at(120) + k] += 0.5 * 10f32.powf(-30.0 / 20.0) * s;
+    }
+    let hits = stream_all(rate, &audio);
+    let later: Vec<_> = hits.iter().filter(|h| h.sample > at(50) as u64).collect();
+    assert_eq!(later.len(), 1, "{hits:?}");
+    assert_eq!(later[0].lane, Lane::Kick);
+    assert!(
+        later[0].sample.abs_diff(at(120) as u64) < rate as u64 / 500,
+        "{hits:?}"
+    );
+}
