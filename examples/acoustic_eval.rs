@@ -16,7 +16,9 @@
 //! `pocket kit learn` gives a drummer who records each drum of the kit) instead of the
 //! built-in one. `CONFUSION=1` adds, per class, what lies near its missed reference onsets and its extra
 //! estimates (render sets); `LEVELS=1`, per class and stroke level (its peak in dBFS), how
-//! many strokes have an estimate of their class within the window.
+//! many strokes have an estimate of their class within the window. `NOISE_DBFS` sets the render
+//! sets' room noise (dB full scale RMS, -50 by default); `GAIN_DB` scales each whole recording
+//! (a quieter or louder recording of the same room).
 
 use pocket::matching::MatchCounts;
 use pocket::time::Nanos;
@@ -102,7 +104,7 @@ fn main() -> anyhow::Result<()> {
 /// `acoustic_eval render|hydrogen|colombo|bleed [DATA_DIR] [SETTING=value ...]`: the rendered GMD and
 /// demo takes, per class F at 20 ms and the timing error.
 fn render(args: &[String]) -> anyhow::Result<()> {
-    use pocket::transcribe::render::{measure, Bank, Bleed, COLOMBO, HYDROGEN_KIT};
+    use pocket::transcribe::render::{measure, Bank, Bleed, Recording, COLOMBO, HYDROGEN_KIT};
     let data = args
         .get(1)
         .filter(|a| a.as_str() != "-")
@@ -112,10 +114,16 @@ fn render(args: &[String]) -> anyhow::Result<()> {
     let mut takes = pocket::transcribe::render::gmd_takes(&data.join("gmd"))?;
     let demo = pocket::demo::Demo::load()?;
     takes.extend(demo.takes.into_iter().map(|(_, _, t)| t));
-    let noise: f64 = std::env::var("NOISE_DBFS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-50.0);
+    let env = |name: &str, default: f64| -> f64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let recording = Recording {
+        noise_dbfs: env("NOISE_DBFS", Recording::ROOM.noise_dbfs),
+        gain_db: env("GAIN_DB", Recording::ROOM.gain_db),
+    };
     let learned = std::env::var_os("LEARN").is_some();
     let window = Nanos::from_millis(20);
     let report = |bank: &Bank, bleed: Option<Bleed>| -> anyhow::Result<()> {
@@ -124,7 +132,7 @@ fn render(args: &[String]) -> anyhow::Result<()> {
         } else {
             AudioKit::builtin()
         };
-        let s = measure(bank, &takes, settings(), &kit, noise, window, bleed);
+        let s = measure(bank, &takes, settings(), &kit, recording, window, bleed);
         print!("{}", s.table());
         if std::env::var_os("CONFUSION").is_some() {
             for (c, class) in DrumClass::ALL.iter().enumerate() {

@@ -100,7 +100,7 @@ fn measure_with_kit(
         takes,
         Settings::default(),
         kit,
-        -50.0,
+        render::Recording::ROOM,
         Nanos::from_millis(20),
         None,
     );

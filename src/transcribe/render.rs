@@ -521,7 +521,25 @@ fn take_hits(take: &crate::take::Take) -> Vec<(Nanos, Lane, Option<Articulation>
         .collect()
 }
 
-/// Renders each take's hits through `bank` with room noise at `noise_dbfs`, transcribes the
+/// How the renders are recorded: the room's noise and the recording's level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recording {
+    /// Room noise, dB full scale RMS (see [`Bank::perform`]).
+    pub noise_dbfs: f64,
+    /// Gain applied to the whole recording (strokes, noise and bleed) before transcription,
+    /// in dB: a quieter or louder recording of the same room (clipped at full scale).
+    pub gain_db: f64,
+}
+
+impl Recording {
+    /// The measured condition of docs/acoustic.md: noise at -50 dBFS RMS, no gain.
+    pub const ROOM: Recording = Recording {
+        noise_dbfs: -50.0,
+        gain_db: 0.0,
+    };
+}
+
+/// Renders each take's hits through `bank` recorded as `recording` says, transcribes the
 /// audio with a [`Streaming`] transcriber, and scores it per class against the truth at
 /// `window`. Timing pools every take's pairs after taking off each take's per-class bias.
 /// With `bleed`, another kit's performance is mixed in ([`Bleed`]).
@@ -530,7 +548,7 @@ pub fn measure(
     takes: &[crate::take::Take],
     settings: Settings,
     kit: &AudioKit,
-    noise_dbfs: f64,
+    recording: Recording,
     window: Nanos,
     bleed: Option<Bleed>,
 ) -> RenderScores {
@@ -544,7 +562,7 @@ pub fn measure(
     for (i, take) in takes.iter().enumerate() {
         let hits = take_hits(take);
         let end = hits.iter().map(|h| h.0 .0).max().unwrap_or(0) as f64 / 1e9 + 3.0;
-        let (mut audio, truth) = bank.perform(&hits, end, noise_dbfs, 7 + i as u64);
+        let (mut audio, truth) = bank.perform(&hits, end, recording.noise_dbfs, 7 + i as u64);
         if let Some(b) = bleed {
             let other = take_hits(&takes[(i + 1) % takes.len()]);
             let (extra, _) = b.bank.perform(&other, end, -140.0, 1000 + i as u64);
@@ -555,6 +573,12 @@ pub fn measure(
             let g = (10f64.powf(b.db / 20.0) * rms(&audio) / rms(&extra).max(1e-12)) as f32;
             for (o, x) in audio.iter_mut().zip(extra) {
                 *o = (*o + g * x).clamp(-1.0, 1.0);
+            }
+        }
+        if recording.gain_db != 0.0 {
+            let g = 10f64.powf(recording.gain_db / 20.0) as f32;
+            for o in audio.iter_mut() {
+                *o = (*o * g).clamp(-1.0, 1.0);
             }
         }
         seconds += end;
