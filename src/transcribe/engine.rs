@@ -115,6 +115,8 @@ const PERSIST_AFTER: (usize, usize) = (1, 3);
 /// ... and the frames before it whose loudest sets its level before (15 to 25 ms earlier:
 /// frames whose windows the stroke has barely entered).
 const PERSIST_BEFORE: (usize, usize) = (3, 5);
+// The frames after a peak that its persistent rise reads have arrived when it is decided.
+const _: () = assert!(PERSIST_AFTER.1 <= TAIL_FRAMES);
 /// Values in a feature: the rise of each band, then its tail.
 const FEATURES: usize = 2 * BANDS;
 /// Waveform refinement: the peak is sought from this long before the onset frame's centre...
@@ -514,15 +516,14 @@ impl Streaming {
         let flux = (0..BANDS)
             .map(|b| {
                 let before = prev.map_or(0.0, |p| p[b]);
-                self.flux_weight[b]
-                    * ((bands[b] + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()).max(0.0)
+                self.flux_weight[b] * log_rise(bands[b], before).max(0.0)
             })
             .sum();
         Frame { bands, flux, db }
     }
 
-    /// Decides whether the frame [`Streaming::lookahead`] frames back is an onset, and emits
-    /// its hits.
+    /// Decides whether frame `t` (an index into `frames`, [`Streaming::ready`] to decide) is
+    /// an onset, and emits its hits.
     fn decide(&mut self, t: usize, out: &mut Vec<AudioHit>) {
         let s = self.settings;
         let last = t + s.post_max_frames;
@@ -563,8 +564,7 @@ impl Streaming {
             rises.push((abs * self.hop as u64, rise, tail));
         }
         let mut found = self.classify(&rise, &tail, &wobble, quiet);
-        let rise_of =
-            |(peak, floor): (f64, f64)| (peak + LOG_FLOOR).ln() - (floor + LOG_FLOOR).ln();
+        let rise_of = |(peak, floor): (f64, f64)| log_rise(peak, floor);
         let no_kick = rise_of(self.summed_levels(t, |b| b < KICK_BANDS)) < KICK_LOW_RISE;
         let (kick, hat) = (group(Lane::Kick), group(Lane::Hihat));
         if found[kick].is_some() && !no_kick && found[hat].is_none() {
@@ -620,13 +620,12 @@ impl Streaming {
         (0..BANDS)
             .map(|b| {
                 let after = (t + PERSIST_AFTER.0..=t + PERSIST_AFTER.1)
-                    .map(|i| self.frames[i.min(self.frames.len() - 1)].bands[b])
+                    .map(|i| self.frames[i].bands[b])
                     .fold(f64::INFINITY, f64::min);
                 let before = (PERSIST_BEFORE.0..=PERSIST_BEFORE.1)
                     .map(|k| t.checked_sub(k).map_or(0.0, |i| self.frames[i].bands[b]))
                     .fold(0.0, f64::max);
-                self.flux_weight[b]
-                    * ((after + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()).max(0.0)
+                self.flux_weight[b] * log_rise(after, before).max(0.0)
             })
             .sum()
     }
@@ -898,6 +897,12 @@ impl Streaming {
         let sample = (lead + onset as i64).max(0) as u64;
         (sample, peak)
     }
+}
+
+/// How far amplitude `after` stands above `before` on the onset function's log scale (natural
+/// log, each with the floor [`LOG_FLOOR`] added; negative where it fell).
+fn log_rise(after: f64, before: f64) -> f64 {
+    (after + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()
 }
 
 /// Non-negative least squares by coordinate descent: `a >= 0` minimising `|d - W a|`, where
