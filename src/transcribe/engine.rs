@@ -26,13 +26,16 @@
 //!    wobble before the onset (noise is not a drum ringing on), and a tom or cymbal that is
 //!    not the largest group must explain more than that noise could
 //!    ([`SECONDARY_NOISE_RATIO`]). A kick also needs its bands to rise
-//!    by [`KICK_LOW_RISE`], a snare its body's by [`SNARE_BODY_RISE`]; a kick found without a hi-hat is a kick and a hi-hat where the
-//!    bands above [`HAT_BANDS_FROM_HZ`], sounding before it, rise by [`HAT_HIGH_RISE`] and
-//!    still ring [`HAT_TAIL_RISE`] above their floor 50 ms later.
+//!    by [`KICK_LOW_RISE`], a snare its body's by [`SNARE_BODY_RISE`]; a kick found without a
+//!    hi-hat is a kick and a hi-hat where the bands above [`HAT_BANDS_FROM_HZ`], sounding
+//!    before it, rise by [`HAT_HIGH_RISE`] within [`HAT_LOOK_FRAMES`] and still ring
+//!    [`HAT_TAIL_RISE`] above their floor 50 ms later.
 //! 5. **When**: each hit's time is refined on the waveform, filtered for its lane (low-pass for
 //!    the kick, high-pass for hi-hats and cymbals, full band otherwise): the first sample where
 //!    the envelope rises `refine_fraction` ([`KICK_REFINE_FRACTION`] for the kick) of the way
-//!    from its floor to its peak.
+//!    from its floor to its peak. A hi-hat struck with a kick is refined from its own frame
+//!    ([`Streaming::hat_frame`]: where its bands' flux peaks again after the kick's click,
+//!    within [`HAT_LOOK_FRAMES`]), not from the kick's.
 //!
 //! Latency: a hit is reported once the samples up to `window/2 + (TAIL_FRAMES + 1) * hop`
 //! after its frame have arrived (78 ms at 44.1 kHz with the defaults), plus the block size of
@@ -86,15 +89,28 @@ const SNARE_BODY_RISE: f64 = 1.5;
 /// A stroke classified as a kick alone is a kick and a hi-hat where the bands from this
 /// frequency up, sounding before it (their summed floor at least [`LOG_FLOOR`])...
 const HAT_BANDS_FROM_HZ: f64 = 5000.0;
-/// ... rise by at least this much (natural log of the summed amplitudes: 2.0 is 17 dB). A kick,
-/// beater click included, barely moves them; a hat stroke lifts them by an order of magnitude
-/// however loud the kick is, where the least-squares fit may still give the whole rise to the
-/// kick's template (a real kick's spectrum differs from the template's, and the kick's rise
-/// dwarfs the hat's).
-const HAT_HIGH_RISE: f64 = 2.0;
+/// ... peak, over the onset frame and the [`HAT_LOOK_FRAMES`] after it, at least this much
+/// above that floor (natural log of the summed amplitudes: 0.5 is 4.3 dB), where the
+/// least-squares fit may give the whole rise to the kick's template (a real kick's spectrum
+/// differs from the template's, and the kick's rise dwarfs the hat's)...
+const HAT_HIGH_RISE: f64 = 0.5;
 /// ... and are still this much above their floor [`TAIL_FRAMES`] later (0.5 is 4.3 dB): a hat
 /// rings on, where a kick's click (a hard beater, a click pad) is gone.
 const HAT_TAIL_RISE: f64 = 0.5;
+/// Frames after a kick's onset frame in which a hi-hat struck with it is looked for (40 ms at a
+/// 5 ms hop; the onset frame comes 5 to 10 ms before the kick): a drummer's kick and hat
+/// "together" land up to some 30 ms apart, one onset to the detector (`min_gap_s` is 25 ms).
+/// Such a hat is timed from its own frame among these ([`Streaming::hat_frame`]), its waveform
+/// refinement looking back only [`HAT_REFINE_BEFORE_S`] from it (the kick's click comes
+/// earlier).
+const HAT_LOOK_FRAMES: usize = 8;
+/// A second peak of the hat bands' flux after a kick's is a hat's entry where it stands this
+/// far over the valley between (natural-log units summed over the weighted hat bands).
+const HAT_SECOND_FLUX: f64 = 0.5;
+/// See [`HAT_LOOK_FRAMES`].
+const HAT_REFINE_BEFORE_S: f64 = 0.010;
+// The frames the hat check reads have arrived when its onset is decided.
+const _: () = assert!(HAT_LOOK_FRAMES <= TAIL_FRAMES);
 /// Frames after one of the stream's first frames that its decision waits for (150 ms at a
 /// 5 ms hop): see [`Streaming::starts_in_noise`].
 const START_LOOK: usize = 30;
@@ -565,11 +581,12 @@ impl Streaming {
         }
         let mut found = self.classify(&rise, &tail, &wobble, quiet);
         let rise_of = |(peak, floor): (f64, f64)| log_rise(peak, floor);
-        let no_kick = rise_of(self.summed_levels(t, |b| b < KICK_BANDS)) < KICK_LOW_RISE;
+        let no_kick =
+            rise_of(self.summed_levels(t, s.post_max_frames, |b| b < KICK_BANDS)) < KICK_LOW_RISE;
         let (kick, hat) = (group(Lane::Kick), group(Lane::Hihat));
         if found[kick].is_some() && !no_kick && found[hat].is_none() {
             let hat_bands = self.hat_bands;
-            let (peak, floor) = self.summed_levels(t, |b| hat_bands[b]);
+            let (peak, floor) = self.summed_levels(t, HAT_LOOK_FRAMES, |b| hat_bands[b]);
             // Where the hat's bands were silent before (below the onset function's floor), a
             // kick's click alone would lift them as far: the check needs them sounding.
             // A hat rings on where a click is gone: the bands still rise at the tail frame.
@@ -585,10 +602,15 @@ impl Streaming {
                 found[hat] = self.strongest_of(hat);
             }
         }
+        // A hat struck with a kick is timed from its own entry, not from the kick's click.
+        let hat_at = (found[kick].is_some() && !no_kick && found[hat].is_some())
+            .then(|| (self.frames_base + self.hat_frame(t) as u64) * self.hop as u64);
         let snare = group(Lane::Snare);
         if found[snare].is_some() {
             let snare_bands = self.snare_bands;
-            if rise_of(self.summed_levels(t, |b| snare_bands[b])) < SNARE_BODY_RISE {
+            if rise_of(self.summed_levels(t, s.post_max_frames, |b| snare_bands[b]))
+                < SNARE_BODY_RISE
+            {
                 found[snare] = None;
             }
         }
@@ -597,7 +619,12 @@ impl Streaming {
             if no_kick && lane == Lane::Kick {
                 continue;
             }
-            let (sample, peak) = self.refine(centre, lane);
+            let (sample, peak) = match (lane, hat_at) {
+                (Lane::Hihat | Lane::HihatPedal, Some(at)) => {
+                    self.refine(at, lane, HAT_REFINE_BEFORE_S)
+                }
+                _ => self.refine(centre, lane, REFINE_BEFORE_S),
+            };
             let db = 20.0 * (f64::from(peak) + 1e-12).log10();
             let velocity = (127.0 + db * 126.0 / 48.0).round().clamp(1.0, 127.0) as u8;
             out.push(AudioHit {
@@ -662,10 +689,10 @@ impl Streaming {
         (lo..t).map(|i| self.frames[i].flux).sum::<f64>() / count
     }
 
-    /// The summed peak over the onset's frames and summed floor before it of the bands `b`
-    /// with `pick(b)`, at the onset frame `t`.
-    fn summed_levels(&self, t: usize, pick: impl Fn(usize) -> bool) -> (f64, f64) {
-        let post_end = (t + self.settings.post_max_frames).min(self.frames.len() - 1);
+    /// The summed peak over frames `t..=t + after` and summed floor before the onset frame
+    /// `t` of the bands `b` with `pick(b)`.
+    fn summed_levels(&self, t: usize, after: usize, pick: impl Fn(usize) -> bool) -> (f64, f64) {
+        let post_end = (t + after).min(self.frames.len() - 1);
         let floor_lo = t.saturating_sub(FLOOR_FROM);
         let floor_hi = t.saturating_sub(FLOOR_TO);
         // As in [`Streaming::rise`]: before the stream's first frame is silence.
@@ -683,6 +710,51 @@ impl Streaming {
             }
         }
         (peak, floor)
+    }
+
+    /// Where a hat struck with a kick at onset frame `t` enters: among frames `t..=t +
+    /// HAT_LOOK_FRAMES`, the flux of the hat's bands alone peaks first where the kick (its
+    /// click) and a hat struck with it enter; a hat struck later peaks again after the click's
+    /// flux falls, and where that second peak stands [`HAT_SECOND_FLUX`] over the valley
+    /// before it, it is the hat's frame, else the first peak is.
+    fn hat_frame(&self, t: usize) -> usize {
+        let lag = self.settings.flux_lag_frames.max(1);
+        let flux = |i: usize| -> f64 {
+            (0..BANDS)
+                .filter(|&b| self.hat_bands[b])
+                .map(|b| {
+                    let before = i.checked_sub(lag).map_or(0.0, |j| self.frames[j].bands[b]);
+                    self.flux_weight[b] * log_rise(self.frames[i].bands[b], before).max(0.0)
+                })
+                .sum()
+        };
+        let last = (t + HAT_LOOK_FRAMES).min(self.frames.len() - 1);
+        let mut all = [0.0; HAT_LOOK_FRAMES + 1];
+        for (slot, i) in all.iter_mut().zip(t..=last) {
+            *slot = flux(i);
+        }
+        let v = &all[..=last - t];
+        let mut m = 0;
+        for (i, &x) in v.iter().enumerate() {
+            if x > v[m] {
+                m = i;
+            }
+        }
+        let mut valley = m;
+        while valley + 1 < v.len() && v[valley + 1] < v[valley] {
+            valley += 1;
+        }
+        let mut second = valley;
+        for i in valley + 1..v.len() {
+            if v[i] > v[second] {
+                second = i;
+            }
+        }
+        t + if second > valley && v[second] >= v[valley] + HAT_SECOND_FLUX {
+            second
+        } else {
+            m
+        }
     }
 
     /// The rise of each band at the onset frame `t` (an index into `frames`), its tail, and
@@ -826,10 +898,10 @@ impl Streaming {
     }
 
     /// The refined onset sample of a `lane` stroke whose onset frame is centred at `centre`,
-    /// and the peak of its filtered envelope.
-    fn refine(&mut self, centre: u64, lane: Lane) -> (u64, f32) {
+    /// and the peak of its filtered envelope, sought from `before_s` before `centre`.
+    fn refine(&mut self, centre: u64, lane: Lane, before_s: f64) -> (u64, f32) {
         let rate = f64::from(self.rate);
-        let from = centre as i64 - self.secs(REFINE_BEFORE_S) as i64;
+        let from = centre as i64 - self.secs(before_s) as i64;
         let to = centre as i64 + self.secs(REFINE_AFTER_S) as i64;
         let lead = from - self.secs(REFINE_LEAD_S) as i64;
         let len = (to - lead).max(1) as usize;

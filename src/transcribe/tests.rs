@@ -545,3 +545,41 @@ fn a_quiet_kick_in_a_crash_ring_is_heard_and_the_ring_alone_adds_nothing() {
         "{hits:?}"
     );
 }
+
+#[test]
+fn a_hat_struck_just_after_a_kick_is_found_and_timed_on_itself() {
+    let rate = 44_100;
+    let kick = Voice::of(Lane::Kick, None).synthesize(rate);
+    let hat = Voice::of(Lane::Hihat, Some(Articulation::HalfOpen)).synthesize(rate);
+    let ms = |x: usize| rate as usize * x / 1000;
+    // A hat alone, then a kick with a hat struck 16 to 28 ms after it (a drummer's
+    // "together", one onset to the detector), the kick 10 dB louder and its click lifting
+    // the hat's bands more than the hat does, in -60 dBFS room noise. Closer than about 15 ms, the frames
+    // no longer part them and the hat is timed with the kick.
+    let mut audio = room_noise(rate, rate as usize * 6, -60.0, 11);
+    let mut add = |v: &[f32], at: usize, gain: f32| {
+        for (k, s) in v.iter().enumerate() {
+            audio[at + k] += gain * s;
+        }
+    };
+    let mut pairs = Vec::new();
+    for (i, lag) in [16, 20, 24, 28, 16, 20, 24, 28].into_iter().enumerate() {
+        let at = ms(500) + ms(500) * i;
+        add(&hat, at - ms(250), 0.05);
+        add(&kick, at, 0.5);
+        add(&hat, at + ms(lag), 0.15);
+        pairs.push((at as u64, (at + ms(lag)) as u64));
+    }
+    let hits = stream_all(rate, &audio);
+    for (k, h) in pairs {
+        let near = |lane: Lane, at: u64| {
+            hits.iter()
+                .any(|x| x.lane == lane && x.sample.abs_diff(at) < rate as u64 / 500)
+        };
+        assert!(near(Lane::Kick, k), "no kick at {k}: {hits:?}");
+        assert!(
+            near(Lane::Hihat, h),
+            "no hat within 2 ms of {h} (kick at {k}): {hits:?}"
+        );
+    }
+}
