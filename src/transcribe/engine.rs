@@ -50,8 +50,24 @@ use realfft::{RealFftPlanner, RealToComplex};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// Amplitude floor of the log spectrum (-66 dBFS): quieter changes of a band add little flux.
+/// Amplitude floor of the log spectrum at a recording's usual level (-66 dBFS): quieter
+/// changes of a band add little flux. In a quieter recording the floor follows its level down
+/// ([`Level`]).
 const LOG_FLOOR: f64 = 5e-4;
+/// [`LOG_FLOOR`] in dB full scale.
+const LOG_FLOOR_DBFS: f64 = -66.0;
+/// The floor follows the loudest stroke heard so far (the loudest frame, whole band, of the
+/// [`TAIL_FRAMES`] from its onset frame) this many dB under it: -66 dBFS for strokes at
+/// -9 dBFS, where a recording set by its meter has them...
+const FLOOR_UNDER_LOUDEST_DB: f64 = 57.0;
+/// ... but stays no more than this many dB under the room's noise (the quietest frame, whole
+/// band, rising by [`NOISE_RISE_DB_PER_S`] while none is quieter): a band's changes in the
+/// noise are not strokes...
+const FLOOR_UNDER_NOISE_DB: f64 = 20.0;
+/// ... nor under this level (dBFS) at all...
+const FLOOR_LOWEST_DBFS: f64 = -90.0;
+/// ... and never above [`LOG_FLOOR_DBFS`]. How fast the noise estimate may rise, dB per second.
+const NOISE_RISE_DB_PER_S: f64 = 3.0;
 /// Bins a band needs for its full weight in the onset function: a band of `k` fewer bins
 /// counts `sqrt(k / FLUX_FULL_BINS)`. The log amplitude of a band summing `k` bins of noise
 /// wanders by about `1 / (2 sqrt(k))`, so the narrow low bands (one to three bins) add mostly
@@ -262,6 +278,61 @@ pub struct Streaming {
     flushed: bool,
     /// When learning: each onset's sample, band rise and band tail.
     rises: Option<Vec<Rise>>,
+    /// The recording's level so far, which sets the floor of the log spectrum.
+    level: Level,
+}
+
+/// How loud the recording is so far, and the floor of the log spectrum and the silence gate
+/// that follow from it: at [`LOG_FLOOR_DBFS`] and `silence_dbfs` until a stroke is heard, then
+/// [`FLOOR_UNDER_LOUDEST_DB`] under the loudest stroke so far where that is lower, held
+/// [`FLOOR_UNDER_NOISE_DB`] at most under the room's noise and at least at
+/// [`FLOOR_LOWEST_DBFS`]; the gate moves with the floor. Without it a recording 18 dB
+/// quieter than usual loses its quiet strokes under the floor (docs/acoustic.md).
+#[derive(Debug, Clone, Copy)]
+struct Level {
+    /// The loudest stroke so far (dBFS, whole band; -inf before the first).
+    loudest_db: f64,
+    /// The room's noise estimate (dBFS, whole band; -inf before the first frame).
+    noise_db: f64,
+    /// How far the noise estimate rises per frame, in dB.
+    noise_rise_db: f64,
+    /// The floor of the log spectrum now, as an amplitude.
+    floor: f64,
+    /// How far under [`LOG_FLOOR_DBFS`] the floor is now, in dB (0 or negative).
+    shift_db: f64,
+}
+
+impl Level {
+    fn new(hop_s: f64) -> Level {
+        Level {
+            loudest_db: f64::NEG_INFINITY,
+            noise_db: f64::NEG_INFINITY,
+            noise_rise_db: NOISE_RISE_DB_PER_S * hop_s,
+            floor: LOG_FLOOR,
+            shift_db: 0.0,
+        }
+    }
+
+    /// Takes in a stroke's level (the floor follows from the next frame on).
+    fn stroke(&mut self, db: f64) {
+        self.loudest_db = self.loudest_db.max(db);
+    }
+
+    /// Takes in the next frame's whole-band level and sets the floor it is measured with.
+    fn frame(&mut self, frame_db: f64) {
+        self.noise_db = if self.noise_db.is_finite() {
+            frame_db.min(self.noise_db + self.noise_rise_db)
+        } else {
+            frame_db
+        };
+        if self.loudest_db.is_finite() {
+            let floor_db = (self.loudest_db - FLOOR_UNDER_LOUDEST_DB)
+                .max(self.noise_db - FLOOR_UNDER_NOISE_DB)
+                .clamp(FLOOR_LOWEST_DBFS, LOG_FLOOR_DBFS);
+            self.shift_db = floor_db - LOG_FLOOR_DBFS;
+            self.floor = LOG_FLOOR * 10f64.powf(self.shift_db / 20.0);
+        }
+    }
 }
 
 impl Streaming {
@@ -342,6 +413,7 @@ impl Streaming {
             refine_scratch: Vec::new(),
             flushed: false,
             rises: None,
+            level: Level::new(hop as f64 / f64::from(rate)),
         }
     }
 
@@ -523,6 +595,12 @@ impl Streaming {
             bands[b] = p.sqrt() * self.norm;
         }
         let db = 10.0 * (total * self.norm * self.norm + 1e-20).log10();
+        // Learning keeps the fixed floor: a template would otherwise depend on the order of
+        // the strokes in its recording (the loudest so far sets the floor).
+        if self.rises.is_none() {
+            self.level.frame(db);
+        }
+        let floor = self.level.floor;
         let lag = self.settings.flux_lag_frames.max(1);
         let prev = self
             .frames
@@ -532,7 +610,7 @@ impl Streaming {
         let flux = (0..BANDS)
             .map(|b| {
                 let before = prev.map_or(0.0, |p| p[b]);
-                self.flux_weight[b] * log_rise(bands[b], before).max(0.0)
+                self.flux_weight[b] * log_rise(bands[b], before, floor).max(0.0)
             })
             .sum();
         Frame { bands, flux, db }
@@ -545,7 +623,7 @@ impl Streaming {
         let last = t + s.post_max_frames;
         let f = self.frames[t];
         let abs = self.frames_base + t as u64;
-        if f.db < s.silence_dbfs {
+        if f.db < s.silence_dbfs + self.level.shift_db {
             return;
         }
         if !self.is_peak(t, last) {
@@ -575,18 +653,23 @@ impl Streaming {
             return;
         }
         self.last_onset = Some(abs);
+        let stroke_db = (t..=(t + TAIL_FRAMES).min(self.frames.len() - 1))
+            .map(|i| self.frames[i].db)
+            .fold(f64::NEG_INFINITY, f64::max);
+        self.level.stroke(stroke_db);
+        let floor = self.level.floor;
         let (rise, tail, wobble) = self.rise(t);
         if let Some(rises) = &mut self.rises {
             rises.push((abs * self.hop as u64, rise, tail));
         }
         let mut found = self.classify(&rise, &tail, &wobble, quiet);
-        let rise_of = |(peak, floor): (f64, f64)| log_rise(peak, floor);
+        let rise_of = |(peak, before): (f64, f64)| log_rise(peak, before, floor);
         let no_kick =
             rise_of(self.summed_levels(t, s.post_max_frames, |b| b < KICK_BANDS)) < KICK_LOW_RISE;
         let (kick, hat) = (group(Lane::Kick), group(Lane::Hihat));
         if found[kick].is_some() && !no_kick && found[hat].is_none() {
             let hat_bands = self.hat_bands;
-            let (peak, floor) = self.summed_levels(t, HAT_LOOK_FRAMES, |b| hat_bands[b]);
+            let (peak, before) = self.summed_levels(t, HAT_LOOK_FRAMES, |b| hat_bands[b]);
             // Where the hat's bands were silent before (below the onset function's floor), a
             // kick's click alone would lift them as far: the check needs them sounding.
             // A hat rings on where a click is gone: the bands still rise at the tail frame.
@@ -595,9 +678,9 @@ impl Streaming {
                 .filter(|&b| hat_bands[b])
                 .map(|b| self.frames[tail_at].bands[b])
                 .sum();
-            if floor >= LOG_FLOOR
-                && rise_of((peak, floor)) >= HAT_HIGH_RISE
-                && rise_of((late, floor)) >= HAT_TAIL_RISE
+            if before >= floor
+                && rise_of((peak, before)) >= HAT_HIGH_RISE
+                && rise_of((late, before)) >= HAT_TAIL_RISE
             {
                 found[hat] = self.strongest_of(hat);
             }
@@ -652,7 +735,7 @@ impl Streaming {
                 let before = (PERSIST_BEFORE.0..=PERSIST_BEFORE.1)
                     .map(|k| t.checked_sub(k).map_or(0.0, |i| self.frames[i].bands[b]))
                     .fold(0.0, f64::max);
-                self.flux_weight[b] * log_rise(after, before).max(0.0)
+                self.flux_weight[b] * log_rise(after, before, self.level.floor).max(0.0)
             })
             .sum()
     }
@@ -724,7 +807,8 @@ impl Streaming {
                 .filter(|&b| self.hat_bands[b])
                 .map(|b| {
                     let before = i.checked_sub(lag).map_or(0.0, |j| self.frames[j].bands[b]);
-                    self.flux_weight[b] * log_rise(self.frames[i].bands[b], before).max(0.0)
+                    let now = self.frames[i].bands[b];
+                    self.flux_weight[b] * log_rise(now, before, self.level.floor).max(0.0)
                 })
                 .sum()
         };
@@ -973,8 +1057,8 @@ impl Streaming {
 
 /// How far amplitude `after` stands above `before` on the onset function's log scale (natural
 /// log, each with the floor [`LOG_FLOOR`] added; negative where it fell).
-fn log_rise(after: f64, before: f64) -> f64 {
-    (after + LOG_FLOOR).ln() - (before + LOG_FLOOR).ln()
+fn log_rise(after: f64, before: f64, floor: f64) -> f64 {
+    (after + floor).ln() - (before + floor).ln()
 }
 
 /// Non-negative least squares by coordinate descent: `a >= 0` minimising `|d - W a|`, where

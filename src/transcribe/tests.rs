@@ -583,3 +583,61 @@ fn a_hat_struck_just_after_a_kick_is_found_and_timed_on_itself() {
         );
     }
 }
+
+#[test]
+fn a_quiet_recording_gives_the_strokes_a_loud_one_does() {
+    let rate = 44_100;
+    let kick = Voice::of(Lane::Kick, None).synthesize(rate);
+    let snare = Voice::of(Lane::Snare, None).synthesize(rate);
+    let hat = Voice::of(Lane::Hihat, Some(Articulation::HalfOpen)).synthesize(rate);
+    // A groove with dynamics: kick and backbeat loud, hats 12 dB under them, a ghost snare
+    // 30 dB under the backbeat between, in -75 dBFS room noise; then the whole recording
+    // (noise too) 18 and 30 dB quieter, as a recorder set low would give it.
+    let ms = |x: usize| rate as usize * x / 1000;
+    let mut audio = room_noise(rate, rate as usize * 5, -75.0, 5);
+    let mut add = |v: &[f32], at: usize, db: f32| {
+        for (k, s) in v.iter().enumerate() {
+            audio[at + k] += 0.5 * 10f32.powf(db / 20.0) * s;
+        }
+    };
+    let mut played = Vec::new();
+    for bar in 0..4 {
+        let at = ms(200) + ms(1000) * bar;
+        add(&kick, at, 0.0);
+        add(&snare, at + ms(500), 0.0);
+        add(&snare, at + ms(875), -30.0);
+        played.extend([at, at + ms(500), at + ms(875)].map(|x| x as u64));
+        for h in [250, 750] {
+            add(&hat, at + ms(h), -12.0);
+            played.push((at + ms(h)) as u64);
+        }
+    }
+    played.sort_unstable();
+    played.dedup();
+    let found = |gain_db: f32| {
+        let g = 10f32.powf(gain_db / 20.0);
+        let quiet: Vec<f32> = audio.iter().map(|x| x * g).collect();
+        strokes(&stream_all(rate, &quiet))
+    };
+    let loud = found(0.0);
+    for at in &played {
+        assert!(
+            loud.iter().any(|s| s.abs_diff(*at) < rate as u64 / 1000),
+            "stroke at {at} not found at full level: {loud:?}"
+        );
+    }
+    for gain_db in [-18.0, -30.0] {
+        let quiet = found(gain_db);
+        assert_eq!(
+            quiet.len(),
+            loud.len(),
+            "at {gain_db} dB: {quiet:?} against {loud:?}"
+        );
+        for (q, l) in quiet.iter().zip(&loud) {
+            assert!(
+                q.abs_diff(*l) < rate as u64 / 1000,
+                "at {gain_db} dB: {q} against {l}"
+            );
+        }
+    }
+}
