@@ -5,8 +5,9 @@
 //! 1. **Frames**: a Hann window of `window_s` (a power of two of samples) every `hop_s`, its
 //!    power spectrum summed into [`BANDS`] log-spaced bands (amplitudes).
 //! 2. **Onset function**: the multi-band log spectral flux, `sum_b max(0, ln(A_b(t) + f) -
-//!    ln(A_b(t - lag) + f))` with a floor `f` at -66 dBFS, each band weighted by how many FFT
-//!    bins it sums (narrow bands count less: their noise wanders more).
+//!    ln(A_b(t - lag) + f))` with a floor `f` at -66 dBFS (lower in a quiet recording:
+//!    [`Level`]), each band weighted by how many FFT bins it sums (narrow bands count less:
+//!    their noise wanders more).
 //! 3. **Peaks**: a frame is an onset when its flux is the largest from `pre_max` frames before
 //!    to `post_max` after, exceeds the mean of the `pre_avg` frames before it by `delta`, comes
 //!    `min_gap_s` after the last onset, and the frame is louder than `silence_dbfs`. Before
@@ -103,7 +104,8 @@ const SNARE_BODY_HZ: (f64, f64) = (80.0, 400.0);
 /// template (wires and shell ring up to the top bands), leaves them where they were.
 const SNARE_BODY_RISE: f64 = 1.5;
 /// A stroke classified as a kick alone is a kick and a hi-hat where the bands from this
-/// frequency up, sounding before it (their summed floor at least [`LOG_FLOOR`])...
+/// frequency up, sounding before it (their summed floor at least the log floor, [`LOG_FLOOR`]
+/// at the usual level)...
 const HAT_BANDS_FROM_HZ: f64 = 5000.0;
 /// ... peak, over the onset frame and the [`HAT_LOOK_FRAMES`] after it, at least this much
 /// above that floor (natural log of the summed amplitudes: 0.5 is 4.3 dB), where the

@@ -41,7 +41,9 @@ pub struct Settings {
     pub delta: f64,
     /// Shortest time between two onsets, in seconds.
     pub min_gap_s: f64,
-    /// Frames quieter than this (dB full scale, whole band) never start an onset.
+    /// Frames quieter than this (dB full scale, whole band) never start an onset; in a quiet
+    /// recording the gate moves down as far as the onset function's floor does
+    /// (docs/acoustic.md, method step 2).
     pub silence_dbfs: f64,
     /// A drum is found in an onset when its share of the explained spectrum rise is at least
     /// this fraction of the largest drum's.
