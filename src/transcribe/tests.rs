@@ -554,8 +554,8 @@ fn a_hat_struck_just_after_a_kick_is_found_and_timed_on_itself() {
     let ms = |x: usize| rate as usize * x / 1000;
     // A hat alone, then a kick with a hat struck 16 to 28 ms after it (a drummer's
     // "together", one onset to the detector), the kick 10 dB louder and its click lifting
-    // the hat's bands more than the hat does, in -60 dBFS room noise. Closer than about 15 ms, the frames
-    // no longer part them and the hat is timed with the kick.
+    // the hat's bands more than the hat does, in -60 dBFS room noise. Closer than about
+    // 15 ms, the frames no longer part them and the hat is timed with the kick.
     let mut audio = room_noise(rate, rate as usize * 6, -60.0, 11);
     let mut add = |v: &[f32], at: usize, gain: f32| {
         for (k, s) in v.iter().enumerate() {
