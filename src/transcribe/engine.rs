@@ -609,12 +609,7 @@ impl Streaming {
             .len()
             .checked_sub(lag)
             .map(|i| self.frames[i].bands);
-        let flux = (0..BANDS)
-            .map(|b| {
-                let before = prev.map_or(0.0, |p| p[b]);
-                self.flux_weight[b] * log_rise(bands[b], before, floor).max(0.0)
-            })
-            .sum();
+        let flux = weighted_flux(&bands, prev.as_ref(), &self.flux_weight, floor, |_| true);
         Frame { bands, flux, db }
     }
 
@@ -805,14 +800,9 @@ impl Streaming {
     fn hat_frame(&self, t: usize) -> usize {
         let lag = self.settings.flux_lag_frames.max(1);
         let flux = |i: usize| -> f64 {
-            (0..BANDS)
-                .filter(|&b| self.hat_bands[b])
-                .map(|b| {
-                    let before = i.checked_sub(lag).map_or(0.0, |j| self.frames[j].bands[b]);
-                    let now = self.frames[i].bands[b];
-                    self.flux_weight[b] * log_rise(now, before, self.level.floor).max(0.0)
-                })
-                .sum()
+            let before = i.checked_sub(lag).map(|j| &self.frames[j].bands);
+            let (now, hat) = (&self.frames[i].bands, &self.hat_bands);
+            weighted_flux(now, before, &self.flux_weight, self.level.floor, |b| hat[b])
         };
         let last = (t + HAT_LOOK_FRAMES).min(self.frames.len() - 1);
         let mut all = [0.0; HAT_LOOK_FRAMES + 1];
@@ -1058,9 +1048,25 @@ impl Streaming {
 }
 
 /// How far amplitude `after` stands above `before` on the onset function's log scale (natural
-/// log, each with the floor [`LOG_FLOOR`] added; negative where it fell).
+/// log, each with the floor `floor` added, [`LOG_FLOOR`] at the usual level; negative where it
+/// fell).
 fn log_rise(after: f64, before: f64, floor: f64) -> f64 {
     (after + floor).ln() - (before + floor).ln()
+}
+
+/// The onset function of step 2 over the bands `b` with `pick(b)`: `sum_b w_b max(0,
+/// log_rise(now_b, before_b))`, a missing `before` being silence.
+fn weighted_flux(
+    now: &[f64; BANDS],
+    before: Option<&[f64; BANDS]>,
+    weights: &[f64; BANDS],
+    floor: f64,
+    pick: impl Fn(usize) -> bool,
+) -> f64 {
+    (0..BANDS)
+        .filter(|&b| pick(b))
+        .map(|b| weights[b] * log_rise(now[b], before.map_or(0.0, |p| p[b]), floor).max(0.0))
+        .sum()
 }
 
 /// Non-negative least squares by coordinate descent: `a >= 0` minimising `|d - W a|`, where
