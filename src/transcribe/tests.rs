@@ -440,6 +440,13 @@ fn transcribe_mix(path: &Path) -> Result<super::Transcription, crate::error::Inp
     )
 }
 
+/// Adds `voice` times `gain` into `audio` from sample `at` on.
+fn mix_in(audio: &mut [f32], voice: &[f32], at: usize, gain: f32) {
+    for (o, s) in audio[at..at + voice.len()].iter_mut().zip(voice) {
+        *o += gain * s;
+    }
+}
+
 /// Hits of `audio` through the streaming transcriber with the built-in kit.
 fn stream_all(rate: u32, audio: &[f32]) -> Vec<AudioHit> {
     let mut s = Streaming::new(rate, Settings::default(), &AudioKit::builtin());
@@ -466,14 +473,9 @@ fn a_quiet_hat_under_a_loud_kick_is_a_hit_of_its_own_and_a_kick_alone_is_not() {
         .step_by(step)
         .enumerate()
     {
-        let mut add = |v: &[f32], gain: f32| {
-            for (k, s) in v.iter().enumerate() {
-                audio[at + k] += gain * s;
-            }
-        };
-        add(&hat, 0.025);
+        mix_in(&mut audio, &hat, at, 0.025);
         if i % 2 == 1 {
-            add(&kick, 0.8);
+            mix_in(&mut audio, &kick, at, 0.8);
             kicks.push(at as u64);
         }
     }
@@ -493,9 +495,7 @@ fn a_quiet_hat_under_a_loud_kick_is_a_hit_of_its_own_and_a_kick_alone_is_not() {
     // start is a step, whose click lifts the high bands as far as a hat does, but not for
     // 50 ms.
     for mut alone in [noise(rate as usize * 2), vec![0.0f32; rate as usize * 2]] {
-        for (k, s) in kick.iter().enumerate() {
-            alone[rate as usize / 2 + k] += 0.8 * s;
-        }
+        mix_in(&mut alone, &kick, rate as usize / 2, 0.8);
         let hits = stream_all(rate, &alone);
         let at = rate as u64 / 2;
         let lanes_near: Vec<Lane> = hits
@@ -519,9 +519,7 @@ fn a_quiet_kick_in_a_crash_ring_is_heard_and_the_ring_alone_adds_nothing() {
     let at = |ms: usize| rate as usize / 2 + rate as usize * ms / 1000;
     let ring = || {
         let mut audio = room_noise(rate, rate as usize * 3, -60.0, 3);
-        for (k, s) in crash.iter().enumerate() {
-            audio[at(0) + k] += 0.5 * s;
-        }
+        mix_in(&mut audio, &crash, at(0), 0.5);
         audio
     };
     // The crash alone: its wobble as it decays is no stroke.
@@ -533,9 +531,7 @@ fn a_quiet_kick_in_a_crash_ring_is_heard_and_the_ring_alone_adds_nothing() {
     // A kick 30 dB under the crash, 120 ms into its ring: its flux peak stands under the full
     // threshold, and its bands stay up (the quiet path of step 3).
     let mut audio = ring();
-    for (k, s) in kick.iter().enumerate() {
-        audio[at(120) + k] += 0.5 * 10f32.powf(-30.0 / 20.0) * s;
-    }
+    mix_in(&mut audio, &kick, at(120), 0.5 * 10f32.powf(-30.0 / 20.0));
     let hits = stream_all(rate, &audio);
     let later: Vec<_> = hits.iter().filter(|h| h.sample > at(50) as u64).collect();
     assert_eq!(later.len(), 1, "{hits:?}");
@@ -557,17 +553,12 @@ fn a_hat_struck_just_after_a_kick_is_found_and_timed_on_itself() {
     // the hat's bands more than the hat does, in -60 dBFS room noise. Closer than about
     // 15 ms, the frames no longer part them and the hat is timed with the kick.
     let mut audio = room_noise(rate, rate as usize * 6, -60.0, 11);
-    let mut add = |v: &[f32], at: usize, gain: f32| {
-        for (k, s) in v.iter().enumerate() {
-            audio[at + k] += gain * s;
-        }
-    };
     let mut pairs = Vec::new();
     for (i, lag) in [16, 20, 24, 28, 16, 20, 24, 28].into_iter().enumerate() {
         let at = ms(500) + ms(500) * i;
-        add(&hat, at - ms(250), 0.05);
-        add(&kick, at, 0.5);
-        add(&hat, at + ms(lag), 0.15);
+        mix_in(&mut audio, &hat, at - ms(250), 0.05);
+        mix_in(&mut audio, &kick, at, 0.5);
+        mix_in(&mut audio, &hat, at + ms(lag), 0.15);
         pairs.push((at as u64, (at + ms(lag)) as u64));
     }
     let hits = stream_all(rate, &audio);
@@ -595,11 +586,8 @@ fn a_quiet_recording_gives_the_strokes_a_loud_one_does() {
     // (noise too) 18 and 30 dB quieter, as a recorder set low would give it.
     let ms = |x: usize| rate as usize * x / 1000;
     let mut audio = room_noise(rate, rate as usize * 5, -75.0, 5);
-    let mut add = |v: &[f32], at: usize, db: f32| {
-        for (k, s) in v.iter().enumerate() {
-            audio[at + k] += 0.5 * 10f32.powf(db / 20.0) * s;
-        }
-    };
+    let mut add =
+        |v: &[f32], at: usize, db: f32| mix_in(&mut audio, v, at, 0.5 * 10f32.powf(db / 20.0));
     let mut played = Vec::new();
     for bar in 0..4 {
         let at = ms(200) + ms(1000) * bar;
