@@ -16,7 +16,8 @@
 //! `pocket kit learn` gives a drummer who records each drum of the kit) instead of the
 //! built-in one. `CONFUSION=1` adds, per class, what lies near its missed reference onsets and its extra
 //! estimates (render sets); `LEVELS=1`, per class and stroke level (its peak in dBFS), how
-//! many strokes have an estimate of their class within the window. `NOISE_DBFS` sets the render
+//! many strokes have an estimate of their class within the window; `RAISES=1`, the same by
+//! how far each stroke stands out of what else sounds with it (`Bank::raise`). `NOISE_DBFS` sets the render
 //! sets' room noise (dB full scale RMS, -50 by default); `GAIN_DB` scales each whole recording
 //! (a quieter or louder recording of the same room).
 
@@ -144,16 +145,16 @@ fn render(args: &[String]) -> anyhow::Result<()> {
                 );
             }
         }
+        use pocket::transcribe::render::{LEVEL_BINS_DBFS, RAISE_BINS};
         if std::env::var_os("LEVELS").is_some() {
-            use pocket::transcribe::render::LEVEL_BINS_DBFS;
             println!("  found / played, by the stroke's peak (dBFS, from):");
-            for (c, class) in DrumClass::ALL.iter().enumerate().take(3) {
-                print!("  {}", class.label());
-                for (lo, (found, all)) in LEVEL_BINS_DBFS.iter().zip(s.by_level[c]) {
-                    print!(" | {lo}: {found}/{all}");
-                }
-                println!();
-            }
+            print_bins(&LEVEL_BINS_DBFS, |c| s.by_level[c].to_vec());
+        }
+        if std::env::var_os("RAISES").is_some() {
+            println!(
+                "  found / played, by how much the stroke raises the onset function over the rest (from):"
+            );
+            print_bins(&RAISE_BINS, |c| s.by_raise[c].to_vec());
         }
         let mean = (0..3).map(|c| s.counts[c].f_measure()).sum::<f64>() / 3.0;
         println!("mean KD/SD/HH F {mean:.3} over {:.0} s of audio", s.seconds);
@@ -174,4 +175,16 @@ fn render(args: &[String]) -> anyhow::Result<()> {
         _ => report(&Bank::render()?, None)?,
     }
     Ok(())
+}
+
+/// One line per class of kick, snare and hi-hat: strokes found / played in each bin (`from`:
+/// each bin's lower bound; `counts(class index)`: its counts).
+fn print_bins(from: &[f64], counts: impl Fn(usize) -> Vec<(usize, usize)>) {
+    for (c, class) in DrumClass::ALL.iter().enumerate().take(3) {
+        print!("  {}", class.label());
+        for (lo, (found, all)) in from.iter().zip(counts(c)) {
+            print!(" | {lo}: {found}/{all}");
+        }
+        println!();
+    }
 }

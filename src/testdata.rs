@@ -4,13 +4,13 @@
 //!
 //! **Golden files.** Every file a test compares output against byte for byte (the golden
 //! reports in fixtures/golden/, generated fixtures, the JSON Schemas and the examples in docs/)
-//! goes through [`check_golden`]. One switch rewrites them all: `POCKET_BLESS=1 cargo test`;
+//! goes through `check_golden`. One switch rewrites them all: `POCKET_BLESS=1 cargo test`;
 //! then review the diff before committing. Without it a golden that differs, or is missing, is
 //! a failure: nothing is ever written silently.
 //!
 //! **Third-party data.** The directory is `$POCKET_DATA_DIR`, or `../shared/data` next to the
 //! crate. When it is missing, tests that need it are skipped with a `SKIPPED` line on stderr
-//! ([`skip`], shown without `--nocapture`), unless `POCKET_REQUIRE_DATA=1` (set by CI), in
+//! (`skip`, shown without `--nocapture`), unless `POCKET_REQUIRE_DATA=1` (set by CI), in
 //! which case they fail.
 
 use std::path::{Path, PathBuf};

@@ -127,7 +127,7 @@ pub type CallbackProbe = fn(bool);
 #[cfg(feature = "testing")]
 static PROBE: AtomicUsize = AtomicUsize::new(0);
 
-/// Installs (or with `None` removes) the [`CallbackProbe`] for every callback of the process.
+/// Installs (or with `None` removes) the `CallbackProbe` for every callback of the process.
 #[cfg(feature = "testing")]
 pub fn set_callback_probe(probe: Option<CallbackProbe>) {
     PROBE.store(probe.map_or(0, |f| f as usize), Ordering::SeqCst);

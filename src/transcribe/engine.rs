@@ -54,7 +54,7 @@ use std::sync::Arc;
 /// Amplitude floor of the log spectrum at a recording's usual level (-66 dBFS): quieter
 /// changes of a band add little flux. In a quieter recording the floor follows its level down
 /// ([`Level`]).
-const LOG_FLOOR: f64 = 5e-4;
+pub(crate) const LOG_FLOOR: f64 = 5e-4;
 /// [`LOG_FLOOR`] in dB full scale.
 const LOG_FLOOR_DBFS: f64 = -66.0;
 /// The floor follows the loudest stroke heard so far (the loudest frame, whole band, of the
@@ -351,39 +351,15 @@ impl Streaming {
         };
         let hop = ((settings.hop_s * f64::from(rate)).round() as usize).clamp(1, n);
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
-        let window: Vec<f32> = (0..n)
-            .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos()) as f32)
-            .collect();
+        let window = hann(n);
         let edges = band_edges();
-        let nyquist = f64::from(rate) / 2.0;
-        let bin_hz = f64::from(rate) / n as f64;
-        let mut bins = [(0, 0); BANDS];
-        let mut valid = [false; BANDS];
-        for b in 0..BANDS {
-            let (lo, hi) = (edges[b], edges[b + 1].min(nyquist));
-            if lo >= nyquist * 0.98 {
-                continue;
-            }
-            let start = (lo / bin_hz).ceil() as usize;
-            let end = ((hi / bin_hz).ceil() as usize).min(n / 2);
-            bins[b] = if end > start {
-                (start, end)
-            } else {
-                let c = (((lo * hi).sqrt() / bin_hz).round() as usize).min(n / 2);
-                (c, c + 1)
-            };
-            valid[b] = true;
-        }
+        let (bins, valid) = band_bins(rate, n);
         let hat_bands: [bool; BANDS] =
             std::array::from_fn(|b| valid[b] && edges[b] >= HAT_BANDS_FROM_HZ);
         let snare_bands: [bool; BANDS] = std::array::from_fn(|b| {
             valid[b] && edges[b] >= SNARE_BODY_HZ.0 && edges[b + 1] <= SNARE_BODY_HZ.1
         });
-        let mut flux_weight = [0.0; BANDS];
-        for b in 0..BANDS {
-            let k = (bins[b].1 - bins[b].0) as f64;
-            flux_weight[b] = (k / FLUX_FULL_BINS).sqrt().min(1.0);
-        }
+        let flux_weight = flux_weights(&bins);
         let wsum: f64 = window.iter().map(|w| f64::from(*w)).sum();
         let spectrum = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
@@ -1045,6 +1021,49 @@ impl Streaming {
         let sample = (lead + onset as i64).max(0) as u64;
         (sample, peak)
     }
+}
+
+/// A periodic Hann window of `n` samples.
+pub(crate) fn hann(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| (0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos()) as f32)
+        .collect()
+}
+
+/// For a frame of `n` samples at `rate` Hz, the FFT bins each band sums (start, end), and
+/// whether the band lies under the Nyquist frequency (a band narrower than a bin takes the bin
+/// at its centre).
+pub(crate) fn band_bins(rate: u32, n: usize) -> ([(usize, usize); BANDS], [bool; BANDS]) {
+    let edges = band_edges();
+    let nyquist = f64::from(rate) / 2.0;
+    let bin_hz = f64::from(rate) / n as f64;
+    let mut bins = [(0, 0); BANDS];
+    let mut valid = [false; BANDS];
+    for b in 0..BANDS {
+        let (lo, hi) = (edges[b], edges[b + 1].min(nyquist));
+        if lo >= nyquist * 0.98 {
+            continue;
+        }
+        let start = (lo / bin_hz).ceil() as usize;
+        let end = ((hi / bin_hz).ceil() as usize).min(n / 2);
+        bins[b] = if end > start {
+            (start, end)
+        } else {
+            let c = (((lo * hi).sqrt() / bin_hz).round() as usize).min(n / 2);
+            (c, c + 1)
+        };
+        valid[b] = true;
+    }
+    (bins, valid)
+}
+
+/// The onset function's weight of each band: `min(1, sqrt(k / FLUX_FULL_BINS))` for a band
+/// summing `k` bins.
+pub(crate) fn flux_weights(bins: &[(usize, usize); BANDS]) -> [f64; BANDS] {
+    std::array::from_fn(|b| {
+        let k = (bins[b].1 - bins[b].0) as f64;
+        (k / FLUX_FULL_BINS).sqrt().min(1.0)
+    })
 }
 
 /// How far amplitude `after` stands above `before` on the onset function's log scale (natural
