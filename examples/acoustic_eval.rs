@@ -14,12 +14,12 @@
 //!
 //! `LEARN=1` classifies each render set with a kit learned from its own bank's strokes (what
 //! `pocket kit learn` gives a drummer who records each drum of the kit) instead of the
-//! built-in one. `CONFUSION=1` adds, per class, what lies near its missed reference onsets and its extra
-//! estimates (render sets); `LEVELS=1`, per class and stroke level (its peak in dBFS), how
-//! many strokes have an estimate of their class within the window; `RAISES=1`, the same by
-//! how far each stroke stands out of what else sounds with it (`Bank::raise`). `NOISE_DBFS` sets the render
-//! sets' room noise (dB full scale RMS, -50 by default); `GAIN_DB` scales each whole recording
-//! (a quieter or louder recording of the same room).
+//! built-in one. `CONFUSION=1` adds, per class, what lies near its missed reference onsets and
+//! its extra estimates (render sets); `LEVELS=1`, per class and stroke level (its peak in
+//! dBFS), how many strokes have an estimate of their class within the window; `RAISES=1`, the
+//! same by how far each stroke stands out of what else sounds with it (`Bank::raise`).
+//! `NOISE_DBFS` sets the render sets' room noise (dB full scale RMS, -50 by default);
+//! `GAIN_DB` scales each whole recording (a quieter or louder recording of the same room).
 
 use pocket::matching::MatchCounts;
 use pocket::time::Nanos;
