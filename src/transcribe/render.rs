@@ -595,11 +595,6 @@ pub const LEVEL_BINS_DBFS: [f64; LEVEL_BINS] =
 /// Number of level bins.
 pub const LEVEL_BINS: usize = 8;
 
-/// The bin of [`LEVEL_BINS_DBFS`] a peak level falls in.
-fn level_bin(db: f64) -> usize {
-    bin_of(&LEVEL_BINS_DBFS, db)
-}
-
 /// The bin of `from` (ascending lower bounds) value `x` falls in; the first bin takes every
 /// lower value.
 fn bin_of(from: &[f64], x: f64) -> usize {
@@ -688,6 +683,8 @@ pub fn measure(
     let mut by_level = vec![[(0usize, 0usize); LEVEL_BINS]; DrumClass::ALL.len()];
     let mut by_raise = vec![[(0usize, 0usize); RAISE_BIN_COUNT]; DrumClass::ALL.len()];
     let mut scratch = RaiseScratch::default();
+    // The recording's gain, as a factor on the samples.
+    let gain = 10f64.powf(recording.gain_db / 20.0) as f32;
     for (i, take) in takes.iter().enumerate() {
         let hits = take_hits(take);
         let end = hits.iter().map(|h| h.0 .0).max().unwrap_or(0) as f64 / 1e9 + 3.0;
@@ -705,9 +702,8 @@ pub fn measure(
             }
         }
         if recording.gain_db != 0.0 {
-            let g = 10f64.powf(recording.gain_db / 20.0) as f32;
             for o in audio.iter_mut() {
-                *o = (*o * g).clamp(-1.0, 1.0);
+                *o = (*o * gain).clamp(-1.0, 1.0);
             }
         }
         seconds += end;
@@ -721,7 +717,6 @@ pub fn measure(
             .iter()
             .filter_map(|h| Some((h.time, DrumClass::of(h.lane)?)))
             .collect();
-        let gain = 10f64.powf(recording.gain_db / 20.0) as f32;
         for h in &truth {
             let Some(class) = DrumClass::of(h.lane) else {
                 continue;
@@ -730,7 +725,7 @@ pub fn measure(
             let found = found.iter().any(|e| {
                 DrumClass::of(e.lane) == Some(class) && (e.time.0 - h.time.0).abs() <= window.0
             });
-            let slot = &mut by_level[c][level_bin(h.peak_dbfs)];
+            let slot = &mut by_level[c][bin_of(&LEVEL_BINS_DBFS, h.peak_dbfs)];
             slot.0 += usize::from(found);
             slot.1 += 1;
             let raise = bank.raise(&audio, h, gain, &mut scratch);
